@@ -1,0 +1,32 @@
+/** The closed set of error codes tokenledger raises; callers branch on `code`, never on text. */
+export const ERROR_CODES = {
+  PRICING_INVALID: 'a pricing file or override does not match the schema',
+  PRICING_LOOKUP: 'a pricing lookup was asked with bad arguments',
+  USAGE_INVALID: 'a usage breaks the subset rules',
+  FLAG_INVALID: 'a command-line flag is invalid',
+  MODEL_UNKNOWN: 'no price is known for the model',
+  BATCH_LINE_INVALID: 'a line of a batch file is invalid',
+  STORE_UNAVAILABLE: 'the ledger cannot be opened or written',
+  QUERY_INVALID: 'a query parameter is invalid',
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+/**
+ * The one error class of tokenledger. The message reads where, then what, then what was expected:
+ * `pricing/deepseek.json: models[1].cards[0].rates.input: expected a decimal string, got 0.27`.
+ */
+export class TokenledgerError extends Error {
+  override readonly name = 'TokenledgerError'
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** True when `error` is a TokenledgerError, optionally of the given code. */
+export function isTokenledgerError(error: unknown, code?: ErrorCode): error is TokenledgerError {
+  return error instanceof TokenledgerError && (code === undefined || error.code === code)
+}

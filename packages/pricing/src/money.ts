@@ -1,0 +1,109 @@
+/**
+ * Exact money. Every amount is a decimal string in USD (`Usd`); arithmetic happens on `bigint`
+ * counts of picodollars (1e-12 USD), never on JS numbers.
+ *
+ * Why picodollars: rates are USD per 1M tokens with at most 6 decimal places, so one token costs a
+ * whole number of picodollars (0.0028 USD/M = 2,800 pUSD per token) and every cost is an exact
+ * integer. Why bigint and not a decimal library: the only operations money needs are
+ * integer x integer and sums, which bigint does exactly and fast on the metering hot path.
+ */
+
+/** A USD amount as a plain decimal string, e.g. `"0.0912"`. Never a JS number. */
+export type Usd = string & { readonly __usd: true }
+
+/** Decimal places a rate (USD per 1M tokens) may have: 6, so a token's cost is whole picodollars. */
+export const RATE_DECIMALS = 6
+/** Decimal places of picodollar amounts. */
+export const PICO_DECIMALS = 12
+const PICO = 10n ** BigInt(PICO_DECIMALS)
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/
+
+/** True when `value` is a plain decimal string (no exponent, no sign other than a leading minus). */
+export function isDecimalString(value: unknown): value is string {
+  return typeof value === 'string' && DECIMAL.test(value)
+}
+
+/**
+ * Parses a decimal string into an integer count of `10^-decimals` units.
+ * @throws RangeError when the string is not a decimal or has more fraction digits than `decimals`.
+ * @example parseScaled('0.0028', 6) // 2800n
+ */
+export function parseScaled(value: string, decimals: number): bigint {
+  const match = DECIMAL.exec(value)
+  if (!match) throw new RangeError(`expected a decimal string, got ${JSON.stringify(value)}`)
+  const [, sign, whole, fraction = ''] = match
+  const trimmed = fraction.replace(/0+$/, '')
+  if (trimmed.length > decimals) {
+    throw new RangeError(`${value} has more than ${decimals} decimal places`)
+  }
+  const units = BigInt(whole! + trimmed.padEnd(decimals, '0'))
+  return sign === '-' ? -units : units
+}
+
+/** Formats an integer count of `10^-decimals` units as a minimal decimal string ("0.42", "3"). */
+export function formatScaled(units: bigint, decimals: number): string {
+  const negative = units < 0n
+  const digits = (negative ? -units : units).toString().padStart(decimals + 1, '0')
+  const whole = digits.slice(0, digits.length - decimals)
+  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '')
+  return (negative ? '-' : '') + whole + (fraction ? `.${fraction}` : '')
+}
+
+/** Picodollars to a `Usd` string. */
+export function usdFromPico(pico: bigint): Usd {
+  return formatScaled(pico, PICO_DECIMALS) as Usd
+}
+
+/**
+ * A `Usd` string (or any decimal string with at most 12 places) to picodollars.
+ * @throws RangeError for a malformed amount.
+ */
+export function picoFromUsd(usd: string): bigint {
+  return parseScaled(usd, PICO_DECIMALS)
+}
+
+/**
+ * A provider-reported amount (OpenRouter's `usage.cost` is a JSON number, DeepSeek-style APIs send a
+ * string) to picodollars, rounded half away from zero at the 12th place. Returns null when the value
+ * is not a finite amount. Only reported figures pass through here; computed costs are always exact.
+ */
+export function picoFromReported(value: unknown): bigint | null {
+  let text: string
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null
+    // toFixed(13) is exact enough for any double that is a sane USD amount, and avoids exponents.
+    text = Math.abs(value) < 1e9 ? value.toFixed(13) : value.toString()
+  } else if (typeof value === 'string' && isDecimalString(value.trim())) {
+    text = value.trim()
+  } else {
+    return null
+  }
+  const match = DECIMAL.exec(text)
+  if (!match) return null
+  const [, sign, whole, fraction = ''] = match
+  const kept = BigInt(whole! + fraction.slice(0, PICO_DECIMALS).padEnd(PICO_DECIMALS, '0'))
+  const roundUp = (fraction[PICO_DECIMALS] ?? '0') >= '5' ? 1n : 0n
+  const units = kept + roundUp
+  return sign === '-' ? -units : units
+}
+
+/** Sums `Usd` strings exactly. */
+export function sumUsd(amounts: Iterable<string>): Usd {
+  let total = 0n
+  for (const amount of amounts) total += picoFromUsd(amount)
+  return usdFromPico(total)
+}
+
+/** Rounds picodollars to `digits` decimal places of a dollar, half away from zero (for display). */
+export function roundUsd(usd: string, digits: number): string {
+  const pico = picoFromUsd(usd)
+  const step = 10n ** BigInt(PICO_DECIMALS - digits)
+  const abs = pico < 0n ? -pico : pico
+  const rounded = ((abs + step / 2n) / step) * step
+  const text = formatScaled(pico < 0n ? -rounded : rounded, PICO_DECIMALS)
+  const [whole, fraction = ''] = text.split('.')
+  return digits > 0 ? `${whole}.${fraction.padEnd(digits, '0')}` : whole!
+}
+
+export { PICO }

@@ -1,0 +1,73 @@
+/**
+ * The ledger's tables as kysely sees them. One schema for SQLite and PostgreSQL.
+ *
+ * Money columns are integer picodollars (1e-12 USD, BIGINT in PostgreSQL): every computed cost is a
+ * whole number of them (see @tokenledger/pricing money.ts), so sums are exact in SQL. Read sums
+ * back as text (`CAST(SUM(x) AS TEXT)`) or bigint, never through a JS number.
+ * Timestamps are epoch milliseconds (UTC), so range filters and hour buckets are integer math.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+/** A BIGINT picodollar amount: written as bigint, read back as bigint or string depending on the driver. */
+export type PicoColumn = ColumnType<bigint | string | number, bigint | string, bigint | string>
+export type NullablePicoColumn = ColumnType<
+  bigint | string | number | null,
+  bigint | string | null,
+  bigint | string | null
+>
+export type IntColumn = ColumnType<number | bigint | string, number, number>
+
+export interface CallsTable {
+  id: string
+  /** Epoch milliseconds, UTC. */
+  ts: IntColumn
+  provider: string
+  requested_model: string
+  served_model: string | null
+  /** Canonical model id when the pricing table knows the model; null otherwise. */
+  model: string | null
+  upstream_provider: string | null
+  endpoint: string
+  /** 0 or 1. */
+  stream: number
+  status: 'ok' | 'error' | 'aborted'
+  http_status: number | null
+  error_type: string | null
+  input_tokens: IntColumn
+  cache_read_tokens: IntColumn
+  cache_write_tokens: IntColumn
+  cache_write_1h_tokens: IntColumn
+  output_tokens: IntColumn
+  reasoning_tokens: IntColumn
+  /** JSON: UsageProvenance. */
+  usage_provenance: string
+  /** Null when unpriced. */
+  cost_pico: NullablePicoColumn
+  cost_input_pico: NullablePicoColumn
+  cost_cache_read_pico: NullablePicoColumn
+  cost_cache_write_pico: NullablePicoColumn
+  cost_output_pico: NullablePicoColumn
+  /** What the cache reads saved against the fresh-input rate; null when unpriced. */
+  cache_savings_pico: NullablePicoColumn
+  card: string | null
+  reported_cost_pico: NullablePicoColumn
+  latency_ms: number | null
+  ttft_ms: number | null
+  request_id: string | null
+  service_tier: string | null
+  /** JSON object of tags (also exploded into call_tags for filtering). */
+  tags: string
+}
+
+export interface CallTagsTable {
+  call_id: string
+  key: string
+  value: string
+}
+
+export interface LedgerDatabase {
+  calls: CallsTable
+  call_tags: CallTagsTable
+}
+
+export type { Generated }
