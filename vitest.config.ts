@@ -15,7 +15,8 @@ export default defineConfig({
       '@tokenledger/dashboard': src('./apps/dashboard/src/index.ts'),
     },
   },
-  esbuild: { jsx: 'automatic', jsxImportSource: 'hono/jsx' },
+  // vite 8 transforms with oxc (the old `esbuild` block is ignored): .tsx files use hono/jsx.
+  oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
   test: {
     include: ['packages/*/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
     testTimeout: 60_000,
