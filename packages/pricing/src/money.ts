@@ -106,4 +106,4 @@ export function roundUsd(usd: string, digits: number): string {
   return digits > 0 ? `${whole}.${fraction.padEnd(digits, '0')}` : whole!
 }
 
-export { PICO }
+

@@ -1,0 +1,142 @@
+import { parseScaled, RATE_DECIMALS, type Usd, usdFromPico } from './money.js'
+import type { CardRef } from './rate-card.js'
+import type { Rates } from './schema.js'
+import type { Usage } from './usage.js'
+
+/** Cost parts in USD: fresh input, cache read, cache write, output (reasoning included). */
+export interface CostBreakdown<T = Usd> {
+  input: T
+  cacheRead: T
+  cacheWrite: T
+  output: T
+}
+
+/** A rate that was missing on the card and replaced by another, so the result says so. */
+export type RateFallback = 'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h'
+
+/** The exact cost of one usage, with the card that priced it. */
+export interface Cost {
+  currency: 'USD'
+  total: Usd
+  totalPico: bigint
+  breakdown: CostBreakdown
+  breakdownPico: CostBreakdown<bigint>
+  /** What the cache reads saved against the fresh-input rate. */
+  cacheSavings: Usd
+  cacheSavingsPico: bigint
+  card: CardRef
+  /** The rates actually applied (after tier, window and service tier). */
+  rates: Rates
+  fallbacks: RateFallback[]
+  /** Plain-language remarks: fallbacks taken, variants applied. */
+  notes: string[]
+}
+
+/** Rates parsed to picodollars per token (= micro-USD per 1M tokens), once per rates object. */
+interface ParsedRates {
+  input: bigint
+  output: bigint
+  cacheRead: bigint | undefined
+  cacheWrite5m: bigint | undefined
+  cacheWrite1h: bigint | undefined
+  reasoning: bigint | undefined
+}
+
+const parsedCache = new WeakMap<Rates, ParsedRates>()
+
+function parse(rate: string | undefined): bigint | undefined {
+  return rate === undefined ? undefined : parseScaled(rate, RATE_DECIMALS)
+}
+
+export function parseRates(rates: Rates): ParsedRates {
+  let parsed = parsedCache.get(rates)
+  if (!parsed) {
+    parsed = {
+      input: parse(rates.input)!,
+      output: parse(rates.output)!,
+      cacheRead: parse(rates.cacheRead),
+      cacheWrite5m: parse(rates.cacheWrite5m),
+      cacheWrite1h: parse(rates.cacheWrite1h),
+      reasoning: parse(rates.reasoning),
+    }
+    parsedCache.set(rates, parsed)
+  }
+  return parsed
+}
+
+/**
+ * Prices a (valid) usage at the given rates. Input includes cache reads and writes, output includes
+ * reasoning, so fresh input = input - cacheRead - cacheWrite.
+ *
+ * @example
+ * // TokenHub deepseek-v4-flash (input 0.15, cache read 0.003 per 1M):
+ * // 1,000,000 input of which 400,000 cache reads, no output
+ * // = 600,000 x 0.15/1M + 400,000 x 0.003/1M = 0.09 + 0.0012 = 0.0912
+ */
+export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
+  const parsed = parseRates(rates)
+  const fallbacks: RateFallback[] = []
+  const notes: string[] = []
+
+  const freshInput = BigInt(usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens)
+  const cacheRead = BigInt(usage.cacheReadTokens)
+  const cacheWrite1h = BigInt(usage.cacheWrite1hTokens ?? 0)
+  const cacheWrite5m = BigInt(usage.cacheWriteTokens) - cacheWrite1h
+  const reasoning = BigInt(usage.reasoningTokens)
+  const plainOutput = BigInt(usage.outputTokens) - reasoning
+
+  let cacheReadRate = parsed.cacheRead
+  if (cacheReadRate === undefined) {
+    cacheReadRate = parsed.input
+    if (cacheRead > 0n) {
+      fallbacks.push('cacheRead')
+      notes.push('the card has no cache-read rate: cache reads priced at the fresh-input rate')
+    }
+  }
+  let write5mRate = parsed.cacheWrite5m
+  if (write5mRate === undefined) {
+    write5mRate = parsed.input
+    if (cacheWrite5m > 0n) {
+      fallbacks.push('cacheWrite5m')
+      notes.push('the card has no cache-write rate: cache writes priced at the fresh-input rate')
+    }
+  }
+  let write1hRate = parsed.cacheWrite1h
+  if (write1hRate === undefined) {
+    write1hRate = parsed.input
+    if (cacheWrite1h > 0n) {
+      fallbacks.push('cacheWrite1h')
+      notes.push('the card has no 1-hour cache-write rate: those writes priced at the fresh-input rate')
+    }
+  }
+
+  const input = freshInput * parsed.input
+  const cacheReadCost = cacheRead * cacheReadRate
+  const cacheWriteCost = cacheWrite5m * write5mRate + cacheWrite1h * write1hRate
+  const output = plainOutput * parsed.output + reasoning * (parsed.reasoning ?? parsed.output)
+  const total = input + cacheReadCost + cacheWriteCost + output
+  const savings = cacheRead * (parsed.input - cacheReadRate)
+
+  if (card.tier !== undefined) notes.push(`prompt above ${card.tier} tokens: the whole request at the tier's rates`)
+  if (card.window !== undefined) notes.push(`time window "${card.window}" applied`)
+  if (card.serviceTier !== undefined) notes.push(`service tier "${card.serviceTier}" applied`)
+
+  return {
+    currency: 'USD',
+    total: usdFromPico(total),
+    totalPico: total,
+    breakdown: {
+      input: usdFromPico(input),
+      cacheRead: usdFromPico(cacheReadCost),
+      cacheWrite: usdFromPico(cacheWriteCost),
+      output: usdFromPico(output),
+    },
+    breakdownPico: { input, cacheRead: cacheReadCost, cacheWrite: cacheWriteCost, output },
+    cacheSavings: usdFromPico(savings),
+    cacheSavingsPico: savings,
+    card,
+    rates,
+    fallbacks,
+    notes,
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * @module @tokenledger/pricing: the pricing table (bundled `pricing/*.json` plus overrides), rate-card
+ * lookup and exact cost math.
+ */
+export { defaultPricingTable, loadPricingTable } from './load-table.js'
+export type { LoadPricingOptions } from './load-table.js'
+export { PricingTable } from './pricing-table.js'
+export type { PriceRequest, ProviderInfo, ProviderOrigin, ResolvedModel } from './pricing-table.js'
+export { computeCost } from './compute-cost.js'
+export type { Cost, CostBreakdown, RateFallback } from './compute-cost.js'
+export type { CardRef } from './rate-card.js'
+export { effectiveRates, multiplyRates } from './card-variant.js'
+export type { RequestContext } from './card-variant.js'
+export { isInWindow, localClock } from './time-window.js'
+export { explainPrice } from './explain.js'
+export type { Explanation } from './explain.js'
+export { validateProvider } from './validate-provider.js'
+export {
+  cardSchema,
+  modelSchema,
+  overrideSchema,
+  providerSchema,
+  ratesSchema,
+  SERVICE_TIERS,
+  USAGE_STYLES,
+  WEEKDAYS,
+} from './schema.js'
+export type {
+  ModelData,
+  ProviderData,
+  RateCardData,
+  Rates,
+  ServiceTier,
+  Tier,
+  TimeWindow,
+  UsageStyle,
+  Weekday,
+} from './schema.js'
+export { checkUsage, emptyUsage, USAGE_FIELDS } from './usage.js'
+export type { MeteredUsage, Provenance, Usage, UsageField, UsageProvenance } from './usage.js'
+export {
+  formatScaled,
+  isDecimalString,
+  parseScaled,
+  PICO_DECIMALS,
+  picoFromReported,
+  picoFromUsd,
+  RATE_DECIMALS,
+  roundUsd,
+  sumUsd,
+  usdFromPico,
+} from './money.js'
+export type { Usd } from './money.js'
+export { ERROR_CODES, isTokenledgerError, TokenledgerError } from './errors.js'
+export type { ErrorCode } from './errors.js'
