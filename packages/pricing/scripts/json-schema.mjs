@@ -1,0 +1,8 @@
+// Writes pricing/provider.schema.json (for editors: completion and checks in pricing/*.json) from the
+// zod schema in src/schema.ts. Run after `pnpm build`; src/schema.test.ts fails when it is stale.
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { providerJsonSchema } from '../dist/json-schema.js'
+
+const target = fileURLToPath(new URL('../../../pricing/provider.schema.json', import.meta.url))
+writeFileSync(target, `${JSON.stringify(providerJsonSchema(), null, 2)}\n`)
