@@ -7,13 +7,12 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 // CLI tests spawn the built binary instead (the root `test` script builds first).
 export default defineConfig({
   resolve: {
-    alias: {
-      '@tokenledger/pricing': src('./packages/pricing/src/index.ts'),
-      '@tokenledger/store': src('./packages/store/src/index.ts'),
-      '@tokenledger/meter': src('./packages/meter/src/index.ts'),
-      '@tokenledger/estimate': src('./packages/estimate/src/index.ts'),
-      '@tokenledger/dashboard': src('./apps/dashboard/src/index.ts'),
-    },
+    // `@tokenledger/x` -> packages/x/src/index.ts; a subpath `@tokenledger/x/y` -> packages/x/src/y/index.ts.
+    alias: [
+      { find: /^@tokenledger\/dashboard$/, replacement: src('./apps/dashboard/src/index.ts') },
+      { find: /^@tokenledger\/(pricing|store|meter|estimate)$/, replacement: src('./packages/$1/src/index.ts') },
+      { find: /^@tokenledger\/(pricing|store|meter|estimate)\/(.+)$/, replacement: src('./packages/$1/src/$2/index.ts') },
+    ],
   },
   // vite 8 transforms with oxc (the old `esbuild` block is ignored): .tsx files use hono/jsx.
   oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
@@ -22,5 +21,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The JSON results give .ci/run its closing "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest-results.json' }]],
   },
 })
