@@ -1,0 +1,58 @@
+// Cost math: calls priced per second through the real pricing table (card lookup + exact bigint
+// math), against a plain float multiply of the same rates as the baseline; and exactness of the sum
+// of 10 million priced calls against the closed-form product.
+import { defaultPricingTable, picoFromUsd, usdFromPico } from '../packages/pricing/dist/index.js'
+import { fileURLToPath } from 'node:url'
+
+export async function run({ quick = false, log = () => {} } = {}) {
+  const calls = quick ? 1_000_000 : 10_000_000
+  const table = defaultPricingTable()
+  const at = new Date('2026-05-01T00:00:00Z')
+  const usage = { inputTokens: 12_345, cacheReadTokens: 6_789, cacheWriteTokens: 0, outputTokens: 987, reasoningTokens: 321 }
+  const request = { provider: 'deepseek', model: 'deepseek-v4-flash', at, usage }
+
+  // Baseline: what a float-based tracker does per call (rates already looked up).
+  const rates = { input: 0.14, cacheRead: 0.0028, output: 0.28 }
+  let floatSum = 0
+  const f0 = process.hrtime.bigint()
+  for (let i = 0; i < calls; i++) {
+    floatSum += ((usage.inputTokens - usage.cacheReadTokens) * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.outputTokens * rates.output) / 1e6
+  }
+  const floatNs = Number(process.hrtime.bigint() - f0)
+
+  let exactSum = 0n
+  const e0 = process.hrtime.bigint()
+  for (let i = 0; i < calls; i++) {
+    exactSum += table.price(request).totalPico
+    if (i % 1_000_000 === 999_999) log(`  priced ${(i + 1).toLocaleString('en-US')} calls`)
+  }
+  const exactNs = Number(process.hrtime.bigint() - e0)
+
+  // One call: 5,556 fresh x 0.14 + 6,789 x 0.0028 + 987 x 0.28 = 0.00107400920 USD... computed in integers:
+  const onePico = 5_556n * 140_000n + 6_789n * 2_800n + 987n * 280_000n
+  const expected = onePico * BigInt(calls)
+  const exact = exactSum === expected
+  const perSecond = Math.round(calls / (exactNs / 1e9))
+  return {
+    name: 'cost-math',
+    target: 'exact over 10M summed calls; >= 1M calls priced per second',
+    met: exact && (quick || calls === 10_000_000) && perSecond >= 1_000_000,
+    ratio: { label: 'exact pricing time / float multiply time', value: (exactNs / floatNs).toFixed(1) },
+    figures: [
+      { label: 'calls priced', value: calls.toLocaleString('en-US') },
+      { label: 'calls priced per second (card lookup + bigint math)', value: perSecond.toLocaleString('en-US') },
+      { label: 'per call', value: `${(exactNs / calls).toFixed(0)} ns` },
+      { label: 'float baseline per call', value: `${(floatNs / calls).toFixed(1)} ns` },
+      { label: 'exact sum', value: `${usdFromPico(exactSum)} USD` },
+      { label: 'expected (closed form)', value: `${usdFromPico(expected)} USD` },
+      { label: 'exact sum equals closed form', value: exact ? 'yes' : 'NO' },
+      { label: 'float sum of the same calls', value: `${floatSum} USD (off by ${usdFromPico(picoFromUsd(floatSum.toFixed(12)) - expected)})` },
+    ],
+    notes: ['Pricing looks up the card in force (history, windows, tiers) on every call; the float loop does not.'],
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await run({ quick: process.argv.includes('--quick'), log: console.error })
+  console.log(JSON.stringify(result, null, 2))
+}

@@ -1,0 +1,71 @@
+// `pnpm bench [--quick] [--only NAME,...]`: runs every benchmark in one process, prints each figure as a
+// ratio measured side by side with its baseline in the same run, and writes bench/RESULTS.md.
+// Each benchmark module exports `run({ quick, log })` returning
+// { name, target, met, ratio: { label, value }, figures: [{ label, value }], notes?: string[] }.
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const BENCHES = [
+  ['cost-math', './cost-math.mjs'],
+  ['meter-overhead', './meter-overhead.mjs'],
+  ['ledger-ingest', './ledger-ingest.mjs'],
+  ['dashboard-scale', './dashboard-scale.mjs'],
+  ['estimate-throughput', './estimate-throughput.mjs'],
+]
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } })
+const only = values.only ? new Set(values.only.split(',')) : null
+const log = (line) => process.stderr.write(`${line}\n`)
+
+const started = Date.now()
+const results = []
+for (const [name, path] of BENCHES) {
+  if (only && !only.has(name)) continue
+  let module
+  try {
+    module = await import(path)
+  } catch (error) {
+    if (error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(path.slice(2))) {
+      log(`skip ${name}: ${path} is not written yet`)
+      continue
+    }
+    throw error
+  }
+  log(`\n== ${name}`)
+  const t0 = Date.now()
+  const result = await module.run({ quick: values.quick, log })
+  result.seconds = ((Date.now() - t0) / 1000).toFixed(1)
+  results.push(result)
+  log(`${result.met ? 'MET' : 'NOT MET'}: ${result.ratio.label} = ${result.ratio.value} (target: ${result.target})`)
+}
+
+const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`
+const command = `pnpm bench${values.quick ? ' --quick' : ''}${values.only ? ` --only ${values.only}` : ''}`
+const lines = [
+  '# Benchmark results',
+  '',
+  `Written by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${((Date.now() - started) / 1000).toFixed(0)} s in all).`,
+  `Machine: ${machine}.`,
+  values.quick ? '\n**Quick mode: smaller sizes, figures are indicative only.**' : '',
+  '',
+  '| benchmark | figure (ratio, side by side in one run) | target | met |',
+  '|---|---|---|---|',
+  ...results.map((r) => `| ${r.name} | ${r.ratio.label}: **${r.ratio.value}** | ${r.target} | ${r.met ? 'yes' : 'NO'} |`),
+  '',
+  ...results.flatMap((r) => [
+    `## ${r.name}`,
+    '',
+    `Reproduce: \`pnpm bench --only ${r.name}${values.quick ? ' --quick' : ''}\` (${r.seconds} s)`,
+    '',
+    '| figure | value |',
+    '|---|---|',
+    ...r.figures.map((f) => `| ${f.label} | ${f.value} |`),
+    '',
+    ...(r.notes ?? []).map((note) => `- ${note}`),
+    '',
+  ]),
+]
+writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), lines.join('\n'))
+console.log(lines.join('\n'))
