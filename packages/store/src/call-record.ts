@@ -34,6 +34,11 @@ export interface CallRecord {
   /** Computed exact cost; null when the call could not be priced (never a silent 0). */
   cost: Usd | null
   costBreakdown: { input: Usd; cacheRead: Usd; cacheWrite: Usd; output: Usd } | null
+  /**
+   * What the cache reads saved against the fresh-input rate (`Cost.cacheSavings` from the pricing
+   * engine); null when unpriced or unknown. Optional on insert; always present when read back.
+   */
+  cacheSavings?: Usd | null
   /** Which card priced the call: `<provider>/<model>@<from>`, plus variant (tier, window, service tier). */
   card: string | null
   /** The provider's own figure (OpenRouter `usage.cost`), kept beside ours. */

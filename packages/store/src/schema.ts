@@ -65,9 +65,50 @@ export interface CallTagsTable {
   value: string
 }
 
+/**
+ * Hourly aggregates of `calls`, maintained in the same transaction as every insert and cost update,
+ * so `summarize` and `timeSeries` read thousands of rows instead of millions. Nullable dimensions
+ * are stored as '' (a unique key treats NULLs as distinct, so ON CONFLICT could not merge them).
+ */
+export interface CallRollupsTable {
+  /** Epoch milliseconds of the start of the UTC hour. */
+  hour_ts: IntColumn
+  provider: string
+  /** Canonical model id, '' when unknown. */
+  model: string
+  /** Routed upstream, '' when none. */
+  upstream: string
+  status: 'ok' | 'error' | 'aborted'
+  calls: IntColumn
+  /** Calls with a computed cost (the rest are unpriced). */
+  priced_calls: IntColumn
+  /** Calls with a provider-reported cost. */
+  reported_calls: IntColumn
+  input_tokens: IntColumn
+  cache_read_tokens: IntColumn
+  cache_write_tokens: IntColumn
+  output_tokens: IntColumn
+  reasoning_tokens: IntColumn
+  cost_pico: PicoColumn
+  cache_savings_pico: PicoColumn
+  reported_cost_pico: PicoColumn
+  /** Our computed cost on the calls that also carry a reported cost. */
+  computed_of_reported_pico: PicoColumn
+}
+
+/** One row per applied migration (see src/migrations/). */
+export interface MigrationsTable {
+  version: number
+  name: string
+  /** ISO 8601 UTC. */
+  applied_at: string
+}
+
 export interface LedgerDatabase {
   calls: CallsTable
   call_tags: CallTagsTable
+  call_rollups: CallRollupsTable
+  tokenledger_migrations: MigrationsTable
 }
 
 export type { Generated }
