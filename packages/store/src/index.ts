@@ -1,0 +1,33 @@
+/**
+ * @module @tokenledger/store: the ledger of LLM calls, on SQLite (default) or PostgreSQL, via
+ * kysely. `openStore()` picks the engine from the store URL, migrates, and returns a LedgerStore.
+ */
+export { openStore } from './open-store.js'
+export { defaultStoreUrl, parseStoreUrl } from './store-url.js'
+export type { StoreLocation } from './store-url.js'
+export { PLAIN_GROUP_KEYS } from './ledger-store.js'
+export type {
+  CostUpdate,
+  GroupKey,
+  LedgerQuery,
+  LedgerStore,
+  ListQuery,
+  OpenStoreOptions,
+  SeriesQuery,
+  SeriesRow,
+  StoreDialect,
+  SummaryRow,
+} from './ledger-store.js'
+export { isGroupKey } from './queries/validate-query.js'
+export { LATEST_VERSION as LEDGER_SCHEMA_VERSION } from './migrations/index.js'
+export type { CallRecord, CallStatus, Tags } from './call-record.js'
+export type {
+  CallRollupsTable,
+  CallsTable,
+  CallTagsTable,
+  IntColumn,
+  LedgerDatabase,
+  MigrationsTable,
+  NullablePicoColumn,
+  PicoColumn,
+} from './schema.js'

@@ -1,0 +1,182 @@
+/**
+ * The ledger contract: what every engine (SQLite, PostgreSQL) offers. The engines live in
+ * `sqlite/` and `postgres/`; callers only ever see this interface, obtained from `openStore()`.
+ * @module
+ */
+import type { Usd } from '@tokenledger/pricing'
+import type { Kysely } from 'kysely'
+import type { CallRecord, CallStatus } from './call-record.js'
+import type { LedgerDatabase } from './schema.js'
+
+/** The SQL engine behind a store. */
+export type StoreDialect = 'sqlite' | 'postgres'
+
+/**
+ * A way to group ledger rows. Time buckets are UTC and labelled by their start:
+ * `hour` as a full ISO instant (`2026-05-01T13:00:00.000Z`), `day` and `week` (weeks start on
+ * Monday) as `2026-05-01`, `month` as `2026-05`. `model` is the canonical model id (null when the
+ * pricing table did not know the model), `upstream` the routed upstream (null when not routed),
+ * `tag:KEY` the value of that tag (null when the call has no such tag).
+ */
+export type GroupKey =
+  | 'hour'
+  | 'day'
+  | 'week'
+  | 'month'
+  | 'model'
+  | 'provider'
+  | 'upstream'
+  | 'status'
+  | `tag:${string}`
+
+/** The group keys that are not tags, in the order they are documented. */
+export const PLAIN_GROUP_KEYS = [
+  'hour',
+  'day',
+  'week',
+  'month',
+  'model',
+  'provider',
+  'upstream',
+  'status',
+] as const
+
+/** Which calls a query looks at, and how to group them. Every filter is optional. */
+export interface LedgerQuery {
+  /** Inclusive start. */
+  since?: Date
+  /** Exclusive end. */
+  until?: Date
+  provider?: string
+  /** Canonical model id (the `model` field of a CallRecord). */
+  model?: string
+  status?: CallStatus
+  /** Every listed tag must match exactly. */
+  tags?: Record<string, string>
+  /** For `summarize`: the grouping, outer first. Empty or absent: one row of totals. */
+  groupBy?: GroupKey[]
+}
+
+/**
+ * One group of `summarize`. Token counts are plain numbers (exact below 2^53); money is exact.
+ * `cost` sums the priced calls only: `unpricedCalls` says how many calls it leaves out.
+ */
+export interface SummaryRow {
+  /** The group's value for each GroupKey asked for (null: no model, no upstream, no such tag). */
+  group: Record<string, string | null>
+  calls: number
+  inputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  outputTokens: number
+  reasoningTokens: number
+  /** Sum of the computed cost of the priced calls; "0" when none was priced. */
+  cost: Usd
+  /** Sum of the provider-reported costs; null when no call in the group reported one. */
+  reportedCost: Usd | null
+  cacheSavings: Usd
+  unpricedCalls: number
+  errorCalls: number
+  abortedCalls: number
+  /** Calls that carry a provider-reported cost. */
+  reportedCalls: number
+  /** Our computed cost on the calls that have a reported cost, to compare with `reportedCost`. */
+  computedCostOfReported: Usd
+}
+
+/** One point of a stacked time series: one bucket x one model or provider. */
+export interface SeriesRow {
+  /** ISO start of the bucket, UTC, e.g. `2026-05-01T00:00:00.000Z`. */
+  bucket: string
+  /** The model or provider (null: calls whose model is unknown). */
+  key: string | null
+  /** Cost of the priced calls in the bucket. */
+  cost: Usd
+  calls: number
+}
+
+/** Options of `timeSeries`. */
+export interface SeriesQuery extends LedgerQuery {
+  bucket: 'hour' | 'day'
+  stackBy: 'model' | 'provider'
+}
+
+/** Options of `listCalls`: newest first. */
+export interface ListQuery extends LedgerQuery {
+  /** 1..10,000. */
+  limit: number
+  offset: number
+}
+
+/** A new price for one stored call (from `tokenledger reprice`). Usage and reported cost stay. */
+export interface CostUpdate {
+  id: string
+  cost: Usd | null
+  costBreakdown: { input: Usd; cacheRead: Usd; cacheWrite: Usd; output: Usd } | null
+  cacheSavings: Usd | null
+  card: string | null
+  /** Canonical model id; reprice may learn it for calls that were unpriced. */
+  model: string | null
+}
+
+/** Options of `openStore`. */
+export interface OpenStoreOptions {
+  /**
+   * Open without write access and without migrating. Fails when the ledger does not exist, has no
+   * tokenledger schema, or has a schema older or newer than this version understands.
+   * @default false
+   */
+  readOnly?: boolean
+  /**
+   * SQLite only: how long a writer waits for another process's write lock before failing.
+   * @default 10000
+   */
+  busyTimeoutMs?: number
+}
+
+/**
+ * The ledger. Obtain one with `openStore()`, close it with `close()`.
+ *
+ * Writes are atomic: `insert` and `updateCosts` each run in one transaction, and keep the hourly
+ * rollups (which `summarize` and `timeSeries` read when they can) consistent with the raw calls.
+ */
+export interface LedgerStore {
+  readonly dialect: StoreDialect
+  /** True when opened with `{ readOnly: true }`: writes throw STORE_UNAVAILABLE. */
+  readonly readOnly: boolean
+  /**
+   * Stores calls in one transaction. Idempotent on `id`: a call whose id is already stored is
+   * skipped (the first write wins), so a retried batch never counts twice.
+   * @throws TokenledgerError STORE_UNAVAILABLE for a record that cannot be stored (the message names
+   *   the record and field) or a ledger that cannot be written; USAGE_INVALID for a usage that breaks
+   *   the subset rules.
+   */
+  insert(records: CallRecord[]): Promise<void>
+  /**
+   * Aggregates over the calls the query selects, grouped by `groupBy`. Rows are ordered by their
+   * group values (code-unit order, nulls last), so both engines return the same order.
+   * @throws TokenledgerError QUERY_INVALID for a bad filter or group key.
+   */
+  summarize(query: LedgerQuery): Promise<SummaryRow[]>
+  /** Cost and calls per time bucket and model or provider, ordered by bucket then key. Empty buckets are absent. */
+  timeSeries(query: SeriesQuery): Promise<SeriesRow[]>
+  /** One page of calls, newest first, and the number of calls the query selects. */
+  listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }>
+  /** One call by id, or null. */
+  getCall(id: string): Promise<CallRecord | null>
+  /**
+   * Every call the query selects, oldest first, in batches of `batchSize` (default 1000). Pages by
+   * (timestamp, id), so calls inserted meanwhile never make it skip or repeat a stored call.
+   */
+  iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]>
+  /**
+   * Replaces the computed cost, card and canonical model of stored calls, in one transaction, and
+   * moves their contribution in the rollups (subtract old, add new).
+   * @throws TokenledgerError STORE_UNAVAILABLE when a call id is not stored (nothing is written).
+   */
+  updateCosts(updates: CostUpdate[]): Promise<void>
+  /** Closes the connection(s). The store cannot be used afterwards. */
+  close(): Promise<void>
+  /** Escape hatch for bespoke queries. Money columns are BIGINT picodollars: read them as text. */
+  readonly db: Kysely<LedgerDatabase>
+}

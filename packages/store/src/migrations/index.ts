@@ -1,0 +1,10 @@
+import { initialMigration } from './001-initial.js'
+import type { Migration } from './migration.js'
+
+/** Every migration, in version order. Append only. */
+export const MIGRATIONS: readonly Migration[] = [initialMigration]
+
+/** The schema version this build of the store writes and understands. */
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
+
+export type { Migration }

@@ -1,0 +1,78 @@
+import { TokenledgerError } from '@tokenledger/pricing'
+import { sql } from 'kysely'
+import type { Kysely, RawBuilder } from 'kysely'
+import type { CallRecord } from '../call-record.js'
+import type { LedgerQuery, ListQuery, StoreDialect } from '../ledger-store.js'
+import { recordFromRow, toInt } from '../record-mapping.js'
+import type { StoredCallRow } from '../record-mapping.js'
+import type { LedgerDatabase } from '../schema.js'
+import { callColumnsSelect } from '../sql-fragments.js'
+import { callsSource, chooseSource, whereClause } from './query-source.js'
+import { validateInteger, validateQuery } from './validate-query.js'
+
+export const MAX_PAGE = 10_000
+
+/**
+ * `LedgerStore#listCalls`: one page, newest first (ties by id, so pages never overlap). The total
+ * comes from the rollups when they can answer, so paging a large ledger never counts millions of
+ * rows.
+ */
+export async function listCalls(
+  db: Kysely<LedgerDatabase>,
+  dialect: StoreDialect,
+  query: ListQuery,
+): Promise<{ rows: CallRecord[]; total: number }> {
+  validateQuery(query, 'listCalls')
+  validateInteger(query.limit, 'limit', 'listCalls', 1, MAX_PAGE)
+  validateInteger(query.offset, 'offset', 'listCalls', 0, Number.MAX_SAFE_INTEGER)
+  const calls = callsSource(dialect)
+  const { rows } = await sql<StoredCallRow>`
+    SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query)}
+    ORDER BY calls.ts DESC, calls.id DESC LIMIT ${query.limit} OFFSET ${query.offset}`.execute(db)
+  const counted = { ...query, groupBy: [] }
+  const from = chooseSource(dialect, counted)
+  const { rows: totals } = await sql<{ n: unknown }>`
+    SELECT ${from.metrics.calls} AS n FROM ${from.from} ${whereClause(from, counted)}`.execute(db)
+  return { rows: rows.map(recordFromRow), total: toInt(totals[0]?.n ?? 0) }
+}
+
+/** `LedgerStore#getCall`. */
+export async function getCall(db: Kysely<LedgerDatabase>, id: string): Promise<CallRecord | null> {
+  if (typeof id !== 'string') {
+    throw new TokenledgerError('QUERY_INVALID', `getCall: id: expected a string, got ${String(id)}`)
+  }
+  const { rows } = await sql<StoredCallRow>`
+    SELECT ${callColumnsSelect()} FROM calls WHERE calls.id = ${id}`.execute(db)
+  return rows[0] ? recordFromRow(rows[0]) : null
+}
+
+/**
+ * `LedgerStore#iterateCalls`: oldest first, by keyset pages on (ts, id), which stay fast deep into
+ * a large ledger (OFFSET would rescan every skipped row).
+ */
+export async function* iterateCalls(
+  db: Kysely<LedgerDatabase>,
+  dialect: StoreDialect,
+  query: LedgerQuery,
+  batchSize = 1000,
+): AsyncGenerator<CallRecord[]> {
+  validateQuery(query, 'iterateCalls')
+  validateInteger(batchSize, 'batchSize', 'iterateCalls', 1, 100_000)
+  const calls = callsSource(dialect)
+  let after: { ts: number; id: string } | null = null
+  for (;;) {
+    const position: RawBuilder<unknown>[] =
+      after === null
+        ? []
+        : [sql`(calls.ts > ${after.ts} OR (calls.ts = ${after.ts} AND calls.id > ${after.id}))`]
+    const { rows }: { rows: StoredCallRow[] } = await sql<StoredCallRow>`
+      SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query, position)}
+      ORDER BY calls.ts, calls.id LIMIT ${batchSize}`.execute(db)
+    if (rows.length === 0) return
+    const records = rows.map(recordFromRow)
+    yield records
+    const last: StoredCallRow = rows[rows.length - 1]!
+    after = { ts: toInt(last.ts), id: String(last.id) }
+    if (rows.length < batchSize) return
+  }
+}

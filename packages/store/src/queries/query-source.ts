@@ -1,0 +1,155 @@
+/**
+ * Where an aggregate query reads from: the raw `calls`, or the hourly `call_rollups` when that
+ * gives the same answer (no tag filter or tag group, and a range aligned to whole UTC hours).
+ * Both sources expose the same named expressions, so a query is written once.
+ */
+import { sql } from 'kysely'
+import type { RawBuilder } from 'kysely'
+import type { LedgerQuery, StoreDialect } from '../ledger-store.js'
+import { HOUR_MS } from '../rollups.js'
+import { moneySum } from '../sql-fragments.js'
+
+/** Which table a query reads; 'auto' picks rollups whenever they can answer. */
+export type SourceChoice = 'auto' | 'calls' | 'rollups'
+
+/** The expressions a query may use, for one source table. */
+export interface QuerySource {
+  kind: 'calls' | 'rollups'
+  from: RawBuilder<unknown>
+  ts: RawBuilder<unknown>
+  provider: RawBuilder<unknown>
+  model: RawBuilder<unknown>
+  upstream: RawBuilder<unknown>
+  status: RawBuilder<unknown>
+  /** Aggregates, each selected under its own name. */
+  metrics: {
+    calls: RawBuilder<unknown>
+    inputTokens: RawBuilder<unknown>
+    cacheReadTokens: RawBuilder<unknown>
+    cacheWriteTokens: RawBuilder<unknown>
+    outputTokens: RawBuilder<unknown>
+    reasoningTokens: RawBuilder<unknown>
+    cost: RawBuilder<unknown>
+    reportedCost: RawBuilder<unknown>
+    cacheSavings: RawBuilder<unknown>
+    unpricedCalls: RawBuilder<unknown>
+    errorCalls: RawBuilder<unknown>
+    abortedCalls: RawBuilder<unknown>
+    reportedCalls: RawBuilder<unknown>
+    computedCostOfReported: RawBuilder<unknown>
+  }
+}
+
+/** True when the rollups can answer the query exactly. */
+export function rollupsCanAnswer(query: LedgerQuery): boolean {
+  const aligned = (date: Date | undefined) => date === undefined || date.getTime() % HOUR_MS === 0
+  return (
+    Object.keys(query.tags ?? {}).length === 0 &&
+    !(query.groupBy ?? []).some((key) => key.startsWith('tag:')) &&
+    aligned(query.since) &&
+    aligned(query.until)
+  )
+}
+
+/** Picks the source for a query. `rollups` is only honoured when they can answer. */
+export function chooseSource(
+  dialect: StoreDialect,
+  query: LedgerQuery,
+  choice: SourceChoice = 'auto',
+): QuerySource {
+  return choice !== 'calls' && rollupsCanAnswer(query) ? rollupSource(dialect) : callsSource(dialect)
+}
+
+const ref = (column: string) => sql.ref(column)
+
+export function callsSource(dialect: StoreDialect): QuerySource {
+  const count = (condition: RawBuilder<unknown>) =>
+    sql`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`
+  return {
+    kind: 'calls',
+    from: sql`calls`,
+    ts: ref('calls.ts'),
+    provider: ref('calls.provider'),
+    model: ref('calls.model'),
+    upstream: ref('calls.upstream_provider'),
+    status: ref('calls.status'),
+    metrics: {
+      calls: sql`COUNT(*)`,
+      inputTokens: sql`SUM(calls.input_tokens)`,
+      cacheReadTokens: sql`SUM(calls.cache_read_tokens)`,
+      cacheWriteTokens: sql`SUM(calls.cache_write_tokens)`,
+      outputTokens: sql`SUM(calls.output_tokens)`,
+      reasoningTokens: sql`SUM(calls.reasoning_tokens)`,
+      cost: moneySum(dialect, ref('calls.cost_pico')),
+      reportedCost: moneySum(dialect, ref('calls.reported_cost_pico')),
+      cacheSavings: moneySum(dialect, ref('calls.cache_savings_pico')),
+      unpricedCalls: count(sql`calls.cost_pico IS NULL`),
+      errorCalls: count(sql`calls.status = 'error'`),
+      abortedCalls: count(sql`calls.status = 'aborted'`),
+      reportedCalls: count(sql`calls.reported_cost_pico IS NOT NULL`),
+      computedCostOfReported: moneySum(
+        dialect,
+        sql`CASE WHEN calls.reported_cost_pico IS NOT NULL THEN calls.cost_pico END`,
+      ),
+    },
+  }
+}
+
+export function rollupSource(dialect: StoreDialect): QuerySource {
+  return {
+    kind: 'rollups',
+    from: sql`call_rollups`,
+    ts: ref('call_rollups.hour_ts'),
+    provider: ref('call_rollups.provider'),
+    // '' stands for "none" in the rollup key (schema.ts); the API says null, like `calls` does.
+    model: sql`NULLIF(call_rollups.model, '')`,
+    upstream: sql`NULLIF(call_rollups.upstream, '')`,
+    status: ref('call_rollups.status'),
+    metrics: {
+      calls: sql`SUM(call_rollups.calls)`,
+      inputTokens: sql`SUM(call_rollups.input_tokens)`,
+      cacheReadTokens: sql`SUM(call_rollups.cache_read_tokens)`,
+      cacheWriteTokens: sql`SUM(call_rollups.cache_write_tokens)`,
+      outputTokens: sql`SUM(call_rollups.output_tokens)`,
+      reasoningTokens: sql`SUM(call_rollups.reasoning_tokens)`,
+      cost: moneySum(dialect, ref('call_rollups.cost_pico')),
+      reportedCost: moneySum(
+        dialect,
+        sql`CASE WHEN call_rollups.reported_calls > 0 THEN call_rollups.reported_cost_pico END`,
+      ),
+      cacheSavings: moneySum(dialect, ref('call_rollups.cache_savings_pico')),
+      unpricedCalls: sql`SUM(call_rollups.calls - call_rollups.priced_calls)`,
+      errorCalls: sql`SUM(CASE WHEN call_rollups.status = 'error' THEN call_rollups.calls ELSE 0 END)`,
+      abortedCalls: sql`SUM(CASE WHEN call_rollups.status = 'aborted' THEN call_rollups.calls ELSE 0 END)`,
+      reportedCalls: sql`SUM(call_rollups.reported_calls)`,
+      computedCostOfReported: moneySum(dialect, ref('call_rollups.computed_of_reported_pico')),
+    },
+  }
+}
+
+/**
+ * The WHERE clause for a query's filters on a source (empty when there is none). Tag filters
+ * only apply to `calls`; `chooseSource` never picks rollups for them.
+ */
+export function whereClause(
+  source: QuerySource,
+  query: LedgerQuery,
+  extra: RawBuilder<unknown>[] = [],
+): RawBuilder<unknown> {
+  const conditions: RawBuilder<unknown>[] = []
+  if (query.since) conditions.push(sql`${source.ts} >= ${query.since.getTime()}`)
+  if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
+  if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
+  if (query.model !== undefined) {
+    const column = source.kind === 'rollups' ? sql`call_rollups.model` : source.model
+    conditions.push(sql`${column} = ${query.model}`)
+  }
+  if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
+  for (const [key, value] of Object.entries(query.tags ?? {})) {
+    conditions.push(
+      sql`calls.id IN (SELECT call_id FROM call_tags WHERE key = ${key} AND value = ${value})`,
+    )
+  }
+  conditions.push(...extra)
+  return conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`
+}

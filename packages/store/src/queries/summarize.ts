@@ -1,0 +1,129 @@
+import { usdFromPico } from '@tokenledger/pricing'
+import type { Usd } from '@tokenledger/pricing'
+import { sql } from 'kysely'
+import type { Kysely, RawBuilder } from 'kysely'
+import type { GroupKey, LedgerQuery, StoreDialect, SummaryRow } from '../ledger-store.js'
+import { toInt } from '../record-mapping.js'
+import type { LedgerDatabase } from '../schema.js'
+import { bucketLabel, bucketStart, parseMoneySum } from '../sql-fragments.js'
+import type { TimeBucket } from '../sql-fragments.js'
+import { chooseSource, whereClause } from './query-source.js'
+import type { QuerySource, SourceChoice } from './query-source.js'
+import { validateQuery } from './validate-query.js'
+
+const TIME_KEYS = new Set<string>(['hour', 'day', 'week', 'month'])
+
+/** How one group key is selected and read back. */
+interface GroupColumn {
+  key: GroupKey
+  expr: RawBuilder<unknown>
+  /** Turns the selected value into the group label. */
+  label(value: unknown): string | null
+}
+
+/**
+ * `LedgerStore#summarize`. Reads the hourly rollups when they can answer (see query-source.ts),
+ * else the raw calls; `source` forces one (tests compare the two).
+ */
+export async function summarize(
+  db: Kysely<LedgerDatabase>,
+  dialect: StoreDialect,
+  query: LedgerQuery,
+  source: SourceChoice = 'auto',
+): Promise<SummaryRow[]> {
+  validateQuery(query, 'summarize')
+  const from = chooseSource(dialect, query, source)
+  const groups = (query.groupBy ?? []).map((key, i) => groupColumn(dialect, from, key, i))
+  const joins = groups.flatMap((_, i) => tagJoin(query.groupBy![i]!, i))
+  const selects = [
+    ...groups.map((g, i) => sql`${g.expr} AS ${sql.ref(`g${i}`)}`),
+    ...Object.entries(from.metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
+  ]
+  const groupBy =
+    groups.length === 0
+      ? sql``
+      : sql`GROUP BY ${sql.join(groups.map((_, i) => sql.lit(i + 1)))}`
+  const { rows } = await sql<Record<string, unknown>>`
+    SELECT ${sql.join(selects)} FROM ${from.from} ${sql.join(joins, sql` `)}
+    ${whereClause(from, query)} ${groupBy}`.execute(db)
+  const result = rows.map((row) => summaryRow(row, groups))
+  return result.sort((a, b) => compareGroups(a.group, b.group, groups))
+}
+
+function groupColumn(
+  dialect: StoreDialect,
+  source: QuerySource,
+  key: GroupKey,
+  index: number,
+): GroupColumn {
+  if (TIME_KEYS.has(key)) {
+    const bucket = key as TimeBucket
+    return {
+      key,
+      expr: bucketStart(dialect, bucket, source.ts),
+      label: (value) => bucketLabel(bucket, toInt(value)),
+    }
+  }
+  const text = (value: unknown) => (value === null || value === undefined ? null : String(value))
+  if (key.startsWith('tag:')) return { key, expr: sql.ref(`t${index}.value`), label: text }
+  const expr = { model: source.model, provider: source.provider, upstream: source.upstream, status: source.status }[
+    key as 'model' | 'provider' | 'upstream' | 'status'
+  ]
+  return { key, expr, label: text }
+}
+
+/** A LEFT JOIN bringing in the value of tag KEY for a `tag:KEY` group (null when absent). */
+function tagJoin(key: GroupKey, index: number): RawBuilder<unknown>[] {
+  if (!key.startsWith('tag:')) return []
+  const alias = sql.ref(`t${index}`)
+  return [
+    sql`LEFT JOIN call_tags AS ${alias} ON ${alias}.call_id = calls.id AND ${alias}.key = ${key.slice(4)}`,
+  ]
+}
+
+function summaryRow(row: Record<string, unknown>, groups: GroupColumn[]): SummaryRow {
+  const group: Record<string, string | null> = {}
+  groups.forEach((g, i) => {
+    group[g.key] = g.label(row[`g${i}`])
+  })
+  const count = (name: string) => toInt(row[name] ?? 0)
+  const usd = (name: string): Usd => usdFromPico(parseMoneySum(row[name]) ?? 0n)
+  const reportedCalls = count('reportedCalls')
+  return {
+    group,
+    calls: count('calls'),
+    inputTokens: count('inputTokens'),
+    cacheReadTokens: count('cacheReadTokens'),
+    cacheWriteTokens: count('cacheWriteTokens'),
+    outputTokens: count('outputTokens'),
+    reasoningTokens: count('reasoningTokens'),
+    cost: usd('cost'),
+    reportedCost: reportedCalls === 0 ? null : usd('reportedCost'),
+    cacheSavings: usd('cacheSavings'),
+    unpricedCalls: count('unpricedCalls'),
+    errorCalls: count('errorCalls'),
+    abortedCalls: count('abortedCalls'),
+    reportedCalls,
+    computedCostOfReported: usd('computedCostOfReported'),
+  }
+}
+
+/**
+ * Orders rows by their group values, outer key first: time labels sort chronologically as text,
+ * other values by code unit (the same on both engines, unlike SQL collations), nulls last.
+ */
+export function compareGroups(
+  a: Record<string, string | null>,
+  b: Record<string, string | null>,
+  groups: { key: string }[],
+): number {
+  for (const { key } of groups) {
+    const x = a[key] ?? null
+    const y = b[key] ?? null
+    if (x === y) continue
+    if (x === null) return 1
+    if (y === null) return -1
+    return x < y ? -1 : 1
+  }
+  return 0
+}

@@ -1,0 +1,157 @@
+import { TokenledgerError, picoFromUsd } from '@tokenledger/pricing'
+import type { Kysely } from 'kysely'
+import type { CallRecord } from './call-record.js'
+import type {
+  CostUpdate,
+  LedgerQuery,
+  LedgerStore,
+  ListQuery,
+  SeriesQuery,
+  SeriesRow,
+  StoreDialect,
+  SummaryRow,
+} from './ledger-store.js'
+import { getCall, iterateCalls, listCalls } from './queries/list-calls.js'
+import { summarize } from './queries/summarize.js'
+import { timeSeries } from './queries/time-series.js'
+import { rowFromRecord } from './record-mapping.js'
+import type { LedgerDatabase } from './schema.js'
+import type { CostRow, StoreEngine } from './store-engine.js'
+
+/**
+ * The one LedgerStore implementation: validation and conversion here, SQL in queries/ and in the
+ * engine's writer. Engines differ only in how they connect and write.
+ */
+export class SqlLedgerStore implements LedgerStore {
+  readonly #engine: StoreEngine
+  readonly #where: string
+  #closed = false
+  readonly readOnly: boolean
+
+  constructor(engine: StoreEngine, options: { readOnly: boolean; where: string }) {
+    this.#engine = engine
+    this.readOnly = options.readOnly
+    this.#where = options.where
+  }
+
+  get dialect(): StoreDialect {
+    return this.#engine.dialect
+  }
+
+  get db(): Kysely<LedgerDatabase> {
+    return this.#engine.db
+  }
+
+  async insert(records: CallRecord[]): Promise<void> {
+    this.#assertWritable('insert')
+    if (!Array.isArray(records)) {
+      throw new TokenledgerError('STORE_UNAVAILABLE', 'insert: records: expected an array of CallRecord')
+    }
+    if (records.length === 0) return
+    const rows = records.map((record, i) =>
+      rowFromRecord(record, `insert: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`),
+    )
+    await this.#write('insert', () => this.#engine.insertRows(rows))
+  }
+
+  summarize(query: LedgerQuery): Promise<SummaryRow[]> {
+    this.#assertOpen('summarize')
+    return summarize(this.db, this.dialect, query)
+  }
+
+  timeSeries(query: SeriesQuery): Promise<SeriesRow[]> {
+    this.#assertOpen('timeSeries')
+    return timeSeries(this.db, this.dialect, query)
+  }
+
+  listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }> {
+    this.#assertOpen('listCalls')
+    return listCalls(this.db, this.dialect, query)
+  }
+
+  getCall(id: string): Promise<CallRecord | null> {
+    this.#assertOpen('getCall')
+    return getCall(this.db, id)
+  }
+
+  iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
+    this.#assertOpen('iterateCalls')
+    return iterateCalls(this.db, this.dialect, query, batchSize)
+  }
+
+  async updateCosts(updates: CostUpdate[]): Promise<void> {
+    this.#assertWritable('updateCosts')
+    if (updates.length === 0) return
+    // The last update of an id wins, as if they were applied one after another.
+    const byId = new Map<string, CostRow>()
+    updates.forEach((update, i) => byId.set(update.id, costRow(update, `updateCosts: updates[${i}] (id ${update.id})`)))
+    await this.#write('updateCosts', () => this.#engine.updateCosts([...byId.values()]))
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#engine.destroy()
+  }
+
+  async #write(what: string, run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run()
+    } catch (error) {
+      if (error instanceof TokenledgerError) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new TokenledgerError('STORE_UNAVAILABLE', `${this.#where}: ${what} failed (${reason}); nothing was written`, {
+        cause: error,
+      })
+    }
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#closed) {
+      throw new TokenledgerError('STORE_UNAVAILABLE', `${this.#where}: ${what}: the store is closed`)
+    }
+  }
+
+  #assertWritable(what: string): void {
+    this.#assertOpen(what)
+    if (this.readOnly) {
+      throw new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        `${this.#where}: ${what}: the store was opened read-only; open it without { readOnly: true } to write`,
+      )
+    }
+  }
+}
+
+function costRow(update: CostUpdate, where: string): CostRow {
+  const money = (field: string, value: string | null | undefined): bigint | null => {
+    if (value === null || value === undefined) return null
+    try {
+      return picoFromUsd(value)
+    } catch {
+      throw new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        `${where}: ${field}: expected a decimal USD amount with at most 12 places, got ${JSON.stringify(value)}`,
+      )
+    }
+  }
+  if (typeof update.id !== 'string' || update.id === '') {
+    throw new TokenledgerError('STORE_UNAVAILABLE', `${where}: id: expected a non-empty string`)
+  }
+  const b = update.costBreakdown
+  return {
+    id: update.id,
+    costPico: money('cost', update.cost),
+    breakdownPico: b
+      ? [
+          money('costBreakdown.input', b.input),
+          money('costBreakdown.cacheRead', b.cacheRead),
+          money('costBreakdown.cacheWrite', b.cacheWrite),
+          money('costBreakdown.output', b.output),
+        ]
+      : [null, null, null, null],
+    cacheSavingsPico: money('cacheSavings', update.cacheSavings),
+    card: update.card ?? null,
+    model: update.model ?? null,
+  }
+}
