@@ -54,29 +54,29 @@ export class SqlLedgerStore implements LedgerStore {
     await this.#write('insert', () => this.#engine.insertRows(rows))
   }
 
-  summarize(query: LedgerQuery): Promise<SummaryRow[]> {
+  async summarize(query: LedgerQuery): Promise<SummaryRow[]> {
     this.#assertOpen('summarize')
     return summarize(this.db, this.dialect, query)
   }
 
-  timeSeries(query: SeriesQuery): Promise<SeriesRow[]> {
+  async timeSeries(query: SeriesQuery): Promise<SeriesRow[]> {
     this.#assertOpen('timeSeries')
     return timeSeries(this.db, this.dialect, query)
   }
 
-  listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }> {
+  async listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }> {
     this.#assertOpen('listCalls')
     return listCalls(this.db, this.dialect, query)
   }
 
-  getCall(id: string): Promise<CallRecord | null> {
+  async getCall(id: string): Promise<CallRecord | null> {
     this.#assertOpen('getCall')
     return getCall(this.db, id)
   }
 
-  iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
+  async *iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
     this.#assertOpen('iterateCalls')
-    return iterateCalls(this.db, this.dialect, query, batchSize)
+    yield* iterateCalls(this.db, this.dialect, query, batchSize)
   }
 
   async updateCosts(updates: CostUpdate[]): Promise<void> {

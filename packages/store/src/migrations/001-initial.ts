@@ -76,6 +76,10 @@ export const initialMigration: Migration = {
       .addColumn('model', 'text', (c) => c.notNull())
       .addColumn('upstream', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
+    // SQLite turns an integer sum that overflows 64 bits into a REAL without a word; the CHECK
+    // makes such an upsert fail loudly instead (PostgreSQL's BIGINT raises on its own).
+    const integral = (column: string) =>
+      dialect === 'sqlite' ? sql`CHECK (typeof(${sql.ref(column)}) = 'integer')` : sql``
     for (const column of [
       'calls',
       'priced_calls',
@@ -90,7 +94,9 @@ export const initialMigration: Migration = {
       'reported_cost_pico',
       'computed_of_reported_pico',
     ]) {
-      rollups = rollups.addColumn(column, 'bigint', (c) => c.notNull().defaultTo(0))
+      rollups = rollups.addColumn(column, 'bigint', (c) =>
+        c.notNull().defaultTo(0).modifyEnd(integral(column)),
+      )
     }
     await rollups
       .addPrimaryKeyConstraint('call_rollups_pk', ['hour_ts', 'provider', 'model', 'upstream', 'status'])
