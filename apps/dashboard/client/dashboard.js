@@ -1,0 +1,303 @@
+// tokenledger dashboard client: local times, filter form, clickable rows and the charts.
+// Plain browser JavaScript served as-is by the dashboard (no build step, no CDN). Every text that
+// comes from the ledger is set with textContent or drawn on a canvas, never parsed as HTML.
+;(function () {
+  'use strict'
+
+  var PALETTE = ['#4f46e5', '#0ea5e9', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#a16207', '#be185d']
+  var UNKNOWN_COLOR = '#94a3b8'
+  var PICO_PER_USD = BigInt('1000000000000')
+
+  // ---- money, exactly (decimal strings <-> bigint picodollars), mirrors src/format.ts ----
+  function picoOf(usd) {
+    var match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(usd)
+    if (!match) return BigInt(0)
+    var pico = BigInt(match[2] + (match[3] || '').slice(0, 12).padEnd(12, '0'))
+    return match[1] ? -pico : pico
+  }
+  function roundPico(abs, digits) {
+    var step = BigInt(10) ** BigInt(12 - digits)
+    var rounded = ((abs + step / BigInt(2)) / step) * step
+    var text = rounded.toString().padStart(13, '0')
+    var whole = text.slice(0, text.length - 12)
+    var fraction = text.slice(text.length - 12, text.length - 12 + digits)
+    return digits > 0 ? whole + '.' + fraction : whole
+  }
+  function group(whole) {
+    return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  }
+  function formatUsd(usd) {
+    var pico = picoOf(usd)
+    var sign = pico < BigInt(0) ? '-' : ''
+    var abs = pico < BigInt(0) ? -pico : pico
+    if (abs === BigInt(0)) return '$0.00'
+    if (abs >= PICO_PER_USD) {
+      var parts = roundPico(abs, 2).split('.')
+      return sign + '$' + group(parts[0]) + '.' + parts[1]
+    }
+    if (abs >= PICO_PER_USD / BigInt(100)) return sign + '$' + roundPico(abs, 4)
+    var digits = Math.min(12, 12 - abs.toString().length + 3)
+    return sign + '$' + roundPico(abs, digits).replace(/0+$/, '')
+  }
+  function usdFromPico(pico) {
+    var negative = pico < BigInt(0)
+    var text = (negative ? -pico : pico).toString().padStart(13, '0')
+    var fraction = text.slice(-12).replace(/0+$/, '')
+    return (negative ? '-' : '') + text.slice(0, -12) + (fraction ? '.' + fraction : '')
+  }
+  function tickUsd(value) {
+    if (value === 0) return '$0'
+    var abs = Math.abs(value)
+    var decimals = abs >= 100 ? 0 : abs >= 1 ? 2 : abs >= 0.01 ? 3 : 6
+    return '$' + value.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: decimals })
+  }
+
+  // ---- times in the browser's zone ----
+  var LOCAL = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  function localTimes(root) {
+    var nodes = root.querySelectorAll('time[data-local]')
+    for (var i = 0; i < nodes.length; i++) {
+      var iso = nodes[i].getAttribute('datetime')
+      var at = new Date(iso)
+      if (isNaN(at.getTime())) continue
+      nodes[i].title = iso
+      nodes[i].textContent = LOCAL.format(at)
+    }
+  }
+
+  // ---- the filter form: submit on change, keep the URL clean ----
+  function filterForm() {
+    var form = document.getElementById('filters')
+    if (!form) return
+    var range = form.querySelector('select[name="range"]')
+    form.querySelectorAll('[data-period]').forEach(function (input) {
+      input.addEventListener('change', function () {
+        if (range) range.value = ''
+      })
+    })
+    form.querySelectorAll('[data-autosubmit]').forEach(function (select) {
+      select.addEventListener('change', function () {
+        if (select === range && range.value === '') return // wait for the dates
+        form.requestSubmit()
+      })
+    })
+    form.addEventListener('submit', function (event) {
+      event.preventDefault()
+      var params = new URLSearchParams()
+      var data = new FormData(form)
+      var preset = data.get('range')
+      data.forEach(function (value, name) {
+        if (typeof value !== 'string' || value.trim() === '') return
+        if (preset && (name === 'from' || name === 'to')) return
+        // The bucket is chosen by the toggles; a new period may not allow the old one.
+        if (name === 'bucket') return
+        params.append(name, value.trim())
+      })
+      var action = form.getAttribute('action') || location.pathname
+      var query = params.toString()
+      location.assign(query ? action + '?' + query : action)
+    })
+  }
+
+  // ---- a click anywhere on a call row opens the call ----
+  function clickableRows() {
+    document.querySelectorAll('tr[data-href]').forEach(function (row) {
+      row.addEventListener('click', function (event) {
+        if (event.target.closest('a')) return
+        if (window.getSelection && String(window.getSelection()).length > 0) return
+        location.assign(row.getAttribute('data-href'))
+      })
+    })
+  }
+
+  // ---- charts ----
+  function getJson(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + response.status)
+        return body
+      })
+    })
+  }
+
+  function colorMap(keys) {
+    var map = new Map()
+    keys.forEach(function (key) {
+      if (!map.has(key)) map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
+    })
+    return function colorOf(key) {
+      if (!map.has(key)) map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
+      return map.get(key)
+    }
+  }
+
+  function bucketLabel(iso, bucket) {
+    var at = new Date(iso)
+    if (bucket === 'day') return at.toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' })
+    return at.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  }
+
+  function baseOptions() {
+    return {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { labels: { boxWidth: 12, boxHeight: 12, usePointStyle: false } } },
+    }
+  }
+
+  function spendChart(canvas, series, colorOf) {
+    var unknown = series.stackBy === 'model' ? '(unknown model)' : '(unknown provider)'
+    var datasets = series.series.map(function (s) {
+      return {
+        label: s.key === null ? unknown : s.key,
+        key: s.key,
+        data: s.values.map(Number),
+        exact: s.values,
+        calls: s.calls,
+        total: s.total,
+        backgroundColor: colorOf(s.key),
+        borderWidth: 0,
+        stack: 'spend',
+      }
+    })
+    var options = baseOptions()
+    options.interaction = { mode: 'index', intersect: false }
+    options.scales = {
+      x: { stacked: true, grid: { display: false }, title: { display: true, text: series.bucket === 'day' ? 'Day (UTC)' : 'Hour (your time zone)' }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+      y: { stacked: true, beginAtZero: true, title: { display: true, text: 'Spend (USD)' }, ticks: { callback: tickUsd } },
+    }
+    options.plugins.legend.position = 'bottom'
+    options.plugins.tooltip = {
+      filter: function (item) {
+        return item.dataset.exact[item.dataIndex] !== '0'
+      },
+      itemSort: function (a, b) {
+        return b.parsed.y - a.parsed.y
+      },
+      callbacks: {
+        label: function (item) {
+          var d = item.dataset
+          return ' ' + d.label + ': ' + formatUsd(d.exact[item.dataIndex]) + ' (' + d.calls[item.dataIndex] + ' calls)'
+        },
+        footer: function (items) {
+          if (!items.length) return ''
+          var index = items[0].dataIndex
+          var total = BigInt(0)
+          items[0].chart.data.datasets.forEach(function (d) {
+            total += picoOf(d.exact[index])
+          })
+          return 'Total: ' + formatUsd(usdFromPico(total))
+        },
+      },
+    }
+    return new window.Chart(canvas, {
+      type: 'bar',
+      data: { labels: series.buckets.map(function (b) { return bucketLabel(b, series.bucket) }), datasets: datasets },
+      options: options,
+    })
+  }
+
+  function barChart(canvas, breakdown, key, colorOf, axisTitle) {
+    var rows = breakdown.rows
+    var options = baseOptions()
+    options.indexAxis = 'y'
+    options.plugins.legend.display = false
+    options.scales = {
+      x: { beginAtZero: true, title: { display: true, text: 'Spend (USD)' }, ticks: { callback: tickUsd } },
+      y: { grid: { display: false }, title: { display: true, text: axisTitle } },
+    }
+    options.plugins.tooltip = {
+      callbacks: {
+        label: function (item) {
+          var row = rows[item.dataIndex]
+          return ' ' + formatUsd(row.cost) + ' · ' + row.calls + ' calls' + (row.unpricedCalls ? ' (' + row.unpricedCalls + ' unpriced)' : '')
+        },
+      },
+    }
+    return new window.Chart(canvas, {
+      type: 'bar',
+      data: {
+        labels: rows.map(function (row) { return row[key] === null ? '(unknown)' : row[key] }),
+        datasets: [
+          {
+            label: 'Spend',
+            data: rows.map(function (row) { return Number(row.cost) }),
+            exact: rows.map(function (row) { return row.cost }),
+            backgroundColor: rows.map(function (row) { return colorOf(row[key]) }),
+            borderWidth: 0,
+            borderRadius: 3,
+            maxBarThickness: 28,
+          },
+        ],
+      },
+      options: options,
+    })
+  }
+
+  function showChartError(id, message) {
+    var canvas = document.getElementById(id)
+    if (!canvas) return
+    var note = document.createElement('p')
+    note.className = 'chart-error'
+    note.textContent = 'Could not load the chart: ' + message
+    canvas.parentNode.replaceChild(note, canvas)
+  }
+
+  function charts(data) {
+    var state = (window.__dashboard = { ready: false, charts: {}, data: {} })
+    if (typeof window.Chart !== 'function') {
+      showChartError('spend-chart', 'chart.js did not load')
+      document.body.setAttribute('data-dashboard-error', 'chart.js missing')
+      return
+    }
+    var css = getComputedStyle(document.body)
+    window.Chart.defaults.font.family = css.fontFamily
+    window.Chart.defaults.color = '#475569'
+    Promise.all([getJson(data.api.series), getJson(data.api.providers), getJson(data.api.models)])
+      .then(function (results) {
+        var series = results[0]
+        var providers = results[1]
+        var models = results[2]
+        state.data = { series: series, providers: providers, models: models }
+        var modelColors = colorMap(models.rows.map(function (r) { return r.model }))
+        var providerColors = colorMap(providers.rows.map(function (r) { return r.provider }))
+        var stackColors = series.stackBy === 'model' ? modelColors : providerColors
+        state.charts.spend = spendChart(document.getElementById('spend-chart'), series, stackColors)
+        state.charts.providers = barChart(document.getElementById('provider-chart'), providers, 'provider', providerColors, 'Provider')
+        state.charts.models = barChart(document.getElementById('model-chart'), models, 'model', modelColors, 'Model')
+        state.ready = true
+        document.body.setAttribute('data-dashboard-ready', 'true')
+      })
+      .catch(function (error) {
+        showChartError('spend-chart', error.message)
+        document.body.setAttribute('data-dashboard-error', error.message)
+      })
+  }
+
+  function readData() {
+    var node = document.getElementById('dashboard-data')
+    if (!node) return null
+    try {
+      return JSON.parse(node.textContent)
+    } catch (error) {
+      return null
+    }
+  }
+
+  function start() {
+    localTimes(document)
+    filterForm()
+    clickableRows()
+    var data = readData()
+    if (data && data.page === 'overview') {
+      charts(data)
+    } else {
+      window.__dashboard = { ready: true, charts: {}, data: {} }
+      document.body.setAttribute('data-dashboard-ready', 'true')
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
+  else start()
+})()

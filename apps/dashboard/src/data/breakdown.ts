@@ -1,0 +1,93 @@
+/**
+ * Spend by provider, by model, and the model x provider table: one `store.summarize` grouped by
+ * the chosen keys, with per-row averages and cache-hit shares.
+ */
+import { usdFromPico, type Usd } from '@tokenledger/pricing'
+import type { GroupKey, LedgerStore, SummaryRow } from '@tokenledger/store'
+import type { BreakdownBy, ViewQuery } from '../validate-query.js'
+import { ledgerQueryOf } from './ledger-query.js'
+import { addRows, tokenTotals, type TokenTotals } from './overview.js'
+
+/** One row of a breakdown. A key not grouped on is absent; a null key is an unknown model or provider. */
+export interface BreakdownRow {
+  provider?: string | null
+  model?: string | null
+  calls: number
+  pricedCalls: number
+  unpricedCalls: number
+  errorCalls: number
+  abortedCalls: number
+  tokens: TokenTotals
+  cost: Usd
+  /** cost / priced calls, rounded half up to the picodollar; null without priced calls. */
+  avgCostPerCall: Usd | null
+  /** Share of input tokens read from a cache (0..1); null without input tokens. */
+  cacheHitShare: number | null
+  cacheSavings: Usd
+  reportedCost: Usd | null
+}
+
+/** A breakdown (`GET /api/breakdown?by=...`). */
+export interface Breakdown {
+  by: BreakdownBy
+  /** Highest cost first. */
+  rows: BreakdownRow[]
+  total: Usd
+  calls: number
+}
+
+const GROUPS: Record<BreakdownBy, GroupKey[]> = {
+  provider: ['provider'],
+  model: ['model'],
+  'model-provider': ['model', 'provider'],
+}
+
+/** Divides picodollars by a count, rounding half up (display only; totals are never divided). */
+export function averagePico(totalPico: bigint, count: number): bigint {
+  const n = BigInt(count)
+  return (2n * totalPico + n) / (2n * n)
+}
+
+function toRow(by: BreakdownBy, row: SummaryRow): BreakdownRow & { costPico: bigint } {
+  const totals = addRows([row])
+  const priced = totals.calls - totals.unpricedCalls
+  const result: BreakdownRow & { costPico: bigint } = {
+    calls: totals.calls,
+    pricedCalls: priced,
+    unpricedCalls: totals.unpricedCalls,
+    errorCalls: totals.errorCalls,
+    abortedCalls: totals.abortedCalls,
+    tokens: tokenTotals(totals),
+    cost: usdFromPico(totals.costPico),
+    avgCostPerCall: priced === 0 ? null : usdFromPico(averagePico(totals.costPico, priced)),
+    cacheHitShare: totals.inputTokens === 0 ? null : totals.cacheReadTokens / totals.inputTokens,
+    cacheSavings: usdFromPico(totals.cacheSavingsPico),
+    reportedCost: totals.reportedCalls === 0 ? null : usdFromPico(totals.reportedCostPico),
+    costPico: totals.costPico,
+  }
+  if (by !== 'model') result.provider = row.group['provider'] ?? null
+  if (by !== 'provider') result.model = row.group['model'] ?? null
+  return result
+}
+
+/** A breakdown from summary rows grouped as `by` asks (see GROUPS). */
+export function breakdownFromRows(by: BreakdownBy, summary: readonly SummaryRow[]): Breakdown {
+  const rows = summary.map((row) => toRow(by, row))
+  rows.sort((a, b) => {
+    if (a.costPico !== b.costPico) return a.costPico > b.costPico ? -1 : 1
+    if (a.calls !== b.calls) return b.calls - a.calls
+    return `${a.model ?? ''} ${a.provider ?? ''}`.localeCompare(`${b.model ?? ''} ${b.provider ?? ''}`)
+  })
+  const totals = addRows(summary)
+  return {
+    by,
+    rows: rows.map(({ costPico: _, ...row }) => row),
+    total: usdFromPico(totals.costPico),
+    calls: totals.calls,
+  }
+}
+
+/** Loads a breakdown of a view. */
+export async function loadBreakdown(store: LedgerStore, view: ViewQuery, by: BreakdownBy = view.by): Promise<Breakdown> {
+  return breakdownFromRows(by, await store.summarize({ ...ledgerQueryOf(view), groupBy: GROUPS[by] }))
+}

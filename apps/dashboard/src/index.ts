@@ -1,0 +1,12 @@
+/**
+ * @tokenledger/dashboard: the spend dashboard (Hono app, server and demo ledger).
+ * @module
+ */
+export { createDashboardApp } from './app.js'
+export type { DashboardOptions } from './app.js'
+export { startDashboard } from './serve.js'
+export type { RunningDashboard, StartDashboardOptions } from './serve.js'
+export { generateDemoLedger } from './demo/generate-demo-ledger.js'
+export type { DemoLedgerOptions, DemoLedgerSummary } from './demo/generate-demo-ledger.js'
+export { QueryError, parseViewQuery } from './validate-query.js'
+export type { ViewQuery } from './validate-query.js'

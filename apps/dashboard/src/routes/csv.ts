@@ -1,0 +1,200 @@
+/**
+ * `GET /api/csv/:view`: the current view as a CSV download (`overview`, `series`, `breakdown`,
+ * `calls`), with the same parameters as the JSON route of that view. Money is the exact decimal.
+ */
+import { USAGE_FIELDS } from '@tokenledger/pricing'
+import type { CallRecord } from '@tokenledger/store'
+import { Hono, type Context } from 'hono'
+import { loadBreakdown } from '../data/breakdown.js'
+import { loadCalls } from '../data/calls.js'
+import { loadOverview } from '../data/overview.js'
+import { loadSeries } from '../data/series.js'
+import { toCsv, type CsvCell } from '../csv.js'
+import { FILTER_PARAMS, QueryError, type ViewQuery } from '../validate-query.js'
+import { BREAKDOWN_PARAMS } from './breakdown.js'
+import { CALLS_PARAMS } from './calls.js'
+import { readView, type RouteDeps } from './route-deps.js'
+import { SERIES_PARAMS } from './series.js'
+
+/** The downloadable views. */
+export const CSV_VIEWS = ['overview', 'series', 'breakdown', 'calls'] as const
+
+/** The columns of a calls CSV: every field of the record, usage and breakdown flattened. */
+export const CALL_CSV_COLUMNS = [
+  'id',
+  'timestamp',
+  'provider',
+  'requested_model',
+  'served_model',
+  'model',
+  'upstream_provider',
+  'endpoint',
+  'stream',
+  'status',
+  'http_status',
+  'error_type',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  ...USAGE_FIELDS.map((field) => `provenance_${field.replace(/Tokens$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`),
+  'cost_usd',
+  'cost_input_usd',
+  'cost_cache_read_usd',
+  'cost_cache_write_usd',
+  'cost_output_usd',
+  'cache_savings_usd',
+  'card',
+  'reported_cost_usd',
+  'latency_ms',
+  'time_to_first_token_ms',
+  'request_id',
+  'service_tier',
+  'tags',
+]
+
+/** One call as a CSV line (same order as CALL_CSV_COLUMNS). */
+export function callCsvRow(call: CallRecord): CsvCell[] {
+  const b = call.costBreakdown
+  return [
+    call.id,
+    call.timestamp,
+    call.provider,
+    call.requestedModel,
+    call.servedModel,
+    call.model,
+    call.upstreamProvider,
+    call.endpoint,
+    call.stream,
+    call.status,
+    call.httpStatus,
+    call.errorType,
+    call.usage.inputTokens,
+    call.usage.cacheReadTokens,
+    call.usage.cacheWriteTokens,
+    call.usage.cacheWrite1hTokens ?? 0,
+    call.usage.outputTokens,
+    call.usage.reasoningTokens,
+    ...USAGE_FIELDS.map((field) => call.usage.provenance[field]),
+    call.cost,
+    b?.input,
+    b?.cacheRead,
+    b?.cacheWrite,
+    b?.output,
+    call.cacheSavings,
+    call.card,
+    call.reportedCost,
+    call.latencyMs,
+    call.timeToFirstTokenMs,
+    call.requestId,
+    call.serviceTier,
+    Object.keys(call.tags).length === 0 ? '' : JSON.stringify(call.tags),
+  ]
+}
+
+function attachment(c: Context, name: string, view: ViewQuery, body: string): Response {
+  const day = (at: Date) => at.toISOString().slice(0, 10)
+  const filename = `tokenledger-${name}-${day(view.period.since)}-to-${day(view.period.until)}.csv`
+  return c.body(body, 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${filename}"`,
+    'Cache-Control': 'no-store',
+  })
+}
+
+/** The CSV download routes. */
+export function csvRoutes(deps: RouteDeps): Hono {
+  return new Hono().get('/api/csv/:view', async (c) => {
+    const name = c.req.param('view')
+    switch (name) {
+      case 'overview': {
+        const view = readView(c, deps, FILTER_PARAMS)
+        const o = await loadOverview(deps.store, view)
+        const rows: CsvCell[][] = [
+          ['since', o.period.since],
+          ['until', o.period.until],
+          ['calls', o.calls],
+          ['priced_calls', o.pricedCalls],
+          ['unpriced_calls', o.unpricedCalls],
+          ['error_calls', o.errorCalls],
+          ['aborted_calls', o.abortedCalls],
+          ['cost_usd', o.cost],
+          ['cache_savings_usd', o.cacheSavings],
+          ['input_tokens', o.tokens.input],
+          ['fresh_input_tokens', o.tokens.freshInput],
+          ['cache_read_tokens', o.tokens.cacheRead],
+          ['cache_write_tokens', o.tokens.cacheWrite],
+          ['output_tokens', o.tokens.output],
+          ['reasoning_tokens', o.tokens.reasoning],
+          ['reported_calls', o.reported?.calls ?? 0],
+          ['reported_cost_usd', o.reported?.reportedCost ?? null],
+          ['computed_cost_of_reported_usd', o.reported?.computedCost ?? null],
+          ['reported_minus_computed_usd', o.reported?.gap ?? null],
+        ]
+        return attachment(c, 'overview', view, toCsv(['metric', 'value'], rows))
+      }
+      case 'series': {
+        const view = readView(c, deps, SERIES_PARAMS)
+        const s = await loadSeries(deps.store, view)
+        const rows: CsvCell[][] = []
+        s.buckets.forEach((bucket, i) => {
+          for (const series of s.series) rows.push([bucket, series.key, series.values[i]!, series.calls[i]!])
+        })
+        return attachment(c, `series-${s.bucket}-by-${s.stackBy}`, view, toCsv([`${s.bucket}_start_utc`, s.stackBy, 'cost_usd', 'calls'], rows))
+      }
+      case 'breakdown': {
+        const view = readView(c, deps, BREAKDOWN_PARAMS)
+        const b = await loadBreakdown(deps.store, view)
+        const keys = b.by === 'model-provider' ? ['model', 'provider'] : [b.by]
+        const header = [
+          ...keys,
+          'calls',
+          'priced_calls',
+          'unpriced_calls',
+          'error_calls',
+          'aborted_calls',
+          'input_tokens',
+          'fresh_input_tokens',
+          'cache_read_tokens',
+          'cache_write_tokens',
+          'output_tokens',
+          'reasoning_tokens',
+          'cost_usd',
+          'avg_cost_per_priced_call_usd',
+          'cache_hit_share',
+          'cache_savings_usd',
+          'reported_cost_usd',
+        ]
+        const rows = b.rows.map((row): CsvCell[] => [
+          ...keys.map((key) => (key === 'model' ? row.model : row.provider)),
+          row.calls,
+          row.pricedCalls,
+          row.unpricedCalls,
+          row.errorCalls,
+          row.abortedCalls,
+          row.tokens.input,
+          row.tokens.freshInput,
+          row.tokens.cacheRead,
+          row.tokens.cacheWrite,
+          row.tokens.output,
+          row.tokens.reasoning,
+          row.cost,
+          row.avgCostPerCall,
+          row.cacheHitShare === null ? null : row.cacheHitShare.toFixed(6),
+          row.cacheSavings,
+          row.reportedCost,
+        ])
+        return attachment(c, `by-${b.by}`, view, toCsv(header, rows))
+      }
+      case 'calls': {
+        const view = readView(c, deps, CALLS_PARAMS)
+        const page = await loadCalls(deps.store, view)
+        return attachment(c, 'calls', view, toCsv(CALL_CSV_COLUMNS, page.rows.map(callCsvRow)))
+      }
+      default:
+        throw new QueryError('view', `expected one of ${CSV_VIEWS.join(', ')} in /api/csv/:view, got ${JSON.stringify(name.slice(0, 60))}`, 'path parameter')
+    }
+  })
+}

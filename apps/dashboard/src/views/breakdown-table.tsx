@@ -1,0 +1,68 @@
+/**
+ * The model x provider table: calls, tokens, cost, average cost per call, cache-hit share.
+ */
+import type { FC } from 'hono/jsx'
+import type { Breakdown } from '../data/breakdown.js'
+import { formatCount, formatShare, formatUsd } from '../format.js'
+
+/** The label of a null model or provider (calls the pricing table does not know). */
+export const UNKNOWN = '(unknown)'
+
+/** The model x provider table; `modelHref` links a model or provider to the view filtered on it. */
+export const BreakdownTable: FC<{
+  breakdown: Breakdown
+  filterHref: (filter: { model?: string; provider?: string }) => string
+}> = ({ breakdown, filterHref }) => {
+  if (breakdown.rows.length === 0) return <p class="empty">No calls in this view.</p>
+  return (
+    <div class="table-wrap">
+      <table class="data" id="model-provider-table" data-testid="model-provider-table">
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Provider</th>
+            <th scope="col" class="num">Calls</th>
+            <th scope="col" class="num">Input tokens</th>
+            <th scope="col" class="num">Cache read</th>
+            <th scope="col" class="num">Cache write</th>
+            <th scope="col" class="num">Output tokens</th>
+            <th scope="col" class="num">Reasoning</th>
+            <th scope="col" class="num">Cost</th>
+            <th scope="col" class="num">Avg / call</th>
+            <th scope="col" class="num">Cache hits</th>
+            <th scope="col" class="num">Unpriced</th>
+          </tr>
+        </thead>
+        <tbody>
+          {breakdown.rows.map((row) => (
+            <tr>
+              <td>{row.model == null ? <span class="muted">{UNKNOWN}</span> : <a href={filterHref({ model: row.model })}>{row.model}</a>}</td>
+              <td>{row.provider == null ? <span class="muted">{UNKNOWN}</span> : <a href={filterHref({ provider: row.provider })}>{row.provider}</a>}</td>
+              <td class="num" data-value={String(row.calls)}>{formatCount(row.calls)}</td>
+              <td class="num" data-value={String(row.tokens.input)}>{formatCount(row.tokens.input)}</td>
+              <td class="num" data-value={String(row.tokens.cacheRead)}>{formatCount(row.tokens.cacheRead)}</td>
+              <td class="num" data-value={String(row.tokens.cacheWrite)}>{formatCount(row.tokens.cacheWrite)}</td>
+              <td class="num" data-value={String(row.tokens.output)}>{formatCount(row.tokens.output)}</td>
+              <td class="num" data-value={String(row.tokens.reasoning)}>{formatCount(row.tokens.reasoning)}</td>
+              <td class="num money" data-value={row.cost} title={`$${row.cost}`}>{formatUsd(row.cost)}</td>
+              <td class="num money" data-value={row.avgCostPerCall ?? ''} title={row.avgCostPerCall === null ? undefined : `$${row.avgCostPerCall}`}>
+                {row.avgCostPerCall === null ? '–' : formatUsd(row.avgCostPerCall)}
+              </td>
+              <td class="num" data-value={row.cacheHitShare === null ? '' : String(row.cacheHitShare)}>{formatShare(row.cacheHitShare)}</td>
+              <td class={`num${row.unpricedCalls > 0 ? ' warn' : ''}`} data-value={String(row.unpricedCalls)}>{formatCount(row.unpricedCalls)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colspan={2}>Total</th>
+            <td class="num">{formatCount(breakdown.calls)}</td>
+            <td colspan={5}></td>
+            <td class="num money" title={`$${breakdown.total}`}>{formatUsd(breakdown.total)}</td>
+            <td colspan={3}></td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  )
+}

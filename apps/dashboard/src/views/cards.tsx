@@ -1,0 +1,104 @@
+/**
+ * The overview cards: spend, calls, tokens by class, cache savings, error rate, unpriced calls and
+ * the gap between provider-reported and computed cost. Exact figures ride in `title` attributes.
+ */
+import type { Child, FC } from 'hono/jsx'
+import type { Overview } from '../data/overview.js'
+import { formatCompact, formatCount, formatShare, formatUsd } from '../format.js'
+
+const Card: FC<{ label: string; value: Child; title?: string; testid: string; tone?: 'warn' | 'good'; children?: Child }> = (
+  props,
+) => (
+  <section class={`card${props.tone ? ` card-${props.tone}` : ''}`} data-testid={props.testid}>
+    <h2 class="card-label">{props.label}</h2>
+    <p class="card-value" title={props.title}>
+      {props.value}
+    </p>
+    <div class="card-detail">{props.children}</div>
+  </section>
+)
+
+export interface CardsProps {
+  overview: Overview
+  unpricedHref: string
+  errorsHref: string
+}
+
+/** The row of summary cards. */
+export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) => {
+  const { tokens, reported } = overview
+  const totalTokens = tokens.input + tokens.output
+  const cacheShare = tokens.input === 0 ? null : tokens.cacheRead / tokens.input
+  return (
+    <div class="cards">
+      <Card label="Total spend" value={formatUsd(overview.cost)} title={`$${overview.cost} (exact)`} testid="card-spend">
+        <span data-exact={overview.cost}>{formatCount(overview.pricedCalls)} priced calls</span>
+      </Card>
+      <Card label="Calls" value={formatCount(overview.calls)} testid="card-calls">
+        {formatCount(overview.abortedCalls)} aborted streams
+      </Card>
+      <Card label="Tokens" value={formatCompact(totalTokens)} title={`${formatCount(totalTokens)} tokens`} testid="card-tokens">
+        <dl class="token-classes">
+          <dt>Fresh input</dt>
+          <dd title={formatCount(tokens.freshInput)}>{formatCompact(tokens.freshInput)}</dd>
+          <dt>Cache read</dt>
+          <dd title={formatCount(tokens.cacheRead)}>{formatCompact(tokens.cacheRead)}</dd>
+          <dt>Cache write</dt>
+          <dd title={formatCount(tokens.cacheWrite)}>{formatCompact(tokens.cacheWrite)}</dd>
+          <dt>Output</dt>
+          <dd title={formatCount(tokens.output)}>{formatCompact(tokens.output)}</dd>
+          <dt>Reasoning</dt>
+          <dd title={formatCount(tokens.reasoning)}>{formatCompact(tokens.reasoning)}</dd>
+        </dl>
+      </Card>
+      <Card
+        label="Saved by cache reads"
+        value={formatUsd(overview.cacheSavings)}
+        title={`$${overview.cacheSavings} (exact): what the cache reads would have cost at the fresh-input rate, minus what they cost`}
+        testid="card-savings"
+        tone="good"
+      >
+        {formatShare(cacheShare)} of input tokens read from cache
+      </Card>
+      <Card
+        label="Error rate"
+        value={formatShare(overview.errorRate)}
+        testid="card-errors"
+        tone={overview.errorRate !== null && overview.errorRate > 0.05 ? 'warn' : undefined}
+      >
+        <a href={errorsHref}>{formatCount(overview.errorCalls)} failed calls</a>
+      </Card>
+      <Card
+        label="Unpriced calls"
+        value={formatCount(overview.unpricedCalls)}
+        testid="card-unpriced"
+        tone={overview.unpricedCalls > 0 ? 'warn' : undefined}
+      >
+        {overview.unpricedCalls > 0 ? <a href={unpricedHref}>List unpriced calls →</a> : 'every call has a price'}
+      </Card>
+      <Card
+        label="Reported − computed"
+        value={reported === null || reported.calls === 0 ? '–' : formatUsd(reported.gap)}
+        title={reported === null || reported.calls === 0 ? undefined : `$${reported.gap} (exact): provider-reported minus computed cost`}
+        testid="card-gap"
+      >
+        {reported === null ? (
+          'no provider-reported costs in this view'
+        ) : (
+          <>
+            {reported.calls > 0 ? (
+              <div>
+                {formatUsd(reported.reportedCost)} reported vs {formatUsd(reported.computedCost)} computed on {formatCount(reported.calls)} calls
+              </div>
+            ) : null}
+            {reported.uncomparedCalls > 0 ? (
+              <div class="warn">
+                + {formatCount(reported.uncomparedCalls)} reported calls we cannot price ({formatUsd(reported.uncomparedReportedCost)})
+              </div>
+            ) : null}
+          </>
+        )}
+      </Card>
+    </div>
+  )
+}
