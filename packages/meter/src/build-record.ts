@@ -1,0 +1,167 @@
+/**
+ * Turns what the meter saw of one call into a ledger `CallRecord`: normalise the usage, fill gaps
+ * with flagged estimates, price it exactly with the card in force when the call started, and keep
+ * the provider's own cost beside ours.
+ *
+ * Failed calls (an HTTP error status, a network error) are not billed by providers: they carry a
+ * usage of zeros flagged `'missing'` and, for a known model, a cost of exactly 0 with the card that
+ * would have priced them. Unknown models are unpriced (cost null), never 0.
+ */
+import {
+  type MeteredUsage,
+  type PricingTable,
+  type ResolvedModel,
+  type ServiceTier,
+  type UsageStyle,
+  usdFromPico,
+} from '@tokenledger/pricing'
+import type { CallRecord, CallStatus, Tags } from '@tokenledger/store'
+import { estimatePromptTokens, fillEstimates } from './estimate-tokens.js'
+import { missingUsage } from './normalisers/normalise-usage.js'
+import { NORMALISERS } from './normalisers/normaliser-for.js'
+import { readReportedCost } from './normalisers/openrouter.js'
+import type { CallProvider } from './provider-detect.js'
+import type { RequestFacts } from './read-request.js'
+import type { StreamFacts } from './stream/stream-accumulator.js'
+
+/** What is known when a call starts. */
+export interface CallStart {
+  id: string
+  /** Epoch milliseconds. */
+  startedAt: number
+  /** `performance.now()` at the start, for latency. */
+  startPerf: number
+  provider: CallProvider
+  style: UsageStyle
+  request: RequestFacts
+  tags: Tags
+}
+
+/** How a call ended. */
+export interface CallOutcome {
+  status: CallStatus
+  httpStatus: number | null
+  errorType: string | null
+  /** What the response said (null when there was no response body to read). */
+  facts: StreamFacts | null
+  /** The stream stopped before its end: reported counts are running counts. */
+  partial: boolean
+  requestId: string | null
+  endPerf: number
+  firstTextPerf: number | null
+}
+
+/** Reports a failure without throwing (the meter's onError). */
+export type ReportError = (error: unknown, context: { phase: 'price'; callId: string }) => void
+
+/** Builds records; holds the model-resolution cache. */
+export class RecordBuilder {
+  readonly #table: PricingTable
+  readonly #report: ReportError
+  readonly #models = new Map<string, ResolvedModel | null>()
+
+  constructor(table: PricingTable, report: ReportError) {
+    this.#table = table
+    this.#report = report
+  }
+
+  /** The record of a finished call. */
+  build(start: CallStart, outcome: CallOutcome): CallRecord {
+    const { facts } = outcome
+    const usage = this.#usage(start, outcome)
+    const servedModel = facts?.servedModel ?? null
+    const resolved = start.provider.known ? this.#resolve(start.provider.id, servedModel, start.request.model) : null
+    const serviceTier = facts?.serviceTier ?? null
+    const reported = facts ? readReportedCost(facts.usage) : null
+
+    let cost: CallRecord['cost'] = null
+    let costBreakdown: CallRecord['costBreakdown'] = null
+    let cacheSavings: CallRecord['cacheSavings'] = null
+    let card: string | null = null
+    if (resolved) {
+      try {
+        const tier = pricingTier(serviceTier)
+        const priced = this.#table.price({
+          provider: start.provider.id,
+          model: resolved.model.id,
+          at: new Date(start.startedAt),
+          usage,
+          ...(tier ? { serviceTier: tier } : {}),
+        })
+        if (priced) {
+          cost = priced.total
+          costBreakdown = priced.breakdown
+          cacheSavings = priced.cacheSavings
+          card = priced.card.id
+        }
+      } catch (error) {
+        this.#report(error, { phase: 'price', callId: start.id })
+      }
+    }
+    return {
+      id: start.id,
+      timestamp: new Date(start.startedAt).toISOString(),
+      provider: start.provider.id,
+      requestedModel: start.request.model,
+      servedModel,
+      model: resolved?.model.id ?? null,
+      upstreamProvider: facts?.upstreamProvider ?? null,
+      endpoint: start.request.endpoint,
+      stream: start.request.stream,
+      status: outcome.status,
+      httpStatus: outcome.httpStatus,
+      errorType: outcome.errorType,
+      usage,
+      cost,
+      costBreakdown,
+      cacheSavings,
+      card,
+      reportedCost: reported === null ? null : usdFromPico(reported),
+      latencyMs: Math.max(0, Math.round(outcome.endPerf - start.startPerf)),
+      timeToFirstTokenMs:
+        outcome.firstTextPerf === null ? null : Math.max(0, Math.round(outcome.firstTextPerf - start.startPerf)),
+      requestId: outcome.requestId ?? facts?.responseId ?? null,
+      serviceTier,
+      tags: start.tags,
+    }
+  }
+
+  #usage(start: CallStart, outcome: CallOutcome): MeteredUsage {
+    const { facts } = outcome
+    if (!facts) {
+      // No response: nothing billed, unless the caller gave up waiting (the prompt was sent).
+      const usage = missingUsage()
+      if (outcome.status !== 'aborted') return usage
+      return fillEstimates(usage, { promptTokens: estimatePromptTokens(start.request.body), textChars: 0, reasoningChars: 0 }, true)
+    }
+    const usage = NORMALISERS[start.style](facts.usage)
+    if (outcome.status === 'error' && !outcome.partial && facts.usage == null) return usage
+    const needsEstimate =
+      outcome.partial || usage.provenance.inputTokens === 'missing' || usage.provenance.outputTokens === 'missing'
+    if (!needsEstimate) return usage
+    const promptTokens = usage.provenance.inputTokens === 'missing' ? estimatePromptTokens(start.request.body) : 0
+    return fillEstimates(usage, { promptTokens, textChars: facts.textChars, reasoningChars: facts.reasoningChars }, outcome.partial)
+  }
+
+  #resolve(provider: string, served: string | null, requested: string): ResolvedModel | null {
+    // The served model is what the provider says it ran; the requested one covers dated snapshots
+    // the table does not list (`gpt-4o-2024-08-06` served for `gpt-4o`).
+    for (const name of served === null ? [requested] : [served, requested]) {
+      if (!name) continue
+      const key = `${provider}\u0000${name}`
+      let found = this.#models.get(key)
+      if (found === undefined) {
+        found = this.#table.resolveModel(provider, name)
+        if (this.#models.size >= 4096) this.#models.clear()
+        this.#models.set(key, found)
+      }
+      if (found) return found
+    }
+    return null
+  }
+}
+
+/** The pricing service tier of a reported one; standard (undefined) for `default`, `standard`, unknown values. */
+function pricingTier(reported: string | null): ServiceTier | undefined {
+  return reported === 'flex' || reported === 'priority' || reported === 'batch' ? reported : undefined
+}

@@ -1,0 +1,241 @@
+/**
+ * `createMeter()`: the one entry point of metering. Options are checked here, once; the functions it
+ * returns repeat no checks on the hot path.
+ */
+import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
+import type { LedgerStore, Tags } from '@tokenledger/store'
+import { RecordBuilder } from './build-record.js'
+import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
+import type { FetchScope, MeterCore } from './meter-core.js'
+import { createMeteredFetch } from './metered-fetch.js'
+import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
+import type { FetchLike } from './read-request.js'
+import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
+import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { type WrappableClient, wrapClient } from './wrap-client.js'
+
+/** Options of `createMeter`. */
+export interface MeterOptions {
+  /**
+   * The ledger: a LedgerStore from `openStore()`, or a store URL (`sqlite:PATH`, a path,
+   * `postgres://...`) opened on the first write and closed by `meter.close()`.
+   * @default process.env.TOKENLEDGER_DB ?? './tokenledger.db'
+   */
+  store?: Pick<LedgerStore, 'insert' | 'close'> | string
+  /** Tags on every record. @default {} */
+  tags?: Tags
+  /** The pricing table. @default defaultPricingTable() */
+  prices?: PricingTable
+  /**
+   * Told about every failure of the meter (store unavailable, records dropped...). The call being
+   * metered never sees these. @default a no-op
+   */
+  onError?: OnMeterError
+  /** Provider id for calls through `meter.fetch`; detected from each URL when absent. */
+  provider?: string
+  /** The fetch under `meter.fetch`. @default globalThis.fetch */
+  fetch?: FetchLike
+  /** Most records kept in memory while the ledger is unavailable; beyond it the oldest go. @default 10000 */
+  maxQueue?: number
+  /** Records per insert transaction. @default 500 */
+  batchSize?: number
+  /** Longest wait before queued records are written, in ms. @default 200 */
+  flushIntervalMs?: number
+  /** First retry delay after a failed write, in ms (doubles up to 30 s). @default 250 */
+  retryDelayMs?: number
+  /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
+  flushOnExit?: boolean
+}
+
+/** Options of `meter.wrap()`. */
+export interface WrapOptions {
+  /** Provider id; wins over detection from the client's base URL. */
+  provider?: string
+  /** Tags on every call of the wrapped client. */
+  tags?: Tags
+}
+
+/** Counters of a meter. */
+export interface MeterStats extends QueueStats {
+  /** Streams being metered right now. */
+  streams: number
+}
+
+/** A meter: metered fetch, client wrapper, tags, and the write queue's controls. */
+export interface Meter {
+  /** A metered `fetch`, for any SDK's `fetch` option (Anthropic, Gemini, plain fetch...). */
+  readonly fetch: FetchLike
+  /**
+   * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
+   * @throws TokenledgerError for an unknown provider id or bad tags.
+   */
+  wrap<T extends WrappableClient<T>>(client: T, options?: WrapOptions): T
+  /** A child meter sharing this meter's queue whose calls carry `tags` too. */
+  withTags(tags: Tags): Meter
+  /** Runs `fn`; every metered call made inside it (awaits included) carries `tags`. */
+  runWithTags<R>(tags: Tags, fn: () => R): R
+  /**
+   * Writes every finished call to the ledger now.
+   * @throws TokenledgerError STORE_UNAVAILABLE when the ledger does not take them (they stay queued).
+   */
+  flush(): Promise<void>
+  /**
+   * Records streams still running as aborted, flushes and closes the store if the meter opened it.
+   * Calls made afterwards still work but are no longer recorded. Children share this.
+   */
+  close(): Promise<void>
+  /** Queue and stream counters. */
+  stats(): MeterStats
+}
+
+/**
+ * Creates a meter.
+ * @throws TokenledgerError FLAG_INVALID for a bad option, PRICING_LOOKUP for an unknown provider.
+ * @example
+ * const meter = createMeter({ store: 'sqlite:./tokenledger.db', tags: { app: 'support-bot' } })
+ * const deepseek = meter.wrap(new OpenAI({ baseURL: 'https://api.deepseek.com', apiKey }))
+ * await deepseek.chat.completions.create({ model: 'deepseek-v4-flash', messages })
+ * await meter.close() // or let the process end: queued records are written on exit
+ */
+export function createMeter(options: MeterOptions = {}): Meter {
+  const settings = checkOptions(options)
+  const onError = options.onError ?? (() => {})
+  const report = (error: unknown, context: Parameters<OnMeterError>[1]): void => {
+    try {
+      onError(error instanceof Error ? error : new Error(String(error)), context)
+    } catch {
+      // An onError that throws must not break the call it reports on.
+    }
+  }
+  const prices = options.prices ?? defaultPricingTable()
+  const store = options.store
+  const queue = new RecordQueue({
+    store: typeof store === 'object' ? store : () => openSink(store),
+    ownsStore: typeof store !== 'object',
+    onError: report,
+    maxQueue: settings.maxQueue,
+    batchSize: settings.batchSize,
+    flushIntervalMs: settings.flushIntervalMs,
+    backoffMs: settings.retryDelayMs,
+    maxBackoffMs: 30_000,
+  })
+  const core: MeterCore = {
+    prices,
+    detector: new ProviderDetector(prices),
+    builder: new RecordBuilder(prices, report),
+    queue,
+    scope: new TagScope(),
+    baseFetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    report,
+    streams: new Set(),
+    reads: new Set(),
+    closed: false,
+  }
+  const flushable: Flushable = {
+    get pending() {
+      return queue.size + core.reads.size
+    },
+    flushQuietly: () => flushAll(core).catch(() => {}),
+  }
+  if (settings.flushOnExit) registerExitFlush(flushable)
+  const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
+  return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
+    unregisterExitFlush(flushable)
+  })
+}
+
+function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Meter {
+  const meter: Meter = {
+    fetch: createMeteredFetch(core, scope, core.baseFetch),
+    wrap<T extends WrappableClient<T>>(client: T, wrapOptions: WrapOptions = {}): T {
+      const provider: CallProvider | undefined =
+        wrapOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
+      const child: FetchScope = { provider, tags: mergeTags(scope.tags, checkTags(wrapOptions.tags, 'meter.wrap(client, { tags })')) }
+      return wrapClient(client, core.baseFetch, (underlying) => createMeteredFetch(core, child, underlying))
+    },
+    withTags(tags: Tags): Meter {
+      return makeMeter(core, { provider: scope.provider, tags: mergeTags(scope.tags, checkTags(tags, 'meter.withTags(tags)')) }, onClose)
+    },
+    runWithTags<R>(tags: Tags, fn: () => R): R {
+      return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
+    },
+    flush: () => flushAll(core),
+    async close(): Promise<void> {
+      if (core.closed) return
+      core.closed = true
+      for (const stream of [...core.streams]) stream.abandon(new Error('meter closed'))
+      try {
+        await Promise.allSettled([...core.reads])
+        await core.queue.close()
+      } finally {
+        onClose()
+      }
+    },
+    stats: () => ({ ...core.queue.stats(), streams: core.streams.size }),
+  }
+  return meter
+}
+
+/** Waits for body reads in progress (their records), then writes everything queued. */
+async function flushAll(core: MeterCore): Promise<void> {
+  while (core.reads.size > 0) await Promise.allSettled([...core.reads])
+  await core.queue.flush()
+}
+
+async function openSink(url: string | undefined): Promise<RecordSink> {
+  // Imported on first use, so a meter given a store instance never loads the SQL drivers.
+  const { openStore } = await import('@tokenledger/store')
+  return openStore(url)
+}
+
+interface Settings {
+  maxQueue: number
+  batchSize: number
+  flushIntervalMs: number
+  retryDelayMs: number
+  flushOnExit: boolean
+}
+
+function checkOptions(options: MeterOptions): Settings {
+  if (typeof options !== 'object' || options === null) {
+    throw new TokenledgerError('FLAG_INVALID', `createMeter(options): expected an object, got ${String(options)}`)
+  }
+  const store = options.store
+  if (
+    store !== undefined &&
+    typeof store !== 'string' &&
+    !(typeof store === 'object' && store !== null && typeof store.insert === 'function' && typeof store.close === 'function')
+  ) {
+    throw new TokenledgerError(
+      'FLAG_INVALID',
+      'createMeter({ store }): expected a LedgerStore from openStore() or a store URL (sqlite:PATH, a path, postgres://...)',
+    )
+  }
+  if (typeof store === 'string' && store.trim() === '') {
+    throw new TokenledgerError('FLAG_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
+  }
+  for (const name of ['onError', 'fetch'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TokenledgerError('FLAG_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)
+    }
+  }
+  const prices = options.prices as unknown
+  if (prices !== undefined && (typeof prices !== 'object' || prices === null || typeof (prices as PricingTable).price !== 'function')) {
+    throw new TokenledgerError('FLAG_INVALID', 'createMeter({ prices }): expected a PricingTable from loadPricingTable()')
+  }
+  return {
+    maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
+    batchSize: positiveInteger(options.batchSize, 'batchSize', 500),
+    flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
+    retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),
+    flushOnExit: options.flushOnExit ?? true,
+  }
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new TokenledgerError('FLAG_INVALID', `createMeter({ ${name} }): expected an integer >= ${min}, got ${String(value)}`)
+  }
+  return value
+}

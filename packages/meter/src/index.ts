@@ -1,0 +1,22 @@
+/**
+ * @module @tokenledger/meter: meter every LLM call. `createMeter()` gives a metered `fetch` for any
+ * SDK and `meter.wrap()` for the `openai` client; each call lands in the ledger with its normalised
+ * usage (per-field provenance), exact cost, card, reported cost, latency and tags.
+ */
+export { createMeter } from './create-meter.js'
+export type { Meter, MeterOptions, MeterStats, WrapOptions } from './create-meter.js'
+export type { MeterErrorContext, OnMeterError, QueueStats } from './record-queue.js'
+export type { WrappableClient } from './wrap-client.js'
+export type { FetchInput, FetchLike } from './read-request.js'
+export { normaliseOpenAiUsage } from './normalisers/openai-chat.js'
+export { normaliseDeepSeekUsage } from './normalisers/deepseek.js'
+export { normaliseOpenRouterUsage, readReportedCost } from './normalisers/openrouter.js'
+export { normaliseAnthropicUsage } from './normalisers/anthropic.js'
+export { normaliseGeminiUsage } from './normalisers/gemini.js'
+export { NORMALISERS, styleFor } from './normalisers/normaliser-for.js'
+export type { NormaliseUsage } from './normalisers/normalise-usage.js'
+export { SseParser } from './stream/sse-parser.js'
+export type { SseBlock } from './stream/sse-parser.js'
+export { createStreamAccumulator } from './stream/stream-accumulator.js'
+export type { StreamAccumulator, StreamFacts } from './stream/stream-accumulator.js'
+export { CHARS_PER_TOKEN, estimatePromptTokens, TOKENS_PER_MESSAGE, tokensFromChars } from './estimate-tokens.js'

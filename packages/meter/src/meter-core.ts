@@ -1,0 +1,38 @@
+/**
+ * The state one meter and all its children share: pricing, provider detection, the record
+ * builder, the write queue, the tag scope, and the calls still in flight.
+ */
+import type { PricingTable } from '@tokenledger/pricing'
+import type { Tags } from '@tokenledger/store'
+import type { RecordBuilder } from './build-record.js'
+import type { ProviderDetector, CallProvider } from './provider-detect.js'
+import type { FetchLike } from './read-request.js'
+import type { MeterErrorContext, RecordQueue } from './record-queue.js'
+import type { MeteredBody } from './stream/metered-body.js'
+import type { TagScope } from './tags.js'
+
+/** Shared meter state. */
+export interface MeterCore {
+  readonly prices: PricingTable
+  readonly detector: ProviderDetector
+  readonly builder: RecordBuilder
+  readonly queue: RecordQueue
+  readonly scope: TagScope
+  /** The fetch used when a client brings none. */
+  readonly baseFetch: FetchLike
+  /** Reports a failure to onError; never throws (a throwing onError is ignored). */
+  readonly report: (error: unknown, context: MeterErrorContext) => void
+  /** Metered streams still running, so close() can record them. */
+  readonly streams: Set<MeteredBody>
+  /** Background reads of response bodies, so flush() can wait for their records. */
+  readonly reads: Set<Promise<void>>
+  closed: boolean
+}
+
+/** What a metered fetch adds to every call it makes. */
+export interface FetchScope {
+  /** The explicit provider, or undefined to detect it from the URL. */
+  provider: CallProvider | undefined
+  /** The meter's and the child's tags, merged. */
+  tags: Readonly<Tags>
+}

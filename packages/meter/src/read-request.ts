@@ -1,0 +1,104 @@
+/**
+ * What the meter needs from an outgoing request, read once on the caller's path: which endpoint,
+ * which model, streamed or not, and the parsed JSON body (kept for estimates, read only if needed).
+ *
+ * Only generation calls are metered: POST requests to `/chat/completions`, `/completions`,
+ * `/responses`, `/embeddings`, Anthropic's `/messages` and Gemini's `:generateContent` /
+ * `:streamGenerateContent`. Anything else (listing models, uploading files) passes through
+ * untouched and unrecorded.
+ */
+
+/** The input a `fetch` accepts, as the openai SDK types it. */
+export type FetchInput = string | URL | Request
+
+/** A `fetch`-compatible function. */
+export type FetchLike = (input: FetchInput, init?: RequestInit) => Promise<Response>
+
+/** A metered request, read from the caller's fetch arguments. */
+export interface RequestFacts {
+  url: string
+  /** e.g. `/chat/completions`, `/messages`, `:generateContent`. */
+  endpoint: string
+  /** The URL up to the endpoint, used to detect the provider. */
+  base: string
+  /** The model as sent; '' when the request does not say. */
+  model: string
+  stream: boolean
+  /** The parsed JSON body, or null when it is not a JSON string. */
+  body: Record<string, unknown> | null
+}
+
+const ENDPOINTS = ['/chat/completions', '/completions', '/responses', '/embeddings', '/messages'] as const
+const GEMINI = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/
+
+/**
+ * Reads a fetch call; null when it is not a generation call (it then goes through unmetered).
+ * Never throws on odd input: a body it cannot read simply leaves `body` null and `model` ''.
+ */
+export function readRequest(input: FetchInput, init: RequestInit | undefined): RequestFacts | null {
+  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+  if (method !== 'POST') return null
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+  const query = url.indexOf('?')
+  const path = query === -1 ? url : url.slice(0, query)
+
+  let endpoint: string | undefined
+  let model = ''
+  let stream = false
+  const gemini = GEMINI.exec(path)
+  if (gemini) {
+    endpoint = `:${gemini[2]}`
+    model = decodeURIComponent(gemini[1]!)
+    stream = gemini[2] === 'streamGenerateContent'
+  } else {
+    endpoint = ENDPOINTS.find((name) => path.endsWith(name))
+    // An Assistants thread's /messages is not an Anthropic call.
+    if (endpoint === '/messages' && path.includes('/threads/')) endpoint = undefined
+  }
+  if (!endpoint) return null
+  const base = gemini ? path.slice(0, gemini.index) : path.slice(0, path.length - endpoint.length)
+
+  const body = parseBody(init?.body)
+  if (body) {
+    if (typeof body['model'] === 'string') model = body['model']
+    if (body['stream'] === true) stream = true
+  }
+  return { url, endpoint, base, model, stream, body }
+}
+
+function parseBody(body: unknown): Record<string, unknown> | null {
+  let text: string
+  if (typeof body === 'string') text = body
+  else if (body instanceof Uint8Array) text = new TextDecoder().decode(body)
+  else return null
+  if (text.charCodeAt(0) !== 123 /* '{' */) return null
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The request with `stream_options.include_usage: true` added, for OpenAI-style streams whose
+ * caller did not ask for usage: without it OpenAI sends no usage at all. Returns null when there is
+ * nothing to add (already asked, not a stream, body not JSON). A stale Content-Length is dropped.
+ */
+export function withStreamUsage(facts: RequestFacts, init: RequestInit | undefined): RequestInit | null {
+  const body = facts.body
+  if (!init || !body || !facts.stream) return null
+  if (facts.endpoint !== '/chat/completions' && facts.endpoint !== '/completions') return null
+  const options = body['stream_options']
+  if (options && typeof options === 'object' && (options as Record<string, unknown>)['include_usage'] === true) return null
+  const next = { ...body, stream_options: { ...(options && typeof options === 'object' ? options : {}), include_usage: true } }
+  return { ...init, body: JSON.stringify(next), headers: withoutContentLength(init.headers) }
+}
+
+function withoutContentLength(headers: RequestInit['headers']): RequestInit['headers'] {
+  if (!headers) return headers
+  const copy = new Headers(headers)
+  if (!copy.has('content-length')) return headers
+  copy.delete('content-length')
+  return copy
+}

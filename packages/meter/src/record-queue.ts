@@ -1,0 +1,262 @@
+/**
+ * The meter's write path, off the caller's path: records wait in a bounded in-memory queue and are
+ * written in batches (one `store.insert` transaction each) on a short timer or as soon as a batch
+ * fills up. A failed write keeps the records, tells `onError`, and retries with exponential backoff,
+ * so a locked, read-only or missing ledger never costs a record while the queue has room. Beyond
+ * the bound the OLDEST records are dropped and the count is reported through `onError`.
+ *
+ * The store may be given as an instance or opened lazily from a URL on the first write; a store
+ * that fails to open is retried like a failed write.
+ */
+import { TokenledgerError } from '@tokenledger/pricing'
+import type { CallRecord } from '@tokenledger/store'
+
+/** The part of a LedgerStore the queue uses. */
+export interface RecordSink {
+  insert(records: CallRecord[]): Promise<void>
+  close(): Promise<void>
+}
+
+/** Where the meter's failures are reported. */
+export interface MeterErrorContext {
+  /** `open`: opening the store; `write`: a batch insert; `drop`: records dropped beyond the bound;
+   * `record`: building a record; `price`: pricing one; `close`: closing the store. */
+  phase: 'open' | 'write' | 'drop' | 'record' | 'price' | 'close'
+  /** Records concerned (the batch size, or the number dropped). */
+  records?: number
+  /** The call concerned, when one is. */
+  callId?: string
+}
+
+/** The meter's error callback. */
+export type OnMeterError = (error: TokenledgerError | Error, context: MeterErrorContext) => void
+
+/** Options of a RecordQueue. */
+export interface RecordQueueOptions {
+  /** A store, or a function opening one on the first write. */
+  store: RecordSink | (() => Promise<RecordSink>)
+  /** Close the store on `close()` (true when the queue opened it). */
+  ownsStore: boolean
+  onError: OnMeterError
+  /** Most records held in memory while the store is unavailable. */
+  maxQueue: number
+  /** Records per insert transaction; a full batch is written at once. */
+  batchSize: number
+  /** How long a record may wait before its batch is written. */
+  flushIntervalMs: number
+  /** First retry delay after a failure; doubles up to `maxBackoffMs`. */
+  backoffMs: number
+  maxBackoffMs: number
+}
+
+/** Counters, for tests and health checks. */
+export interface QueueStats {
+  /** Records waiting in memory. */
+  queued: number
+  /** Records written since the queue started. */
+  written: number
+  /** Records dropped beyond the bound. */
+  dropped: number
+  /** Failed open or write attempts. */
+  failures: number
+}
+
+/** A bounded, batching, retrying queue of call records. */
+export class RecordQueue {
+  readonly #options: RecordQueueOptions
+  #items: CallRecord[] = []
+  #head = 0
+  #sink: RecordSink | null
+  #opening: Promise<RecordSink> | null = null
+  #writing: Promise<boolean> | null = null
+  #timer: NodeJS.Timeout | null = null
+  #timerIsBackoff = false
+  #backoff = 0
+  #unreportedDrops = 0
+  #closed = false
+  readonly #stats = { written: 0, dropped: 0, failures: 0 }
+
+  constructor(options: RecordQueueOptions) {
+    this.#options = options
+    this.#sink = typeof options.store === 'function' ? null : options.store
+  }
+
+  /** Records waiting to be written. */
+  get size(): number {
+    return this.#items.length - this.#head
+  }
+
+  /** A snapshot of the counters. */
+  stats(): QueueStats {
+    return { queued: this.size, ...this.#stats }
+  }
+
+  /** Queues a record; O(1), never throws, never waits. */
+  push(record: CallRecord): void {
+    this.#items.push(record)
+    if (this.size > this.#options.maxQueue) {
+      this.#head++
+      this.#stats.dropped++
+      if (this.#unreportedDrops++ === 0) queueMicrotask(() => this.#reportDrops())
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
+    if (this.#writing || this.#timerIsBackoff) return
+    if (this.size >= this.#options.batchSize) this.#schedule(0)
+    else if (!this.#timer) this.#schedule(this.#options.flushIntervalMs)
+  }
+
+  /**
+   * Writes every queued record now (retrying nothing: one attempt per batch).
+   * @throws TokenledgerError STORE_UNAVAILABLE when the store cannot take them; they stay queued
+   *   and the background retries go on.
+   */
+  async flush(): Promise<void> {
+    this.#clearTimer()
+    for (;;) {
+      if (this.#writing) await this.#writing
+      if (this.size === 0) return
+      const ok = await this.#writeBatch()
+      if (!ok) {
+        const left = this.size
+        this.#schedule(this.#nextBackoff(), true)
+        throw new TokenledgerError(
+          'STORE_UNAVAILABLE',
+          `meter flush: ${left} record(s) could not be written to the ledger; they stay queued and are retried`,
+          { cause: this.#lastError },
+        )
+      }
+    }
+  }
+
+  /** Flushes, stops the timers and closes the store if the queue opened it. */
+  async close(): Promise<void> {
+    try {
+      await this.flush()
+    } finally {
+      this.#closed = true
+      this.#clearTimer()
+      if (this.#options.ownsStore && this.#sink) {
+        try {
+          await this.#sink.close()
+        } catch (error) {
+          this.#options.onError(asError(error), { phase: 'close' })
+        }
+      }
+    }
+  }
+
+  #lastError: unknown = undefined
+
+  #schedule(delay: number, backoff = false): void {
+    if (this.#closed) return
+    this.#clearTimer()
+    this.#timerIsBackoff = backoff
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      this.#timerIsBackoff = false
+      void this.#drain()
+    }, delay)
+    // The meter must never keep a process alive; exit-flush writes what is left.
+    this.#timer.unref()
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+    this.#timerIsBackoff = false
+  }
+
+  /** Background drain: write batches until empty or a failure, then back off. */
+  async #drain(): Promise<void> {
+    while (this.size > 0 && !this.#closed) {
+      if (this.#writing) {
+        await this.#writing
+        continue
+      }
+      const ok = await this.#writeBatch()
+      if (!ok) {
+        this.#schedule(this.#nextBackoff(), true)
+        return
+      }
+    }
+  }
+
+  /** Writes one batch; true on success. Only one write runs at a time. */
+  #writeBatch(): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      const sink = await this.#openSink()
+      if (!sink) return false
+      const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
+      const batch = this.#items.slice(this.#head, end)
+      try {
+        await sink.insert(batch)
+      } catch (error) {
+        this.#fail(error, 'write', batch.length)
+        return false
+      }
+      // Drops may have moved the head meanwhile: only remove what is still queued of this batch.
+      const written = new Set(batch)
+      while (this.#head < this.#items.length && written.has(this.#items[this.#head]!)) this.#head++
+      this.#stats.written += batch.length
+      this.#backoff = 0
+      if (this.#head === this.#items.length) {
+        this.#items = []
+        this.#head = 0
+      }
+      return true
+    }
+    const writing = run().finally(() => {
+      if (this.#writing === writing) this.#writing = null
+    })
+    this.#writing = writing
+    return writing
+  }
+
+  async #openSink(): Promise<RecordSink | null> {
+    if (this.#sink) return this.#sink
+    const open = this.#options.store as () => Promise<RecordSink>
+    this.#opening ??= open()
+    try {
+      this.#sink = await this.#opening
+      return this.#sink
+    } catch (error) {
+      this.#fail(error, 'open', this.size)
+      return null
+    } finally {
+      this.#opening = null
+    }
+  }
+
+  #fail(error: unknown, phase: 'open' | 'write', records: number): void {
+    this.#stats.failures++
+    this.#lastError = error
+    this.#options.onError(asError(error), { phase, records })
+  }
+
+  #nextBackoff(): number {
+    this.#backoff = this.#backoff === 0 ? this.#options.backoffMs : Math.min(this.#backoff * 2, this.#options.maxBackoffMs)
+    return this.#backoff
+  }
+
+  #reportDrops(): void {
+    const dropped = this.#unreportedDrops
+    this.#unreportedDrops = 0
+    if (dropped === 0) return
+    this.#options.onError(
+      new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        `meter queue: dropped the ${dropped} oldest record(s); the ledger is not taking writes and the queue holds at most ${this.#options.maxQueue} (option maxQueue)`,
+      ),
+      { phase: 'drop', records: dropped },
+    )
+  }
+
+  #compact(): void {
+    this.#items = this.#items.slice(this.#head)
+    this.#head = 0
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}

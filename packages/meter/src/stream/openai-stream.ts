@@ -1,0 +1,101 @@
+/**
+ * Stream reader for the OpenAI-compatible family (OpenAI, DeepSeek, OpenRouter, TokenHub...):
+ * chat-completion chunks and Responses API events.
+ */
+import {
+  type AccumulatorOptions,
+  CARRIED_TEXT,
+  DROP,
+  emptyFacts,
+  errorTypeOf,
+  parseEventData,
+  type StreamAccumulator,
+  stringField,
+} from './stream-accumulator.js'
+
+const FINAL_RESPONSE_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed'])
+
+/** Reads chat-completion chunks (`choices[].delta`) and Responses API events (`type: response.*`). */
+export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccumulator {
+  const facts = emptyFacts()
+
+  function chatChunk(chunk: Record<string, unknown>): number {
+    facts.servedModel = stringField(chunk, 'model') ?? facts.servedModel
+    facts.upstreamProvider = stringField(chunk, 'provider') ?? facts.upstreamProvider
+    facts.serviceTier = stringField(chunk, 'service_tier') ?? facts.serviceTier
+    facts.responseId ??= stringField(chunk, 'id')
+    let verdict = 0
+    const choices = chunk['choices']
+    if (Array.isArray(choices)) {
+      for (const choice of choices) {
+        const delta = (choice as Record<string, unknown> | null)?.['delta'] as Record<string, unknown> | null | undefined
+        if (delta && typeof delta === 'object' && readDelta(delta)) verdict |= CARRIED_TEXT
+      }
+    }
+    const usage = chunk['usage']
+    if (usage && typeof usage === 'object') {
+      facts.usage = usage
+      facts.finalUsage = true
+      // With include_usage the usage arrives in an extra chunk with no choice: the caller did not
+      // ask for it, so it must not see it. DeepSeek puts usage on a chunk WITH a choice: kept.
+      if (options.injectedUsage && Array.isArray(choices) && choices.length === 0) verdict |= DROP
+    }
+    if (chunk['error'] !== undefined && chunk['error'] !== null) facts.errorType = errorTypeOf(chunk['error']) ?? 'stream_error'
+    return verdict
+  }
+
+  function readDelta(delta: Record<string, unknown>): boolean {
+    let text = 0
+    let reasoning = 0
+    if (typeof delta['content'] === 'string') text += delta['content'].length
+    if (typeof delta['refusal'] === 'string') text += delta['refusal'].length
+    // DeepSeek says reasoning_content, OpenRouter says reasoning.
+    if (typeof delta['reasoning_content'] === 'string') reasoning += delta['reasoning_content'].length
+    if (typeof delta['reasoning'] === 'string') reasoning += delta['reasoning'].length
+    const toolCalls = delta['tool_calls']
+    if (Array.isArray(toolCalls)) {
+      for (const call of toolCalls) {
+        const args = (call as { function?: { arguments?: unknown } } | null)?.function?.arguments
+        if (typeof args === 'string') text += args.length
+      }
+    }
+    facts.textChars += text
+    facts.reasoningChars += reasoning
+    return text + reasoning > 0
+  }
+
+  function responsesEvent(type: string, event: Record<string, unknown>): number {
+    const delta = event['delta']
+    if (typeof delta === 'string' && delta.length > 0) {
+      if (type.startsWith('response.reasoning')) facts.reasoningChars += delta.length
+      else if (type.endsWith('.delta')) facts.textChars += delta.length
+      return type.endsWith('.delta') ? CARRIED_TEXT : 0
+    }
+    const response = event['response'] as Record<string, unknown> | undefined
+    if (response && typeof response === 'object') {
+      facts.servedModel = stringField(response, 'model') ?? facts.servedModel
+      facts.serviceTier = stringField(response, 'service_tier') ?? facts.serviceTier
+      facts.responseId ??= stringField(response, 'id')
+      const usage = response['usage']
+      if (usage && typeof usage === 'object') {
+        facts.usage = usage
+        facts.finalUsage = FINAL_RESPONSE_EVENTS.has(type)
+      }
+      if (type === 'response.failed') facts.errorType = errorTypeOf(response['error']) ?? 'response_failed'
+    }
+    // A Responses `error` event is { type: 'error', code, message }: its code names the error.
+    if (type === 'error') facts.errorType = stringField(event, 'code') ?? 'stream_error'
+    return 0
+  }
+
+  return {
+    add(_event, data) {
+      const parsed = parseEventData(data)
+      if (!parsed) return 0
+      const type = parsed['type']
+      if (typeof type === 'string' && (type.startsWith('response.') || type === 'error')) return responsesEvent(type, parsed)
+      return chatChunk(parsed)
+    },
+    facts: () => facts,
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * What the meter learns from a streamed response, event by event: the final usage (each style
+ * delivers it differently), the served model, and how much text went by (for estimates when the
+ * stream stops early).
+ *
+ * Final usage per style:
+ * - OpenAI: a separate last chunk with `choices: []` and `usage` (only when the request asked for
+ *   `stream_options.include_usage`; every other chunk has `usage: null`);
+ * - DeepSeek: `usage` rides on the last chunk that still has a choice (`finish_reason: "stop"`);
+ * - OpenRouter: always sent, in the last message;
+ * - Responses API: inside `response` of `response.completed` / `.incomplete` / `.failed`;
+ * - Anthropic: `message_start` then CUMULATIVE `message_delta` usages: the latest value of each
+ *   field wins, never a sum;
+ * - Gemini: every chunk carries the cumulative `usageMetadata`: the last one wins.
+ */
+import type { UsageStyle } from '@tokenledger/pricing'
+import { createAnthropicAccumulator } from './anthropic-stream.js'
+import { createGeminiAccumulator } from './gemini-stream.js'
+import { createOpenAiAccumulator } from './openai-stream.js'
+
+/** Facts gathered from a stream so far. */
+export interface StreamFacts {
+  /** The latest (or merged, for Anthropic) raw usage object; undefined until one arrives. */
+  usage: unknown
+  /** True once the style's end-of-stream usage has arrived (not just a partial count). */
+  finalUsage: boolean
+  servedModel: string | null
+  upstreamProvider: string | null
+  serviceTier: string | null
+  responseId: string | null
+  /** Characters of generated answer text seen (content, tool-call arguments, refusals). */
+  textChars: number
+  /** Characters of reasoning / thinking text seen. */
+  reasoningChars: number
+  /** The type of an error event inside the stream, when one came. */
+  errorType: string | null
+}
+
+/** Bits of `StreamAccumulator.add`'s verdict. */
+export const CARRIED_TEXT = 1
+/** The block is the usage-only chunk the meter asked for on the caller's behalf: drop it. */
+export const DROP = 2
+
+/** Reads a stream's events for one usage style. */
+export interface StreamAccumulator {
+  /**
+   * Reads one event's data (already split by the SSE parser). Returns a bit set:
+   * `CARRIED_TEXT` when it carried generated text, `DROP` when the caller must not see it.
+   */
+  add(event: string | null, data: string): number
+  /** Everything learned so far. */
+  facts(): StreamFacts
+}
+
+/** Options of a stream accumulator. */
+export interface AccumulatorOptions {
+  /** The meter added `stream_options.include_usage`: drop the usage-only chunk it produces. */
+  injectedUsage: boolean
+}
+
+/** A fresh StreamFacts. */
+export function emptyFacts(): StreamFacts {
+  return {
+    usage: undefined,
+    finalUsage: false,
+    servedModel: null,
+    upstreamProvider: null,
+    serviceTier: null,
+    responseId: null,
+    textChars: 0,
+    reasoningChars: 0,
+    errorType: null,
+  }
+}
+
+/** The accumulator for a usage style. */
+export function createStreamAccumulator(style: UsageStyle, options: AccumulatorOptions): StreamAccumulator {
+  switch (style) {
+    case 'anthropic':
+      return createAnthropicAccumulator()
+    case 'gemini':
+      return createGeminiAccumulator()
+    case 'openai':
+    case 'deepseek':
+    case 'openrouter':
+      return createOpenAiAccumulator(options)
+    default:
+      return style satisfies never
+  }
+}
+
+/** Parses an event's JSON data; undefined for `[DONE]` and anything that is not a JSON object. */
+export function parseEventData(data: string): Record<string, unknown> | undefined {
+  if (data.length === 0 || data.charCodeAt(0) !== 123 /* '{' */) return undefined
+  try {
+    const value: unknown = JSON.parse(data)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A non-empty string field, or null. */
+export function stringField(record: Record<string, unknown> | undefined, key: string): string | null {
+  const value = record?.[key]
+  return typeof value === 'string' && value !== '' ? value : null
+}
+
+/** The type (or code) of an error object in a provider payload, or null. */
+export function errorTypeOf(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return typeof error === 'string' && error ? error : null
+  // OpenAI and Anthropic name the error in `type`, some OpenAI-compatible APIs only in `code`,
+  // Gemini in `status` (its `code` is the HTTP status number).
+  const record = error as Record<string, unknown>
+  for (const key of ['type', 'code', 'status']) {
+    const value = record[key]
+    if (typeof value === 'string' && value !== '') return value
+  }
+  return typeof record['code'] === 'number' ? String(record['code']) : null
+}
