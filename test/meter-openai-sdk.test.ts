@@ -25,6 +25,7 @@ let dir: string
 let deepseek: ReplayServer
 let openrouter: ReplayServer
 let tokenhub: ReplayServer
+let openai: ReplayServer
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokenledger-meter-e2e-'))
@@ -48,6 +49,12 @@ beforeAll(async () => {
     },
     '/api/v1',
   )
+  openai = await startReplayServer({
+    'gpt-4.1': { json: fixtureJson('openai-responses.json') },
+    'o4-mini': { json: fixtureJson('openai-chat-reasoning.json') },
+    // retry-after-ms keeps the SDK's backoff short.
+    flaky: { status: 503, json: fixtureJson('openai-error-500.json'), headers: { 'retry-after-ms': '1' } },
+  })
   tokenhub = await startReplayServer({
     'deepseek-v4-flash': { json: fixtureJson('tokenhub-chat.json') },
     stream: { sse: fixtureText('tokenhub-stream.sse') },
@@ -55,7 +62,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all([deepseek?.close(), openrouter?.close(), tokenhub?.close()])
+  await Promise.all([deepseek?.close(), openrouter?.close(), tokenhub?.close(), openai?.close()])
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -396,5 +403,51 @@ describe('meter.wrap(openai client) against replayed TokenHub', () => {
         cost: '0.000046536',
       })
     }
+  })
+})
+
+describe('meter.wrap(openai client) against replayed OpenAI', () => {
+  it('reads the Responses API usage and prices a flex service tier', async () => {
+    const { meter, db } = freshMeter()
+    const wrapped = meter.wrap(client(openai), { provider: 'openai' })
+    const response = await wrapped.responses.create({ model: 'gpt-4.1', input: 'Which regions exceeded budget?' })
+    expect(response.output_text).toBe('Three regions exceeded budget in Q3.')
+    await wrapped.chat.completions.create({ model: 'o4-mini', messages: QUESTION, service_tier: 'flex' })
+    await meter.close()
+    const [responses, flex] = await ledgerRows(db)
+    // gpt-4.1 (served as gpt-4.1-2025-04-14, an alias): 5120 input of which 4096 cached, 96 output:
+    //   1024 x 2.00 = 2048 uUSD, 4096 x 0.50 = 2048 uUSD, 96 x 8.00 = 768 uUSD: 0.004864 USD
+    expect(responses).toMatchObject({
+      endpoint: '/responses',
+      servedModel: 'gpt-4.1-2025-04-14',
+      model: 'gpt-4.1',
+      usage: { inputTokens: 5120, cacheReadTokens: 4096, outputTokens: 96 },
+      cost: '0.004864',
+      serviceTier: 'default',
+    })
+    // o4-mini at flex (half price): 74 x 0.55 = 40.7 uUSD, 1186 x 2.20 = 2609.2 uUSD: 0.0026499 USD
+    expect(flex).toMatchObject({
+      model: 'o4-mini',
+      serviceTier: 'flex',
+      usage: { inputTokens: 74, outputTokens: 1186, reasoningTokens: 1152 },
+      cost: '0.0026499',
+      card: 'openai/o4-mini@2025-04-16T00:00:00.000Z+flex',
+    })
+  })
+
+  it('records every attempt of an SDK retry loop, the failed ones as errors', async () => {
+    const { meter, db } = freshMeter()
+    const wrapped = meter.wrap(new OpenAI({ baseURL: openai.url, apiKey: 'test', maxRetries: 2 }), { provider: 'openai' })
+    const error = await wrapped.chat.completions
+      .create({ model: 'gpt-4o', messages: QUESTION }, { headers: { 'x-replay': 'flaky' } })
+      .catch((thrown: unknown) => thrown)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect((error as OpenAI.APIError).status).toBe(503)
+    await meter.close()
+    const rows = await ledgerRows(db)
+    // One try plus two retries, each its own record.
+    expect(rows).toHaveLength(3)
+    expect(new Set(rows.map((row) => row.id)).size).toBe(3)
+    for (const row of rows) expect(row).toMatchObject({ status: 'error', httpStatus: 503, errorType: 'server_error', cost: '0' })
   })
 })

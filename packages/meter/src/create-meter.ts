@@ -45,6 +45,12 @@ export interface MeterOptions {
   retryDelayMs?: number
   /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
   flushOnExit?: boolean
+  /**
+   * SQLite ledgers opened from a URL: how long a write waits for another process's lock. SQLite
+   * waits synchronously, blocking the event loop, so the meter keeps this short and retries a
+   * busy ledger later instead of freezing the application. @default 100
+   */
+  busyTimeoutMs?: number
 }
 
 /** Options of `meter.wrap()`. */
@@ -110,7 +116,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
   const prices = options.prices ?? defaultPricingTable()
   const store = options.store
   const queue = new RecordQueue({
-    store: typeof store === 'object' ? store : () => openSink(store),
+    store: typeof store === 'object' ? store : () => openSink(store, settings.busyTimeoutMs),
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,
@@ -182,10 +188,10 @@ async function flushAll(core: MeterCore): Promise<void> {
   await core.queue.flush()
 }
 
-async function openSink(url: string | undefined): Promise<RecordSink> {
+async function openSink(url: string | undefined, busyTimeoutMs: number): Promise<RecordSink> {
   // Imported on first use, so a meter given a store instance never loads the SQL drivers.
   const { openStore } = await import('@tokenledger/store')
-  return openStore(url)
+  return openStore(url, { busyTimeoutMs })
 }
 
 interface Settings {
@@ -194,6 +200,7 @@ interface Settings {
   flushIntervalMs: number
   retryDelayMs: number
   flushOnExit: boolean
+  busyTimeoutMs: number
 }
 
 function checkOptions(options: MeterOptions): Settings {
@@ -219,6 +226,9 @@ function checkOptions(options: MeterOptions): Settings {
       throw new TokenledgerError('FLAG_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)
     }
   }
+  if (options.flushOnExit !== undefined && typeof options.flushOnExit !== 'boolean') {
+    throw new TokenledgerError('FLAG_INVALID', `createMeter({ flushOnExit }): expected true or false, got ${String(options.flushOnExit)}`)
+  }
   const prices = options.prices as unknown
   if (prices !== undefined && (typeof prices !== 'object' || prices === null || typeof (prices as PricingTable).price !== 'function')) {
     throw new TokenledgerError('FLAG_INVALID', 'createMeter({ prices }): expected a PricingTable from loadPricingTable()')
@@ -229,6 +239,7 @@ function checkOptions(options: MeterOptions): Settings {
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),
     flushOnExit: options.flushOnExit ?? true,
+    busyTimeoutMs: positiveInteger(options.busyTimeoutMs, 'busyTimeoutMs', 100, 0),
   }
 }
 
