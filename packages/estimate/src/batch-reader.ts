@@ -1,12 +1,12 @@
 /**
  * Streams a batch file as chunks of whole lines, with line numbers, so a 200 MB file never sits in
- * memory: at most one chunk plus one partial line is held at a time.
+ * memory: at most one chunk plus one partial line is held at a time (plus the chunks in flight to
+ * worker threads, which the pool bounds).
  *
  * Lines are split on `\n` bytes before decoding, which is safe in UTF-8 (the byte 0x0A never occurs
- * inside a multi-byte character). A chunk's bytes are its own copy, so it can be handed to a worker
- * thread without copying again.
+ * inside a multi-byte character).
  */
-import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 
 /** Whole lines of a file. */
 export interface LineChunk {
@@ -32,33 +32,50 @@ export const DEFAULT_CHUNK_BYTES = 512 * 1024
 const NEWLINE = 0x0a
 
 /**
- * Reads a file as chunks of whole lines.
- * @param chunkBytes target chunk size (a single longer line makes a longer chunk)
+ * Reads a file as chunks of whole lines, through one reusable buffer (no allocation per read, so
+ * memory does not depend on the file's size).
+ * @param chunkBytes target chunk size (a single longer line makes the buffer grow to hold it)
+ * @param copy give each chunk its own bytes (true, default: needed to hand them to a worker); false
+ *   yields a view of the reading buffer, valid only until the next chunk is asked for
  */
-export async function* readLineChunks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): AsyncGenerator<LineChunk> {
-  let pending: Buffer = Buffer.alloc(0)
-  let nextLine = 1
-  let index = 0
-  let consumed = 0
-  for await (const data of createReadStream(path, { highWaterMark: chunkBytes })) {
-    const buffer = pending.length === 0 ? (data as Buffer) : Buffer.concat([pending, data as Buffer])
-    const last = buffer.lastIndexOf(NEWLINE)
-    if (last < 0) {
-      pending = buffer
-      continue
+export async function* readLineChunks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES, copy = true): AsyncGenerator<LineChunk> {
+  const handle = await open(path, 'r')
+  try {
+    let buffer = Buffer.allocUnsafe(chunkBytes)
+    let filled = 0
+    let position = 0
+    let nextLine = 1
+    let index = 0
+    while (true) {
+      if (filled === buffer.length) {
+        const larger = Buffer.allocUnsafe(buffer.length * 2)
+        buffer.copy(larger, 0, 0, filled)
+        buffer = larger
+      }
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position)
+      position += bytesRead
+      const end = filled + bytesRead
+      if (bytesRead === 0) {
+        // The last line has no newline.
+        if (filled > 0) yield { index, firstLine: nextLine, bytes: copy ? Uint8Array.from(buffer.subarray(0, filled)) : buffer.subarray(0, filled), endOffset: position }
+        return
+      }
+      const last = end > 0 ? buffer.lastIndexOf(NEWLINE, end - 1) : -1
+      if (last < 0) {
+        filled = end
+        continue
+      }
+      const lines = buffer.subarray(0, last + 1)
+      const firstLine = nextLine
+      // Counted before yielding: the consumer may transfer the bytes to a worker (detaching them).
+      nextLine += countNewlines(lines)
+      yield { index: index++, firstLine, bytes: copy ? Uint8Array.from(lines) : lines, endOffset: position - (end - last - 1) }
+      // The partial line after the last newline moves to the front, and reading continues after it.
+      buffer.copy(buffer, 0, last + 1, end)
+      filled = end - last - 1
     }
-    const bytes = new Uint8Array(last + 1)
-    bytes.set(buffer.subarray(0, last + 1))
-    consumed += bytes.length
-    yield { index: index++, firstLine: nextLine, bytes, endOffset: consumed }
-    nextLine += countNewlines(bytes)
-    pending = Buffer.from(buffer.subarray(last + 1))
-  }
-  if (pending.length > 0) {
-    const bytes = new Uint8Array(pending.length)
-    bytes.set(pending)
-    consumed += bytes.length
-    yield { index: index++, firstLine: nextLine, bytes, endOffset: consumed }
+  } finally {
+    await handle.close()
   }
 }
 

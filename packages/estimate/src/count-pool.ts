@@ -3,7 +3,7 @@
  * file order.
  *
  * Workers pay off on large files only: each one builds its own encoder (about a second for o200k)
- * and its caches start cold. With `workers: 'auto'` a file over 8 MB gets one worker per core, up
+ * and its caches start cold. With `workers: 'auto'` a file over 48 MB gets one worker per core, up
  * to 2 (the main thread also has work: reading, prefix tracking, aggregation). At most three chunks
  * per worker are in flight, so memory stays flat whatever the file size; reading waits for results.
  */
@@ -23,7 +23,7 @@ export interface CountFileOptions extends ChunkCountOptions {
 }
 
 /** Files smaller than this are counted in the main thread under 'auto'. */
-export const AUTO_WORKERS_MIN_BYTES = 8 * 1024 * 1024
+export const AUTO_WORKERS_MIN_BYTES = 48 * 1024 * 1024
 const IN_FLIGHT_PER_WORKER = 3
 
 // The compiled worker sits beside this file in dist/. Running from TypeScript sources (tests), it
@@ -59,7 +59,9 @@ export function countFile(path: string, options: CountFileOptions): FileCount {
   const totalBytes = statSync(path).size
   const workers = resolveWorkers(options.workers, totalBytes)
   const chunkOptions: ChunkCountOptions = { file: options.file, context: options.context }
-  const chunks = readLineChunks(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)
+  // In the main thread a chunk is counted before the next is read, so it can be a view of the
+  // reading buffer; chunks posted to workers need their own bytes.
+  const chunks = readLineChunks(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, workers > 0)
   const results = workers === 0 ? inline(chunks, chunkOptions) : pooled(chunks, chunkOptions, workers)
   return { workers, totalBytes, results }
 }
