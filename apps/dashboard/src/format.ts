@@ -51,7 +51,11 @@ export function formatCompact(count: number): string {
     [1e3, 'k'],
   ]
   for (const [size, suffix] of units) {
-    if (Math.abs(count) >= size) return `${(count / size).toFixed(count / size >= 100 ? 0 : 2).replace(/\.?0+$/, '')}${suffix}`
+    if (Math.abs(count) >= size) {
+      const fixed = (count / size).toFixed(Math.abs(count / size) >= 100 ? 0 : 2)
+      // Trim zeros of the fraction only ("1.50" -> "1.5", "2.00" -> "2"), never of the whole part.
+      return `${fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed}${suffix}`
+    }
   }
   return String(count)
 }

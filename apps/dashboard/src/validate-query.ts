@@ -187,7 +187,8 @@ export function parseViewQuery(
     const values = given.filter((value) => value !== '')
     if (values.length === 0 && allowed.has(name)) continue
     if (!allowed.has(name)) {
-      throw new QueryError(name, `unknown parameter; expected one of ${options.allow.filter((p) => p !== 'token').join(', ')}`)
+      const known = options.allow.filter((p) => p !== 'token')
+      throw new QueryError(name, known.length === 0 ? 'unknown parameter; this address takes none' : `unknown parameter; expected one of ${known.join(', ')}`)
     }
     const param = name as ParamName
     if (param === 'tag') {

@@ -1,0 +1,127 @@
+/**
+ * The server-rendered pages: what they show, that the view lives in the URL, and that every value
+ * from the ledger is escaped (hostile model names and tags render as text).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
+import { HOSTILE_MODEL, HOSTILE_REQUESTED, HOSTILE_TAG, NOW, expectedTotals, testRecords } from '../__fixtures__/reference.js'
+import { createDashboardApp } from '../app.js'
+import { formatCount, formatUsd } from '../format.js'
+
+const records = testRecords()
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+
+describe('dashboard pages', () => {
+  let ledger: TestLedger
+  let app: ReturnType<typeof createDashboardApp>
+  const page = async (path: string, status = 200) => {
+    const response = await app.request(path)
+    expect(response.status).toBe(status)
+    expect(response.headers.get('content-type')).toBe('text/html; charset=UTF-8')
+    return response.text()
+  }
+  beforeAll(async () => {
+    ledger = await createTestLedger('sqlite', records)
+    app = createDashboardApp({ store: ledger.store, now: () => NOW })
+  })
+  afterAll(async () => {
+    await ledger?.cleanup()
+  })
+
+  it('the overview shows the cards, charts, table and latest calls of the view', async () => {
+    const html = await page('/?range=30d')
+    const totals = expectedTotals(records)
+    expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true)
+    expect(html).toContain(`<p class="card-value" title="$${totals.cost} (exact)">${formatUsd(totals.cost)}</p>`)
+    expect(html).toContain(`<p class="card-value">${formatCount(totals.calls)}</p>`)
+    expect(html).toContain(`<p class="card-value">${formatCount(totals.unpricedCalls)}</p>`)
+    expect(html).toContain('href="/calls?range=30d&amp;priced=no"')
+    expect(html).toContain('2026-04-13 → 2026-05-12 (UTC days)')
+    for (const id of ['spend-chart', 'provider-chart', 'model-chart']) expect(html).toContain(`<canvas id="${id}"`)
+    expect(html).toContain('<script src="/static/chart.umd.js" defer="">')
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/) // no CDN, no outside URL
+    expect(html.match(/<tr data-href="\/calls\//g)).toHaveLength(15)
+    // The client's data: API addresses of this view, with the filters.
+    const data = /<script type="application\/json" id="dashboard-data">(.*?)<\/script>/s.exec(html)![1]!
+    expect(JSON.parse(data)).toEqual({
+      page: 'overview',
+      api: {
+        series: '/api/series?range=30d&bucket=day&stack=model',
+        providers: '/api/breakdown?range=30d&by=provider',
+        models: '/api/breakdown?range=30d&by=model',
+      },
+      bucket: 'day',
+      stack: 'model',
+    })
+  })
+
+  it('keeps filters in the URL: selected options, links, toggles', async () => {
+    const html = await page('/?range=7d&provider=openrouter&tag=user%3Dalice&stack=provider')
+    expect(html).toContain('<option value="openrouter" selected="">openrouter</option>')
+    expect(html).toContain('<option value="7d" selected="">7 days</option>')
+    expect(html).toContain('<input type="hidden" name="tag" value="user=alice"/>')
+    expect(html).toContain('<input type="hidden" name="stack" value="provider"/>')
+    // "By model" switches the stacking back and keeps every filter.
+    expect(html).toContain('href="/?range=7d&amp;provider=openrouter&amp;tag=user%3Dalice" data-testid="stack-model"')
+    expect(html).toContain('"series":"/api/series?range=7d\\u0026provider=openrouter\\u0026tag=user%3Dalice\\u0026bucket=day\\u0026stack=provider"')
+    // Other providers stay selectable while one is chosen.
+    expect(html).toContain('<option value="deepseek">deepseek</option>')
+  })
+
+  it('renders hostile model names and tags as text, everywhere', async () => {
+    for (const path of ['/?range=30d', `/calls?range=30d&model=${encodeURIComponent(HOSTILE_MODEL)}`]) {
+      const html = await page(path)
+      expect(html).toContain(escape(HOSTILE_MODEL))
+      expect(html).not.toContain(HOSTILE_MODEL)
+      expect(html).not.toContain(HOSTILE_REQUESTED)
+      expect(html).not.toContain('onerror="window')
+      expect(html.match(/<script/g)).toHaveLength(3) // chart.js, the client, the JSON data
+    }
+    const calls = await page(`/calls?range=30d&model=${encodeURIComponent(HOSTILE_MODEL)}`)
+    expect(calls).toContain(escape(HOSTILE_REQUESTED))
+    expect(calls).toContain(escape(HOSTILE_TAG))
+    const hostile = records.find((r) => r.model === HOSTILE_MODEL)!
+    const one = await page(`/calls/${hostile.id}`)
+    expect(one).toContain(`<h1 class="call-title">${escape(HOSTILE_REQUESTED)} <span class="muted">on</span> deepseek</h1>`)
+    expect(one).not.toContain(HOSTILE_REQUESTED)
+  })
+
+  it('the calls page pages through the view and filters unpriced calls', async () => {
+    const html = await page('/calls?range=30d&limit=100&offset=100')
+    expect(html).toContain(`101–200 of ${formatCount(records.length)}`)
+    expect(html).toContain('href="/calls?range=30d&amp;limit=100" rel="prev"')
+    expect(html).toContain('href="/calls?range=30d&amp;limit=100&amp;offset=200" rel="next"')
+    expect(html.match(/<tr data-href=/g)).toHaveLength(100)
+    const unpriced = await page('/calls?range=30d&priced=no&limit=500')
+    const count = records.filter((r) => r.cost === null).length
+    expect(unpriced).toContain(`1–${count} of ${count}`)
+    expect(unpriced.match(/<span class="muted">unpriced<\/span>/g)).toHaveLength(count)
+  })
+
+  it('one call shows every field of the record', async () => {
+    const call = records.find((r) => r.reportedCost !== null && r.cost !== null && r.usage.cacheReadTokens > 0)!
+    const html = await page(`/calls/${call.id}`)
+    for (const value of [call.id, call.timestamp, call.provider, call.requestedModel, call.card!, call.endpoint, call.requestId!, `$${call.cost}`, `$${call.reportedCost}`, `$${call.cacheSavings}`]) {
+      expect(html, value).toContain(escape(value))
+    }
+    expect(html).toContain(formatCount(call.usage.inputTokens))
+    for (const [key, value] of Object.entries(call.tags)) expect(html).toContain(`<span class="tag">${escape(`${key}=${value}`)}</span>`)
+    expect(await page('/calls/no-such-call', 404)).toContain('<h1>Not found</h1>')
+  })
+
+  it('serves chart.js, the client script and the stylesheet from this package', async () => {
+    const chart = await app.request('/static/chart.umd.js')
+    expect(chart.status).toBe(200)
+    expect(chart.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    const source = await chart.text()
+    expect(source).toContain('Chart.js v4.6.1')
+    expect(source).not.toContain('sourceMappingURL')
+    const client = await app.request('/static/dashboard.js')
+    expect(await client.text()).toContain("document.body.setAttribute('data-dashboard-ready', 'true')")
+    expect((await app.request('/static/dashboard.css')).headers.get('content-type')).toBe('text/css; charset=utf-8')
+    expect((await app.request('/static/favicon.svg')).status).toBe(200)
+    for (const missing of ['/static/constructor', '/static/__proto__', '/static/..%2Fpackage.json', '/static/chart.js']) {
+      expect((await app.request(missing)).status, missing).toBe(404)
+    }
+  })
+})
