@@ -1,9 +1,11 @@
 import type { Command } from 'commander'
 import { costCommand } from './cost.js'
+import { dashboardCommand } from './dashboard.js'
 import { pricesCommand } from './prices.js'
 
 /** Every command of the CLI, one line each. */
 export function registerCommands(program: Command): void {
   program.addCommand(pricesCommand())
   program.addCommand(costCommand())
+  program.addCommand(dashboardCommand())
 }
