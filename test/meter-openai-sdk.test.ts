@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMeter, type Meter } from '@tokenledger/meter'
 import { type CallRecord, openStore } from '@tokenledger/store'
-import OpenAI from 'openai'
+import OpenAI, { type APIError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
@@ -39,7 +39,7 @@ beforeAll(async () => {
     'stream-cut': { sse: fixtureText('deepseek-stream-reasoning.sse'), cutAfterBlocks: 6 },
     boom: { status: 500, json: fixtureJson('openai-error-500.json') },
     'mystery-model-9000': {
-      json: { ...fixtureJson('deepseek-chat-cache-hit.json'), model: 'mystery-model-9000' },
+      json: { ...fixtureJson<Record<string, unknown>>('deepseek-chat-cache-hit.json'), model: 'mystery-model-9000' },
     },
   })
   openrouter = await startReplayServer(
@@ -201,9 +201,9 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     const wrappedError = await call(wrapped).catch((error: unknown) => error)
     expect(wrappedError).toBeInstanceOf(OpenAI.InternalServerError)
     expect(wrappedError).toBeInstanceOf((bareError as object).constructor)
-    expect((wrappedError as OpenAI.APIError).status).toBe(500)
-    expect((wrappedError as OpenAI.APIError).message).toBe((bareError as OpenAI.APIError).message)
-    expect((wrappedError as OpenAI.APIError).error).toEqual((bareError as OpenAI.APIError).error)
+    expect((wrappedError as APIError).status).toBe(500)
+    expect((wrappedError as APIError).message).toBe((bareError as APIError).message)
+    expect((wrappedError as APIError).error).toEqual((bareError as APIError).error)
 
     await meter.close()
     const rows = await ledgerRows(db)
@@ -442,7 +442,7 @@ describe('meter.wrap(openai client) against replayed OpenAI', () => {
       .create({ model: 'gpt-4o', messages: QUESTION }, { headers: { 'x-replay': 'flaky' } })
       .catch((thrown: unknown) => thrown)
     expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect((error as OpenAI.APIError).status).toBe(503)
+    expect((error as APIError).status).toBe(503)
     await meter.close()
     const rows = await ledgerRows(db)
     // One try plus two retries, each its own record.
