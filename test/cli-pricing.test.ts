@@ -79,7 +79,7 @@ describe('tokenledger prices', () => {
     expect(providers.at(-1)).toBe('oxen')
     const blended = rows.filter((row) => row.rates).map((row) => Number(row.rates!.input) + Number(row.rates!.output))
     expect(blended).toEqual([...blended].sort((a, b) => a - b))
-    expect(rows.find((row) => row.provider === 'tokenhub')?.rates).toEqual({ input: '0.15', output: '0.3', cacheRead: '0.003' })
+    expect(rows.find((row) => row.provider === 'tokenhub')?.rates).toEqual({ input: '0.15', output: '0.30', cacheRead: '0.003' })
   })
 
   it('accepts a provider alias and shows a table', () => {

@@ -15,7 +15,7 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
   const table = new Table({
     head: columns.map((column) => column.header),
     colAligns: columns.map((column) => column.align ?? 'left'),
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
   })
   for (const row of rows) table.push(columns.map((column) => column.value(row)))
   return table.toString()
