@@ -5,6 +5,7 @@
 import type { LedgerStore } from '@tokenledger/store'
 import { Hono } from 'hono'
 import { breakdownFromRows } from '../data/breakdown.js'
+import { callPricing } from '../data/call-pricing.js'
 import { loadCalls } from '../data/calls.js'
 import { ledgerQueryOf } from '../data/ledger-query.js'
 import { loadModelProviderRows, overviewFromRows } from '../data/overview.js'
@@ -92,7 +93,7 @@ export function pageRoutes(deps: RouteDeps): Hono {
       return c.html(
         documentOf(
           <Layout title={`Call ${call.id}`} section="calls" overviewHref="/" callsHref="/calls" clientData={{ page: 'call' }}>
-            <CallPage call={call} backHref="/calls" />
+            <CallPage call={call} pricing={callPricing(deps.pricing, call)} backHref="/calls" />
           </Layout>,
         ),
       )

@@ -44,7 +44,16 @@ export const BreakdownTable: FC<{
               <td class="num" data-value={String(row.tokens.cacheWrite)}>{formatCount(row.tokens.cacheWrite)}</td>
               <td class="num" data-value={String(row.tokens.output)}>{formatCount(row.tokens.output)}</td>
               <td class="num" data-value={String(row.tokens.reasoning)}>{formatCount(row.tokens.reasoning)}</td>
-              <td class="num money" data-value={row.cost} title={`$${row.cost}`}>{formatUsd(row.cost)}</td>
+              {row.pricedCalls === 0 ? (
+                // Nothing here could be priced: show that, never a $0.00 that reads as "free".
+                <td class="num money muted" data-value={row.cost} title="no call in this group could be priced">
+                  unpriced
+                </td>
+              ) : (
+                <td class="num money" data-value={row.cost} title={`$${row.cost}`}>
+                  {formatUsd(row.cost)}
+                </td>
+              )}
               <td class="num money" data-value={row.avgCostPerCall ?? ''} title={row.avgCostPerCall === null ? undefined : `$${row.avgCostPerCall}`}>
                 {row.avgCostPerCall === null ? '–' : formatUsd(row.avgCostPerCall)}
               </td>

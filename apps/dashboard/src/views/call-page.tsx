@@ -5,6 +5,7 @@
 import { USAGE_FIELDS } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 import type { Child, FC } from 'hono/jsx'
+import type { CallPricing } from '../data/call-pricing.js'
 import { formatCount, formatUsd } from '../format.js'
 import { LocalTime } from './calls-table.js'
 
@@ -27,7 +28,7 @@ const USAGE_LABELS: Record<(typeof USAGE_FIELDS)[number], string> = {
 }
 
 /** The call page body. */
-export const CallPage: FC<{ call: CallRecord; backHref: string }> = ({ call, backHref }) => (
+export const CallPage: FC<{ call: CallRecord; pricing: CallPricing; backHref: string }> = ({ call, pricing, backHref }) => (
   <>
     <div class="page-head">
       <div>
@@ -48,9 +49,15 @@ export const CallPage: FC<{ call: CallRecord; backHref: string }> = ({ call, bac
         <dl class="fields" data-testid="call-fields">
           <Row label="Id"><span class="mono">{call.id}</span></Row>
           <Row label="Time"><LocalTime iso={call.timestamp} /> <span class="muted small">({call.timestamp})</span></Row>
-          <Row label="Provider">{call.provider}</Row>
+          <Row label="Provider">
+            {call.provider}
+            {pricing.providerName ? <span class="muted"> ({pricing.providerName})</span> : null}
+          </Row>
           <Row label="Requested model">{call.requestedModel}</Row>
-          <Row label="Model (pricing table)">{call.model ?? <span class="muted">unknown to the pricing table</span>}</Row>
+          <Row label="Model (pricing table)">
+            {call.model ?? <span class="muted">unknown to the pricing table</span>}
+            {pricing.modelName ? <span class="muted"> ({pricing.modelName})</span> : null}
+          </Row>
           <Row label="Served model">{call.servedModel ?? <span class="muted">not reported</span>}</Row>
           <Row label="Upstream provider">{call.upstreamProvider ?? <span class="muted">not routed</span>}</Row>
           <Row label="Endpoint">{call.endpoint}</Row>
@@ -108,6 +115,30 @@ export const CallPage: FC<{ call: CallRecord; backHref: string }> = ({ call, bac
           <Row label="Saved by cache reads"><Usd usd={call.cacheSavings ?? null} missing="unknown" /></Row>
           <Row label="Rate card"><span class="mono small">{call.card ?? ''}</span></Row>
           <Row label="Reported by provider"><Usd usd={call.reportedCost} missing="not reported" /></Row>
+        </dl>
+        <h2>Today's pricing table</h2>
+        <dl class="fields" data-testid="call-repriced">
+          {pricing.current === null ? (
+            <Row label="Price now">
+              <span class={call.cost === null ? 'muted' : 'warn'}>no rate card in force for this call{call.cost === null ? '' : ': the stored cost came from a card the table no longer has'}</span>
+            </Row>
+          ) : (
+            <>
+              <Row label="Price now">
+                <Usd usd={pricing.current.total} missing="" />
+                {pricing.differs ? <div class="warn small">differs from the stored cost: `tokenledger reprice` updates the ledger</div> : <span class="muted small"> same as stored</span>}
+              </Row>
+              <Row label="Rates (USD / 1M)">
+                <span class="mono small">
+                  input {pricing.current.rates.input} · output {pricing.current.rates.output}
+                  {pricing.current.rates.cacheRead ? ` · cache read ${pricing.current.rates.cacheRead}` : ''}
+                  {pricing.current.rates.cacheWrite5m ? ` · cache write ${pricing.current.rates.cacheWrite5m}` : ''}
+                </span>
+              </Row>
+              <Row label="Source"><span class="small">{pricing.current.source} (checked {pricing.current.checked})</span></Row>
+              {pricing.current.notes.map((note) => <Row label="Note"><span class="small">{note}</span></Row>)}
+            </>
+          )}
         </dl>
       </section>
     </div>
