@@ -100,8 +100,7 @@ export class PostgresWriter {
         if (tagCalls.length > 0) {
           await sql`
             INSERT INTO call_tags (call_id, key, value)
-            SELECT * FROM unnest(${tagCalls}::text[], ${tagKeys}::text[], ${tagValues}::text[])
-            ON CONFLICT DO NOTHING`.execute(trx)
+            SELECT * FROM unnest(${tagCalls}::text[], ${tagKeys}::text[], ${tagValues}::text[])`.execute(trx)
         }
         await applyDeltas(trx, deltas)
         return inserted.length

@@ -33,8 +33,7 @@ export async function summarize(
 ): Promise<SummaryRow[]> {
   validateQuery(query, 'summarize')
   const from = chooseSource(dialect, query, source)
-  const groups = (query.groupBy ?? []).map((key, i) => groupColumn(dialect, from, key, i))
-  const joins = groups.flatMap((_, i) => tagJoin(query.groupBy![i]!, i))
+  const groups = (query.groupBy ?? []).map((key) => groupColumn(dialect, from, key))
   const selects = [
     ...groups.map((g, i) => sql`${g.expr} AS ${sql.ref(`g${i}`)}`),
     ...Object.entries(from.metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
@@ -44,18 +43,13 @@ export async function summarize(
       ? sql``
       : sql`GROUP BY ${sql.join(groups.map((_, i) => sql.lit(i + 1)))}`
   const { rows } = await sql<Record<string, unknown>>`
-    SELECT ${sql.join(selects)} FROM ${from.from} ${sql.join(joins, sql` `)}
+    SELECT ${sql.join(selects)} FROM ${from.from}
     ${whereClause(from, query)} ${groupBy}`.execute(db)
   const result = rows.map((row) => summaryRow(row, groups))
   return result.sort((a, b) => compareGroups(a.group, b.group, groups))
 }
 
-function groupColumn(
-  dialect: StoreDialect,
-  source: QuerySource,
-  key: GroupKey,
-  index: number,
-): GroupColumn {
+function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey): GroupColumn {
   if (TIME_KEYS.has(key)) {
     const bucket = key as TimeBucket
     return {
@@ -65,20 +59,21 @@ function groupColumn(
     }
   }
   const text = (value: unknown) => (value === null || value === undefined ? null : String(value))
-  if (key.startsWith('tag:')) return { key, expr: sql.ref(`t${index}.value`), label: text }
+  if (key.startsWith('tag:')) return { key, expr: tagValue(dialect, key.slice(4)), label: text }
   const expr = { model: source.model, provider: source.provider, upstream: source.upstream, status: source.status }[
     key as 'model' | 'provider' | 'upstream' | 'status'
   ]
   return { key, expr, label: text }
 }
 
-/** A LEFT JOIN bringing in the value of tag KEY for a `tag:KEY` group (null when absent). */
-function tagJoin(key: GroupKey, index: number): RawBuilder<unknown>[] {
-  if (!key.startsWith('tag:')) return []
-  const alias = sql.ref(`t${index}`)
-  return [
-    sql`LEFT JOIN call_tags AS ${alias} ON ${alias}.call_id = calls.id AND ${alias}.key = ${key.slice(4)}`,
-  ]
+/**
+ * The value of tag KEY of a call (null when absent), read from `calls.tags`: the key travels as a
+ * parameter, so any key works, and no join multiplies the rows.
+ */
+function tagValue(dialect: StoreDialect, key: string): RawBuilder<unknown> {
+  return dialect === 'postgres'
+    ? sql`(calls.tags::jsonb ->> ${key})`
+    : sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
 }
 
 function summaryRow(row: Record<string, unknown>, groups: GroupColumn[]): SummaryRow {

@@ -11,9 +11,6 @@ import {
 import type { CostRow } from '../store-engine.js'
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlite-connection.js'
 
-/** Rows per multi-row INSERT: 32 x 32 columns stays far below SQLite's 32,766 parameters. */
-const CHUNK = 32
-
 /**
  * The SQLite write path: prepared statements (prepared once per store) run inside one
  * better-sqlite3 `BEGIN IMMEDIATE` transaction per call. Synchronous by design: better-sqlite3 is,
@@ -21,8 +18,7 @@ const CHUNK = 32
  */
 export class SqliteWriter {
   readonly #db: SqliteDatabase
-  readonly #insertOne: SqliteStatement
-  readonly #insertChunk: SqliteStatement
+  readonly #insertCall: SqliteStatement
   readonly #insertTag: SqliteStatement
   readonly #upsertRollup: SqliteStatement
   readonly #selectForUpdate: SqliteStatement
@@ -33,16 +29,13 @@ export class SqliteWriter {
 
   constructor(db: SqliteDatabase) {
     this.#db = db
-    const placeholders = `(${CALL_COLUMNS.map(() => '?').join(', ')})`
-    const insertHead = `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES `
-    // RETURNING lists the ids actually inserted, so ids already stored add nothing to the rollups.
-    this.#insertOne = db.prepare(`${insertHead}${placeholders} ON CONFLICT (id) DO NOTHING RETURNING id`)
-    this.#insertChunk = db.prepare(
-      `${insertHead}${Array(CHUNK).fill(placeholders).join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`,
+    // One row per statement: measured faster here than multi-row VALUES or RETURNING, because
+    // better-sqlite3 runs a prepared statement with little overhead and `changes` is free.
+    this.#insertCall = db.prepare(
+      `INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${CALL_COLUMNS.map(() => '?').join(', ')})
+       ON CONFLICT (id) DO NOTHING`,
     )
-    this.#insertTag = db.prepare(
-      'INSERT INTO call_tags (call_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-    )
+    this.#insertTag = db.prepare('INSERT INTO call_tags (call_id, key, value) VALUES (?, ?, ?)')
     const rollupColumns = [...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS]
     this.#upsertRollup = db.prepare(
       `INSERT INTO call_rollups (${rollupColumns.join(', ')}) VALUES (${rollupColumns.map(() => '?').join(', ')})
@@ -79,33 +72,17 @@ export class SqliteWriter {
   }
 
   #insertAll(rows: CallRow[]): number {
-    const byId = new Map<string, CallRow>()
-    const inserted: CallRow[] = []
-    let i = 0
-    for (; i + CHUNK <= rows.length; i += CHUNK) {
-      const params: unknown[] = []
-      for (let j = i; j < i + CHUNK; j++) {
-        const row = rows[j]!
-        if (!byId.has(row.id)) byId.set(row.id, row)
-        for (const value of row.values) params.push(value)
-      }
-      // A chunk holding the same id twice inserts it once; RETURNING names the winner.
-      for (const { id } of this.#insertChunk.all(params) as { id: string }[]) {
-        inserted.push(byId.get(id)!)
-      }
-      byId.clear()
-    }
-    for (; i < rows.length; i++) {
-      const row = rows[i]!
-      if (this.#insertOne.all(row.values).length > 0) inserted.push(row)
-    }
     const deltas = new RollupDeltas()
-    for (const row of inserted) {
+    let inserted = 0
+    for (const row of rows) {
+      // `changes` is 0 for an id already stored (or repeated in this batch): it adds nothing.
+      if (this.#insertCall.run(row.values).changes === 0) continue
+      inserted++
       for (const [key, value] of row.tags) this.#insertTag.run(row.id, key, value)
       deltas.add(row)
     }
     this.#applyDeltas(deltas)
-    return inserted.length
+    return inserted
   }
 
   #updateAll(rows: CostRow[]): void {
