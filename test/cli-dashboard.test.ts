@@ -21,7 +21,13 @@ interface Running {
 function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
   if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: run \`pnpm build\` first`)
   const child = spawn(process.execPath, [CLI_BIN, 'dashboard', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', TZ: 'UTC', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NO_COLOR: '1',
+      TZ: 'UTC',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -52,7 +58,9 @@ describe('tokenledger dashboard', () => {
     dir = mkdtempSync(join(tmpdir(), 'tokenledger-cli-dashboard-'))
     db = `sqlite:${join(dir, 'ledger.db')}`
     const store = await openStore(db)
-    await store.insert(createRecordFactory({ seed: 5, start: new Date(Date.now() - 86_400_000) }).batch(200))
+    await store.insert(
+      createRecordFactory({ seed: 5, start: new Date(Date.now() - 86_400_000) }).batch(200),
+    )
     await store.close()
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -61,7 +69,9 @@ describe('tokenledger dashboard', () => {
     const running = await startCli(['--db', db])
     try {
       expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
-      const overview = (await (await fetch(`${running.url}api/overview?range=7d`)).json()) as { calls: number }
+      const overview = (await (await fetch(`${running.url}api/overview?range=7d`)).json()) as {
+        calls: number
+      }
       expect(overview.calls).toBe(200)
       const page = await fetch(running.url)
       expect(page.status).toBe(200)
@@ -86,7 +96,13 @@ describe('tokenledger dashboard', () => {
         expect(running.url).toMatch(/\/\?token=secret-token-1$/)
         const base = running.url.replace(/\?.*$/, '')
         expect((await fetch(`${base}api/overview`)).status).toBe(401)
-        expect((await fetch(`${base}api/overview`, { headers: { Authorization: 'Bearer secret-token-1' } })).status).toBe(200)
+        expect(
+          (
+            await fetch(`${base}api/overview`, {
+              headers: { Authorization: 'Bearer secret-token-1' },
+            })
+          ).status,
+        ).toBe(200)
         const visit = await fetch(running.url, { redirect: 'manual' })
         expect(visit.status).toBe(303)
         expect(visit.headers.get('set-cookie')).toMatch(/^tokenledger_session=/)
@@ -103,6 +119,8 @@ describe('tokenledger dashboard', () => {
     expect(existsSync(join(dir, 'nope.db'))).toBe(false)
     const badPort = runCli(['dashboard', '--db', db, '--port', '99999'])
     expect(badPort.code).toBe(1)
-    expect(badPort.stderr).toContain('--port: expected a port number 0..65535 (0 picks a free port), got "99999"')
+    expect(badPort.stderr).toContain(
+      '--port: expected a port number 0..65535 (0 picks a free port), got "99999"',
+    )
   })
 })

@@ -36,7 +36,8 @@ describe('dashboard in Chromium', () => {
   let context: BrowserContext
   let page: Page
   const consoleErrors: string[] = []
-  const api = async <T>(path: string): Promise<T> => (await (await fetch(new URL(path, dashboard.url))).json()) as T
+  const api = async <T>(path: string): Promise<T> =>
+    (await (await fetch(new URL(path, dashboard.url))).json()) as T
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tokenledger-browser-'))
@@ -44,19 +45,31 @@ describe('dashboard in Chromium', () => {
     const store = await openStore(db)
     await generateDemoLedger({ store, days: 30, callsPerDay: 250, seed: 7 })
     await store.insert(
-      createRecordFactory({ seed: 99, start: new Date(Date.now() - 60_000), stepMs: 10_000 }).batch(3, {
-        provider: 'deepseek',
-        requestedModel: HOSTILE_REQUESTED,
-        model: HOSTILE_MODEL,
-        status: 'ok',
-      }),
+      createRecordFactory({ seed: 99, start: new Date(Date.now() - 60_000), stepMs: 10_000 }).batch(
+        3,
+        {
+          provider: 'deepseek',
+          requestedModel: HOSTILE_REQUESTED,
+          model: HOSTILE_MODEL,
+          status: 'ok',
+        },
+      ),
     )
     await store.close()
     dashboard = await startDashboard({ db, port: 0 })
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1440, height: 900 },
       acceptDownloads: true,
       timezoneId: 'America/New_York',
@@ -77,10 +90,20 @@ describe('dashboard in Chromium', () => {
 
   const datasets = () =>
     page.evaluate(() => {
-      const chart = (window as unknown as { __dashboard: { charts: { spend: { data: { datasets: ChartDataset[] } } } } }).__dashboard.charts.spend
-      return chart.data.datasets.map((d) => ({ label: d.label, key: d.key, exact: d.exact, data: d.data }))
+      const chart = (
+        window as unknown as {
+          __dashboard: { charts: { spend: { data: { datasets: ChartDataset[] } } } }
+        }
+      ).__dashboard.charts.spend
+      return chart.data.datasets.map((d) => ({
+        label: d.label,
+        key: d.key,
+        exact: d.exact,
+        data: d.data,
+      }))
     })
-  const sum = (sets: { exact: string[] }[]) => usdFromPico(sets.flatMap((d) => d.exact).reduce((total, usd) => total + picoFromUsd(usd), 0n))
+  const sum = (sets: { exact: string[] }[]) =>
+    usdFromPico(sets.flatMap((d) => d.exact).reduce((total, usd) => total + picoFromUsd(usd), 0n))
 
   it('loads without console errors and draws one dataset per model, summing to the API total', async () => {
     await page.goto(dashboard.url)
@@ -91,11 +114,23 @@ describe('dashboard in Chromium', () => {
     expect(sets.map((d) => d.key).sort()).toEqual(models.rows.map((r) => r.model).sort())
     expect(new Set(sets.map((d) => d.label)).size).toBe(sets.length)
     expect(sum(sets)).toBe(overview.cost)
-    expect(await page.getByTestId('card-spend').locator('.card-value').getAttribute('title')).toBe(`$${overview.cost} (exact)`)
+    expect(await page.getByTestId('card-spend').locator('.card-value').getAttribute('title')).toBe(
+      `$${overview.cost} (exact)`,
+    )
     // Times are shown in the browser's zone (New York here), not the server's.
     const shown = await page.locator('table.calls time').first().textContent()
     const iso = await page.locator('table.calls time').first().getAttribute('datetime')
-    expect(shown).toBe(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso!)))
+    expect(shown).toBe(
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: 'America/New_York',
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      }).format(new Date(iso!)),
+    )
     mkdirSync(OUTPUT, { recursive: true })
     await page.screenshot({ path: join(OUTPUT, 'dashboard-overview.png'), fullPage: true })
     expect(consoleErrors).toEqual([])
@@ -109,10 +144,14 @@ describe('dashboard in Chromium', () => {
     expect(new URL(page.url()).searchParams.get('range')).toBe('30d')
     const sets = await datasets()
     const overview = await api<{ cost: string }>('/api/overview?provider=openrouter')
-    const models = await api<{ rows: { model: string | null }[] }>('/api/breakdown?by=model&provider=openrouter')
+    const models = await api<{ rows: { model: string | null }[] }>(
+      '/api/breakdown?by=model&provider=openrouter',
+    )
     expect(sets.map((d) => d.key).sort()).toEqual(models.rows.map((r) => r.model).sort())
     expect(sum(sets)).toBe(overview.cost)
-    expect(sets.length).toBeLessThan((await api<{ rows: unknown[] }>('/api/breakdown?by=model')).rows.length)
+    expect(sets.length).toBeLessThan(
+      (await api<{ rows: unknown[] }>('/api/breakdown?by=model')).rows.length,
+    )
     // Stacking by provider is a link that keeps the filter.
     await page.getByTestId('stack-provider').click()
     await page.waitForURL(/stack=provider/, READY)
@@ -127,28 +166,49 @@ describe('dashboard in Chromium', () => {
     const table = await page.$$eval('#model-provider-table tbody tr', (rows) =>
       rows.map((row) => {
         const cells = [...row.querySelectorAll('td')]
-        return { model: cells[0]!.textContent!, provider: cells[1]!.textContent!, calls: cells[2]!.dataset['value']!, cost: cells[8]!.dataset['value']! }
+        return {
+          model: cells[0]!.textContent!,
+          provider: cells[1]!.textContent!,
+          calls: cells[2]!.dataset['value']!,
+          cost: cells[8]!.dataset['value']!,
+        }
       }),
     )
     expect(table.length).toBeGreaterThan(5)
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('table-csv').click()])
-    const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\r\n')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('table-csv').click(),
+    ])
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n')
     const header = csv[0]!.split(',')
     const rows = csv.slice(1).map((line) => parseCsvLine(line))
-    expect(rows.map((cells) => ({
-      model: cells[header.indexOf('model')]! || '(unknown)',
-      provider: cells[header.indexOf('provider')]!,
-      calls: cells[header.indexOf('calls')]!,
-      cost: cells[header.indexOf('cost_usd')]!,
-    }))).toEqual(table)
-    expect(download.suggestedFilename()).toMatch(/^tokenledger-by-model-provider-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/)
+    expect(
+      rows.map((cells) => ({
+        model: cells[header.indexOf('model')]! || '(unknown)',
+        provider: cells[header.indexOf('provider')]!,
+        calls: cells[header.indexOf('calls')]!,
+        cost: cells[header.indexOf('cost_usd')]!,
+      })),
+    ).toEqual(table)
+    expect(download.suggestedFilename()).toMatch(
+      /^tokenledger-by-model-provider-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/,
+    )
   })
 
   it('renders a hostile model name as text', async () => {
     const cell = page.locator('#model-provider-table td', { hasText: 'onerror' })
     expect(await cell.first().textContent()).toBe(HOSTILE_MODEL)
-    expect(await page.locator('table.calls td.model-cell', { hasText: 'window.__pwned=2' }).first().textContent()).toBe(HOSTILE_REQUESTED)
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
+    expect(
+      await page
+        .locator('table.calls td.model-cell', { hasText: 'window.__pwned=2' })
+        .first()
+        .textContent(),
+    ).toBe(HOSTILE_REQUESTED)
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined()
     expect(await page.locator('img').count()).toBe(0)
     const labels = (await datasets()).map((d) => d.label)
     expect(labels).toContain(HOSTILE_MODEL)

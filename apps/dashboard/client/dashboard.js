@@ -4,7 +4,20 @@
 ;(function () {
   'use strict'
 
-  var PALETTE = ['#4f46e5', '#0ea5e9', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#a16207', '#be185d']
+  var PALETTE = [
+    '#4f46e5',
+    '#0ea5e9',
+    '#f59e0b',
+    '#10b981',
+    '#ef4444',
+    '#8b5cf6',
+    '#ec4899',
+    '#84cc16',
+    '#f97316',
+    '#06b6d4',
+    '#a16207',
+    '#be185d',
+  ]
   var UNKNOWN_COLOR = '#94a3b8'
   var PICO_PER_USD = BigInt('1000000000000')
 
@@ -49,11 +62,21 @@
     if (value === 0) return '$0'
     var abs = Math.abs(value)
     var decimals = abs >= 100 ? 0 : abs >= 1 ? 2 : abs >= 0.01 ? 3 : 6
-    return '$' + value.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: decimals })
+    return (
+      '$' +
+      value.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: decimals })
+    )
   }
 
   // ---- times in the browser's zone ----
-  var LOCAL = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+  var LOCAL = new Intl.DateTimeFormat(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
   function localTimes(root) {
     var nodes = root.querySelectorAll('time[data-local]')
     for (var i = 0; i < nodes.length; i++) {
@@ -112,29 +135,40 @@
 
   // ---- charts ----
   function getJson(url) {
-    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (response) {
-      return response.json().then(function (body) {
-        if (!response.ok) throw new Error(body && body.error ? body.error : 'HTTP ' + response.status)
-        return body
-      })
-    })
+    return fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(
+      function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok)
+            throw new Error(body && body.error ? body.error : 'HTTP ' + response.status)
+          return body
+        })
+      },
+    )
   }
 
   function colorMap(keys) {
     var map = new Map()
     keys.forEach(function (key) {
-      if (!map.has(key)) map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
+      if (!map.has(key))
+        map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
     })
     return function colorOf(key) {
-      if (!map.has(key)) map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
+      if (!map.has(key))
+        map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
       return map.get(key)
     }
   }
 
   function bucketLabel(iso, bucket) {
     var at = new Date(iso)
-    if (bucket === 'day') return at.toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' })
-    return at.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+    if (bucket === 'day')
+      return at.toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' })
+    return at.toLocaleString(undefined, {
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
   }
 
   function baseOptions() {
@@ -164,8 +198,21 @@
     var options = baseOptions()
     options.interaction = { mode: 'index', intersect: false }
     options.scales = {
-      x: { stacked: true, grid: { display: false }, title: { display: true, text: series.bucket === 'day' ? 'Day (UTC)' : 'Hour (your time zone)' }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-      y: { stacked: true, beginAtZero: true, title: { display: true, text: 'Spend (USD)' }, ticks: { callback: tickUsd } },
+      x: {
+        stacked: true,
+        grid: { display: false },
+        title: {
+          display: true,
+          text: series.bucket === 'day' ? 'Day (UTC)' : 'Hour (your time zone)',
+        },
+        ticks: { maxRotation: 0, autoSkipPadding: 12 },
+      },
+      y: {
+        stacked: true,
+        beginAtZero: true,
+        title: { display: true, text: 'Spend (USD)' },
+        ticks: { callback: tickUsd },
+      },
     }
     options.plugins.legend.position = 'bottom'
     options.plugins.tooltip = {
@@ -178,7 +225,15 @@
       callbacks: {
         label: function (item) {
           var d = item.dataset
-          return ' ' + d.label + ': ' + formatUsd(d.exact[item.dataIndex]) + ' (' + d.calls[item.dataIndex] + ' calls)'
+          return (
+            ' ' +
+            d.label +
+            ': ' +
+            formatUsd(d.exact[item.dataIndex]) +
+            ' (' +
+            d.calls[item.dataIndex] +
+            ' calls)'
+          )
         },
         footer: function (items) {
           if (!items.length) return ''
@@ -193,7 +248,12 @@
     }
     return new window.Chart(canvas, {
       type: 'bar',
-      data: { labels: series.buckets.map(function (b) { return bucketLabel(b, series.bucket) }), datasets: datasets },
+      data: {
+        labels: series.buckets.map(function (b) {
+          return bucketLabel(b, series.bucket)
+        }),
+        datasets: datasets,
+      },
       options: options,
     })
   }
@@ -204,27 +264,46 @@
     options.indexAxis = 'y'
     options.plugins.legend.display = false
     options.scales = {
-      x: { beginAtZero: true, title: { display: true, text: 'Spend (USD)' }, ticks: { callback: tickUsd } },
+      x: {
+        beginAtZero: true,
+        title: { display: true, text: 'Spend (USD)' },
+        ticks: { callback: tickUsd },
+      },
       y: { grid: { display: false }, title: { display: true, text: axisTitle } },
     }
     options.plugins.tooltip = {
       callbacks: {
         label: function (item) {
           var row = rows[item.dataIndex]
-          return ' ' + formatUsd(row.cost) + ' · ' + row.calls + ' calls' + (row.unpricedCalls ? ' (' + row.unpricedCalls + ' unpriced)' : '')
+          return (
+            ' ' +
+            formatUsd(row.cost) +
+            ' · ' +
+            row.calls +
+            ' calls' +
+            (row.unpricedCalls ? ' (' + row.unpricedCalls + ' unpriced)' : '')
+          )
         },
       },
     }
     return new window.Chart(canvas, {
       type: 'bar',
       data: {
-        labels: rows.map(function (row) { return row[key] === null ? '(unknown)' : row[key] }),
+        labels: rows.map(function (row) {
+          return row[key] === null ? '(unknown)' : row[key]
+        }),
         datasets: [
           {
             label: 'Spend',
-            data: rows.map(function (row) { return Number(row.cost) }),
-            exact: rows.map(function (row) { return row.cost }),
-            backgroundColor: rows.map(function (row) { return colorOf(row[key]) }),
+            data: rows.map(function (row) {
+              return Number(row.cost)
+            }),
+            exact: rows.map(function (row) {
+              return row.cost
+            }),
+            backgroundColor: rows.map(function (row) {
+              return colorOf(row[key])
+            }),
             borderWidth: 0,
             borderRadius: 3,
             maxBarThickness: 28,
@@ -260,12 +339,32 @@
         var providers = results[1]
         var models = results[2]
         state.data = { series: series, providers: providers, models: models }
-        var modelColors = colorMap(models.rows.map(function (r) { return r.model }))
-        var providerColors = colorMap(providers.rows.map(function (r) { return r.provider }))
+        var modelColors = colorMap(
+          models.rows.map(function (r) {
+            return r.model
+          }),
+        )
+        var providerColors = colorMap(
+          providers.rows.map(function (r) {
+            return r.provider
+          }),
+        )
         var stackColors = series.stackBy === 'model' ? modelColors : providerColors
         state.charts.spend = spendChart(document.getElementById('spend-chart'), series, stackColors)
-        state.charts.providers = barChart(document.getElementById('provider-chart'), providers, 'provider', providerColors, 'Provider')
-        state.charts.models = barChart(document.getElementById('model-chart'), models, 'model', modelColors, 'Model')
+        state.charts.providers = barChart(
+          document.getElementById('provider-chart'),
+          providers,
+          'provider',
+          providerColors,
+          'Provider',
+        )
+        state.charts.models = barChart(
+          document.getElementById('model-chart'),
+          models,
+          'model',
+          modelColors,
+          'Model',
+        )
         state.ready = true
         document.body.setAttribute('data-dashboard-ready', 'true')
       })

@@ -7,7 +7,16 @@ import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES, createTestLedger, type TestLedger } from './__fixtures__/test-ledger.js'
-import { HOSTILE_MODEL, HOSTILE_REQUESTED, HOSTILE_TAG, NOW, expectedSeries, expectedTotals, groupBy, testRecords } from './__fixtures__/reference.js'
+import {
+  HOSTILE_MODEL,
+  HOSTILE_REQUESTED,
+  HOSTILE_TAG,
+  NOW,
+  expectedSeries,
+  expectedTotals,
+  groupBy,
+  testRecords,
+} from './__fixtures__/reference.js'
 import { createDashboardApp } from './app.js'
 import type { Breakdown } from './data/breakdown.js'
 import type { CallsPage } from './data/calls.js'
@@ -15,7 +24,8 @@ import type { Overview } from './data/overview.js'
 import type { SpendOverTime } from './data/series.js'
 
 const records = testRecords()
-const inPeriod = (from: string, to: string) => records.filter((r) => r.timestamp >= from && r.timestamp < to)
+const inPeriod = (from: string, to: string) =>
+  records.filter((r) => r.timestamp >= from && r.timestamp < to)
 
 describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
   let ledger: TestLedger
@@ -35,88 +45,154 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
     await ledger?.cleanup()
   })
 
-  it.skipIf(skip)('overview totals equal the sums of the records, with and without filters', async () => {
-    const all = await get<Overview>('/api/overview?range=30d')
-    const expected = expectedTotals(records)
-    expect(all).toMatchObject({ ...expected, period: { since: '2026-04-13T00:00:00.000Z', until: '2026-05-13T00:00:00.000Z', range: '30d' } })
-    expect(all.errorRate).toBe(expected.errorCalls / expected.calls)
-    // Sanity of the fixture itself: the test would prove little without these.
-    expect(expected.unpricedCalls).toBeGreaterThan(20)
-    expect(expected.errorCalls).toBeGreaterThan(5)
-    expect(expected.abortedCalls).toBeGreaterThan(5)
+  it.skipIf(skip)(
+    'overview totals equal the sums of the records, with and without filters',
+    async () => {
+      const all = await get<Overview>('/api/overview?range=30d')
+      const expected = expectedTotals(records)
+      expect(all).toMatchObject({
+        ...expected,
+        period: {
+          since: '2026-04-13T00:00:00.000Z',
+          until: '2026-05-13T00:00:00.000Z',
+          range: '30d',
+        },
+      })
+      expect(all.errorRate).toBe(expected.errorCalls / expected.calls)
+      // Sanity of the fixture itself: the test would prove little without these.
+      expect(expected.unpricedCalls).toBeGreaterThan(20)
+      expect(expected.errorCalls).toBeGreaterThan(5)
+      expect(expected.abortedCalls).toBeGreaterThan(5)
 
-    const openrouter = await get<Overview>('/api/overview?range=30d&provider=openrouter')
-    expect(openrouter).toMatchObject(expectedTotals(records.filter((r) => r.provider === 'openrouter')))
+      const openrouter = await get<Overview>('/api/overview?range=30d&provider=openrouter')
+      expect(openrouter).toMatchObject(
+        expectedTotals(records.filter((r) => r.provider === 'openrouter')),
+      )
 
-    const chat = await get<Overview>('/api/overview?range=30d&tag=feature%3Dchat&tag=user%3Dalice')
-    expect(chat).toMatchObject(expectedTotals(records.filter((r) => r.tags['feature'] === 'chat' && r.tags['user'] === 'alice')))
+      const chat = await get<Overview>(
+        '/api/overview?range=30d&tag=feature%3Dchat&tag=user%3Dalice',
+      )
+      expect(chat).toMatchObject(
+        expectedTotals(
+          records.filter((r) => r.tags['feature'] === 'chat' && r.tags['user'] === 'alice'),
+        ),
+      )
 
-    const week = await get<Overview>('/api/overview?range=7d&model=deepseek-v4-flash')
-    expect(week).toMatchObject(
-      expectedTotals(inPeriod('2026-05-06T00:00:00.000Z', '2026-05-13T00:00:00.000Z').filter((r) => r.model === 'deepseek-v4-flash')),
-    )
+      const week = await get<Overview>('/api/overview?range=7d&model=deepseek-v4-flash')
+      expect(week).toMatchObject(
+        expectedTotals(
+          inPeriod('2026-05-06T00:00:00.000Z', '2026-05-13T00:00:00.000Z').filter(
+            (r) => r.model === 'deepseek-v4-flash',
+          ),
+        ),
+      )
 
-    const custom = await get<Overview>('/api/overview?from=2026-05-02&to=2026-05-03')
-    expect(custom.period).toEqual({ since: '2026-05-02T00:00:00.000Z', until: '2026-05-04T00:00:00.000Z', range: null })
-    expect(custom).toMatchObject(expectedTotals(inPeriod('2026-05-02T00:00:00.000Z', '2026-05-04T00:00:00.000Z')))
+      const custom = await get<Overview>('/api/overview?from=2026-05-02&to=2026-05-03')
+      expect(custom.period).toEqual({
+        since: '2026-05-02T00:00:00.000Z',
+        until: '2026-05-04T00:00:00.000Z',
+        range: null,
+      })
+      expect(custom).toMatchObject(
+        expectedTotals(inPeriod('2026-05-02T00:00:00.000Z', '2026-05-04T00:00:00.000Z')),
+      )
 
-    const precise = await get<Overview>('/api/overview?from=2026-05-02T06:30:00Z&to=2026-05-02T18:00:00Z&status=error')
-    expect(precise).toMatchObject(expectedTotals(inPeriod('2026-05-02T06:30:00.000Z', '2026-05-02T18:00:00.000Z').filter((r) => r.status === 'error')))
-  })
+      const precise = await get<Overview>(
+        '/api/overview?from=2026-05-02T06:30:00Z&to=2026-05-02T18:00:00Z&status=error',
+      )
+      expect(precise).toMatchObject(
+        expectedTotals(
+          inPeriod('2026-05-02T06:30:00.000Z', '2026-05-02T18:00:00.000Z').filter(
+            (r) => r.status === 'error',
+          ),
+        ),
+      )
+    },
+  )
 
-  it.skipIf(skip)('overview compares reported and computed cost only where both exist', async () => {
-    const { reported } = await get<Overview>('/api/overview?range=30d')
-    const both = records.filter((r) => r.reportedCost !== null && r.cost !== null)
-    const sum = (values: string[]) => usdFromPico(values.reduce((a, v) => a + picoFromUsd(v), 0n))
-    expect(reported).not.toBeNull()
-    expect(reported!.calls).toBe(both.length)
-    expect(reported!.reportedCost).toBe(sum(both.map((r) => r.reportedCost!)))
-    expect(reported!.computedCost).toBe(sum(both.map((r) => r.cost!)))
-    expect(reported!.gap).toBe(usdFromPico(picoFromUsd(reported!.reportedCost) - picoFromUsd(reported!.computedCost)))
-    expect(picoFromUsd(reported!.gap)).toBeLessThan(0n) // OpenRouter's reported rates are below its card in the factory
-  })
+  it.skipIf(skip)(
+    'overview compares reported and computed cost only where both exist',
+    async () => {
+      const { reported } = await get<Overview>('/api/overview?range=30d')
+      const both = records.filter((r) => r.reportedCost !== null && r.cost !== null)
+      const sum = (values: string[]) => usdFromPico(values.reduce((a, v) => a + picoFromUsd(v), 0n))
+      expect(reported).not.toBeNull()
+      expect(reported!.calls).toBe(both.length)
+      expect(reported!.reportedCost).toBe(sum(both.map((r) => r.reportedCost!)))
+      expect(reported!.computedCost).toBe(sum(both.map((r) => r.cost!)))
+      expect(reported!.gap).toBe(
+        usdFromPico(picoFromUsd(reported!.reportedCost) - picoFromUsd(reported!.computedCost)),
+      )
+      expect(picoFromUsd(reported!.gap)).toBeLessThan(0n) // OpenRouter's reported rates are below its card in the factory
+    },
+  )
 
-  it.skipIf(skip)('series: one value per bucket and key, summing exactly to the overview', async () => {
-    for (const [bucket, stack, query] of [
-      ['day', 'model', 'range=30d'],
-      ['day', 'provider', 'range=30d&stack=provider'],
-      ['hour', 'model', 'from=2026-05-03&to=2026-05-04&bucket=hour'],
-    ] as const) {
-      const series = await get<SpendOverTime>(`/api/series?${query}`)
-      expect(series.bucket).toBe(bucket)
-      expect(series.stackBy).toBe(stack)
-      const overview = await get<Overview>(`/api/overview?${query.replace(/&(stack|bucket)=\w+/g, '')}`)
-      expect(series.total).toBe(overview.cost)
-      let sum = 0n
-      const cells = expectedSeries(records, bucket, stack)
-      for (const s of series.series) {
-        expect(s.values).toHaveLength(series.buckets.length)
-        s.values.forEach((value, i) => {
-          sum += picoFromUsd(value)
-          expect(picoFromUsd(value), `${series.buckets[i]} ${s.key}`).toBe(cells.get(`${series.buckets[i]} ${String(s.key)}`) ?? 0n)
-        })
+  it.skipIf(skip)(
+    'series: one value per bucket and key, summing exactly to the overview',
+    async () => {
+      for (const [bucket, stack, query] of [
+        ['day', 'model', 'range=30d'],
+        ['day', 'provider', 'range=30d&stack=provider'],
+        ['hour', 'model', 'from=2026-05-03&to=2026-05-04&bucket=hour'],
+      ] as const) {
+        const series = await get<SpendOverTime>(`/api/series?${query}`)
+        expect(series.bucket).toBe(bucket)
+        expect(series.stackBy).toBe(stack)
+        const overview = await get<Overview>(
+          `/api/overview?${query.replace(/&(stack|bucket)=\w+/g, '')}`,
+        )
+        expect(series.total).toBe(overview.cost)
+        let sum = 0n
+        const cells = expectedSeries(records, bucket, stack)
+        for (const s of series.series) {
+          expect(s.values).toHaveLength(series.buckets.length)
+          s.values.forEach((value, i) => {
+            sum += picoFromUsd(value)
+            expect(picoFromUsd(value), `${series.buckets[i]} ${s.key}`).toBe(
+              cells.get(`${series.buckets[i]} ${String(s.key)}`) ?? 0n,
+            )
+          })
+        }
+        expect(usdFromPico(sum)).toBe(overview.cost)
       }
-      expect(usdFromPico(sum)).toBe(overview.cost)
-    }
-    const day = await get<SpendOverTime>('/api/series?range=7d')
-    expect(day.buckets).toHaveLength(7)
-    expect(day.buckets[0]).toBe('2026-05-06T00:00:00.000Z')
-    const keys = (await get<SpendOverTime>('/api/series?range=30d')).series.map((s) => s.key)
-    expect(new Set(keys)).toEqual(new Set(records.map((r) => r.model)))
-  })
+      const day = await get<SpendOverTime>('/api/series?range=7d')
+      expect(day.buckets).toHaveLength(7)
+      expect(day.buckets[0]).toBe('2026-05-06T00:00:00.000Z')
+      const keys = (await get<SpendOverTime>('/api/series?range=30d')).series.map((s) => s.key)
+      expect(new Set(keys)).toEqual(new Set(records.map((r) => r.model)))
+    },
+  )
 
   it.skipIf(skip)('breakdowns equal the grouped sums of the records', async () => {
     for (const by of ['provider', 'model', 'model-provider'] as const) {
       const breakdown = await get<Breakdown>(`/api/breakdown?range=30d&by=${by}`)
-      const groups = groupBy(records, (r) => (by === 'provider' ? r.provider : by === 'model' ? String(r.model) : `${String(r.model)}|${r.provider}`))
+      const groups = groupBy(records, (r) =>
+        by === 'provider'
+          ? r.provider
+          : by === 'model'
+            ? String(r.model)
+            : `${String(r.model)}|${r.provider}`,
+      )
       expect(breakdown.rows).toHaveLength(groups.size)
       expect(breakdown.total).toBe(expectedTotals(records).cost)
       for (const row of breakdown.rows) {
-        const key = by === 'provider' ? row.provider : by === 'model' ? String(row.model) : `${String(row.model)}|${row.provider}`
+        const key =
+          by === 'provider'
+            ? row.provider
+            : by === 'model'
+              ? String(row.model)
+              : `${String(row.model)}|${row.provider}`
         const group = groups.get(key!)!
         const expected = expectedTotals(group)
-        expect(row).toMatchObject({ calls: expected.calls, cost: expected.cost, unpricedCalls: expected.unpricedCalls, tokens: expected.tokens })
-        expect(row.cacheHitShare).toBe(expected.tokens.input === 0 ? null : expected.tokens.cacheRead / expected.tokens.input)
+        expect(row).toMatchObject({
+          calls: expected.calls,
+          cost: expected.cost,
+          unpricedCalls: expected.unpricedCalls,
+          tokens: expected.tokens,
+        })
+        expect(row.cacheHitShare).toBe(
+          expected.tokens.input === 0 ? null : expected.tokens.cacheRead / expected.tokens.input,
+        )
         if (expected.pricedCalls === 0) expect(row.avgCostPerCall).toBeNull()
         else {
           const avg = picoFromUsd(row.avgCostPerCall!)
@@ -131,7 +207,9 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
   })
 
   it.skipIf(skip)('calls: pages newest first, filters, the unpriced list, one call', async () => {
-    const sorted = [...records].sort((a, b) => (a.timestamp === b.timestamp ? (a.id < b.id ? 1 : -1) : a.timestamp < b.timestamp ? 1 : -1))
+    const sorted = [...records].sort((a, b) =>
+      a.timestamp === b.timestamp ? (a.id < b.id ? 1 : -1) : a.timestamp < b.timestamp ? 1 : -1,
+    )
     const first = await get<CallsPage>('/api/calls?range=30d&limit=25')
     expect(first.total).toBe(records.length)
     expect(first.rows.map((r) => r.id)).toEqual(sorted.slice(0, 25).map((r) => r.id))
@@ -143,24 +221,40 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
     expect(page.total).toBe(unpriced.length)
     expect(new Set(page.rows.map((r) => r.id))).toEqual(new Set(unpriced.map((r) => r.id)))
     expect(page.rows.every((r) => r.cost === null)).toBe(true)
-    const pricedOxen = await get<CallsPage>('/api/calls?range=30d&priced=yes&provider=deepseek&tag=user%3Dbob&limit=500')
-    const expected = records.filter((r) => r.cost !== null && r.provider === 'deepseek' && r.tags['user'] === 'bob')
+    const pricedOxen = await get<CallsPage>(
+      '/api/calls?range=30d&priced=yes&provider=deepseek&tag=user%3Dbob&limit=500',
+    )
+    const expected = records.filter(
+      (r) => r.cost !== null && r.provider === 'deepseek' && r.tags['user'] === 'bob',
+    )
     expect(pricedOxen.total).toBe(expected.length)
-    expect(pricedOxen.rows.map((r) => r.id)).toEqual(sorted.filter((r) => expected.includes(r)).map((r) => r.id))
+    expect(pricedOxen.rows.map((r) => r.id)).toEqual(
+      sorted.filter((r) => expected.includes(r)).map((r) => r.id),
+    )
 
     const one = records[17]!
     const call = await get<CallRecord>(`/api/calls/${one.id}`)
-    expect(call).toMatchObject({ id: one.id, provider: one.provider, cost: one.cost, usage: { inputTokens: one.usage.inputTokens }, tags: one.tags })
+    expect(call).toMatchObject({
+      id: one.id,
+      provider: one.provider,
+      cost: one.cost,
+      usage: { inputTokens: one.usage.inputTokens },
+      tags: one.tags,
+    })
     const missing = await app.request('/api/calls/00000000-0000-4000-8000-000000000000')
     expect(missing.status).toBe(404)
-    expect(await missing.json()).toEqual({ error: 'call "00000000-0000-4000-8000-000000000000" not found' })
+    expect(await missing.json()).toEqual({
+      error: 'call "00000000-0000-4000-8000-000000000000" not found',
+    })
   })
 
   it.skipIf(skip)('CSV downloads hold the same exact figures as the JSON', async () => {
     const response = await app.request('/api/csv/breakdown?range=30d&by=model-provider')
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
-    expect(response.headers.get('content-disposition')).toBe('attachment; filename="tokenledger-by-model-provider-2026-04-13-to-2026-05-13.csv"')
+    expect(response.headers.get('content-disposition')).toBe(
+      'attachment; filename="tokenledger-by-model-provider-2026-04-13-to-2026-05-13.csv"',
+    )
     const lines = (await response.text()).trimEnd().split('\r\n')
     const header = lines[0]!.split(',')
     const json = await get<Breakdown>('/api/breakdown?range=30d&by=model-provider')
@@ -178,14 +272,20 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
     })
     expect(usdFromPico(total)).toBe(json.total)
 
-    const series = (await (await app.request('/api/csv/series?range=7d&stack=provider')).text()).trimEnd().split('\r\n')
+    const series = (await (await app.request('/api/csv/series?range=7d&stack=provider')).text())
+      .trimEnd()
+      .split('\r\n')
     expect(series[0]).toBe('day_start_utc,provider,cost_usd,calls')
     const seriesJson = await get<SpendOverTime>('/api/series?range=7d&stack=provider')
     expect(series).toHaveLength(1 + seriesJson.buckets.length * seriesJson.series.length)
-    const seriesTotal = series.slice(1).reduce((sum, line) => sum + picoFromUsd(parseCsvLine(line)[2]!), 0n)
+    const seriesTotal = series
+      .slice(1)
+      .reduce((sum, line) => sum + picoFromUsd(parseCsvLine(line)[2]!), 0n)
     expect(usdFromPico(seriesTotal)).toBe(seriesJson.total)
 
-    const calls = (await (await app.request('/api/csv/calls?range=30d&limit=500&offset=0')).text()).trimEnd().split('\r\n')
+    const calls = (await (await app.request('/api/csv/calls?range=30d&limit=500&offset=0')).text())
+      .trimEnd()
+      .split('\r\n')
     expect(calls).toHaveLength(501)
     const overview = (await (await app.request('/api/csv/overview?range=30d')).text()).split('\r\n')
     expect(overview).toContain(`cost_usd,${expectedTotals(records).cost}`)
@@ -214,8 +314,16 @@ describe('dashboard API: validation', () => {
   })
 
   const cases: [string, string, RegExp][] = [
-    ['/api/overview?range=yesterday', 'range', /expected one of today, 7d, 30d, 90d, got "yesterday"/],
-    ['/api/overview?from=2026-13-01', 'from', /expected a date YYYY-MM-DD or a date-time with a zone/],
+    [
+      '/api/overview?range=yesterday',
+      'range',
+      /expected one of today, 7d, 30d, 90d, got "yesterday"/,
+    ],
+    [
+      '/api/overview?from=2026-13-01',
+      'from',
+      /expected a date YYYY-MM-DD or a date-time with a zone/,
+    ],
     ['/api/overview?from=2026-05-01T10:00', 'from', /with a zone/],
     ['/api/overview?from=2026-05-03&to=2026-05-01', 'to', /expected an end after 'from'/],
     ['/api/overview?to=2026-05-03', 'to', /needs 'from'/],
@@ -227,10 +335,18 @@ describe('dashboard API: validation', () => {
     ['/api/overview?tag=feature', 'tag', /expected key=value/],
     ['/api/overview?tag=a%3D1&tag=a%3D2', 'tag', /given twice with different values/],
     ['/api/overview?status=failed', 'status', /expected one of ok, error, aborted/],
-    ['/api/overview?bucket=day', 'bucket', /unknown parameter; expected one of range, from, to, provider, model, tag, status$/],
+    [
+      '/api/overview?bucket=day',
+      'bucket',
+      /unknown parameter; expected one of range, from, to, provider, model, tag, status$/,
+    ],
     ['/api/overview?sinse=2026-05-01', 'sinse', /unknown parameter/],
     ['/api/series?bucket=minute', 'bucket', /expected one of hour, day/],
-    ['/api/series?range=30d&bucket=hour', 'bucket', /hour buckets need a period of at most 14 days/],
+    [
+      '/api/series?range=30d&bucket=hour',
+      'bucket',
+      /hour buckets need a period of at most 14 days/,
+    ],
     ['/api/series?stack=team', 'stack', /expected one of model, provider/],
     ['/api/breakdown?by=user', 'by', /expected one of provider, model, model-provider/],
     ['/api/calls?limit=0', 'limit', /expected a whole number from 1 to 500, got 0/],
@@ -255,7 +371,9 @@ describe('dashboard API: validation', () => {
     const response = await app.request('/?range=%3Cscript%3Ealert(1)%3C/script%3E')
     expect(response.status).toBe(400)
     const html = await response.text()
-    expect(html).toContain('query parameter &#39;range&#39;: expected one of today, 7d, 30d, 90d, got &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;')
+    expect(html).toContain(
+      'query parameter &#39;range&#39;: expected one of today, 7d, 30d, 90d, got &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;',
+    )
     expect(html).not.toContain('<script>alert(1)')
   })
 
@@ -271,9 +389,15 @@ describe('dashboard API: validation', () => {
   })
 
   it('checks its options at construction', () => {
-    expect(() => createDashboardApp({ store: {} as never })).toThrow(/option store: expected a LedgerStore/)
-    expect(() => createDashboardApp({ store: ledger.store, token: 'short' })).toThrow(/option token: expected at least 8 characters/)
-    expect(() => createDashboardApp({ store: ledger.store, token: 'has a space' })).toThrow(/without spaces/)
+    expect(() => createDashboardApp({ store: {} as never })).toThrow(
+      /option store: expected a LedgerStore/,
+    )
+    expect(() => createDashboardApp({ store: ledger.store, token: 'short' })).toThrow(
+      /option token: expected at least 8 characters/,
+    )
+    expect(() => createDashboardApp({ store: ledger.store, token: 'has a space' })).toThrow(
+      /without spaces/,
+    )
     expect(() => createDashboardApp({ store: ledger.store, now: 5 as never })).toThrow(/option now/)
   })
 
@@ -313,4 +437,3 @@ function parseCsvLine(line: string): string[] {
   }
   return cells
 }
-

@@ -50,13 +50,26 @@ const CSP =
  */
 export function createDashboardApp(options: DashboardOptions): Hono {
   const { store, token, onError = () => {} } = options
-  if (store === null || typeof store !== 'object' || STORE_METHODS.some((m) => typeof store[m] !== 'function')) {
-    throw new TypeError(`createDashboardApp: option store: expected a LedgerStore (from openStore) with ${STORE_METHODS.join(', ')}`)
+  if (
+    store === null ||
+    typeof store !== 'object' ||
+    STORE_METHODS.some((m) => typeof store[m] !== 'function')
+  ) {
+    throw new TypeError(
+      `createDashboardApp: option store: expected a LedgerStore (from openStore) with ${STORE_METHODS.join(', ')}`,
+    )
   }
-  if (token !== undefined && typeof token !== 'string') throw new TypeError('createDashboardApp: option token: expected a string')
-  if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('createDashboardApp: option now: expected a function returning a Date')
-  if (typeof onError !== 'function') throw new TypeError('createDashboardApp: option onError: expected a function')
-  const deps: RouteDeps = { store, pricing: options.pricing ?? defaultPricingTable(), now: options.now ?? (() => new Date()) }
+  if (token !== undefined && typeof token !== 'string')
+    throw new TypeError('createDashboardApp: option token: expected a string')
+  if (options.now !== undefined && typeof options.now !== 'function')
+    throw new TypeError('createDashboardApp: option now: expected a function returning a Date')
+  if (typeof onError !== 'function')
+    throw new TypeError('createDashboardApp: option onError: expected a function')
+  const deps: RouteDeps = {
+    store,
+    pricing: options.pricing ?? defaultPricingTable(),
+    now: options.now ?? (() => new Date()),
+  }
 
   const app = new Hono()
   app.use(async function securityHeaders(c, next) {
@@ -75,7 +88,15 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   app.route('/', csvRoutes(deps))
   app.route('/', pageRoutes(deps))
 
-  app.notFound((c) => errorResponse(c, 404, c.req.path.startsWith('/api/') ? `no route ${c.req.method} ${c.req.path}` : 'There is nothing at this address.'))
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      404,
+      c.req.path.startsWith('/api/')
+        ? `no route ${c.req.method} ${c.req.path}`
+        : 'There is nothing at this address.',
+    ),
+  )
   app.onError((error, c) => {
     // Bad query parameters, from our validator or from the store's own checks, are the caller's mistake.
     if (isTokenledgerError(error, 'QUERY_INVALID')) return errorResponse(c, 400, error.message)
@@ -85,9 +106,18 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   return app
 }
 
-function errorResponse(c: Context, status: 400 | 404 | 500, message: string): Response | Promise<Response> {
+function errorResponse(
+  c: Context,
+  status: 400 | 404 | 500,
+  message: string,
+): Response | Promise<Response> {
   c.header('Cache-Control', 'no-store')
-  if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/static/')) return c.json({ error: message }, status)
-  const page = jsx(Layout, { title: 'Error', section: 'overview', overviewHref: '/', callsHref: '/calls' }, jsx(ErrorPage, { status, message, backHref: '/' }))
+  if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/static/'))
+    return c.json({ error: message }, status)
+  const page = jsx(
+    Layout,
+    { title: 'Error', section: 'overview', overviewHref: '/', callsHref: '/calls' },
+    jsx(ErrorPage, { status, message, backHref: '/' }),
+  )
   return c.html(documentOf(page), status)
 }

@@ -30,7 +30,9 @@ function sessionValue(token: string): string {
  */
 export function tokenAuth(token: string): MiddlewareHandler {
   if (token.length < 8 || /\s/.test(token)) {
-    throw new TypeError('createDashboardApp: option token: expected at least 8 characters without spaces')
+    throw new TypeError(
+      'createDashboardApp: option token: expected at least 8 characters without spaces',
+    )
   }
   const session = sessionValue(token)
 
@@ -43,8 +45,13 @@ export function tokenAuth(token: string): MiddlewareHandler {
     }
     const fromQuery = c.req.query('token')
     if (fromQuery !== undefined) {
-      if (!safeEqual(fromQuery, token)) return unauthorized(c.req.path, "query parameter 'token' is wrong")
-      if (c.req.method === 'GET' && !c.req.path.startsWith('/api/') && !c.req.path.startsWith('/static/')) {
+      if (!safeEqual(fromQuery, token))
+        return unauthorized(c.req.path, "query parameter 'token' is wrong")
+      if (
+        c.req.method === 'GET' &&
+        !c.req.path.startsWith('/api/') &&
+        !c.req.path.startsWith('/static/')
+      ) {
         setCookie(c, SESSION_COOKIE, session, { httpOnly: true, sameSite: 'Strict', path: '/' })
         const url = new URL(c.req.url)
         url.searchParams.delete('token')
@@ -61,11 +68,17 @@ export function tokenAuth(token: string): MiddlewareHandler {
 function unauthorized(path: string, problem: string): Response {
   const headers = { 'WWW-Authenticate': 'Bearer realm="tokenledger"', 'Cache-Control': 'no-store' }
   if (path.startsWith('/api/') || path.startsWith('/static/')) {
-    return Response.json({ error: `${problem}: send Authorization: Bearer <token> or ?token=<token>` }, { status: 401, headers })
+    return Response.json(
+      { error: `${problem}: send Authorization: Bearer <token> or ?token=<token>` },
+      { status: 401, headers },
+    )
   }
   const body =
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>tokenledger: token required</title></head>' +
     '<body><h1>Token required</h1><p>This dashboard needs its access token: open it with <code>?token=...</code> ' +
     '(printed by <code>tokenledger dashboard</code>).</p></body></html>'
-  return new Response(body, { status: 401, headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' } })
+  return new Response(body, {
+    status: 401,
+    headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
+  })
 }

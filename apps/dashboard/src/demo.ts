@@ -26,7 +26,10 @@ async function isFresh(path: string, now: Date): Promise<boolean> {
       if ((await store.getCall(demoCanaryId(SEED))) === null) return false
       const latest = await store.listCalls({ limit: 1, offset: 0 })
       const newest = latest.rows[0]
-      return newest !== undefined && Date.parse(newest.timestamp) >= startOfUtcDay(now).getTime() - DAY_MS / 2
+      return (
+        newest !== undefined &&
+        Date.parse(newest.timestamp) >= startOfUtcDay(now).getTime() - DAY_MS / 2
+      )
     } finally {
       await store.close()
     }
@@ -44,7 +47,10 @@ async function build(path: string): Promise<void> {
     const summary = await generateDemoLedger({
       store,
       seed: SEED,
-      onProgress: (written, day, days) => process.stderr.write(`\r  ${written.toLocaleString('en-US')} calls, day ${day + 1}/${days}`),
+      onProgress: (written, day, days) =>
+        process.stderr.write(
+          `\r  ${written.toLocaleString('en-US')} calls, day ${day + 1}/${days}`,
+        ),
     })
     process.stderr.write(
       `\n  ${summary.calls.toLocaleString('en-US')} calls, $${summary.cost} computed, ${summary.unpricedCalls.toLocaleString('en-US')} unpriced, in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
@@ -66,14 +72,23 @@ async function main(): Promise<void> {
   const portText = values.port ?? process.env['PORT'] ?? '8787'
   const port = Number(portText)
   if (!/^\d{1,5}$/.test(portText) || port > 65535) {
-    process.stderr.write(`tokenledger demo: --port: expected a port number 0..65535, got ${JSON.stringify(portText)}\n`)
+    process.stderr.write(
+      `tokenledger demo: --port: expected a port number 0..65535, got ${JSON.stringify(portText)}\n`,
+    )
     process.exit(2)
   }
   const host = values.host ?? process.env['HOST'] ?? '127.0.0.1'
   const path = resolve(values.db ?? 'demo-ledger.db')
   if (values.rebuild || !(await isFresh(path, new Date()))) await build(path)
-  const dashboard = await startDashboard({ db: `sqlite:${path}`, host, port, onError: (error) => console.error(error) })
-  process.stdout.write(`tokenledger dashboard on the demo ledger: ${dashboard.openUrl}\n(Ctrl+C to stop)\n`)
+  const dashboard = await startDashboard({
+    db: `sqlite:${path}`,
+    host,
+    port,
+    onError: (error) => console.error(error),
+  })
+  process.stdout.write(
+    `tokenledger dashboard on the demo ledger: ${dashboard.openUrl}\n(Ctrl+C to stop)\n`,
+  )
   const stop = () => {
     dashboard.close().then(
       () => process.exit(0),
@@ -85,6 +100,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`tokenledger demo: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(
+    `tokenledger demo: ${error instanceof Error ? error.message : String(error)}\n`,
+  )
   process.exit(1)
 })

@@ -45,17 +45,26 @@ function urlHost(host: string): string {
  * @throws TypeError for a bad port or token
  * @example const { url, close } = await startDashboard({ db: 'sqlite:./tokenledger.db', port: 0 })
  */
-export async function startDashboard(options: StartDashboardOptions = {}): Promise<RunningDashboard> {
+export async function startDashboard(
+  options: StartDashboardOptions = {},
+): Promise<RunningDashboard> {
   const { host = '127.0.0.1', port = 8787 } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`startDashboard: option port: expected an integer 0..65535, got ${String(port)}`)
+    throw new TypeError(
+      `startDashboard: option port: expected an integer 0..65535, got ${String(port)}`,
+    )
   }
   const envToken = process.env['TOKENLEDGER_DASHBOARD_TOKEN']
   const token = options.token ?? (envToken === undefined || envToken === '' ? undefined : envToken)
   const store = await openStore(options.db, { readOnly: true })
   let server: ServerType
   try {
-    const app = createDashboardApp({ store, token, pricing: options.pricing, onError: options.onError })
+    const app = createDashboardApp({
+      store,
+      token,
+      pricing: options.pricing,
+      onError: options.onError,
+    })
     server = await new Promise<ServerType>((resolve, reject) => {
       const started = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(started))
       started.once('error', reject)

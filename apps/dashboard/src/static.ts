@@ -33,8 +33,14 @@ const FAVICON =
 export function staticRoutes(): Hono {
   const assets = new Map<string, Asset>([
     ['chart.umd.js', { path: chartJsPath(), type: 'text/javascript; charset=utf-8' }],
-    ['dashboard.js', { path: join(clientDir(), 'dashboard.js'), type: 'text/javascript; charset=utf-8' }],
-    ['dashboard.css', { path: join(clientDir(), 'dashboard.css'), type: 'text/css; charset=utf-8' }],
+    [
+      'dashboard.js',
+      { path: join(clientDir(), 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
+    ],
+    [
+      'dashboard.css',
+      { path: join(clientDir(), 'dashboard.css'), type: 'text/css; charset=utf-8' },
+    ],
   ])
   const cache = new Map<string, string>()
   const read = (name: string, asset: Asset): string => {
@@ -47,11 +53,19 @@ export function staticRoutes(): Hono {
     return body
   }
   return new Hono()
-    .get('/static/favicon.svg', (c) => c.body(FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' }))
+    .get('/static/favicon.svg', (c) =>
+      c.body(FAVICON, 200, {
+        'Content-Type': 'image/svg+xml',
+        'Cache-Control': 'public, max-age=86400',
+      }),
+    )
     .get('/static/:name', (c) => {
       const name = c.req.param('name')
       const asset = assets.get(name)
       if (asset === undefined) return c.notFound()
-      return c.body(read(name, asset), 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=300' })
+      return c.body(read(name, asset), 200, {
+        'Content-Type': asset.type,
+        'Cache-Control': 'public, max-age=300',
+      })
     })
 }

@@ -56,7 +56,16 @@ export const PARAMS = [
 export type ParamName = (typeof PARAMS)[number]
 
 /** The parameters that choose which calls a view covers; shared by every route. */
-export const FILTER_PARAMS = ['range', 'from', 'to', 'provider', 'model', 'tag', 'status', 'token'] as const
+export const FILTER_PARAMS = [
+  'range',
+  'from',
+  'to',
+  'provider',
+  'model',
+  'tag',
+  'status',
+  'token',
+] as const
 
 /** The filters of a view, in the store's vocabulary. */
 export interface ViewFilters {
@@ -88,13 +97,18 @@ export class QueryError extends TokenledgerError {
   readonly parameter: string
 
   /** @param where what the parameter is: a query parameter unless a path segment is meant */
-  constructor(parameter: string, problem: string, where: 'query parameter' | 'path parameter' = 'query parameter') {
+  constructor(
+    parameter: string,
+    problem: string,
+    where: 'query parameter' | 'path parameter' = 'query parameter',
+  ) {
     super('QUERY_INVALID', `${where} '${parameter}': ${problem}`)
     this.parameter = parameter
   }
 }
 
-const show = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)
+const show = (value: string) =>
+  JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)
 const oneOf = (values: readonly string[]) => (issue: { input: unknown }) =>
   `expected one of ${values.join(', ')}, got ${show(String(issue.input))}`
 
@@ -105,21 +119,35 @@ const label = (what: string, max: number) =>
     .string()
     .min(1, { error: `expected a non-empty ${what}` })
     .max(max, { error: `expected a ${what} of at most ${max} characters` })
-    .refine((value) => !CONTROL.test(value), { error: `expected a ${what} without control characters` })
+    .refine((value) => !CONTROL.test(value), {
+      error: `expected a ${what} without control characters`,
+    })
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/
-const instant = z.string().refine((value) => (DATE.test(value) || DATE_TIME.test(value)) && !Number.isNaN(Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value)), {
-  error: (issue) =>
-    `expected a date YYYY-MM-DD or a date-time with a zone such as 2026-11-01T09:00:00Z, got ${show(String(issue.input))}`,
-})
+const instant = z
+  .string()
+  .refine(
+    (value) =>
+      (DATE.test(value) || DATE_TIME.test(value)) &&
+      !Number.isNaN(Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value)),
+    {
+      error: (issue) =>
+        `expected a date YYYY-MM-DD or a date-time with a zone such as 2026-11-01T09:00:00Z, got ${show(String(issue.input))}`,
+    },
+  )
 
 const integer = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d{1,9}$/, { error: (issue) => `expected a whole number from ${min} to ${max}, got ${show(String(issue.input))}` })
+    .regex(/^\d{1,9}$/, {
+      error: (issue) =>
+        `expected a whole number from ${min} to ${max}, got ${show(String(issue.input))}`,
+    })
     .transform(Number)
-    .refine((value) => value >= min && value <= max, { error: (issue) => `expected a whole number from ${min} to ${max}, got ${String(issue.input)}` })
+    .refine((value) => value >= min && value <= max, {
+      error: (issue) => `expected a whole number from ${min} to ${max}, got ${String(issue.input)}`,
+    })
 
 const tag = z
   .string()
@@ -130,9 +158,13 @@ const tag = z
     const at = value.indexOf('=')
     return [value.slice(0, at), value.slice(at + 1)] as const
   })
-  .refine(([key, value]) => key.length <= 100 && value.length <= 200 && !CONTROL.test(key + value), {
-    error: 'expected a tag key of at most 100 and a value of at most 200 characters, without control characters',
-  })
+  .refine(
+    ([key, value]) => key.length <= 100 && value.length <= 200 && !CONTROL.test(key + value),
+    {
+      error:
+        'expected a tag key of at most 100 and a value of at most 200 characters, without control characters',
+    },
+  )
 
 const SCHEMAS = {
   range: z.enum(RANGE_PRESETS, { error: oneOf(RANGE_PRESETS) }),
@@ -155,7 +187,8 @@ type Parsed = { [K in ParamName]?: z.output<(typeof SCHEMAS)[K]> }
 
 function parseOne<K extends ParamName>(name: K, value: string): z.output<(typeof SCHEMAS)[K]> {
   const result = SCHEMAS[name].safeParse(value)
-  if (!result.success) throw new QueryError(name, result.error.issues[0]?.message ?? 'invalid value')
+  if (!result.success)
+    throw new QueryError(name, result.error.issues[0]?.message ?? 'invalid value')
   return result.data as z.output<(typeof SCHEMAS)[K]>
 }
 
@@ -188,7 +221,12 @@ export function parseViewQuery(
     if (values.length === 0 && allowed.has(name)) continue
     if (!allowed.has(name)) {
       const known = options.allow.filter((p) => p !== 'token')
-      throw new QueryError(name, known.length === 0 ? 'unknown parameter; this address takes none' : `unknown parameter; expected one of ${known.join(', ')}`)
+      throw new QueryError(
+        name,
+        known.length === 0
+          ? 'unknown parameter; this address takes none'
+          : `unknown parameter; expected one of ${known.join(', ')}`,
+      )
     }
     const param = name as ParamName
     if (param === 'tag') {
@@ -201,7 +239,8 @@ export function parseViewQuery(
       }
       continue
     }
-    if (values.length !== 1) throw new QueryError(name, `given ${values.length} times; expected once`)
+    if (values.length !== 1)
+      throw new QueryError(name, `given ${values.length} times; expected once`)
     ;(parsed as Record<string, unknown>)[param] = parseOne(param, values[0]!)
   }
 
@@ -209,7 +248,10 @@ export function parseViewQuery(
   const bucket = parsed.bucket ?? defaultBucket(period)
   const days = (period.until.getTime() - period.since.getTime()) / DAY_MS
   if (bucket === 'hour' && days > MAX_HOUR_BUCKET_DAYS) {
-    throw new QueryError('bucket', `hour buckets need a period of at most ${MAX_HOUR_BUCKET_DAYS} days; this one has ${Math.ceil(days)} (use bucket=day)`)
+    throw new QueryError(
+      'bucket',
+      `hour buckets need a period of at most ${MAX_HOUR_BUCKET_DAYS} days; this one has ${Math.ceil(days)} (use bucket=day)`,
+    )
   }
 
   const filters: ViewFilters = { tags }
@@ -231,10 +273,17 @@ export function parseViewQuery(
   }
 }
 
-function resolvePeriod(range: RangePreset | undefined, from: string | undefined, to: string | undefined, now: Date): Period {
+function resolvePeriod(
+  range: RangePreset | undefined,
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+): Period {
   if (range !== undefined) {
-    if (from !== undefined) throw new QueryError('from', "cannot be combined with 'range'; give a preset or from/to")
-    if (to !== undefined) throw new QueryError('to', "cannot be combined with 'range'; give a preset or from/to")
+    if (from !== undefined)
+      throw new QueryError('from', "cannot be combined with 'range'; give a preset or from/to")
+    if (to !== undefined)
+      throw new QueryError('to', "cannot be combined with 'range'; give a preset or from/to")
     return presetPeriod(range, now)
   }
   if (from === undefined) {
@@ -245,7 +294,10 @@ function resolvePeriod(range: RangePreset | undefined, from: string | undefined,
   // A date `to` is inclusive (the whole day); a date-time `to` is the exclusive end.
   const until = to === undefined ? presetPeriod('today', now).until : toInstant(to, true)
   if (until.getTime() <= since.getTime()) {
-    throw new QueryError('to', `expected an end after 'from' (${since.toISOString()}), got ${until.toISOString()}`)
+    throw new QueryError(
+      'to',
+      `expected an end after 'from' (${since.toISOString()}), got ${until.toISOString()}`,
+    )
   }
   if (until.getTime() - since.getTime() > MAX_PERIOD_DAYS * DAY_MS) {
     throw new QueryError('from', `expected a period of at most ${MAX_PERIOD_DAYS} days`)

@@ -15,9 +15,17 @@ export const HOSTILE_TAG = '<b onmouseover=alert(1)>x</b>'
 
 /** A realistic test ledger: 600 factory calls over about ten days, plus hostile names. */
 export function testRecords(): CallRecord[] {
-  const factory = createRecordFactory({ seed: 11, start: '2026-05-01T00:00:00.000Z', stepMs: 25 * 60_000 })
+  const factory = createRecordFactory({
+    seed: 11,
+    start: '2026-05-01T00:00:00.000Z',
+    stepMs: 25 * 60_000,
+  })
   const records = factory.batch(600)
-  const hostile = createRecordFactory({ seed: 12, start: '2026-05-11T08:00:00.000Z', stepMs: 600_000 }).batch(3, {
+  const hostile = createRecordFactory({
+    seed: 12,
+    start: '2026-05-11T08:00:00.000Z',
+    stepMs: 600_000,
+  }).batch(3, {
     provider: 'deepseek',
     requestedModel: HOSTILE_REQUESTED,
     model: HOSTILE_MODEL,
@@ -60,7 +68,11 @@ export function expectedTotals(records: readonly CallRecord[]) {
 }
 
 /** Cost per (bucket start, key) from records. */
-export function expectedSeries(records: readonly CallRecord[], bucket: 'hour' | 'day', key: 'model' | 'provider'): Map<string, bigint> {
+export function expectedSeries(
+  records: readonly CallRecord[],
+  bucket: 'hour' | 'day',
+  key: 'model' | 'provider',
+): Map<string, bigint> {
   const step = bucket === 'hour' ? 3_600_000 : 86_400_000
   const cells = new Map<string, bigint>()
   for (const r of records) {
@@ -72,7 +84,10 @@ export function expectedSeries(records: readonly CallRecord[], bucket: 'hour' | 
 }
 
 /** Records grouped by a key function. */
-export function groupBy<K>(records: readonly CallRecord[], key: (r: CallRecord) => K): Map<K, CallRecord[]> {
+export function groupBy<K>(
+  records: readonly CallRecord[],
+  key: (r: CallRecord) => K,
+): Map<K, CallRecord[]> {
   const groups = new Map<K, CallRecord[]>()
   for (const r of records) {
     const k = key(r)

@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { openStore, type CallRecord, type LedgerStore, type StoreDialect } from '@tokenledger/store'
 import pg from 'pg'
 
-export const PG_URL = process.env['TOKENLEDGER_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const PG_URL =
+  process.env['TOKENLEDGER_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REQUIRE_PG = process.env['CI'] === 'true' || process.env['TOKENLEDGER_REQUIRE_PG'] === '1'
 
 /** A filled ledger, open read-only. */
@@ -40,11 +41,19 @@ const problem = await pgProblem()
 /** The engines the tests run on, with a reason to skip (null: runs). PostgreSQL is required under CI. */
 export const ENGINES: { name: StoreDialect; skip: string | null }[] = [
   { name: 'sqlite' as const, skip: null },
-  { name: 'postgres' as const, skip: problem !== null && !REQUIRE_PG ? `PostgreSQL not reachable: ${problem}` : null },
-].filter((engine) => (process.env['TOKENLEDGER_ENGINES'] ?? 'sqlite,postgres').split(',').includes(engine.name))
+  {
+    name: 'postgres' as const,
+    skip: problem !== null && !REQUIRE_PG ? `PostgreSQL not reachable: ${problem}` : null,
+  },
+].filter((engine) =>
+  (process.env['TOKENLEDGER_ENGINES'] ?? 'sqlite,postgres').split(',').includes(engine.name),
+)
 
 /** Creates a ledger on `engine`, inserts `records` through the store, and reopens it read-only. */
-export async function createTestLedger(engine: StoreDialect, records: CallRecord[]): Promise<TestLedger> {
+export async function createTestLedger(
+  engine: StoreDialect,
+  records: CallRecord[],
+): Promise<TestLedger> {
   let url: string
   let drop: () => Promise<void>
   if (engine === 'sqlite') {
@@ -52,7 +61,8 @@ export async function createTestLedger(engine: StoreDialect, records: CallRecord
     url = `sqlite:${join(dir, 'ledger.db')}`
     drop = async () => rmSync(dir, { recursive: true, force: true })
   } else {
-    if (problem !== null) throw new Error(`PostgreSQL is required but ${PG_URL} is not reachable: ${problem}`)
+    if (problem !== null)
+      throw new Error(`PostgreSQL is required but ${PG_URL} is not reachable: ${problem}`)
     const schema = `tl_dash_${randomBytes(6).toString('hex')}`
     url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`
     drop = async () => {

@@ -76,7 +76,9 @@ export function breakdownFromRows(by: BreakdownBy, summary: readonly SummaryRow[
   rows.sort((a, b) => {
     if (a.costPico !== b.costPico) return a.costPico > b.costPico ? -1 : 1
     if (a.calls !== b.calls) return b.calls - a.calls
-    return `${a.model ?? ''} ${a.provider ?? ''}`.localeCompare(`${b.model ?? ''} ${b.provider ?? ''}`)
+    return `${a.model ?? ''} ${a.provider ?? ''}`.localeCompare(
+      `${b.model ?? ''} ${b.provider ?? ''}`,
+    )
   })
   const totals = addRows(summary)
   return {
@@ -88,6 +90,13 @@ export function breakdownFromRows(by: BreakdownBy, summary: readonly SummaryRow[
 }
 
 /** Loads a breakdown of a view. */
-export async function loadBreakdown(store: LedgerStore, view: ViewQuery, by: BreakdownBy = view.by): Promise<Breakdown> {
-  return breakdownFromRows(by, await store.summarize({ ...ledgerQueryOf(view), groupBy: GROUPS[by] }))
+export async function loadBreakdown(
+  store: LedgerStore,
+  view: ViewQuery,
+  by: BreakdownBy = view.by,
+): Promise<Breakdown> {
+  return breakdownFromRows(
+    by,
+    await store.summarize({ ...ledgerQueryOf(view), groupBy: GROUPS[by] }),
+  )
 }

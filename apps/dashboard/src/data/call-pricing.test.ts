@@ -8,11 +8,20 @@ import { callPricing } from './call-pricing.js'
 
 const table = defaultPricingTable()
 const at = new Date('2026-11-20T10:00:00Z')
-const route = (provider: string, model: string) => ROUTES.find((r) => r.provider === provider && r.requestedModel === model)!
+const route = (provider: string, model: string) =>
+  ROUTES.find((r) => r.provider === provider && r.requestedModel === model)!
 
 function call(provider: string, model: string, seed = 1): CallRecord {
   for (let i = 0; ; i++) {
-    const record = makeDemoCall(new Random(seed + i), table, `id-${i}`, at, route(provider, model), FEATURES[0]!, 'production')
+    const record = makeDemoCall(
+      new Random(seed + i),
+      table,
+      `id-${i}`,
+      at,
+      route(provider, model),
+      FEATURES[0]!,
+      'production',
+    )
     if (record.status === 'ok') return record
   }
 }
@@ -21,7 +30,11 @@ describe('callPricing', () => {
   it('agrees with a call priced by the same table', () => {
     const record = call('tokenhub', 'deepseek-v4-flash')
     const pricing = callPricing(table, record)
-    expect(pricing).toMatchObject({ providerName: 'TokenHub', differs: false, current: { total: record.cost, card: record.card } })
+    expect(pricing).toMatchObject({
+      providerName: 'TokenHub',
+      differs: false,
+      current: { total: record.cost, card: record.card },
+    })
     expect(pricing.current!.rates.input).toBe('0.15')
   })
 
@@ -32,7 +45,12 @@ describe('callPricing', () => {
 
   it('has no price for an unknown model or a provider without cards', () => {
     const unknown = call('openai', 'ft:gpt-4.1-mini:acme:support-v3')
-    expect(callPricing(table, unknown)).toEqual({ providerName: 'OpenAI', modelName: null, current: null, differs: false })
+    expect(callPricing(table, unknown)).toEqual({
+      providerName: 'OpenAI',
+      modelName: null,
+      current: null,
+      differs: false,
+    })
     expect(callPricing(table, call('oxen', 'deepseek-v4-pro')).current).toBeNull()
     expect(callPricing(table, { ...unknown, provider: 'nowhere' }).providerName).toBeNull()
   })

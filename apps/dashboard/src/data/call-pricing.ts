@@ -3,7 +3,13 @@
  * the call priced again with the current table. When that differs from the stored cost, a price
  * was corrected since the call was recorded (`tokenledger reprice` updates the ledger).
  */
-import { SERVICE_TIERS, type PricingTable, type Rates, type ServiceTier, type Usd } from '@tokenledger/pricing'
+import {
+  SERVICE_TIERS,
+  type PricingTable,
+  type Rates,
+  type ServiceTier,
+  type Usd,
+} from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 
 /** The table's view of a call. */
@@ -11,7 +17,14 @@ export interface CallPricing {
   providerName: string | null
   modelName: string | null
   /** The call priced with today's table, or null when it cannot be priced. */
-  current: { total: Usd; card: string; rates: Rates; source: string; checked: string; notes: string[] } | null
+  current: {
+    total: Usd
+    card: string
+    rates: Rates
+    source: string
+    checked: string
+    notes: string[]
+  } | null
   /** True when today's figure differs from the stored one (including priced now vs unpriced then). */
   differs: boolean
 }
@@ -22,8 +35,22 @@ export function callPricing(table: PricingTable, call: CallRecord): CallPricing 
   const tier = SERVICE_TIERS.find((t) => t === call.serviceTier) as ServiceTier | undefined
   let current: CallPricing['current'] = null
   try {
-    const cost = table.price({ provider: call.provider, model: call.requestedModel, at: new Date(call.timestamp), usage: call.usage, ...(tier ? { serviceTier: tier } : {}) })
-    if (cost) current = { total: cost.total, card: cost.card.id, rates: cost.rates, source: cost.card.source, checked: cost.card.checked, notes: cost.notes }
+    const cost = table.price({
+      provider: call.provider,
+      model: call.requestedModel,
+      at: new Date(call.timestamp),
+      usage: call.usage,
+      ...(tier ? { serviceTier: tier } : {}),
+    })
+    if (cost)
+      current = {
+        total: cost.total,
+        card: cost.card.id,
+        rates: cost.rates,
+        source: cost.card.source,
+        checked: cost.card.checked,
+        notes: cost.notes,
+      }
   } catch {
     current = null
   }

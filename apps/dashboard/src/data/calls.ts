@@ -44,7 +44,13 @@ export async function loadCalls(store: LedgerStore, view: ViewQuery): Promise<Ca
   }
   const [count, ids] = await Promise.all([
     query.select(({ fn }) => fn.countAll().as('n')).executeTakeFirst(),
-    query.select('id').orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+    query
+      .select('id')
+      .orderBy('ts', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
   ])
   const rows: CallRecord[] = []
   for (const { id } of ids) {

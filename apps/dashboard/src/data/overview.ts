@@ -143,7 +143,11 @@ export function compareReported(rows: readonly SummaryRow[]): ReportedComparison
 export function overviewFromRows(view: ViewQuery, rows: readonly SummaryRow[]): Overview {
   const totals = addRows(rows)
   return {
-    period: { since: view.period.since.toISOString(), until: view.period.until.toISOString(), range: view.period.range },
+    period: {
+      since: view.period.since.toISOString(),
+      until: view.period.until.toISOString(),
+      range: view.period.range,
+    },
     filters: view.filters,
     calls: totals.calls,
     pricedCalls: totals.calls - totals.unpricedCalls,

@@ -33,7 +33,11 @@ export interface SpendOverTime {
 
 /** Loads the spend chart of a view from `store.timeSeries`. */
 export async function loadSeries(store: LedgerStore, view: ViewQuery): Promise<SpendOverTime> {
-  const rows = await store.timeSeries({ ...ledgerQueryOf(view), bucket: view.bucket, stackBy: view.stack })
+  const rows = await store.timeSeries({
+    ...ledgerQueryOf(view),
+    bucket: view.bucket,
+    stackBy: view.stack,
+  })
   const buckets = bucketStarts(view.period, view.bucket)
   const index = new Map(buckets.map((start, i) => [start, i]))
   const byKey = new Map<string | null, { pico: bigint[]; calls: number[] }>()
@@ -42,7 +46,10 @@ export async function loadSeries(store: LedgerStore, view: ViewQuery): Promise<S
   for (const row of rows) {
     const at = index.get(normaliseBucket(row.bucket))
     // The store answers only inside the period; a bucket outside it would mean a bug, not data to drop silently.
-    if (at === undefined) throw new Error(`store.timeSeries returned bucket ${row.bucket} outside ${view.period.since.toISOString()}..${view.period.until.toISOString()}`)
+    if (at === undefined)
+      throw new Error(
+        `store.timeSeries returned bucket ${row.bucket} outside ${view.period.since.toISOString()}..${view.period.until.toISOString()}`,
+      )
     let series = byKey.get(row.key)
     if (!series) {
       series = { pico: buckets.map(() => 0n), calls: buckets.map(() => 0) }
@@ -55,8 +62,15 @@ export async function loadSeries(store: LedgerStore, view: ViewQuery): Promise<S
     totalCalls += row.calls
   }
   const series = [...byKey.entries()]
-    .map(([key, { pico, calls }]) => ({ key, pico: pico.reduce((a, b) => a + b, 0n), values: pico.map(usdFromPico), calls }))
-    .sort((a, b) => (a.pico === b.pico ? String(a.key).localeCompare(String(b.key)) : a.pico > b.pico ? -1 : 1))
+    .map(([key, { pico, calls }]) => ({
+      key,
+      pico: pico.reduce((a, b) => a + b, 0n),
+      values: pico.map(usdFromPico),
+      calls,
+    }))
+    .sort((a, b) =>
+      a.pico === b.pico ? String(a.key).localeCompare(String(b.key)) : a.pico > b.pico ? -1 : 1,
+    )
     .map(({ key, pico, values, calls }) => ({ key, values, calls, total: usdFromPico(pico) }))
   return {
     bucket: view.bucket,

@@ -51,15 +51,32 @@ describe('generateDemoLedger', () => {
 
   it('covers what the dashboard must show, priced by the real table', async () => {
     const { store, url } = await demoLedger()
-    const summary = await generateDemoLedger({ store, end: END, days: 14, callsPerDay: 400, batchSize: 700 })
+    const summary = await generateDemoLedger({
+      store,
+      end: END,
+      days: 14,
+      callsPerDay: 400,
+      batchSize: 700,
+    })
     const calls = await allCalls(store)
     await store.close()
     expect(summary.calls).toBe(calls.length)
     expect(calls.length).toBeGreaterThan(14 * 400 * 0.7)
-    expect(calls.every((c) => c.timestamp <= END.toISOString() && c.timestamp >= '2026-11-08T00:00:00.000Z')).toBe(true)
+    expect(
+      calls.every(
+        (c) => c.timestamp <= END.toISOString() && c.timestamp >= '2026-11-08T00:00:00.000Z',
+      ),
+    ).toBe(true)
 
     const providers = new Set(calls.map((c) => `${c.provider}/${c.model}`))
-    for (const route of ['deepseek/deepseek-v4-flash', 'deepseek/deepseek-v4-pro', 'openrouter/deepseek-v4-flash', 'tokenhub/deepseek-v4-flash', 'oxen/deepseek-v4-flash', 'oxen/deepseek-v4-pro']) {
+    for (const route of [
+      'deepseek/deepseek-v4-flash',
+      'deepseek/deepseek-v4-pro',
+      'openrouter/deepseek-v4-flash',
+      'tokenhub/deepseek-v4-flash',
+      'oxen/deepseek-v4-flash',
+      'oxen/deepseek-v4-pro',
+    ]) {
       expect(providers, route).toContain(route)
     }
     const count = (test: (c: CallRecord) => boolean) => calls.filter(test).length
@@ -67,12 +84,18 @@ describe('generateDemoLedger', () => {
     expect(count((c) => c.usage.reasoningTokens > 0)).toBeGreaterThan(calls.length * 0.2)
     expect(count((c) => c.usage.cacheWriteTokens > 0)).toBeGreaterThan(0)
     expect(count((c) => c.status === 'error')).toBeGreaterThan(0)
-    expect(count((c) => c.status === 'aborted' && c.usage.provenance.outputTokens === 'estimated')).toBeGreaterThan(0)
+    expect(
+      count((c) => c.status === 'aborted' && c.usage.provenance.outputTokens === 'estimated'),
+    ).toBeGreaterThan(0)
     expect(count((c) => c.cost === null && c.model === null)).toBeGreaterThan(0) // unknown model
-    expect(count((c) => c.cost === null && c.provider === 'oxen')).toBe(count((c) => c.provider === 'oxen'))
+    expect(count((c) => c.cost === null && c.provider === 'oxen')).toBe(
+      count((c) => c.provider === 'oxen'),
+    )
     expect(count((c) => c.reportedCost !== null && c.cost !== null)).toBeGreaterThan(0)
     expect(count((c) => c.serviceTier === 'batch')).toBeGreaterThan(0)
-    expect(new Set(calls.map((c) => c.tags['feature']))).toEqual(new Set(['chat', 'search', 'summarize', 'agent']))
+    expect(new Set(calls.map((c) => c.tags['feature']))).toEqual(
+      new Set(['chat', 'search', 'summarize', 'agent']),
+    )
 
     // Every priced call carries exactly what the real pricing table says.
     const table = defaultPricingTable()
@@ -96,12 +119,16 @@ describe('generateDemoLedger', () => {
     expect(overview.calls).toBe(summary.calls)
     expect(overview.cost).toBe(summary.cost)
     expect(overview.unpricedCalls).toBe(summary.unpricedCalls)
-    expect(overview.cost).toBe(usdFromPico(calls.reduce((sum, c) => sum + (c.cost === null ? 0n : picoFromUsd(c.cost)), 0n)))
+    expect(overview.cost).toBe(
+      usdFromPico(calls.reduce((sum, c) => sum + (c.cost === null ? 0n : picoFromUsd(c.cost)), 0n)),
+    )
   })
 
   it('checks its options', async () => {
     const { store } = await demoLedger()
-    await expect(generateDemoLedger({ store, days: 0 })).rejects.toThrow('option days: expected 1..3660, got 0')
+    await expect(generateDemoLedger({ store, days: 0 })).rejects.toThrow(
+      'option days: expected 1..3660, got 0',
+    )
     await expect(generateDemoLedger({ store, batchSize: 0.5 })).rejects.toThrow('option batchSize')
     await store.close()
   })

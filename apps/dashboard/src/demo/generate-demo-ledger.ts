@@ -5,7 +5,13 @@
  * real pricing table, written through the real store (`store.insert`, in batches).
  * @module
  */
-import { defaultPricingTable, picoFromUsd, usdFromPico, type PricingTable, type Usd } from '@tokenledger/pricing'
+import {
+  defaultPricingTable,
+  picoFromUsd,
+  usdFromPico,
+  type PricingTable,
+  type Usd,
+} from '@tokenledger/pricing'
 import type { CallRecord, LedgerStore } from '@tokenledger/store'
 import { DAY_MS, HOUR_MS, startOfUtcDay } from '../period.js'
 import { makeDemoCall } from './make-demo-call.js'
@@ -63,10 +69,18 @@ export function demoCanaryId(seed: number): string {
 export async function generateDemoLedger(options: DemoLedgerOptions): Promise<DemoLedgerSummary> {
   const { store, days = 90, callsPerDay = 2500, seed = 42, batchSize = 5000 } = options
   const end = options.end ?? new Date()
-  if (!Number.isInteger(days) || days < 1 || days > 3660) throw new TypeError(`generateDemoLedger: option days: expected 1..3660, got ${days}`)
-  if (!Number.isFinite(callsPerDay) || callsPerDay < 1) throw new TypeError(`generateDemoLedger: option callsPerDay: expected at least 1, got ${callsPerDay}`)
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError(`generateDemoLedger: option batchSize: expected a positive integer, got ${batchSize}`)
-  if (Number.isNaN(end.getTime())) throw new TypeError('generateDemoLedger: option end: expected a valid Date')
+  if (!Number.isInteger(days) || days < 1 || days > 3660)
+    throw new TypeError(`generateDemoLedger: option days: expected 1..3660, got ${days}`)
+  if (!Number.isFinite(callsPerDay) || callsPerDay < 1)
+    throw new TypeError(
+      `generateDemoLedger: option callsPerDay: expected at least 1, got ${callsPerDay}`,
+    )
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new TypeError(
+      `generateDemoLedger: option batchSize: expected a positive integer, got ${batchSize}`,
+    )
+  if (Number.isNaN(end.getTime()))
+    throw new TypeError('generateDemoLedger: option end: expected a valid Date')
   const table = options.pricing ?? defaultPricingTable()
   const rng = new Random(seed)
   const firstDay = startOfUtcDay(end).getTime() - (days - 1) * DAY_MS
@@ -74,7 +88,9 @@ export async function generateDemoLedger(options: DemoLedgerOptions): Promise<De
   const incidentDay = Math.max(0, days - 19)
   const hourWeights = HOURLY.map((weight, hour) => ({ hour, weight }))
   const agent = FEATURES.find((f) => f.name === 'agent')!
-  const pro = ROUTES.find((r) => r.provider === 'deepseek' && r.requestedModel === 'deepseek-v4-pro')!
+  const pro = ROUTES.find(
+    (r) => r.provider === 'deepseek' && r.requestedModel === 'deepseek-v4-pro',
+  )!
 
   let pending: CallRecord[] = []
   let written = 0
@@ -98,7 +114,12 @@ export async function generateDemoLedger(options: DemoLedgerOptions): Promise<De
     const weekend = weekday === 0 || weekday === 6
     const growth = 0.75 + (0.45 * day) / Math.max(1, days - 1)
     // Normalised so the average over the period is about `callsPerDay`.
-    const volume = Math.max(1, Math.round((callsPerDay / 0.85) * (weekend ? WEEKEND_FACTOR : 1) * growth * (1 + 0.08 * rng.normal())))
+    const volume = Math.max(
+      1,
+      Math.round(
+        (callsPerDay / 0.85) * (weekend ? WEEKEND_FACTOR : 1) * growth * (1 + 0.08 * rng.normal()),
+      ),
+    )
     const incident = day === incidentDay ? Math.round(volume * 0.35) : 0
     const dayCalls: CallRecord[] = []
     for (let i = 0; i < volume + incident; i++) {
@@ -125,5 +146,12 @@ export async function generateDemoLedger(options: DemoLedgerOptions): Promise<De
     }
   }
   await flush(days - 1)
-  return { calls: written, first, last, cost: usdFromPico(costPico), unpricedCalls: unpriced, canaryId: demoCanaryId(seed) }
+  return {
+    calls: written,
+    first,
+    last,
+    cost: usdFromPico(costPico),
+    unpricedCalls: unpriced,
+    canaryId: demoCanaryId(seed),
+  }
 }

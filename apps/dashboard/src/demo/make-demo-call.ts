@@ -3,7 +3,15 @@
  * pricing table exactly as the meter would price it, plus the provider's own figure where the
  * provider reports one.
  */
-import { picoFromReported, picoFromUsd, roundUsd, usdFromPico, type PricingTable, type Provenance, type UsageProvenance } from '@tokenledger/pricing'
+import {
+  picoFromReported,
+  picoFromUsd,
+  roundUsd,
+  usdFromPico,
+  type PricingTable,
+  type Provenance,
+  type UsageProvenance,
+} from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
 import type { Random } from './prng.js'
 import { ERRORS, type Feature, type Route } from './traffic.js'
@@ -12,7 +20,14 @@ const MAX_INPUT = 900_000
 const MAX_OUTPUT = 60_000
 
 function provenance(all: Provenance, overrides: Partial<UsageProvenance> = {}): UsageProvenance {
-  return { inputTokens: all, cacheReadTokens: all, cacheWriteTokens: all, outputTokens: all, reasoningTokens: all, ...overrides }
+  return {
+    inputTokens: all,
+    cacheReadTokens: all,
+    cacheWriteTokens: all,
+    outputTokens: all,
+    reasoningTokens: all,
+    ...overrides,
+  }
 }
 
 function requestId(rng: Random, provider: string): string {
@@ -33,17 +48,37 @@ function requestId(rng: Random, provider: string): string {
  * @param id the record's id (the generator decides, so a run is reproducible)
  * @param at when the call started
  */
-export function makeDemoCall(rng: Random, table: PricingTable, id: string, at: Date, route: Route, feature: Feature, env: string): CallRecord {
-  const batch = route.batchShare !== undefined && feature.name === 'summarize' && rng.chance(route.batchShare)
+export function makeDemoCall(
+  rng: Random,
+  table: PricingTable,
+  id: string,
+  at: Date,
+  route: Route,
+  feature: Feature,
+  env: string,
+): CallRecord {
+  const batch =
+    route.batchShare !== undefined && feature.name === 'summarize' && rng.chance(route.batchShare)
   const stream = !batch && rng.chance(feature.stream)
   let status: CallStatus = 'ok'
   if (rng.chance(route.errorRate)) status = 'error'
   else if (stream && rng.chance(0.012)) status = 'aborted'
 
-  let input = Math.min(MAX_INPUT, Math.max(12, Math.round(rng.logNormal(feature.input[0], feature.input[1]))))
-  let cacheRead = rng.chance(route.cacheRead) ? Math.floor(input * rng.between(feature.cacheShare[0], feature.cacheShare[1])) : 0
-  let cacheWrite = route.cacheWrites && cacheRead < input / 2 && rng.chance(0.5) ? Math.floor((input - cacheRead) * rng.between(0.3, 0.9)) : 0
-  const visible = Math.min(MAX_OUTPUT, Math.max(1, Math.round(rng.logNormal(feature.output[0], feature.output[1]))))
+  let input = Math.min(
+    MAX_INPUT,
+    Math.max(12, Math.round(rng.logNormal(feature.input[0], feature.input[1]))),
+  )
+  let cacheRead = rng.chance(route.cacheRead)
+    ? Math.floor(input * rng.between(feature.cacheShare[0], feature.cacheShare[1]))
+    : 0
+  let cacheWrite =
+    route.cacheWrites && cacheRead < input / 2 && rng.chance(0.5)
+      ? Math.floor((input - cacheRead) * rng.between(0.3, 0.9))
+      : 0
+  const visible = Math.min(
+    MAX_OUTPUT,
+    Math.max(1, Math.round(rng.logNormal(feature.output[0], feature.output[1]))),
+  )
   let reasoning = rng.chance(route.reasoning) ? Math.round(visible * rng.between(0.4, 2.5)) : 0
   let output = visible + reasoning
   let usageProvenance = provenance('reported')
@@ -65,8 +100,20 @@ export function makeDemoCall(rng: Random, table: PricingTable, id: string, at: D
     httpStatus = 200
   }
 
-  const usage = { inputTokens: input, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, outputTokens: output, reasoningTokens: reasoning }
-  const cost = table.price({ provider: route.provider, model: route.requestedModel, at, usage, ...(batch ? { serviceTier: 'batch' as const } : {}) })
+  const usage = {
+    inputTokens: input,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    outputTokens: output,
+    reasoningTokens: reasoning,
+  }
+  const cost = table.price({
+    provider: route.provider,
+    model: route.requestedModel,
+    at,
+    usage,
+    ...(batch ? { serviceTier: 'batch' as const } : {}),
+  })
   const resolved = table.resolveModel(route.provider, route.requestedModel)
 
   let reportedCost: string | null = null
@@ -78,14 +125,21 @@ export function makeDemoCall(rng: Random, table: PricingTable, id: string, at: D
       // OpenRouter's `usage.cost` is a JSON number; with a cache-read discount our table does not know.
       const inputRate = route.reports.input ?? 0.14
       const outputRate = route.reports.output ?? 0.28
-      const usd = ((input - cacheRead) * inputRate + cacheRead * inputRate * 0.2 + output * outputRate) / 1e6
+      const usd =
+        ((input - cacheRead) * inputRate + cacheRead * inputRate * 0.2 + output * outputRate) / 1e6
       const pico = picoFromReported(usd)
       reportedCost = pico === null ? null : usdFromPico(pico)
     }
   }
 
-  const ttft = stream && status !== 'error' ? Math.round(route.ttftMs * rng.between(0.6, 1.8) + reasoning * route.msPerToken * 0.3) : null
-  const latency = status === 'error' ? rng.int(40, 2500) : Math.round((ttft ?? route.ttftMs) + output * route.msPerToken * rng.between(0.8, 1.3))
+  const ttft =
+    stream && status !== 'error'
+      ? Math.round(route.ttftMs * rng.between(0.6, 1.8) + reasoning * route.msPerToken * 0.3)
+      : null
+  const latency =
+    status === 'error'
+      ? rng.int(40, 2500)
+      : Math.round((ttft ?? route.ttftMs) + output * route.msPerToken * rng.between(0.8, 1.3))
 
   return {
     id,
@@ -94,7 +148,10 @@ export function makeDemoCall(rng: Random, table: PricingTable, id: string, at: D
     requestedModel: route.requestedModel,
     servedModel: status === 'error' ? null : route.servedModel,
     model: resolved?.model.id ?? null,
-    upstreamProvider: route.upstreams && status !== 'error' ? rng.weighted(route.upstreams, (u) => u.weight).name : null,
+    upstreamProvider:
+      route.upstreams && status !== 'error'
+        ? rng.weighted(route.upstreams, (u) => u.weight).name
+        : null,
     endpoint: route.endpoint,
     stream,
     status,

@@ -13,7 +13,11 @@ export const CALLS_PARAMS = [...FILTER_PARAMS, 'priced', 'limit', 'offset'] as c
 /** Call ids are UUIDs; anything printable up to 200 characters is looked up, the rest is a 400. */
 export function checkCallId(id: string): string {
   if (id.length === 0 || id.length > 200 || /[\u0000-\u001f\u007f]/.test(id)) {
-    throw new QueryError('id', 'expected a call id of 1 to 200 printable characters', 'path parameter')
+    throw new QueryError(
+      'id',
+      'expected a call id of 1 to 200 printable characters',
+      'path parameter',
+    )
   }
   return id
 }

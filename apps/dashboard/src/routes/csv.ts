@@ -39,7 +39,10 @@ export const CALL_CSV_COLUMNS = [
   'cache_write_1h_tokens',
   'output_tokens',
   'reasoning_tokens',
-  ...USAGE_FIELDS.map((field) => `provenance_${field.replace(/Tokens$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`),
+  ...USAGE_FIELDS.map(
+    (field) =>
+      `provenance_${field.replace(/Tokens$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+  ),
   'cost_usd',
   'cost_input_usd',
   'cost_cache_read_usd',
@@ -140,9 +143,15 @@ export function csvRoutes(deps: RouteDeps): Hono {
         const s = await loadSeries(deps.store, view)
         const rows: CsvCell[][] = []
         s.buckets.forEach((bucket, i) => {
-          for (const series of s.series) rows.push([bucket, series.key, series.values[i]!, series.calls[i]!])
+          for (const series of s.series)
+            rows.push([bucket, series.key, series.values[i]!, series.calls[i]!])
         })
-        return attachment(c, `series-${s.bucket}-by-${s.stackBy}`, view, toCsv([`${s.bucket}_start_utc`, s.stackBy, 'cost_usd', 'calls'], rows))
+        return attachment(
+          c,
+          `series-${s.bucket}-by-${s.stackBy}`,
+          view,
+          toCsv([`${s.bucket}_start_utc`, s.stackBy, 'cost_usd', 'calls'], rows),
+        )
       }
       case 'breakdown': {
         const view = readView(c, deps, BREAKDOWN_PARAMS)
@@ -194,7 +203,11 @@ export function csvRoutes(deps: RouteDeps): Hono {
         return attachment(c, 'calls', view, toCsv(CALL_CSV_COLUMNS, page.rows.map(callCsvRow)))
       }
       default:
-        throw new QueryError('view', `expected one of ${CSV_VIEWS.join(', ')} in /api/csv/:view, got ${JSON.stringify(name.slice(0, 60))}`, 'path parameter')
+        throw new QueryError(
+          'view',
+          `expected one of ${CSV_VIEWS.join(', ')} in /api/csv/:view, got ${JSON.stringify(name.slice(0, 60))}`,
+          'path parameter',
+        )
     }
   })
 }

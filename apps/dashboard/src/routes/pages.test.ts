@@ -4,12 +4,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
-import { HOSTILE_MODEL, HOSTILE_REQUESTED, HOSTILE_TAG, NOW, expectedTotals, testRecords } from '../__fixtures__/reference.js'
+import {
+  HOSTILE_MODEL,
+  HOSTILE_REQUESTED,
+  HOSTILE_TAG,
+  NOW,
+  expectedTotals,
+  testRecords,
+} from '../__fixtures__/reference.js'
 import { createDashboardApp } from '../app.js'
 import { formatCount, formatUsd } from '../format.js'
 
 const records = testRecords()
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const escape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 describe('dashboard pages', () => {
   let ledger: TestLedger
@@ -32,17 +40,22 @@ describe('dashboard pages', () => {
     const html = await page('/?range=30d')
     const totals = expectedTotals(records)
     expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true)
-    expect(html).toContain(`<p class="card-value" title="$${totals.cost} (exact)">${formatUsd(totals.cost)}</p>`)
+    expect(html).toContain(
+      `<p class="card-value" title="$${totals.cost} (exact)">${formatUsd(totals.cost)}</p>`,
+    )
     expect(html).toContain(`<p class="card-value">${formatCount(totals.calls)}</p>`)
     expect(html).toContain(`<p class="card-value">${formatCount(totals.unpricedCalls)}</p>`)
     expect(html).toContain('href="/calls?range=30d&amp;priced=no"')
     expect(html).toContain('2026-04-13 → 2026-05-12 (UTC days)')
-    for (const id of ['spend-chart', 'provider-chart', 'model-chart']) expect(html).toContain(`<canvas id="${id}"`)
+    for (const id of ['spend-chart', 'provider-chart', 'model-chart'])
+      expect(html).toContain(`<canvas id="${id}"`)
     expect(html).toContain('<script src="/static/chart.umd.js" defer="">')
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/) // no CDN, no outside URL
     expect(html.match(/<tr data-href="\/calls\//g)).toHaveLength(15)
     // The client's data: API addresses of this view, with the filters.
-    const data = /<script type="application\/json" id="dashboard-data">(.*?)<\/script>/s.exec(html)![1]!
+    const data = /<script type="application\/json" id="dashboard-data">(.*?)<\/script>/s.exec(
+      html,
+    )![1]!
     expect(JSON.parse(data)).toEqual({
       page: 'overview',
       api: {
@@ -62,14 +75,21 @@ describe('dashboard pages', () => {
     expect(html).toContain('<input type="hidden" name="tag" value="user=alice"/>')
     expect(html).toContain('<input type="hidden" name="stack" value="provider"/>')
     // "By model" switches the stacking back and keeps every filter.
-    expect(html).toContain('href="/?range=7d&amp;provider=openrouter&amp;tag=user%3Dalice" data-testid="stack-model"')
-    expect(html).toContain('"series":"/api/series?range=7d\\u0026provider=openrouter\\u0026tag=user%3Dalice\\u0026bucket=day\\u0026stack=provider"')
+    expect(html).toContain(
+      'href="/?range=7d&amp;provider=openrouter&amp;tag=user%3Dalice" data-testid="stack-model"',
+    )
+    expect(html).toContain(
+      '"series":"/api/series?range=7d\\u0026provider=openrouter\\u0026tag=user%3Dalice\\u0026bucket=day\\u0026stack=provider"',
+    )
     // Other providers stay selectable while one is chosen.
     expect(html).toContain('<option value="deepseek">deepseek</option>')
   })
 
   it('renders hostile model names and tags as text, everywhere', async () => {
-    for (const path of ['/?range=30d', `/calls?range=30d&model=${encodeURIComponent(HOSTILE_MODEL)}`]) {
+    for (const path of [
+      '/?range=30d',
+      `/calls?range=30d&model=${encodeURIComponent(HOSTILE_MODEL)}`,
+    ]) {
       const html = await page(path)
       expect(html).toContain(escape(HOSTILE_MODEL))
       expect(html).not.toContain(HOSTILE_MODEL)
@@ -82,7 +102,9 @@ describe('dashboard pages', () => {
     expect(calls).toContain(escape(HOSTILE_TAG))
     const hostile = records.find((r) => r.model === HOSTILE_MODEL)!
     const one = await page(`/calls/${hostile.id}`)
-    expect(one).toContain(`<h1 class="call-title">${escape(HOSTILE_REQUESTED)} <span class="muted">on</span> deepseek</h1>`)
+    expect(one).toContain(
+      `<h1 class="call-title">${escape(HOSTILE_REQUESTED)} <span class="muted">on</span> deepseek</h1>`,
+    )
     expect(one).not.toContain(HOSTILE_REQUESTED)
   })
 
@@ -99,13 +121,27 @@ describe('dashboard pages', () => {
   })
 
   it('one call shows every field of the record', async () => {
-    const call = records.find((r) => r.reportedCost !== null && r.cost !== null && r.usage.cacheReadTokens > 0)!
+    const call = records.find(
+      (r) => r.reportedCost !== null && r.cost !== null && r.usage.cacheReadTokens > 0,
+    )!
     const html = await page(`/calls/${call.id}`)
-    for (const value of [call.id, call.timestamp, call.provider, call.requestedModel, call.card!, call.endpoint, call.requestId!, `$${call.cost}`, `$${call.reportedCost}`, `$${call.cacheSavings}`]) {
+    for (const value of [
+      call.id,
+      call.timestamp,
+      call.provider,
+      call.requestedModel,
+      call.card!,
+      call.endpoint,
+      call.requestId!,
+      `$${call.cost}`,
+      `$${call.reportedCost}`,
+      `$${call.cacheSavings}`,
+    ]) {
       expect(html, value).toContain(escape(value))
     }
     expect(html).toContain(formatCount(call.usage.inputTokens))
-    for (const [key, value] of Object.entries(call.tags)) expect(html).toContain(`<span class="tag">${escape(`${key}=${value}`)}</span>`)
+    for (const [key, value] of Object.entries(call.tags))
+      expect(html).toContain(`<span class="tag">${escape(`${key}=${value}`)}</span>`)
     expect(await page('/calls/no-such-call', 404)).toContain('<h1>Not found</h1>')
   })
 
@@ -117,10 +153,19 @@ describe('dashboard pages', () => {
     expect(source).toContain('Chart.js v4.6.1')
     expect(source).not.toContain('sourceMappingURL')
     const client = await app.request('/static/dashboard.js')
-    expect(await client.text()).toContain("document.body.setAttribute('data-dashboard-ready', 'true')")
-    expect((await app.request('/static/dashboard.css')).headers.get('content-type')).toBe('text/css; charset=utf-8')
+    expect(await client.text()).toContain(
+      "document.body.setAttribute('data-dashboard-ready', 'true')",
+    )
+    expect((await app.request('/static/dashboard.css')).headers.get('content-type')).toBe(
+      'text/css; charset=utf-8',
+    )
     expect((await app.request('/static/favicon.svg')).status).toBe(200)
-    for (const missing of ['/static/constructor', '/static/__proto__', '/static/..%2Fpackage.json', '/static/chart.js']) {
+    for (const missing of [
+      '/static/constructor',
+      '/static/__proto__',
+      '/static/..%2Fpackage.json',
+      '/static/chart.js',
+    ]) {
       expect((await app.request(missing)).status, missing).toBe(404)
     }
   })

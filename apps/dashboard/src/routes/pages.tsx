@@ -26,7 +26,10 @@ export const LATEST_CALLS = 15
  * The providers and models seen in the view's period, for the filter dropdowns. Ignores the
  * provider and model filters themselves, so another one can be picked.
  */
-async function facets(store: LedgerStore, view: ViewQuery): Promise<{ providers: string[]; models: string[] }> {
+async function facets(
+  store: LedgerStore,
+  view: ViewQuery,
+): Promise<{ providers: string[]; models: string[] }> {
   const { provider: _p, model: _m, ...query } = ledgerQueryOf(view)
   const rows = await store.summarize({ ...query, groupBy: ['model', 'provider'] })
   const providers = new Set<string>()
@@ -61,7 +64,13 @@ export function pageRoutes(deps: RouteDeps): Hono {
             callsHref={withQuery('/calls', filterParams(view))}
             clientData={overviewClientData(view)}
           >
-            <OverviewPage view={view} overview={overview} table={table} latest={latest} {...options} />
+            <OverviewPage
+              view={view}
+              overview={overview}
+              table={table}
+              latest={latest}
+              {...options}
+            />
           </Layout>,
         ),
       )
@@ -92,7 +101,13 @@ export function pageRoutes(deps: RouteDeps): Hono {
       c.header('Cache-Control', 'no-store')
       return c.html(
         documentOf(
-          <Layout title={`Call ${call.id}`} section="calls" overviewHref="/" callsHref="/calls" clientData={{ page: 'call' }}>
+          <Layout
+            title={`Call ${call.id}`}
+            section="calls"
+            overviewHref="/"
+            callsHref="/calls"
+            clientData={{ page: 'call' }}
+          >
             <CallPage call={call} pricing={callPricing(deps.pricing, call)} backHref="/calls" />
           </Layout>,
         ),

@@ -21,32 +21,80 @@ export const BreakdownTable: FC<{
           <tr>
             <th scope="col">Model</th>
             <th scope="col">Provider</th>
-            <th scope="col" class="num">Calls</th>
-            <th scope="col" class="num">Input tokens</th>
-            <th scope="col" class="num">Cache read</th>
-            <th scope="col" class="num">Cache write</th>
-            <th scope="col" class="num">Output tokens</th>
-            <th scope="col" class="num">Reasoning</th>
-            <th scope="col" class="num">Cost</th>
-            <th scope="col" class="num">Avg / call</th>
-            <th scope="col" class="num">Cache hits</th>
-            <th scope="col" class="num">Unpriced</th>
+            <th scope="col" class="num">
+              Calls
+            </th>
+            <th scope="col" class="num">
+              Input tokens
+            </th>
+            <th scope="col" class="num">
+              Cache read
+            </th>
+            <th scope="col" class="num">
+              Cache write
+            </th>
+            <th scope="col" class="num">
+              Output tokens
+            </th>
+            <th scope="col" class="num">
+              Reasoning
+            </th>
+            <th scope="col" class="num">
+              Cost
+            </th>
+            <th scope="col" class="num">
+              Avg / call
+            </th>
+            <th scope="col" class="num">
+              Cache hits
+            </th>
+            <th scope="col" class="num">
+              Unpriced
+            </th>
           </tr>
         </thead>
         <tbody>
           {breakdown.rows.map((row) => (
             <tr>
-              <td>{row.model == null ? <span class="muted">{UNKNOWN}</span> : <a href={filterHref({ model: row.model })}>{row.model}</a>}</td>
-              <td>{row.provider == null ? <span class="muted">{UNKNOWN}</span> : <a href={filterHref({ provider: row.provider })}>{row.provider}</a>}</td>
-              <td class="num" data-value={String(row.calls)}>{formatCount(row.calls)}</td>
-              <td class="num" data-value={String(row.tokens.input)}>{formatCount(row.tokens.input)}</td>
-              <td class="num" data-value={String(row.tokens.cacheRead)}>{formatCount(row.tokens.cacheRead)}</td>
-              <td class="num" data-value={String(row.tokens.cacheWrite)}>{formatCount(row.tokens.cacheWrite)}</td>
-              <td class="num" data-value={String(row.tokens.output)}>{formatCount(row.tokens.output)}</td>
-              <td class="num" data-value={String(row.tokens.reasoning)}>{formatCount(row.tokens.reasoning)}</td>
+              <td>
+                {row.model == null ? (
+                  <span class="muted">{UNKNOWN}</span>
+                ) : (
+                  <a href={filterHref({ model: row.model })}>{row.model}</a>
+                )}
+              </td>
+              <td>
+                {row.provider == null ? (
+                  <span class="muted">{UNKNOWN}</span>
+                ) : (
+                  <a href={filterHref({ provider: row.provider })}>{row.provider}</a>
+                )}
+              </td>
+              <td class="num" data-value={String(row.calls)}>
+                {formatCount(row.calls)}
+              </td>
+              <td class="num" data-value={String(row.tokens.input)}>
+                {formatCount(row.tokens.input)}
+              </td>
+              <td class="num" data-value={String(row.tokens.cacheRead)}>
+                {formatCount(row.tokens.cacheRead)}
+              </td>
+              <td class="num" data-value={String(row.tokens.cacheWrite)}>
+                {formatCount(row.tokens.cacheWrite)}
+              </td>
+              <td class="num" data-value={String(row.tokens.output)}>
+                {formatCount(row.tokens.output)}
+              </td>
+              <td class="num" data-value={String(row.tokens.reasoning)}>
+                {formatCount(row.tokens.reasoning)}
+              </td>
               {row.pricedCalls === 0 ? (
                 // Nothing here could be priced: show that, never a $0.00 that reads as "free".
-                <td class="num money muted" data-value={row.cost} title="no call in this group could be priced">
+                <td
+                  class="num money muted"
+                  data-value={row.cost}
+                  title="no call in this group could be priced"
+                >
                   unpriced
                 </td>
               ) : (
@@ -54,20 +102,38 @@ export const BreakdownTable: FC<{
                   {formatUsd(row.cost)}
                 </td>
               )}
-              <td class="num money" data-value={row.avgCostPerCall ?? ''} title={row.avgCostPerCall === null ? undefined : `$${row.avgCostPerCall}`}>
+              <td
+                class="num money"
+                data-value={row.avgCostPerCall ?? ''}
+                title={row.avgCostPerCall === null ? undefined : `$${row.avgCostPerCall}`}
+              >
                 {row.avgCostPerCall === null ? '–' : formatUsd(row.avgCostPerCall)}
               </td>
-              <td class="num" data-value={row.cacheHitShare === null ? '' : String(row.cacheHitShare)}>{formatShare(row.cacheHitShare)}</td>
-              <td class={`num${row.unpricedCalls > 0 ? ' warn' : ''}`} data-value={String(row.unpricedCalls)}>{formatCount(row.unpricedCalls)}</td>
+              <td
+                class="num"
+                data-value={row.cacheHitShare === null ? '' : String(row.cacheHitShare)}
+              >
+                {formatShare(row.cacheHitShare)}
+              </td>
+              <td
+                class={`num${row.unpricedCalls > 0 ? ' warn' : ''}`}
+                data-value={String(row.unpricedCalls)}
+              >
+                {formatCount(row.unpricedCalls)}
+              </td>
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
-            <th scope="row" colspan={2}>Total</th>
+            <th scope="row" colspan={2}>
+              Total
+            </th>
             <td class="num">{formatCount(breakdown.calls)}</td>
             <td colspan={5}></td>
-            <td class="num money" title={`$${breakdown.total}`}>{formatUsd(breakdown.total)}</td>
+            <td class="num money" title={`$${breakdown.total}`}>
+              {formatUsd(breakdown.total)}
+            </td>
             <td colspan={3}></td>
           </tr>
         </tfoot>

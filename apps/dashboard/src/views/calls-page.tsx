@@ -19,7 +19,8 @@ export interface CallsPageProps {
 
 /** The calls page body. */
 export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models }) => {
-  const href = (overrides: Parameters<typeof callsParams>[1]) => withQuery('/calls', callsParams(view, overrides))
+  const href = (overrides: Parameters<typeof callsParams>[1]) =>
+    withQuery('/calls', callsParams(view, overrides))
   const first = page.total === 0 ? 0 : view.offset + 1
   const last = view.offset + page.rows.length
   const quick: { label: string; status: string | null; priced: string | null; testid: string }[] = [
@@ -64,12 +65,21 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
               {formatCount(first)}–{formatCount(last)} of {formatCount(page.total)}
             </span>
             {view.offset > 0 ? (
-              <a class="toggle" href={href({ offset: String(Math.max(0, view.offset - view.limit)) })} rel="prev">
+              <a
+                class="toggle"
+                href={href({ offset: String(Math.max(0, view.offset - view.limit)) })}
+                rel="prev"
+              >
                 ← Newer
               </a>
             ) : null}
             {last < page.total ? (
-              <a class="toggle" href={href({ offset: String(view.offset + view.limit) })} rel="next" data-testid="next-page">
+              <a
+                class="toggle"
+                href={href({ offset: String(view.offset + view.limit) })}
+                rel="next"
+                data-testid="next-page"
+              >
                 Older →
               </a>
             ) : null}

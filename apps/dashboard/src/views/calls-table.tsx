@@ -33,7 +33,11 @@ export const PeriodText: FC<{ since: Date; until: Date }> = ({ since, until }) =
 }
 
 const Money: FC<{ usd: string | null; missing?: string }> = ({ usd, missing = '–' }) =>
-  usd === null ? <span class="muted">{missing}</span> : <span title={`$${usd}`}>{formatUsd(usd)}</span>
+  usd === null ? (
+    <span class="muted">{missing}</span>
+  ) : (
+    <span title={`$${usd}`}>{formatUsd(usd)}</span>
+  )
 
 /** The usage figures not reported by the provider, e.g. "output estimated", or "" when all were. */
 export function provenanceNote(record: CallRecord): string {
@@ -50,7 +54,10 @@ function breakdownNote(record: CallRecord): string {
 }
 
 /** The table of calls. */
-export const CallsTable: FC<{ calls: CallRecord[]; callHref: (id: string) => string }> = ({ calls, callHref }) => {
+export const CallsTable: FC<{ calls: CallRecord[]; callHref: (id: string) => string }> = ({
+  calls,
+  callHref,
+}) => {
   if (calls.length === 0) return <p class="empty">No calls in this view.</p>
   return (
     <div class="table-wrap">
@@ -64,21 +71,43 @@ export const CallsTable: FC<{ calls: CallRecord[]; callHref: (id: string) => str
             <th scope="col">Served model</th>
             <th scope="col">Upstream</th>
             <th scope="col">Status</th>
-            <th scope="col" class="num">HTTP</th>
+            <th scope="col" class="num">
+              HTTP
+            </th>
             <th scope="col">Error</th>
-            <th scope="col" class="num">Input</th>
-            <th scope="col" class="num">Cache read</th>
-            <th scope="col" class="num">Cache write</th>
-            <th scope="col" class="num">Output</th>
-            <th scope="col" class="num">Reasoning</th>
+            <th scope="col" class="num">
+              Input
+            </th>
+            <th scope="col" class="num">
+              Cache read
+            </th>
+            <th scope="col" class="num">
+              Cache write
+            </th>
+            <th scope="col" class="num">
+              Output
+            </th>
+            <th scope="col" class="num">
+              Reasoning
+            </th>
             <th scope="col">Usage provenance</th>
-            <th scope="col" class="num">Cost</th>
+            <th scope="col" class="num">
+              Cost
+            </th>
             <th scope="col">Cost breakdown</th>
-            <th scope="col" class="num">Cache savings</th>
-            <th scope="col" class="num">Reported</th>
+            <th scope="col" class="num">
+              Cache savings
+            </th>
+            <th scope="col" class="num">
+              Reported
+            </th>
             <th scope="col">Card</th>
-            <th scope="col" class="num">Latency</th>
-            <th scope="col" class="num">TTFT</th>
+            <th scope="col" class="num">
+              Latency
+            </th>
+            <th scope="col" class="num">
+              TTFT
+            </th>
             <th scope="col">Endpoint</th>
             <th scope="col">Stream</th>
             <th scope="col">Tier</th>
@@ -122,8 +151,14 @@ export const CallsTable: FC<{ calls: CallRecord[]; callHref: (id: string) => str
                 <Money usd={call.reportedCost} missing="" />
               </td>
               <td class="small">{call.card ?? ''}</td>
-              <td class="num">{call.latencyMs === null ? '' : `${formatCount(call.latencyMs)} ms`}</td>
-              <td class="num">{call.timeToFirstTokenMs === null ? '' : `${formatCount(call.timeToFirstTokenMs)} ms`}</td>
+              <td class="num">
+                {call.latencyMs === null ? '' : `${formatCount(call.latencyMs)} ms`}
+              </td>
+              <td class="num">
+                {call.timeToFirstTokenMs === null
+                  ? ''
+                  : `${formatCount(call.timeToFirstTokenMs)} ms`}
+              </td>
               <td class="small">{call.endpoint}</td>
               <td>{call.stream ? 'yes' : 'no'}</td>
               <td>{call.serviceTier ?? ''}</td>

@@ -6,9 +6,14 @@ import type { Child, FC } from 'hono/jsx'
 import type { Overview } from '../data/overview.js'
 import { formatCompact, formatCount, formatShare, formatUsd } from '../format.js'
 
-const Card: FC<{ label: string; value: Child; title?: string; testid: string; tone?: 'warn' | 'good'; children?: Child }> = (
-  props,
-) => (
+const Card: FC<{
+  label: string
+  value: Child
+  title?: string
+  testid: string
+  tone?: 'warn' | 'good'
+  children?: Child
+}> = (props) => (
   <section class={`card${props.tone ? ` card-${props.tone}` : ''}`} data-testid={props.testid}>
     <h2 class="card-label">{props.label}</h2>
     <p class="card-value" title={props.title}>
@@ -31,13 +36,23 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
   const cacheShare = tokens.input === 0 ? null : tokens.cacheRead / tokens.input
   return (
     <div class="cards">
-      <Card label="Total spend" value={formatUsd(overview.cost)} title={`$${overview.cost} (exact)`} testid="card-spend">
+      <Card
+        label="Total spend"
+        value={formatUsd(overview.cost)}
+        title={`$${overview.cost} (exact)`}
+        testid="card-spend"
+      >
         <span data-exact={overview.cost}>{formatCount(overview.pricedCalls)} priced calls</span>
       </Card>
       <Card label="Calls" value={formatCount(overview.calls)} testid="card-calls">
         {formatCount(overview.abortedCalls)} aborted streams
       </Card>
-      <Card label="Tokens" value={formatCompact(totalTokens)} title={`${formatCount(totalTokens)} tokens`} testid="card-tokens">
+      <Card
+        label="Tokens"
+        value={formatCompact(totalTokens)}
+        title={`${formatCount(totalTokens)} tokens`}
+        testid="card-tokens"
+      >
         <dl class="token-classes">
           <dt>Fresh input</dt>
           <dd title={formatCount(tokens.freshInput)}>{formatCompact(tokens.freshInput)}</dd>
@@ -74,12 +89,20 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
         testid="card-unpriced"
         tone={overview.unpricedCalls > 0 ? 'warn' : undefined}
       >
-        {overview.unpricedCalls > 0 ? <a href={unpricedHref}>List unpriced calls →</a> : 'every call has a price'}
+        {overview.unpricedCalls > 0 ? (
+          <a href={unpricedHref}>List unpriced calls →</a>
+        ) : (
+          'every call has a price'
+        )}
       </Card>
       <Card
         label="Reported − computed"
         value={reported === null || reported.calls === 0 ? '–' : formatUsd(reported.gap)}
-        title={reported === null || reported.calls === 0 ? undefined : `$${reported.gap} (exact): provider-reported minus computed cost`}
+        title={
+          reported === null || reported.calls === 0
+            ? undefined
+            : `$${reported.gap} (exact): provider-reported minus computed cost`
+        }
         testid="card-gap"
       >
         {reported === null ? (
@@ -88,12 +111,14 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
           <>
             {reported.calls > 0 ? (
               <div>
-                {formatUsd(reported.reportedCost)} reported vs {formatUsd(reported.computedCost)} computed on {formatCount(reported.calls)} calls
+                {formatUsd(reported.reportedCost)} reported vs {formatUsd(reported.computedCost)}{' '}
+                computed on {formatCount(reported.calls)} calls
               </div>
             ) : null}
             {reported.uncomparedCalls > 0 ? (
               <div class="warn">
-                + {formatCount(reported.uncomparedCalls)} reported calls we cannot price ({formatUsd(reported.uncomparedReportedCost)})
+                + {formatCount(reported.uncomparedCalls)} reported calls we cannot price (
+                {formatUsd(reported.uncomparedReportedCost)})
               </div>
             ) : null}
           </>

@@ -83,7 +83,9 @@ export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models,
       {tags.map(([key, value]) => (
         <input type="hidden" name="tag" value={`${key}=${value}`} />
       ))}
-      {view.filters.status ? <input type="hidden" name="status" value={view.filters.status} /> : null}
+      {view.filters.status ? (
+        <input type="hidden" name="status" value={view.filters.status} />
+      ) : null}
       {Object.entries(keep).map(([name, value]) => (
         <input type="hidden" name={name} value={value} />
       ))}
@@ -95,7 +97,11 @@ export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models,
           {tags.map(([key, value]) => {
             const rest = Object.fromEntries(tags.filter(([other]) => other !== key))
             return (
-              <a class="chip" href={withQuery(action, filterParams(view, { tags: rest }))} title="Remove this tag filter">
+              <a
+                class="chip"
+                href={withQuery(action, filterParams(view, { tags: rest }))}
+                title="Remove this tag filter"
+              >
                 {key}={value} <span aria-hidden="true">×</span>
               </a>
             )

@@ -34,10 +34,16 @@ export const Layout: FC<LayoutProps> = (props) => (
     <body>
       <header class="topbar">
         <a class="brand" href="/">
-          <span class="brand-mark" aria-hidden="true">◆</span> tokenledger
+          <span class="brand-mark" aria-hidden="true">
+            ◆
+          </span>{' '}
+          tokenledger
         </a>
         <nav class="topnav">
-          <a href={props.overviewHref} aria-current={props.section === 'overview' ? 'page' : undefined}>
+          <a
+            href={props.overviewHref}
+            aria-current={props.section === 'overview' ? 'page' : undefined}
+          >
             Overview
           </a>
           <a href={props.callsHref} aria-current={props.section === 'calls' ? 'page' : undefined}>

@@ -13,7 +13,8 @@ export type ParamOverrides = Partial<Record<Exclude<ParamName, 'tag' | 'token'>,
 export function filterParams(view: ViewQuery, overrides: ParamOverrides = {}): URLSearchParams {
   const params = new URLSearchParams()
   const set = (name: keyof ParamOverrides & string, value: string | null | undefined) => {
-    const chosen = name in overrides ? overrides[name as Exclude<keyof ParamOverrides, 'tags'>] : value
+    const chosen =
+      name in overrides ? overrides[name as Exclude<keyof ParamOverrides, 'tags'>] : value
     if (chosen !== null && chosen !== undefined && chosen !== '') params.set(name, chosen)
   }
   const customPeriod = 'from' in overrides || ('range' in overrides && overrides.range === null)
@@ -26,7 +27,8 @@ export function filterParams(view: ViewQuery, overrides: ParamOverrides = {}): U
   }
   set('provider', view.filters.provider)
   set('model', view.filters.model)
-  for (const [key, value] of Object.entries(overrides.tags ?? view.filters.tags)) params.append('tag', `${key}=${value}`)
+  for (const [key, value] of Object.entries(overrides.tags ?? view.filters.tags))
+    params.append('tag', `${key}=${value}`)
   set('status', view.filters.status)
   return params
 }

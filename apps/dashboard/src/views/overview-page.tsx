@@ -42,21 +42,41 @@ export function overviewClientData(view: ViewQuery): OverviewClientData {
     page: 'overview',
     api: {
       series: `/api/series?${series}`,
-      providers: withQuery('/api/breakdown', new URLSearchParams([...new URLSearchParams(filters), ['by', 'provider']])),
-      models: withQuery('/api/breakdown', new URLSearchParams([...new URLSearchParams(filters), ['by', 'model']])),
+      providers: withQuery(
+        '/api/breakdown',
+        new URLSearchParams([...new URLSearchParams(filters), ['by', 'provider']]),
+      ),
+      models: withQuery(
+        '/api/breakdown',
+        new URLSearchParams([...new URLSearchParams(filters), ['by', 'model']]),
+      ),
     },
     bucket: view.bucket,
     stack: view.stack,
   }
 }
 
-const Toggle: FC<{ href: string; current: boolean; disabled?: boolean; label: string; testid: string }> = (props) =>
+const Toggle: FC<{
+  href: string
+  current: boolean
+  disabled?: boolean
+  label: string
+  testid: string
+}> = (props) =>
   props.disabled ? (
-    <span class="toggle disabled" title={`Hour buckets need a period of at most ${MAX_HOUR_BUCKET_DAYS} days`}>
+    <span
+      class="toggle disabled"
+      title={`Hour buckets need a period of at most ${MAX_HOUR_BUCKET_DAYS} days`}
+    >
       {props.label}
     </span>
   ) : (
-    <a class={`toggle${props.current ? ' current' : ''}`} href={props.href} aria-current={props.current ? 'true' : undefined} data-testid={props.testid}>
+    <a
+      class={`toggle${props.current ? ' current' : ''}`}
+      href={props.href}
+      aria-current={props.current ? 'true' : undefined}
+      data-testid={props.testid}
+    >
       {props.label}
     </a>
   )
@@ -68,10 +88,19 @@ function csvHref(view: ViewQuery, name: string, extra: Record<string, string> = 
 }
 
 /** The overview page body. */
-export const OverviewPage: FC<OverviewPageProps> = ({ view, overview, table, latest, providers, models }) => {
+export const OverviewPage: FC<OverviewPageProps> = ({
+  view,
+  overview,
+  table,
+  latest,
+  providers,
+  models,
+}) => {
   const days = (view.period.until.getTime() - view.period.since.getTime()) / DAY_MS
-  const here = (overrides: Parameters<typeof overviewParams>[1]) => withQuery('/', overviewParams(view, overrides))
-  const filterHref = (filter: { model?: string; provider?: string }) => withQuery('/', overviewParams(view, filter))
+  const here = (overrides: Parameters<typeof overviewParams>[1]) =>
+    withQuery('/', overviewParams(view, overrides))
+  const filterHref = (filter: { model?: string; provider?: string }) =>
+    withQuery('/', overviewParams(view, filter))
   return (
     <>
       <div class="page-head">
@@ -82,7 +111,13 @@ export const OverviewPage: FC<OverviewPageProps> = ({ view, overview, table, lat
           </p>
         </div>
       </div>
-      <FilterBar view={view} action="/" providers={providers} models={models} keep={view.stack === 'model' ? {} : { stack: view.stack }} />
+      <FilterBar
+        view={view}
+        action="/"
+        providers={providers}
+        models={models}
+        keep={view.stack === 'model' ? {} : { stack: view.stack }}
+      />
       <Cards
         overview={overview}
         unpricedHref={withQuery('/calls', callsParams(view, { priced: 'no', offset: null }))}
@@ -93,18 +128,47 @@ export const OverviewPage: FC<OverviewPageProps> = ({ view, overview, table, lat
         <div class="panel-head">
           <h2>Spend over time</h2>
           <div class="toggles">
-            <Toggle href={here({ bucket: 'day' })} current={view.bucket === 'day'} label="Daily" testid="bucket-day" />
-            <Toggle href={here({ bucket: 'hour' })} current={view.bucket === 'hour'} disabled={days > MAX_HOUR_BUCKET_DAYS} label="Hourly" testid="bucket-hour" />
+            <Toggle
+              href={here({ bucket: 'day' })}
+              current={view.bucket === 'day'}
+              label="Daily"
+              testid="bucket-day"
+            />
+            <Toggle
+              href={here({ bucket: 'hour' })}
+              current={view.bucket === 'hour'}
+              disabled={days > MAX_HOUR_BUCKET_DAYS}
+              label="Hourly"
+              testid="bucket-hour"
+            />
             <span class="toggle-gap" />
-            <Toggle href={here({ stack: 'model' })} current={view.stack === 'model'} label="By model" testid="stack-model" />
-            <Toggle href={here({ stack: 'provider' })} current={view.stack === 'provider'} label="By provider" testid="stack-provider" />
-            <a class="csv" href={csvHref(view, 'series', { bucket: view.bucket, stack: view.stack })} download>
+            <Toggle
+              href={here({ stack: 'model' })}
+              current={view.stack === 'model'}
+              label="By model"
+              testid="stack-model"
+            />
+            <Toggle
+              href={here({ stack: 'provider' })}
+              current={view.stack === 'provider'}
+              label="By provider"
+              testid="stack-provider"
+            />
+            <a
+              class="csv"
+              href={csvHref(view, 'series', { bucket: view.bucket, stack: view.stack })}
+              download
+            >
               CSV
             </a>
           </div>
         </div>
         <div class="chart chart-tall">
-          <canvas id="spend-chart" role="img" aria-label={`Spend per ${view.bucket}, stacked by ${view.stack}`}></canvas>
+          <canvas
+            id="spend-chart"
+            role="img"
+            aria-label={`Spend per ${view.bucket}, stacked by ${view.stack}`}
+          ></canvas>
         </div>
       </section>
 
@@ -136,7 +200,12 @@ export const OverviewPage: FC<OverviewPageProps> = ({ view, overview, table, lat
       <section class="panel" id="models">
         <div class="panel-head">
           <h2>Models × providers</h2>
-          <a class="csv" href={csvHref(view, 'breakdown', { by: 'model-provider' })} download data-testid="table-csv">
+          <a
+            class="csv"
+            href={csvHref(view, 'breakdown', { by: 'model-provider' })}
+            download
+            data-testid="table-csv"
+          >
             CSV
           </a>
         </div>
@@ -153,7 +222,11 @@ export const OverviewPage: FC<OverviewPageProps> = ({ view, overview, table, lat
             <a class="toggle" href={withQuery('/calls', callsParams(view, { offset: null }))}>
               All calls →
             </a>
-            <a class="csv" href={csvHref(view, 'calls', { limit: String(latest.rows.length || 1) })} download>
+            <a
+              class="csv"
+              href={csvHref(view, 'calls', { limit: String(latest.rows.length || 1) })}
+              download
+            >
               CSV
             </a>
           </div>

@@ -14,7 +14,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 function parsePort(value: string): number {
   const port = Number(value)
   if (!/^\d{1,5}$/.test(value) || port > 65535) {
-    throw new InvalidArgumentError(`--port: expected a port number 0..65535 (0 picks a free port), got "${value}"`)
+    throw new InvalidArgumentError(
+      `--port: expected a port number 0..65535 (0 picks a free port), got "${value}"`,
+    )
   }
   return port
 }
@@ -35,9 +37,20 @@ export function dashboardCommand(): Command {
   return new Command('dashboard')
     .description('serve the spend dashboard on a ledger (read-only; SQLite or PostgreSQL)')
     .addOption(dbOption())
-    .addOption(new Option('--host <host>', 'interface to bind; anything but loopback needs a token').default('127.0.0.1'))
-    .addOption(new Option('--port <n>', 'TCP port (0 picks a free one)').default(8787).argParser(parsePort))
-    .addOption(new Option('--token <token>', 'require this access token (default: $TOKENLEDGER_DASHBOARD_TOKEN)').argParser(parseToken))
+    .addOption(
+      new Option('--host <host>', 'interface to bind; anything but loopback needs a token').default(
+        '127.0.0.1',
+      ),
+    )
+    .addOption(
+      new Option('--port <n>', 'TCP port (0 picks a free one)').default(8787).argParser(parsePort),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'require this access token (default: $TOKENLEDGER_DASHBOARD_TOKEN)',
+      ).argParser(parseToken),
+    )
     .action(async (options: DashboardOptions) => {
       const envToken = process.env['TOKENLEDGER_DASHBOARD_TOKEN']
       const token = options.token ?? (envToken ? parseToken(envToken) : undefined)
@@ -51,7 +64,10 @@ export function dashboardCommand(): Command {
         host: options.host,
         port: options.port,
         ...(token !== undefined ? { token } : {}),
-        onError: (error) => process.stderr.write(`dashboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+        onError: (error) =>
+          process.stderr.write(
+            `dashboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+          ),
       })
       process.stdout.write(`tokenledger dashboard: ${dashboard.openUrl}\n`)
       process.stderr.write('(Ctrl+C to stop)\n')
