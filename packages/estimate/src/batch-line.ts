@@ -70,7 +70,10 @@ function parseValue(value: unknown, context: LineContext): ParsedLine {
   if (typeof value === 'string') return promptRequest(value, context, 'prompt', null)
   const line = asObject(value, '', 'a JSON object or a JSON string')
   if ('body' in line && ('custom_id' in line || 'url' in line || 'method' in line)) return batchApiLine(line, context)
-  if ('messages' in line) return { ok: true, request: chatBody(line, '', context), format: 'chat', customId: null }
+  // A body with a model but neither input nor prompt is a chat body missing its messages.
+  if ('messages' in line || ('model' in line && !('input' in line) && !('prompt' in line))) {
+    return { ok: true, request: chatBody(line, '', context), format: 'chat', customId: null }
+  }
   if ('input' in line) return { ok: true, request: responsesBody(line, '', context), format: 'responses', customId: null }
   if ('prompt' in line) {
     const prompt = line.prompt
