@@ -3,8 +3,6 @@ import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
 import { pricesCommand } from './prices.js'
-import { repriceCommand } from './reprice.js'
-import { reportCommand } from './report.js'
 
 /** Every command of the CLI, one line each. */
 export function registerCommands(program: Command): void {
@@ -12,6 +10,4 @@ export function registerCommands(program: Command): void {
   program.addCommand(costCommand())
   program.addCommand(dashboardCommand())
   program.addCommand(estimateCommand())
-  program.addCommand(reportCommand())
-  program.addCommand(repriceCommand())
 }
