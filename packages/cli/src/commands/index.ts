@@ -3,6 +3,8 @@ import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
 import { pricesCommand } from './prices.js'
+import { repriceCommand } from './reprice.js'
+import { reportCommand } from './report.js'
 
 /** Every command of the CLI, one line each. */
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
   program.addCommand(costCommand())
   program.addCommand(dashboardCommand())
   program.addCommand(estimateCommand())
+  program.addCommand(reportCommand())
+  program.addCommand(repriceCommand())
 }
