@@ -154,11 +154,16 @@ export interface LedgerStore {
   insert(records: CallRecord[]): Promise<void>
   /**
    * Aggregates over the calls the query selects, grouped by `groupBy`. Rows are ordered by their
-   * group values (code-unit order, nulls last), so both engines return the same order.
+   * group values (code-unit order, nulls last), so both engines return the same order. Whole
+   * hours are read from the hourly rollups (any range: the partial hours at its ends come from
+   * the raw calls); tag filters and tag groups read the raw calls.
    * @throws TokenledgerError QUERY_INVALID for a bad filter or group key.
    */
   summarize(query: LedgerQuery): Promise<SummaryRow[]>
-  /** Cost and calls per time bucket and model or provider, ordered by bucket then key. Empty buckets are absent. */
+  /**
+   * Cost (of the priced calls) and calls per time bucket and model or provider, ordered by bucket
+   * then key. Empty buckets are absent. Reads the rollups as `summarize` does.
+   */
   timeSeries(query: SeriesQuery): Promise<SeriesRow[]>
   /** One page of calls, newest first, and the number of calls the query selects. */
   listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }>

@@ -7,7 +7,7 @@ import { recordFromRow, toInt } from '../record-mapping.js'
 import type { StoredCallRow } from '../record-mapping.js'
 import type { LedgerDatabase } from '../schema.js'
 import { callColumnsSelect } from '../sql-fragments.js'
-import { callsSource, chooseSource, whereClause } from './query-source.js'
+import { callsSource, planQuery, whereClause } from './query-source.js'
 import { validateInteger, validateQuery } from './validate-query.js'
 
 export const MAX_PAGE = 10_000
@@ -29,11 +29,14 @@ export async function listCalls(
   const { rows } = await sql<StoredCallRow>`
     SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query)}
     ORDER BY calls.ts DESC, calls.id DESC LIMIT ${query.limit} OFFSET ${query.offset}`.execute(db)
-  const counted = { ...query, groupBy: [] }
-  const from = chooseSource(dialect, counted)
-  const { rows: totals } = await sql<{ n: unknown }>`
-    SELECT ${from.metrics.calls} AS n FROM ${from.from} ${whereClause(from, counted)}`.execute(db)
-  return { rows: rows.map(recordFromRow), total: toInt(totals[0]?.n ?? 0) }
+  let total = 0
+  for (const part of planQuery(dialect, { ...query, groupBy: [] })) {
+    const { rows: counted } = await sql<{ n: unknown }>`
+      SELECT ${part.source.metrics.calls} AS n FROM ${part.source.from}
+      ${whereClause(part.source, part.query)}`.execute(db)
+    total += toInt(counted[0]?.n ?? 0)
+  }
+  return { rows: rows.map(recordFromRow), total }
 }
 
 /** `LedgerStore#getCall`. */

@@ -8,6 +8,7 @@ import { openStore } from '../open-store.js'
 import { ENGINES } from '../test-setup.js'
 import type { LedgerFixture } from '../test-setup.js'
 import { createRecordFactory } from '../testing/record-factory.js'
+import { planQuery } from './query-source.js'
 import { summarize } from './summarize.js'
 import { timeSeries } from './time-series.js'
 
@@ -121,6 +122,28 @@ for (const engine of ENGINES) {
           const rolled = await summarize(store.db, store.dialect, query, 'rollups')
           expect(rolled).toEqual(raw)
         }
+      }
+    })
+
+    it('an unaligned range: whole hours from the rollups, the edge hours from the raw calls', async () => {
+      const query = { since: new Date('2026-05-10T07:30:00.001Z'), until: new Date('2026-06-20T16:45:00Z') }
+      expect(planQuery(store.dialect, query).map((part) => [part.source.kind, part.query.since?.toISOString(), part.query.until?.toISOString()])).toEqual([
+        ['calls', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
+        ['rollups', '2026-05-10T08:00:00.000Z', '2026-06-20T16:00:00.000Z'],
+        ['calls', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+      ])
+      expect(planQuery(store.dialect, { since: new Date('2026-05-10T07:10:00Z'), until: new Date('2026-05-10T07:50:00Z') }).map((p) => p.source.kind)).toEqual(['calls'])
+      expect(planQuery(store.dialect, { until: new Date('2026-05-10T07:10:00Z') }).map((p) => p.source.kind)).toEqual(['rollups', 'calls'])
+      for (const range of [query, { since: new Date('2026-05-31T23:59:59.999Z') }, { until: new Date('2026-06-01T00:00:00.001Z') }]) {
+        for (const groupBy of [[], ['hour'], ['day', 'model'], ['status']] as GroupKey[][]) {
+          const split = await store.summarize({ ...range, groupBy })
+          expect(split).toEqual(await summarize(store.db, store.dialect, { ...range, groupBy }, 'calls'))
+          expect(split).toEqual(expectedSummary(records, { ...range, groupBy }))
+        }
+        const series = await store.timeSeries({ ...range, bucket: 'hour', stackBy: 'provider' })
+        expect(series).toEqual(expectedSeries(records, { ...range, bucket: 'hour', stackBy: 'provider' }))
+        const { total } = await store.listCalls({ ...range, limit: 1, offset: 0 })
+        expect(total).toBe(records.filter((r) => matches(r, range)).length)
       }
     })
 

@@ -1,4 +1,4 @@
-import { usdFromPico } from '@tokenledger/pricing'
+import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import type { Usd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
@@ -7,7 +7,7 @@ import { toInt } from '../record-mapping.js'
 import type { LedgerDatabase } from '../schema.js'
 import { bucketLabel, bucketStart, parseMoneySum } from '../sql-fragments.js'
 import type { TimeBucket } from '../sql-fragments.js'
-import { chooseSource, whereClause } from './query-source.js'
+import { planQuery, whereClause } from './query-source.js'
 import type { QuerySource, SourceChoice } from './query-source.js'
 import { validateQuery } from './validate-query.js'
 
@@ -32,7 +32,20 @@ export async function summarize(
   source: SourceChoice = 'auto',
 ): Promise<SummaryRow[]> {
   validateQuery(query, 'summarize')
-  const from = chooseSource(dialect, query, source)
+  const keys = query.groupBy ?? []
+  const parts = await Promise.all(
+    planQuery(dialect, query, source).map((part) => summarizePart(db, dialect, part.query, part.source)),
+  )
+  const rows = parts.length === 1 ? parts[0]! : mergeSummaries(parts, keys)
+  return rows.sort((a, b) => compareGroups(a.group, b.group, keys.map((key) => ({ key }))))
+}
+
+async function summarizePart(
+  db: Kysely<LedgerDatabase>,
+  dialect: StoreDialect,
+  query: LedgerQuery,
+  from: QuerySource,
+): Promise<SummaryRow[]> {
   const groups = (query.groupBy ?? []).map((key) => groupColumn(dialect, from, key))
   const selects = [
     ...groups.map((g, i) => sql`${g.expr} AS ${sql.ref(`g${i}`)}`),
@@ -45,8 +58,38 @@ export async function summarize(
   const { rows } = await sql<Record<string, unknown>>`
     SELECT ${sql.join(selects)} FROM ${from.from}
     ${whereClause(from, query)} ${groupBy}`.execute(db)
-  const result = rows.map((row) => summaryRow(row, groups))
-  return result.sort((a, b) => compareGroups(a.group, b.group, groups))
+  return rows.map((row) => summaryRow(row, groups))
+}
+
+/** Adds up the rows of several parts of one query, group by group (money exactly). */
+function mergeSummaries(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
+  const merged = new Map<string, SummaryRow>()
+  for (const row of parts.flat()) {
+    const id = JSON.stringify(keys.map((key) => row.group[key] ?? null))
+    const into = merged.get(id)
+    if (!into) {
+      merged.set(id, { ...row, group: { ...row.group } })
+      continue
+    }
+    const add = (a: Usd, b: Usd) => usdFromPico(picoFromUsd(a) + picoFromUsd(b))
+    into.calls += row.calls
+    into.inputTokens += row.inputTokens
+    into.cacheReadTokens += row.cacheReadTokens
+    into.cacheWriteTokens += row.cacheWriteTokens
+    into.outputTokens += row.outputTokens
+    into.reasoningTokens += row.reasoningTokens
+    into.cost = add(into.cost, row.cost)
+    into.reportedCost =
+      into.reportedCost === null ? row.reportedCost : row.reportedCost === null ? into.reportedCost : add(into.reportedCost, row.reportedCost)
+    into.cacheSavings = add(into.cacheSavings, row.cacheSavings)
+    into.unpricedCalls += row.unpricedCalls
+    into.errorCalls += row.errorCalls
+    into.abortedCalls += row.abortedCalls
+    into.reportedCalls += row.reportedCalls
+    into.computedCostOfReported = add(into.computedCostOfReported, row.computedCostOfReported)
+  }
+  // Without grouping every part returns one totals row, even when empty: keep one.
+  return [...merged.values()].filter((row) => keys.length === 0 || row.calls > 0)
 }
 
 function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey): GroupColumn {

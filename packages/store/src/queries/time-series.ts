@@ -5,7 +5,7 @@ import type { SeriesQuery, SeriesRow, StoreDialect } from '../ledger-store.js'
 import { toInt } from '../record-mapping.js'
 import type { LedgerDatabase } from '../schema.js'
 import { bucketStart, parseMoneySum } from '../sql-fragments.js'
-import { chooseSource, whereClause } from './query-source.js'
+import { planQuery, whereClause } from './query-source.js'
 import type { SourceChoice } from './query-source.js'
 import { validateQuery } from './validate-query.js'
 
@@ -32,23 +32,36 @@ export async function timeSeries(
       `timeSeries: stackBy: expected model or provider, got ${JSON.stringify(query.stackBy)}`,
     )
   }
-  const from = chooseSource(dialect, { ...query, groupBy: [] }, source)
-  const key = query.stackBy === 'model' ? from.model : from.provider
-  const { rows } = await sql<{ b: unknown; k: string | null; cost: unknown; n: unknown }>`
-    SELECT ${bucketStart(dialect, query.bucket, from.ts)} AS b, ${key} AS k,
-      ${from.metrics.cost} AS cost, ${from.metrics.calls} AS n
-    FROM ${from.from} ${whereClause(from, query)}
-    GROUP BY 1, 2`.execute(db)
-  return rows
-    .map((row) => ({
-      start: toInt(row.b),
-      bucket: new Date(toInt(row.b)).toISOString(),
-      key: row.k === null || row.k === undefined ? null : String(row.k),
-      cost: usdFromPico(parseMoneySum(row.cost) ?? 0n),
-      calls: toInt(row.n),
-    }))
+  const parts = await Promise.all(
+    planQuery(dialect, { ...query, groupBy: [] }, source).map(async ({ query: part, source: from }) => {
+      const key = query.stackBy === 'model' ? from.model : from.provider
+      const { rows } = await sql<{ b: unknown; k: string | null; cost: unknown; n: unknown }>`
+        SELECT ${bucketStart(dialect, query.bucket, from.ts)} AS b, ${key} AS k,
+          ${from.metrics.cost} AS cost, ${from.metrics.calls} AS n
+        FROM ${from.from} ${whereClause(from, part)}
+        GROUP BY 1, 2`.execute(db)
+      return rows
+    }),
+  )
+  // Parts of a split range can share a bucket (the partial hour and the whole hours of one day).
+  const merged = new Map<string, { start: number; key: string | null; pico: bigint; calls: number }>()
+  for (const row of parts.flat()) {
+    const start = toInt(row.b)
+    const key = row.k === null || row.k === undefined ? null : String(row.k)
+    const id = `${start}\u0000${key ?? '\u0001'}`
+    const point = merged.get(id) ?? { start, key, pico: 0n, calls: 0 }
+    point.pico += parseMoneySum(row.cost) ?? 0n
+    point.calls += toInt(row.n)
+    merged.set(id, point)
+  }
+  return [...merged.values()]
     .sort((a, b) => a.start - b.start || compareKey(a.key, b.key))
-    .map(({ bucket, key: k, cost, calls }) => ({ bucket, key: k, cost, calls }))
+    .map((point) => ({
+      bucket: new Date(point.start).toISOString(),
+      key: point.key,
+      cost: usdFromPico(point.pico),
+      calls: point.calls,
+    }))
 }
 
 function compareKey(a: string | null, b: string | null): number {
