@@ -16,7 +16,13 @@ function usage(input: number, cacheRead: number, output: number, reasoning = 0):
     cacheWriteTokens: 0,
     outputTokens: output,
     reasoningTokens: reasoning,
-    provenance: { inputTokens: 'reported', cacheReadTokens: 'reported', cacheWriteTokens: 'reported', outputTokens: 'reported', reasoningTokens: 'reported' },
+    provenance: {
+      inputTokens: 'reported',
+      cacheReadTokens: 'reported',
+      cacheWriteTokens: 'reported',
+      outputTokens: 'reported',
+      reasoningTokens: 'reported',
+    },
   }
 }
 
@@ -52,8 +58,19 @@ function call(id: string, fields: Partial<CallRecord>): CallRecord {
 /** A call priced the way the meter prices it with today's table (so reprice leaves it alone). */
 function priced(id: string, fields: Partial<CallRecord>): CallRecord {
   const record = call(id, fields)
-  const cost = defaultPricingTable().price({ provider: record.provider, model: record.model!, at: new Date(record.timestamp), usage: record.usage })!
-  return { ...record, cost: cost.total, costBreakdown: cost.breakdown, cacheSavings: cost.cacheSavings, card: cost.card.id }
+  const cost = defaultPricingTable().price({
+    provider: record.provider,
+    model: record.model!,
+    at: new Date(record.timestamp),
+    usage: record.usage,
+  })!
+  return {
+    ...record,
+    cost: cost.total,
+    costBreakdown: cost.breakdown,
+    cacheSavings: cost.cacheSavings,
+    card: cost.card.id,
+  }
 }
 
 /**
@@ -64,19 +81,33 @@ function priced(id: string, fields: Partial<CallRecord>): CallRecord {
 function ledger(): CallRecord[] {
   return [
     // A: 600,000 x 0.14 + 400,000 x 0.0028 + 100,000 x 0.28 = 0.084 + 0.00112 + 0.028 = 0.11312
-    priced('a', { timestamp: '2026-05-01T10:00:00.000Z', usage: usage(1_000_000, 400_000, 100_000, 50_000), tags: { user: 'alice' } }),
+    priced('a', {
+      timestamp: '2026-05-01T10:00:00.000Z',
+      usage: usage(1_000_000, 400_000, 100_000, 50_000),
+      tags: { user: 'alice' },
+    }),
     // B: stored with a wrong price (0.5); right: 200,000 x 0.14 + 20,000 x 0.28 = 0.028 + 0.0056 = 0.0336
     call('b', {
       timestamp: '2026-05-01T23:30:00.000Z',
       usage: usage(200_000, 0, 20_000),
       cost: usd('0.5'),
-      costBreakdown: { input: usd('0.4'), cacheRead: usd('0'), cacheWrite: usd('0'), output: usd('0.1') },
+      costBreakdown: {
+        input: usd('0.4'),
+        cacheRead: usd('0'),
+        cacheWrite: usd('0'),
+        output: usd('0.1'),
+      },
       cacheSavings: usd('0'),
       card: 'deepseek/deepseek-v4-flash@2026-04-24T00:00:00.000Z',
       tags: { user: 'bob' },
     }),
     // C: 600,000 x 0.15 + 400,000 x 0.003 = 0.09 + 0.0012 = 0.0912
-    priced('c', { timestamp: '2026-05-02T08:00:00.000Z', provider: 'tokenhub', usage: usage(1_000_000, 400_000, 0), tags: { user: 'alice', env: 'prod' } }),
+    priced('c', {
+      timestamp: '2026-05-02T08:00:00.000Z',
+      provider: 'tokenhub',
+      usage: usage(1_000_000, 400_000, 0),
+      tags: { user: 'alice', env: 'prod' },
+    }),
     // D: recorded unpriced (older table); now 1M x 0.14 + 1M x 0.28 = 0.42. OpenRouter reported 0.3.
     call('d', {
       timestamp: '2026-05-02T09:00:00.000Z',
@@ -88,14 +119,28 @@ function ledger(): CallRecord[] {
       reportedCost: usd('0.3'),
     }),
     // E: a model no table knows: unpriced, stays unpriced.
-    call('e', { timestamp: '2026-05-03T12:00:00.000Z', requestedModel: 'deepseek-v9-experimental', model: null, usage: usage(5_000, 0, 500) }),
+    call('e', {
+      timestamp: '2026-05-03T12:00:00.000Z',
+      requestedModel: 'deepseek-v9-experimental',
+      model: null,
+      usage: usage(5_000, 0, 500),
+    }),
     // F: a rate-limited call: nothing billed, priced at 0 (a known price times zero tokens).
     priced('f', {
       timestamp: '2026-05-03T13:00:00.000Z',
       status: 'error',
       httpStatus: 429,
       errorType: 'rate_limit',
-      usage: { ...usage(0, 0, 0), provenance: { inputTokens: 'missing', cacheReadTokens: 'missing', cacheWriteTokens: 'missing', outputTokens: 'missing', reasoningTokens: 'missing' } },
+      usage: {
+        ...usage(0, 0, 0),
+        provenance: {
+          inputTokens: 'missing',
+          cacheReadTokens: 'missing',
+          cacheWriteTokens: 'missing',
+          outputTokens: 'missing',
+          reasoningTokens: 'missing',
+        },
+      },
     }),
   ]
 }
@@ -137,27 +182,98 @@ describe('tokenledger report and reprice', () => {
 
   it('report --by day --json: exact sums per UTC day', () => {
     expect(json(['report', '--db', db, '--by', 'day', '--json'])).toEqual([
-      row('2026-05-01', { calls: 2, inputTokens: 1_200_000, cacheReadTokens: 400_000, outputTokens: 120_000, reasoningTokens: 50_000, cost: '0.61312' }),
-      row('2026-05-02', { calls: 2, inputTokens: 2_000_000, cacheReadTokens: 400_000, outputTokens: 1_000_000, cost: '0.0912', reportedCost: '0.3', unpricedCalls: 1 }),
-      row('2026-05-03', { calls: 2, inputTokens: 5_000, outputTokens: 500, unpricedCalls: 1, errorCalls: 1 }),
+      row('2026-05-01', {
+        calls: 2,
+        inputTokens: 1_200_000,
+        cacheReadTokens: 400_000,
+        outputTokens: 120_000,
+        reasoningTokens: 50_000,
+        cost: '0.61312',
+      }),
+      row('2026-05-02', {
+        calls: 2,
+        inputTokens: 2_000_000,
+        cacheReadTokens: 400_000,
+        outputTokens: 1_000_000,
+        cost: '0.0912',
+        reportedCost: '0.3',
+        unpricedCalls: 1,
+      }),
+      row('2026-05-03', {
+        calls: 2,
+        inputTokens: 5_000,
+        outputTokens: 500,
+        unpricedCalls: 1,
+        errorCalls: 1,
+      }),
     ])
   })
 
   it('report by model, provider and tag; null groups named; filters', () => {
     expect(json(['report', '--db', db, '--by', 'model', '--json'])).toEqual([
-      row('deepseek-v4-flash', { calls: 4, inputTokens: 2_200_000, cacheReadTokens: 800_000, outputTokens: 120_000, reasoningTokens: 50_000, cost: '0.70432', errorCalls: 1 }),
-      row('(unknown)', { calls: 2, inputTokens: 1_005_000, outputTokens: 1_000_500, reportedCost: '0.3', unpricedCalls: 2 }),
+      row('deepseek-v4-flash', {
+        calls: 4,
+        inputTokens: 2_200_000,
+        cacheReadTokens: 800_000,
+        outputTokens: 120_000,
+        reasoningTokens: 50_000,
+        cost: '0.70432',
+        errorCalls: 1,
+      }),
+      row('(unknown)', {
+        calls: 2,
+        inputTokens: 1_005_000,
+        outputTokens: 1_000_500,
+        reportedCost: '0.3',
+        unpricedCalls: 2,
+      }),
     ])
-    expect(json(['report', '--db', db, '--by', 'tag:user', '--json']).map((r: { group: string; cost: string; calls: number }) => [r.group, r.calls, r.cost])).toEqual([
+    expect(
+      json(['report', '--db', db, '--by', 'tag:user', '--json']).map(
+        (r: { group: string; cost: string; calls: number }) => [r.group, r.calls, r.cost],
+      ),
+    ).toEqual([
       ['bob', 1, '0.5'],
       ['alice', 2, '0.20432'],
       ['(none)', 3, '0'],
     ])
-    expect(json(['report', '--db', db, '--by', 'provider', '--provider', 'deepseek', '--since', '2026-05-01T12:00', '--until', '2026-05-03T12:30:00Z', '--json'])).toEqual([
-      row('deepseek', { calls: 2, inputTokens: 205_000, outputTokens: 20_500, cost: '0.5', unpricedCalls: 1 }),
+    expect(
+      json([
+        'report',
+        '--db',
+        db,
+        '--by',
+        'provider',
+        '--provider',
+        'deepseek',
+        '--since',
+        '2026-05-01T12:00',
+        '--until',
+        '2026-05-03T12:30:00Z',
+        '--json',
+      ]),
+    ).toEqual([
+      row('deepseek', {
+        calls: 2,
+        inputTokens: 205_000,
+        outputTokens: 20_500,
+        cost: '0.5',
+        unpricedCalls: 1,
+      }),
     ])
     // An alias the pricing table knows selects the canonical model.
-    expect(json(['report', '--db', db, '--by', 'provider', '--model', 'deepseek/deepseek-v4-flash', '--json']).map((r: { group: string }) => r.group)).toEqual(['deepseek', 'tokenhub'])
+    expect(
+      json([
+        'report',
+        '--db',
+        db,
+        '--by',
+        'provider',
+        '--model',
+        'deepseek/deepseek-v4-flash',
+        '--json',
+      ]).map((r: { group: string }) => r.group),
+    ).toEqual(['deepseek', 'tokenhub'])
     expect(json(['report', '--db', db, '--since', '2027-01-01', '--json'])).toEqual([])
   })
 
@@ -171,19 +287,27 @@ describe('tokenledger report and reprice', () => {
     const table = runCli(['report', '--db', db, '--by', 'provider'])
     expect(table.code).toBe(0)
     expect(table.stdout).toMatch(/│ provider\s+│\s+calls │/)
-    expect(table.stdout).toMatch(/│ deepseek\s+│\s+4 │\s+1,205,000 │\s+400,000 │\s+120,500 │\s+\$0\.61312 │\s+- │\s+1 │\s+1 │/)
-    expect(table.stdout).toMatch(/│ total\s+│\s+6 │\s+3,205,000 │\s+800,000 │\s+1,120,500 │\s+\$0\.70432 │\s+\$0\.30 │\s+2 │\s+1 │/)
+    expect(table.stdout).toMatch(
+      /│ deepseek\s+│\s+4 │\s+1,205,000 │\s+400,000 │\s+120,500 │\s+\$0\.61312 │\s+- │\s+1 │\s+1 │/,
+    )
+    expect(table.stdout).toMatch(
+      /│ total\s+│\s+6 │\s+3,205,000 │\s+800,000 │\s+1,120,500 │\s+\$0\.70432 │\s+\$0\.30 │\s+2 │\s+1 │/,
+    )
     expect(table.stdout).toContain('2 call(s) could not be priced and are not in the costs')
   })
 
   it('report rejects bad flags and a missing ledger clearly', () => {
     const by = runCli(['report', '--db', db, '--by', 'weekday'])
     expect(by.code).toBe(1)
-    expect(by.stderr).toContain('--by: expected one of hour, day, week, month, model, provider, upstream, status or tag:KEY, got "weekday"')
+    expect(by.stderr).toContain(
+      '--by: expected one of hour, day, week, month, model, provider, upstream, status or tag:KEY, got "weekday"',
+    )
     const missing = runCli(['report', '--db', join(dir, 'nope.db'), '--json'])
     expect(missing.code).toBe(1)
     expect(missing.stdout).toBe('')
-    expect(missing.stderr).toMatch(/nope\.db: cannot open read-only .*expected an existing ledger file/)
+    expect(missing.stderr).toMatch(
+      /nope\.db: cannot open read-only .*expected an existing ledger file/,
+    )
   })
 
   it('reprice --dry-run shows the changes and writes nothing', () => {
@@ -203,47 +327,147 @@ describe('tokenledger report and reprice', () => {
       difference: '-0.0464',
       written: 0,
       groups: [
-        { provider: 'deepseek', requestedModel: 'deepseek-v4-flash', model: 'deepseek-v4-flash', calls: 3, changed: 1, newlyPriced: 0, newlyUnpriced: 0, unpriced: 0, oldCost: '0.61312', newCost: '0.14672' },
-        { provider: 'deepseek', requestedModel: 'deepseek-v9-experimental', model: null, calls: 1, changed: 0, newlyPriced: 0, newlyUnpriced: 0, unpriced: 1, oldCost: '0', newCost: '0' },
-        { provider: 'openrouter', requestedModel: 'deepseek/deepseek-v4-flash', model: 'deepseek-v4-flash', calls: 1, changed: 1, newlyPriced: 1, newlyUnpriced: 0, unpriced: 0, oldCost: '0', newCost: '0.42' },
-        { provider: 'tokenhub', requestedModel: 'deepseek-v4-flash', model: 'deepseek-v4-flash', calls: 1, changed: 0, newlyPriced: 0, newlyUnpriced: 0, unpriced: 0, oldCost: '0.0912', newCost: '0.0912' },
+        {
+          provider: 'deepseek',
+          requestedModel: 'deepseek-v4-flash',
+          model: 'deepseek-v4-flash',
+          calls: 3,
+          changed: 1,
+          newlyPriced: 0,
+          newlyUnpriced: 0,
+          unpriced: 0,
+          oldCost: '0.61312',
+          newCost: '0.14672',
+        },
+        {
+          provider: 'deepseek',
+          requestedModel: 'deepseek-v9-experimental',
+          model: null,
+          calls: 1,
+          changed: 0,
+          newlyPriced: 0,
+          newlyUnpriced: 0,
+          unpriced: 1,
+          oldCost: '0',
+          newCost: '0',
+        },
+        {
+          provider: 'openrouter',
+          requestedModel: 'deepseek/deepseek-v4-flash',
+          model: 'deepseek-v4-flash',
+          calls: 1,
+          changed: 1,
+          newlyPriced: 1,
+          newlyUnpriced: 0,
+          unpriced: 0,
+          oldCost: '0',
+          newCost: '0.42',
+        },
+        {
+          provider: 'tokenhub',
+          requestedModel: 'deepseek-v4-flash',
+          model: 'deepseek-v4-flash',
+          calls: 1,
+          changed: 0,
+          newlyPriced: 0,
+          newlyUnpriced: 0,
+          unpriced: 0,
+          oldCost: '0.0912',
+          newCost: '0.0912',
+        },
       ],
     })
     expect(json(['report', '--db', db, '--by', 'model', '--json'])).toEqual(before)
     const table = runCli(['reprice', '--db', db, '--dry-run'])
     expect(table.code).toBe(0)
-    expect(table.stdout).toMatch(/│ openrouter\s+│ deepseek\/deepseek-v4-flash\s+│\s+1 │\s+1 │\s+1 │\s+0 │\s+0 │\s+\$0\.00 │\s+\$0\.42 │/)
+    expect(table.stdout).toMatch(
+      /│ openrouter\s+│ deepseek\/deepseek-v4-flash\s+│\s+1 │\s+1 │\s+1 │\s+0 │\s+0 │\s+\$0\.00 │\s+\$0\.42 │/,
+    )
     expect(table.stdout).toContain('dry run: 2 call(s) would change; nothing was written')
   })
 
   it('reprice writes the new prices; the report and rollups follow; a second run changes nothing', () => {
-    expect(json(['reprice', '--db', db, '--json'])).toMatchObject({ dryRun: false, changed: 2, written: 2, newCost: '0.65792' })
+    expect(json(['reprice', '--db', db, '--json'])).toMatchObject({
+      dryRun: false,
+      changed: 2,
+      written: 2,
+      newCost: '0.65792',
+    })
     expect(json(['report', '--db', db, '--by', 'model', '--json'])).toEqual([
-      row('deepseek-v4-flash', { calls: 5, inputTokens: 3_200_000, cacheReadTokens: 800_000, outputTokens: 1_120_000, reasoningTokens: 50_000, cost: '0.65792', reportedCost: '0.3', errorCalls: 1 }),
+      row('deepseek-v4-flash', {
+        calls: 5,
+        inputTokens: 3_200_000,
+        cacheReadTokens: 800_000,
+        outputTokens: 1_120_000,
+        reasoningTokens: 50_000,
+        cost: '0.65792',
+        reportedCost: '0.3',
+        errorCalls: 1,
+      }),
       row('(unknown)', { calls: 1, inputTokens: 5_000, outputTokens: 500, unpricedCalls: 1 }),
     ])
     // The day view reads the rollups (whole days): they moved with the update.
-    expect(json(['report', '--db', db, '--by', 'day', '--json']).map((r: { cost: string }) => r.cost)).toEqual(['0.14672', '0.5112', '0'])
+    expect(
+      json(['report', '--db', db, '--by', 'day', '--json']).map((r: { cost: string }) => r.cost),
+    ).toEqual(['0.14672', '0.5112', '0'])
     const again = runCli(['reprice', '--db', db])
     expect(again.code).toBe(0)
     expect(again.stdout).toContain('every call already has its current price; nothing to write')
   })
 
   it('reprice --prices prices a model once its price is known; --since limits the calls', () => {
-    const deepseek = JSON.parse(readFileSync(fileURLToPath(new URL('../pricing/deepseek.json', import.meta.url)), 'utf8'))
+    const deepseek = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../pricing/deepseek.json', import.meta.url)), 'utf8'),
+    )
     const override = join(dir, 'v9.json')
-    writeFileSync(override, JSON.stringify({
-      id: 'deepseek',
-      name: deepseek.name,
-      apiBaseUrls: deepseek.apiBaseUrls,
-      usageStyle: deepseek.usageStyle,
-      reportsCost: deepseek.reportsCost,
-      models: [{ id: 'deepseek-v9-experimental', cards: [{ from: '2026-01-01T00:00:00Z', source: 'test contract', checked: '2026-05-01', rates: { input: '1', output: '2' } }] }],
-    }))
+    writeFileSync(
+      override,
+      JSON.stringify({
+        id: 'deepseek',
+        name: deepseek.name,
+        apiBaseUrls: deepseek.apiBaseUrls,
+        usageStyle: deepseek.usageStyle,
+        reportsCost: deepseek.reportsCost,
+        models: [
+          {
+            id: 'deepseek-v9-experimental',
+            cards: [
+              {
+                from: '2026-01-01T00:00:00Z',
+                source: 'test contract',
+                checked: '2026-05-01',
+                rates: { input: '1', output: '2' },
+              },
+            ],
+          },
+        ],
+      }),
+    )
     // Only E and F are on or after 2026-05-03: E gets 5,000 x 1 + 500 x 2 per 1M = 0.006.
-    const result = json(['reprice', '--db', db, '--since', '2026-05-03', '--prices', override, '--json'])
-    expect(result).toMatchObject({ calls: 2, changed: 1, newlyPriced: 1, unpriced: 0, oldCost: '0', newCost: '0.006', written: 1 })
-    expect(json(['report', '--db', db, '--by', 'day', '--json']).map((r: { cost: string; unpricedCalls: number }) => [r.cost, r.unpricedCalls])).toEqual([
+    const result = json([
+      'reprice',
+      '--db',
+      db,
+      '--since',
+      '2026-05-03',
+      '--prices',
+      override,
+      '--json',
+    ])
+    expect(result).toMatchObject({
+      calls: 2,
+      changed: 1,
+      newlyPriced: 1,
+      unpriced: 0,
+      oldCost: '0',
+      newCost: '0.006',
+      written: 1,
+    })
+    expect(
+      json(['report', '--db', db, '--by', 'day', '--json']).map(
+        (r: { cost: string; unpricedCalls: number }) => [r.cost, r.unpricedCalls],
+      ),
+    ).toEqual([
       ['0.61312', 0],
       ['0.0912', 1],
       ['0.006', 0],

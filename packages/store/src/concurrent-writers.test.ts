@@ -25,7 +25,8 @@ function newest(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) latest = Math.max(latest, newest(path))
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) latest = Math.max(latest, statSync(path).mtimeMs)
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      latest = Math.max(latest, statSync(path).mtimeMs)
   }
   return latest
 }
@@ -39,9 +40,13 @@ function ensureBuilt(): void {
 
 function runWriter(url: string, seed: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WORKER, url, String(seed), String(CALLS_EACH), String(BATCH)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [WORKER, url, String(seed), String(CALLS_EACH), String(BATCH)],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.on('error', reject)
@@ -63,13 +68,17 @@ describe.skipIf(!sqlite)('concurrent writers on one SQLite file', () => {
 
   it(`${WRITERS} processes x ${CALLS_EACH} calls: every row stored, cost exact`, async () => {
     // All four start on a file that does not exist yet: they race through creation and migration.
-    const results = await Promise.all(Array.from({ length: WRITERS }, (_, i) => runWriter(fixture.url, 100 + i)))
+    const results = await Promise.all(
+      Array.from({ length: WRITERS }, (_, i) => runWriter(fixture.url, 100 + i)),
+    )
     for (const result of results) expect(result).toEqual({ code: 0, stderr: '' })
 
     const records = Array.from({ length: WRITERS }, (_, i) =>
       createRecordFactory({ seed: 100 + i, stepMs: 2_000 }).batch(CALLS_EACH),
     ).flat()
-    const expectedCost = usdFromPico(records.reduce((sum, r) => sum + (r.cost ? picoFromUsd(r.cost) : 0n), 0n))
+    const expectedCost = usdFromPico(
+      records.reduce((sum, r) => sum + (r.cost ? picoFromUsd(r.cost) : 0n), 0n),
+    )
 
     const store = await openStore(fixture.url, { readOnly: true })
     try {
@@ -78,11 +87,20 @@ describe.skipIf(!sqlite)('concurrent writers on one SQLite file', () => {
       const [total] = await store.summarize({})
       expect(total?.calls).toBe(WRITERS * CALLS_EACH)
       expect(total?.cost).toBe(expectedCost)
-      const raw = await summarize(store.db, store.dialect, { groupBy: ['hour', 'provider', 'model', 'status'] }, 'calls')
+      const raw = await summarize(
+        store.db,
+        store.dialect,
+        { groupBy: ['hour', 'provider', 'model', 'status'] },
+        'calls',
+      )
       const rolled = await store.summarize({ groupBy: ['hour', 'provider', 'model', 'status'] })
       expect(rolled).toEqual(raw)
-      expect(rolled).toEqual(expectedSummary(records, { groupBy: ['hour', 'provider', 'model', 'status'] }))
-      const { rows: versions } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM tokenledger_migrations`.execute(store.db)
+      expect(rolled).toEqual(
+        expectedSummary(records, { groupBy: ['hour', 'provider', 'model', 'status'] }),
+      )
+      const { rows: versions } = await sql<{
+        n: number
+      }>`SELECT COUNT(*) AS n FROM tokenledger_migrations`.execute(store.db)
       expect(Number(versions[0]?.n)).toBe(1)
     } finally {
       await store.close()

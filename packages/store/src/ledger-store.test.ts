@@ -143,7 +143,12 @@ for (const engine of ENGINES) {
         status: 'ok',
         timestamp: `2026-05-0${i + 1}T00:00:00.000Z`,
         cost: usd(cost),
-        costBreakdown: { input: usd(cost), cacheRead: usd('0'), cacheWrite: usd('0'), output: usd('0') },
+        costBreakdown: {
+          input: usd(cost),
+          cacheRead: usd('0'),
+          cacheWrite: usd('0'),
+          output: usd('0'),
+        },
       })
       const records = [
         big(0, '9000.123456789012'),
@@ -175,9 +180,14 @@ for (const engine of ENGINES) {
       expect((await store.getCall('dup'))?.cost).toBe('1')
       const [total] = await store.summarize({})
       expect(total?.calls).toBe(101)
-      const expected = records.reduce((sum, r) => sum + (r.cost ? picoFromUsd(r.cost) : 0n), picoFromUsd('1'))
+      const expected = records.reduce(
+        (sum, r) => sum + (r.cost ? picoFromUsd(r.cost) : 0n),
+        picoFromUsd('1'),
+      )
       expect(total?.cost).toBe(usdFromPico(expected))
-      const tags = records.reduce((n, r) => n + Object.keys(r.tags).length, 0) + Object.keys(duplicate.tags).length
+      const tags =
+        records.reduce((n, r) => n + Object.keys(r.tags).length, 0) +
+        Object.keys(duplicate.tags).length
       expect(await countRows(store, 'call_tags')).toBe(tags)
     })
 
@@ -197,7 +207,9 @@ for (const engine of ENGINES) {
       expect(isTokenledgerError(usageError, 'USAGE_INVALID')).toBe(true)
       expect((usageError as Error).message).toContain('insert: records[1]')
       const badTime = { ...good[0]!, timestamp: 'yesterday' }
-      await expect(store.insert([badTime])).rejects.toThrow(/records\[0\].*timestamp: expected an ISO 8601 date-time, got "yesterday"/)
+      await expect(store.insert([badTime])).rejects.toThrow(
+        /records\[0\].*timestamp: expected an ISO 8601 date-time, got "yesterday"/,
+      )
       expect(await countRows(store, 'calls')).toBe(0)
       const [total] = await store.summarize({})
       expect(total?.calls).toBe(0)
@@ -207,7 +219,10 @@ for (const engine of ENGINES) {
       const again = await openStore(fixture.url)
       const result = await migrateToLatest(again.db, again.dialect, schemaOf(fixture.url))
       expect(result).toEqual({ from: 1, to: 1, applied: [] })
-      const versions = await again.db.selectFrom('tokenledger_migrations').select(['version', 'name']).execute()
+      const versions = await again.db
+        .selectFrom('tokenledger_migrations')
+        .select(['version', 'name'])
+        .execute()
       expect(versions.map((v) => [Number(v.version), v.name])).toEqual([[1, 'initial']])
       await again.close()
     })
@@ -220,7 +235,9 @@ for (const engine of ENGINES) {
       await expect(openStore(fixture.url)).rejects.toThrow(
         /schema version 99 is newer than this tokenledger understands \(1\); upgrade tokenledger/,
       )
-      await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(/version 99 is newer/)
+      await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(
+        /version 99 is newer/,
+      )
     })
 
     it('read-only: reads work, every write is refused', async () => {
@@ -233,7 +250,16 @@ for (const engine of ENGINES) {
         expect(isTokenledgerError(error, 'STORE_UNAVAILABLE')).toBe(true)
         expect((error as Error).message).toMatch(/insert: the store was opened read-only/)
         await expect(
-          reader.updateCosts([{ id: FULL.id, cost: null, costBreakdown: null, cacheSavings: null, card: null, model: null }]),
+          reader.updateCosts([
+            {
+              id: FULL.id,
+              cost: null,
+              costBreakdown: null,
+              cacheSavings: null,
+              card: null,
+              model: null,
+            },
+          ]),
         ).rejects.toThrow(/read-only/)
         // Even SQL sent through the escape hatch cannot write: the connection itself is read-only.
         await expect(reader.db.deleteFrom('calls').execute()).rejects.toThrow(/read-?only/i)
@@ -249,7 +275,9 @@ for (const engine of ENGINES) {
         const error = await openStore(empty.url, { readOnly: true }).catch((e: unknown) => e)
         expect(isTokenledgerError(error, 'STORE_UNAVAILABLE')).toBe(true)
         expect((error as Error).message).toMatch(
-          engine.name === 'sqlite' ? /cannot open read-only.*expected an existing ledger file/ : /no tokenledger schema/,
+          engine.name === 'sqlite'
+            ? /cannot open read-only.*expected an existing ledger file/
+            : /no tokenledger schema/,
         )
       } finally {
         await empty.cleanup()

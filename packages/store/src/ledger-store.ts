@@ -19,15 +19,7 @@ export type StoreDialect = 'sqlite' | 'postgres'
  * `tag:KEY` the value of that tag (null when the call has no such tag).
  */
 export type GroupKey =
-  | 'hour'
-  | 'day'
-  | 'week'
-  | 'month'
-  | 'model'
-  | 'provider'
-  | 'upstream'
-  | 'status'
-  | `tag:${string}`
+  'hour' | 'day' | 'week' | 'month' | 'model' | 'provider' | 'upstream' | 'status' | `tag:${string}`
 
 /** The group keys that are not tags, in the order they are documented. */
 export const PLAIN_GROUP_KEYS = [

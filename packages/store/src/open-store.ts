@@ -17,7 +17,10 @@ import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
  * console.log(total.cost, `${total.unpricedCalls} calls could not be priced`)
  * await store.close()
  */
-export async function openStore(url?: string, options: OpenStoreOptions = {}): Promise<LedgerStore> {
+export async function openStore(
+  url?: string,
+  options: OpenStoreOptions = {},
+): Promise<LedgerStore> {
   const target = url ?? defaultStoreUrl()
   const location = parseStoreUrl(target)
   const readOnly = options.readOnly ?? false

@@ -124,7 +124,10 @@ export function rowFromRecord(record: CallRecord, where: string): CallRow {
     try {
       return picoFromUsd(value)
     } catch {
-      return fail(field, `expected a decimal USD amount with at most 12 places, got ${JSON.stringify(value)}`)
+      return fail(
+        field,
+        `expected a decimal USD amount with at most 12 places, got ${JSON.stringify(value)}`,
+      )
     }
   }
   const costPico = money('cost', record.cost)

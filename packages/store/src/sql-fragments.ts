@@ -17,7 +17,10 @@ const SPLIT = 1_000_000n
  * whole microdollars and the picodollar remainder (`x / 1e6` and `x % 1e6`, both exact integer
  * operations), which keeps any realistic ledger total in range; `parseMoneySum` puts them back.
  */
-export function moneySum(dialect: StoreDialect, expr: RawBuilder<unknown>): RawBuilder<string | null> {
+export function moneySum(
+  dialect: StoreDialect,
+  expr: RawBuilder<unknown>,
+): RawBuilder<string | null> {
   if (dialect === 'postgres') return sql<string | null>`CAST(SUM(${expr}) AS TEXT)`
   return sql<string | null>`(SUM((${expr}) / 1000000) || ',' || SUM((${expr}) % 1000000))`
 }

@@ -45,11 +45,17 @@ export class SqlLedgerStore implements LedgerStore {
   async insert(records: CallRecord[]): Promise<void> {
     this.#assertWritable('insert')
     if (!Array.isArray(records)) {
-      throw new TokenledgerError('STORE_UNAVAILABLE', 'insert: records: expected an array of CallRecord')
+      throw new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        'insert: records: expected an array of CallRecord',
+      )
     }
     if (records.length === 0) return
     const rows = records.map((record, i) =>
-      rowFromRecord(record, `insert: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`),
+      rowFromRecord(
+        record,
+        `insert: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`,
+      ),
     )
     await this.#write('insert', () => this.#engine.insertRows(rows))
   }
@@ -84,7 +90,9 @@ export class SqlLedgerStore implements LedgerStore {
     if (updates.length === 0) return
     // The last update of an id wins, as if they were applied one after another.
     const byId = new Map<string, CostRow>()
-    updates.forEach((update, i) => byId.set(update.id, costRow(update, `updateCosts: updates[${i}] (id ${update.id})`)))
+    updates.forEach((update, i) =>
+      byId.set(update.id, costRow(update, `updateCosts: updates[${i}] (id ${update.id})`)),
+    )
     await this.#write('updateCosts', () => this.#engine.updateCosts([...byId.values()]))
   }
 
@@ -100,15 +108,22 @@ export class SqlLedgerStore implements LedgerStore {
     } catch (error) {
       if (error instanceof TokenledgerError) throw error
       const reason = error instanceof Error ? error.message : String(error)
-      throw new TokenledgerError('STORE_UNAVAILABLE', `${this.#where}: ${what} failed (${reason}); nothing was written`, {
-        cause: error,
-      })
+      throw new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        `${this.#where}: ${what} failed (${reason}); nothing was written`,
+        {
+          cause: error,
+        },
+      )
     }
   }
 
   #assertOpen(what: string): void {
     if (this.#closed) {
-      throw new TokenledgerError('STORE_UNAVAILABLE', `${this.#where}: ${what}: the store is closed`)
+      throw new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        `${this.#where}: ${what}: the store is closed`,
+      )
     }
   }
 

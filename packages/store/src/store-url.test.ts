@@ -13,11 +13,19 @@ describe('parseStoreUrl', () => {
     ['  spaced.db  ', { dialect: 'sqlite', path: 'spaced.db' }],
     [
       'postgres://postgres@127.0.0.1:5432/test',
-      { dialect: 'postgres', connectionString: 'postgres://postgres@127.0.0.1:5432/test', schema: undefined },
+      {
+        dialect: 'postgres',
+        connectionString: 'postgres://postgres@127.0.0.1:5432/test',
+        schema: undefined,
+      },
     ],
     [
       'postgresql://u:p@db.internal/ledger?schema=team_a&sslmode=require',
-      { dialect: 'postgres', connectionString: 'postgresql://u:p@db.internal/ledger?sslmode=require', schema: 'team_a' },
+      {
+        dialect: 'postgres',
+        connectionString: 'postgresql://u:p@db.internal/ledger?sslmode=require',
+        schema: 'team_a',
+      },
     ],
   ])('%s', (url, expected) => {
     expect(parseStoreUrl(url)).toEqual(expected)
@@ -26,8 +34,14 @@ describe('parseStoreUrl', () => {
   it.each([
     ['', 'store URL: empty; expected sqlite:PATH, a file path, or postgres://...'],
     ['sqlite:', 'store URL sqlite:: no file path after sqlite:'],
-    ['mysql://u:secret@h/db', 'store URL mysql://u:***@h/db: unknown scheme "mysql"; expected sqlite:PATH, a file path, or postgres://...'],
-    ['postgres://h/db?schema=a;drop', 'store URL postgres://h/db?schema=a;drop: schema "a;drop" is not a plain identifier'],
+    [
+      'mysql://u:secret@h/db',
+      'store URL mysql://u:***@h/db: unknown scheme "mysql"; expected sqlite:PATH, a file path, or postgres://...',
+    ],
+    [
+      'postgres://h/db?schema=a;drop',
+      'store URL postgres://h/db?schema=a;drop: schema "a;drop" is not a plain identifier',
+    ],
   ])('rejects %j', (url, message) => {
     let error: unknown
     try {

@@ -42,7 +42,10 @@ export function parseStoreUrl(url: string): StoreLocation {
     const rest = text.slice('sqlite:'.length)
     const path = rest.startsWith('///') ? rest.slice(2) : rest.replace(/^\/\//, '')
     if (path === '') {
-      throw new TokenledgerError('STORE_UNAVAILABLE', `store URL ${url}: no file path after sqlite:`)
+      throw new TokenledgerError(
+        'STORE_UNAVAILABLE',
+        `store URL ${url}: no file path after sqlite:`,
+      )
     }
     return { dialect: 'sqlite', path }
   }

@@ -14,7 +14,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { StoreDialect } from './ledger-store.js'
 
-export const PG_URL = process.env['TOKENLEDGER_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const PG_URL =
+  process.env['TOKENLEDGER_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
 const REQUIRE_PG = process.env['CI'] === 'true' || process.env['TOKENLEDGER_REQUIRE_PG'] === '1'
 
 /** A fresh, empty ledger location and how to remove it. */
@@ -70,7 +71,9 @@ const postgres: TestEngine = {
   skip: pgProblem !== null && !REQUIRE_PG ? `PostgreSQL not reachable: ${pgProblem}` : null,
   async fresh() {
     if (pgProblem !== null) {
-      throw new Error(`PostgreSQL is required (CI or TOKENLEDGER_REQUIRE_PG) but ${PG_URL} is not reachable: ${pgProblem}`)
+      throw new Error(
+        `PostgreSQL is required (CI or TOKENLEDGER_REQUIRE_PG) but ${PG_URL} is not reachable: ${pgProblem}`,
+      )
     }
     const schema = `tl_test_${randomBytes(6).toString('hex')}`
     const separator = PG_URL.includes('?') ? '&' : '?'
@@ -94,4 +97,6 @@ const wanted = (process.env['TOKENLEDGER_ENGINES'] ?? 'sqlite,postgres')
   .map((name) => name.trim())
 
 /** The engines to test, each with its skip reason (null: runs). */
-export const ENGINES: TestEngine[] = [sqlite, postgres].filter((engine) => wanted.includes(engine.name))
+export const ENGINES: TestEngine[] = [sqlite, postgres].filter((engine) =>
+  wanted.includes(engine.name),
+)

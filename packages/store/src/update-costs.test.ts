@@ -40,17 +40,30 @@ function repriceOf(records: CallRecord[]): CostUpdate[] {
         model: i % 4 === 0 ? 'deepseek-v4-flash-0426' : record.model,
       })
     } else if (record.cost === null) {
-      const total = BigInt(record.usage.inputTokens) * 140_000n + BigInt(record.usage.outputTokens) * 280_000n
+      const total =
+        BigInt(record.usage.inputTokens) * 140_000n + BigInt(record.usage.outputTokens) * 280_000n
       updates.push({
         id: record.id,
         cost: usd(total),
-        costBreakdown: { input: usd(BigInt(record.usage.inputTokens) * 140_000n), cacheRead: usd(0n), cacheWrite: usd(0n), output: usd(BigInt(record.usage.outputTokens) * 280_000n) },
+        costBreakdown: {
+          input: usd(BigInt(record.usage.inputTokens) * 140_000n),
+          cacheRead: usd(0n),
+          cacheWrite: usd(0n),
+          output: usd(BigInt(record.usage.outputTokens) * 280_000n),
+        },
         cacheSavings: usd(0n),
         card: 'deepseek/deepseek-v9-experimental@2026-06-01T00:00:00.000Z',
         model: record.model ?? 'deepseek-v9-experimental',
       })
     } else {
-      updates.push({ id: record.id, cost: null, costBreakdown: null, cacheSavings: null, card: null, model: null })
+      updates.push({
+        id: record.id,
+        cost: null,
+        costBreakdown: null,
+        cacheSavings: null,
+        card: null,
+        model: null,
+      })
     }
   })
   return updates
@@ -60,12 +73,23 @@ function applied(records: CallRecord[], updates: CostUpdate[]): CallRecord[] {
   const byId = new Map(updates.map((u) => [u.id, u]))
   return records.map((record) => {
     const u = byId.get(record.id)
-    return u ? { ...record, cost: u.cost, costBreakdown: u.costBreakdown, cacheSavings: u.cacheSavings, card: u.card, model: u.model } : record
+    return u
+      ? {
+          ...record,
+          cost: u.cost,
+          costBreakdown: u.costBreakdown,
+          cacheSavings: u.cacheSavings,
+          card: u.card,
+          model: u.model,
+        }
+      : record
   })
 }
 
 /** The rollup table recomputed from raw calls with one GROUP BY, next to the stored rollup. */
-async function rollupVersusRaw(store: LedgerStore): Promise<{ stored: unknown[]; recomputed: unknown[] }> {
+async function rollupVersusRaw(
+  store: LedgerStore,
+): Promise<{ stored: unknown[]; recomputed: unknown[] }> {
   const order = sql`ORDER BY 1, 2, 3, 4, 5`
   const { rows: stored } = await sql<Record<string, unknown>>`
     SELECT CAST(hour_ts AS TEXT) AS h, provider, model, upstream, status, CAST(calls AS TEXT) AS calls,
@@ -86,7 +110,13 @@ async function rollupVersusRaw(store: LedgerStore): Promise<{ stored: unknown[];
   return { stored, recomputed }
 }
 
-const GROUPINGS: GroupKey[][] = [[], ['model'], ['day', 'provider', 'model'], ['status', 'upstream'], ['month']]
+const GROUPINGS: GroupKey[][] = [
+  [],
+  ['model'],
+  ['day', 'provider', 'model'],
+  ['status', 'upstream'],
+  ['month'],
+]
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`updateCosts on ${engine.name}`, () => {
@@ -108,7 +138,13 @@ for (const engine of ENGINES) {
       const before = await rollupVersusRaw(store)
       expect(before.stored).toEqual(before.recomputed)
       const updates = repriceOf(records)
-      expect(new Set(updates.map((u) => u.cost === null ? 'unpriced' : u.card?.endsWith('+corrected') ? 'corrected' : 'priced')).size).toBe(3)
+      expect(
+        new Set(
+          updates.map((u) =>
+            u.cost === null ? 'unpriced' : u.card?.endsWith('+corrected') ? 'corrected' : 'priced',
+          ),
+        ).size,
+      ).toBe(3)
       // In two transactions, as reprice does page by page.
       await store.updateCosts(updates.slice(0, 100))
       await store.updateCosts(updates.slice(100))
@@ -124,27 +160,57 @@ for (const engine of ENGINES) {
       }
       const moved = updates.find((u) => u.model === 'deepseek-v4-flash-0426')!
       const stored = await store.getCall(moved.id)
-      expect(stored).toMatchObject({ cost: moved.cost, costBreakdown: moved.costBreakdown, card: moved.card, model: moved.model })
-      const { rows: empty } = await sql`SELECT 1 FROM call_rollups WHERE calls = 0`.execute(store.db)
+      expect(stored).toMatchObject({
+        cost: moved.cost,
+        costBreakdown: moved.costBreakdown,
+        card: moved.card,
+        model: moved.model,
+      })
+      const { rows: empty } = await sql`SELECT 1 FROM call_rollups WHERE calls = 0`.execute(
+        store.db,
+      )
       expect(empty).toEqual([])
     })
 
     it('the last update of an id wins', async () => {
       const id = records.find((r) => r.cost !== null)!.id
-      const first = { id, cost: usd(1n), costBreakdown: null, cacheSavings: null, card: 'a', model: 'x' } as CostUpdate
+      const first = {
+        id,
+        cost: usd(1n),
+        costBreakdown: null,
+        cacheSavings: null,
+        card: 'a',
+        model: 'x',
+      } as CostUpdate
       const second = { ...first, cost: usd(2n), card: 'b', model: 'y' } as CostUpdate
       await store.updateCosts([first, second])
-      expect(await store.getCall(id)).toMatchObject({ cost: '0.000000000002', card: 'b', model: 'y' })
+      expect(await store.getCall(id)).toMatchObject({
+        cost: '0.000000000002',
+        card: 'b',
+        model: 'y',
+      })
       const after = await rollupVersusRaw(store)
       expect(after.stored).toEqual(after.recomputed)
     })
 
     it('an unknown id fails the whole update and changes nothing', async () => {
       const before = await store.summarize({ groupBy: ['model'] })
-      const updates = [...repriceOf(records).slice(0, 5), { id: 'not-stored', cost: null, costBreakdown: null, cacheSavings: null, card: null, model: null }]
+      const updates = [
+        ...repriceOf(records).slice(0, 5),
+        {
+          id: 'not-stored',
+          cost: null,
+          costBreakdown: null,
+          cacheSavings: null,
+          card: null,
+          model: null,
+        },
+      ]
       const error = await store.updateCosts(updates).catch((e: unknown) => e)
       expect(isTokenledgerError(error, 'STORE_UNAVAILABLE')).toBe(true)
-      expect((error as Error).message).toBe('updateCosts: call not-stored is not in the ledger; nothing was updated')
+      expect((error as Error).message).toBe(
+        'updateCosts: call not-stored is not in the ledger; nothing was updated',
+      )
       expect(await store.summarize({ groupBy: ['model'] })).toEqual(before)
     })
   })

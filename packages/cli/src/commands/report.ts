@@ -1,9 +1,29 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { defaultPricingTable, picoFromUsd, sumUsd, usdFromPico, type Usd } from '@tokenledger/pricing'
-import { type GroupKey, isGroupKey, type LedgerQuery, openStore, PLAIN_GROUP_KEYS, type SummaryRow } from '@tokenledger/store'
+import {
+  defaultPricingTable,
+  picoFromUsd,
+  sumUsd,
+  usdFromPico,
+  type Usd,
+} from '@tokenledger/pricing'
+import {
+  type GroupKey,
+  isGroupKey,
+  type LedgerQuery,
+  openStore,
+  PLAIN_GROUP_KEYS,
+  type SummaryRow,
+} from '@tokenledger/store'
 import { formatTokens, formatUsd } from '../render/format.js'
 import { printRows } from '../render/output.js'
-import { csvOption, dbOption, jsonOption, outputFormat, sinceOption, untilOption } from '../shared-flags.js'
+import {
+  csvOption,
+  dbOption,
+  jsonOption,
+  outputFormat,
+  sinceOption,
+  untilOption,
+} from '../shared-flags.js'
 
 interface ReportOptions {
   db?: string
@@ -35,7 +55,9 @@ const TIME_KEYS = new Set<string>(['hour', 'day', 'week', 'month'])
 
 function parseGroupKey(value: string): GroupKey {
   if (!isGroupKey(value)) {
-    throw new InvalidArgumentError(`--by: expected one of ${PLAIN_GROUP_KEYS.join(', ')} or tag:KEY, got "${value}"`)
+    throw new InvalidArgumentError(
+      `--by: expected one of ${PLAIN_GROUP_KEYS.join(', ')} or tag:KEY, got "${value}"`,
+    )
   }
   return value
 }
@@ -84,7 +106,8 @@ function canonicalModel(model: string): string {
 }
 
 function totalRow(rows: readonly ReportRow[]): ReportRow {
-  const sum = (pick: (row: ReportRow) => number) => rows.reduce((total, row) => total + pick(row), 0)
+  const sum = (pick: (row: ReportRow) => number) =>
+    rows.reduce((total, row) => total + pick(row), 0)
   const reported = rows.filter((row) => row.reportedCost !== null)
   return {
     group: 'total',
@@ -111,12 +134,17 @@ export function reportCommand(): Command {
     .description('spend from the ledger, by day, week, month, model, provider or tag')
     .addOption(dbOption())
     .addOption(
-      new Option('--by <key>', `group by ${PLAIN_GROUP_KEYS.join(' | ')} | tag:KEY`).default('day').argParser(parseGroupKey),
+      new Option('--by <key>', `group by ${PLAIN_GROUP_KEYS.join(' | ')} | tag:KEY`)
+        .default('day')
+        .argParser(parseGroupKey),
     )
     .addOption(sinceOption())
     .addOption(untilOption())
     .option('--provider <id>', 'only calls to this provider')
-    .option('--model <id>', 'only calls to this model (canonical id or any alias the pricing table knows)')
+    .option(
+      '--model <id>',
+      'only calls to this model (canonical id or any alias the pricing table knows)',
+    )
     .addOption(jsonOption())
     .addOption(csvOption())
     .action(async (options: ReportOptions) => {
@@ -143,7 +171,11 @@ export function reportCommand(): Command {
           { header: options.by, value: (row) => row.group },
           { header: 'calls', value: (row) => formatTokens(row.calls), align: 'right' },
           { header: 'input', value: (row) => formatTokens(row.inputTokens), align: 'right' },
-          { header: 'cache read', value: (row) => formatTokens(row.cacheReadTokens), align: 'right' },
+          {
+            header: 'cache read',
+            value: (row) => formatTokens(row.cacheReadTokens),
+            align: 'right',
+          },
           { header: 'output', value: (row) => formatTokens(row.outputTokens), align: 'right' },
           { header: 'cost', value: (row) => formatUsd(row.cost), align: 'right' },
           { header: 'reported', value: (row) => money(row.reportedCost), align: 'right' },

@@ -1,6 +1,18 @@
 import { Command, Option } from 'commander'
-import { picoFromUsd, type PricingTable, type ServiceTier, usdFromPico, type Usd } from '@tokenledger/pricing'
-import { type CallRecord, type CostUpdate, type LedgerQuery, type LedgerStore, openStore } from '@tokenledger/store'
+import {
+  picoFromUsd,
+  type PricingTable,
+  type ServiceTier,
+  usdFromPico,
+  type Usd,
+} from '@tokenledger/pricing'
+import {
+  type CallRecord,
+  type CostUpdate,
+  type LedgerQuery,
+  type LedgerStore,
+  openStore,
+} from '@tokenledger/store'
 import { tableFromOptions } from '../pricing-table-option.js'
 import { formatTokens, formatUsd } from '../render/format.js'
 import { printJson } from '../render/output.js'
@@ -43,9 +55,13 @@ const KEEP_UPDATES = 100_000
  * provider says it served, else the one requested. Null fields: the call cannot be priced.
  */
 export function priceCall(table: PricingTable, call: CallRecord): Omit<CostUpdate, 'id'> {
-  const names = call.servedModel === null ? [call.requestedModel] : [call.servedModel, call.requestedModel]
-  const resolved = names.map((name) => table.resolveModel(call.provider, name)).find((found) => found !== null) ?? null
-  if (!resolved) return { cost: null, costBreakdown: null, cacheSavings: null, card: null, model: null }
+  const names =
+    call.servedModel === null ? [call.requestedModel] : [call.servedModel, call.requestedModel]
+  const resolved =
+    names.map((name) => table.resolveModel(call.provider, name)).find((found) => found !== null) ??
+    null
+  if (!resolved)
+    return { cost: null, costBreakdown: null, cacheSavings: null, card: null, model: null }
   const tier = pricingTier(call.serviceTier)
   const cost = table.price({
     provider: call.provider,
@@ -54,7 +70,14 @@ export function priceCall(table: PricingTable, call: CallRecord): Omit<CostUpdat
     usage: call.usage,
     ...(tier ? { serviceTier: tier } : {}),
   })
-  if (!cost) return { cost: null, costBreakdown: null, cacheSavings: null, card: null, model: resolved.model.id }
+  if (!cost)
+    return {
+      cost: null,
+      costBreakdown: null,
+      cacheSavings: null,
+      card: null,
+      model: resolved.model.id,
+    }
   return {
     cost: cost.total,
     costBreakdown: cost.breakdown,
@@ -66,7 +89,9 @@ export function priceCall(table: PricingTable, call: CallRecord): Omit<CostUpdat
 
 /** As the meter does: `flex`, `priority` and `batch` select a service tier; anything else is standard. */
 function pricingTier(reported: string | null): ServiceTier | undefined {
-  return reported === 'flex' || reported === 'priority' || reported === 'batch' ? reported : undefined
+  return reported === 'flex' || reported === 'priority' || reported === 'batch'
+    ? reported
+    : undefined
 }
 
 function differs(call: CallRecord, next: Omit<CostUpdate, 'id'>): boolean {
@@ -74,7 +99,12 @@ function differs(call: CallRecord, next: Omit<CostUpdate, 'id'>): boolean {
   const b = next.costBreakdown
   const sameBreakdown =
     a === b ||
-    (a !== null && b !== null && a.input === b.input && a.cacheRead === b.cacheRead && a.cacheWrite === b.cacheWrite && a.output === b.output)
+    (a !== null &&
+      b !== null &&
+      a.input === b.input &&
+      a.cacheRead === b.cacheRead &&
+      a.cacheWrite === b.cacheWrite &&
+      a.output === b.output)
   return (
     call.cost !== next.cost ||
     call.card !== next.card ||
@@ -125,7 +155,8 @@ async function tally(store: LedgerStore, table: PricingTable, query: LedgerQuery
       if (differs(call, next)) {
         group.changed++
         result.changed++
-        if (result.updates && result.updates.length < KEEP_UPDATES) result.updates.push({ id: call.id, ...next })
+        if (result.updates && result.updates.length < KEEP_UPDATES)
+          result.updates.push({ id: call.id, ...next })
         else result.updates = null
       }
     }
@@ -134,7 +165,12 @@ async function tally(store: LedgerStore, table: PricingTable, query: LedgerQuery
 }
 
 /** Writes the updates, in transactions of PAGE calls; re-prices again when pass 1 kept too many. */
-async function write(store: LedgerStore, table: PricingTable, query: LedgerQuery, kept: CostUpdate[] | null): Promise<number> {
+async function write(
+  store: LedgerStore,
+  table: PricingTable,
+  query: LedgerQuery,
+  kept: CostUpdate[] | null,
+): Promise<number> {
   let written = 0
   if (kept) {
     for (let i = 0; i < kept.length; i += PAGE) {
@@ -177,9 +213,24 @@ export function repriceCommand(): Command {
       try {
         const result = await tally(store, table, query)
         const groups = [...result.groups.values()]
-          .map(({ oldPico, newPico, ...group }) => ({ ...group, oldCost: usdFromPico(oldPico), newCost: usdFromPico(newPico) }))
-          .sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : a.requestedModel < b.requestedModel ? -1 : a.requestedModel > b.requestedModel ? 1 : 0))
-        const sum = (pick: (group: RepriceGroup) => number) => groups.reduce((total, group) => total + pick(group), 0)
+          .map(({ oldPico, newPico, ...group }) => ({
+            ...group,
+            oldCost: usdFromPico(oldPico),
+            newCost: usdFromPico(newPico),
+          }))
+          .sort((a, b) =>
+            a.provider < b.provider
+              ? -1
+              : a.provider > b.provider
+                ? 1
+                : a.requestedModel < b.requestedModel
+                  ? -1
+                  : a.requestedModel > b.requestedModel
+                    ? 1
+                    : 0,
+          )
+        const sum = (pick: (group: RepriceGroup) => number) =>
+          groups.reduce((total, group) => total + pick(group), 0)
         const oldPico = groups.reduce((total, group) => total + picoFromUsd(group.oldCost), 0n)
         const newPico = groups.reduce((total, group) => total + picoFromUsd(group.newCost), 0n)
         const totals = {
@@ -194,18 +245,28 @@ export function repriceCommand(): Command {
         }
         if (!options.json) {
           process.stdout.write(`${renderSummary(groups, totals)}\n`)
-          if (dryRun) process.stdout.write(`dry run: ${formatTokens(result.changed)} call(s) would change; nothing was written\n`)
+          if (dryRun)
+            process.stdout.write(
+              `dry run: ${formatTokens(result.changed)} call(s) would change; nothing was written\n`,
+            )
         }
         let written = 0
         if (!dryRun && result.changed > 0) {
-          if (!options.json) process.stderr.write(`writing ${formatTokens(result.changed)} update(s)...\n`)
+          if (!options.json)
+            process.stderr.write(`writing ${formatTokens(result.changed)} update(s)...\n`)
           written = await write(store, table, query, result.updates)
           if (!options.json) process.stdout.write(`updated ${formatTokens(written)} call(s)\n`)
         } else if (!dryRun && !options.json) {
           process.stdout.write('every call already has its current price; nothing to write\n')
         }
         if (options.json) {
-          printJson({ dryRun, since: options.since?.toISOString() ?? null, ...totals, written, groups })
+          printJson({
+            dryRun,
+            since: options.since?.toISOString() ?? null,
+            ...totals,
+            written,
+            groups,
+          })
         }
       } finally {
         await store.close()
@@ -215,13 +276,18 @@ export function repriceCommand(): Command {
 
 function renderSummary(
   groups: RepriceGroup[],
-  totals: { calls: number; changed: number; newlyPriced: number; newlyUnpriced: number; unpriced: number; oldCost: Usd; newCost: Usd },
+  totals: {
+    calls: number
+    changed: number
+    newlyPriced: number
+    newlyUnpriced: number
+    unpriced: number
+    oldCost: Usd
+    newCost: Usd
+  },
 ): string {
   if (groups.length === 0) return 'no calls in the ledger match'
-  const rows = [
-    ...groups,
-    { provider: 'total', requestedModel: '', model: null, ...totals },
-  ]
+  const rows = [...groups, { provider: 'total', requestedModel: '', model: null, ...totals }]
   return renderTable<RepriceGroup>(rows, [
     { header: 'provider', value: (row) => row.provider },
     { header: 'model', value: (row) => row.requestedModel },

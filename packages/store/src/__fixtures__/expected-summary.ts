@@ -111,25 +111,23 @@ export function expectedSummary(records: CallRecord[], query: LedgerQuery): Summ
       if (r.cost !== null) acc.computedOfReported += picoFromUsd(r.cost)
     }
   }
-  const rows = [...groups.values()].map(
-    (acc): SummaryRow => ({
-      group: acc.group,
-      calls: acc.calls,
-      inputTokens: acc.inputTokens,
-      cacheReadTokens: acc.cacheReadTokens,
-      cacheWriteTokens: acc.cacheWriteTokens,
-      outputTokens: acc.outputTokens,
-      reasoningTokens: acc.reasoningTokens,
-      cost: usdFromPico(acc.cost),
-      reportedCost: acc.reportedCalls === 0 ? null : usdFromPico(acc.reported),
-      cacheSavings: usdFromPico(acc.savings),
-      unpricedCalls: acc.unpricedCalls,
-      errorCalls: acc.errorCalls,
-      abortedCalls: acc.abortedCalls,
-      reportedCalls: acc.reportedCalls,
-      computedCostOfReported: usdFromPico(acc.computedOfReported),
-    }),
-  )
+  const rows = [...groups.values()].map((acc): SummaryRow => ({
+    group: acc.group,
+    calls: acc.calls,
+    inputTokens: acc.inputTokens,
+    cacheReadTokens: acc.cacheReadTokens,
+    cacheWriteTokens: acc.cacheWriteTokens,
+    outputTokens: acc.outputTokens,
+    reasoningTokens: acc.reasoningTokens,
+    cost: usdFromPico(acc.cost),
+    reportedCost: acc.reportedCalls === 0 ? null : usdFromPico(acc.reported),
+    cacheSavings: usdFromPico(acc.savings),
+    unpricedCalls: acc.unpricedCalls,
+    errorCalls: acc.errorCalls,
+    abortedCalls: acc.abortedCalls,
+    reportedCalls: acc.reportedCalls,
+    computedCostOfReported: usdFromPico(acc.computedOfReported),
+  }))
   return rows.sort((a, b) => {
     for (const key of keys) {
       const x = a.group[key] ?? null

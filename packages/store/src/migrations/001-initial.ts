@@ -100,7 +100,13 @@ export const initialMigration: Migration = {
       )
     }
     await rollups
-      .addPrimaryKeyConstraint('call_rollups_pk', ['hour_ts', 'provider', 'model', 'upstream', 'status'])
+      .addPrimaryKeyConstraint('call_rollups_pk', [
+        'hour_ts',
+        'provider',
+        'model',
+        'upstream',
+        'status',
+      ])
       .modifyEnd(clustered)
       .execute()
   },

@@ -36,7 +36,8 @@ export async function migrateToLatest(
       if (dialect === 'postgres') {
         const key = `tokenledger.migrations.${schema ?? 'public'}`
         await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(conn)
-        if (schema !== undefined) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(conn)
+        if (schema !== undefined)
+          await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(conn)
       }
       await conn.schema
         .createTable('tokenledger_migrations')
@@ -64,7 +65,10 @@ export async function migrateToLatest(
       await sql.raw('COMMIT').execute(conn)
       return { from, to: LATEST_VERSION, applied }
     } catch (error) {
-      await sql.raw('ROLLBACK').execute(conn).catch(() => undefined)
+      await sql
+        .raw('ROLLBACK')
+        .execute(conn)
+        .catch(() => undefined)
       if (error instanceof TokenledgerError) throw error
       throw new TokenledgerError(
         'STORE_UNAVAILABLE',

@@ -13,16 +13,21 @@ import { PostgresWriter } from './postgres-writer.js'
  * PostgresWriter. Opening checks the connection at once, so a wrong URL fails in `openStore`
  * and not at the first insert.
  */
-export async function createPostgresEngine(options: PostgresConnectionOptions): Promise<StoreEngine> {
+export async function createPostgresEngine(
+  options: PostgresConnectionOptions,
+): Promise<StoreEngine> {
   const pool = await createPostgresPool(options)
   const db = new Kysely<LedgerDatabase>({ dialect: new PostgresDialect({ pool }) })
-  const where = redact(options.connectionString) + (options.schema ? ` (schema ${options.schema})` : '')
+  const where =
+    redact(options.connectionString) + (options.schema ? ` (schema ${options.schema})` : '')
   try {
     await sql`SELECT 1`.execute(db)
   } catch (cause) {
     await db.destroy()
     const reason = cause instanceof Error ? cause.message : String(cause)
-    throw new TokenledgerError('STORE_UNAVAILABLE', `${where}: cannot connect (${reason})`, { cause })
+    throw new TokenledgerError('STORE_UNAVAILABLE', `${where}: cannot connect (${reason})`, {
+      cause,
+    })
   }
   try {
     if (options.readOnly) await assertSchemaCurrent(db, where)

@@ -77,7 +77,10 @@ export class PostgresWriter {
           const chunk = unique.slice(i, i + CHUNK)
           const byId = new Map(chunk.map((row) => [row.id, row]))
           const columns = CALL_COLUMNS.map((column, c) =>
-            typed(chunk.map((row) => param(row.values[c]!)), PG_TYPES[column]),
+            typed(
+              chunk.map((row) => param(row.values[c]!)),
+              PG_TYPES[column],
+            ),
           )
           const { rows: ids } = await sql<{ id: string }>`
             INSERT INTO calls (${sql.raw(CALL_COLUMNS.join(', '))})
@@ -100,7 +103,9 @@ export class PostgresWriter {
         if (tagCalls.length > 0) {
           await sql`
             INSERT INTO call_tags (call_id, key, value)
-            SELECT * FROM unnest(${tagCalls}::text[], ${tagKeys}::text[], ${tagValues}::text[])`.execute(trx)
+            SELECT * FROM unnest(${tagCalls}::text[], ${tagKeys}::text[], ${tagValues}::text[])`.execute(
+            trx,
+          )
         }
         await applyDeltas(trx, deltas)
         return inserted.length
@@ -172,12 +177,24 @@ async function applyDeltas(
 ): Promise<(string | number)[][]> {
   const sorted = deltas.sorted()
   if (sorted.length === 0) return []
-  const keys = sorted.map(({ key }) => [String(key.hourTs), key.provider, key.model, key.upstream, key.status])
+  const keys = sorted.map(({ key }) => [
+    String(key.hourTs),
+    key.provider,
+    key.model,
+    key.upstream,
+    key.status,
+  ])
   const keyArrays = ROLLUP_KEY_COLUMNS.map((column, i) =>
-    typed(keys.map((key) => key[i]!), column === 'hour_ts' ? 'bigint' : 'text'),
+    typed(
+      keys.map((key) => key[i]!),
+      column === 'hour_ts' ? 'bigint' : 'text',
+    ),
   )
   const sumArrays = ROLLUP_SUM_COLUMNS.map((_, i) =>
-    typed(sorted.map(({ sums }) => sums[i]!.toString()), 'bigint'),
+    typed(
+      sorted.map(({ sums }) => sums[i]!.toString()),
+      'bigint',
+    ),
   )
   await sql`
     INSERT INTO call_rollups (${sql.raw([...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS].join(', '))})

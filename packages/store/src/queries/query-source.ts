@@ -103,7 +103,9 @@ export function chooseSource(
   query: LedgerQuery,
   choice: SourceChoice = 'auto',
 ): QuerySource {
-  return choice !== 'calls' && rollupsCanAnswer(query) ? rollupSource(dialect) : callsSource(dialect)
+  return choice !== 'calls' && rollupsCanAnswer(query)
+    ? rollupSource(dialect)
+    : callsSource(dialect)
 }
 
 const ref = (column: string) => sql.ref(column)

@@ -1,7 +1,12 @@
 import { isTokenledgerError } from '@tokenledger/pricing'
 import type { Usd } from '@tokenledger/pricing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { asStored, expectedSeries, expectedSummary, matches } from '../__fixtures__/expected-summary.js'
+import {
+  asStored,
+  expectedSeries,
+  expectedSummary,
+  matches,
+} from '../__fixtures__/expected-summary.js'
 import type { CallRecord } from '../call-record.js'
 import type { GroupKey, LedgerQuery, LedgerStore } from '../ledger-store.js'
 import { openStore } from '../open-store.js'
@@ -22,7 +27,12 @@ function dataset(): CallRecord[] {
   records.push(
     edge.next({ id: 'edge-last-ms-of-may', timestamp: '2026-05-31T23:59:59.999Z' }),
     edge.next({ id: 'edge-first-ms-of-june', timestamp: '2026-06-01T00:00:00.000Z' }),
-    edge.next({ id: 'edge-untagged', tags: {}, cost: '0.000000000001' as Usd, model: 'deepseek-v4-flash' }),
+    edge.next({
+      id: 'edge-untagged',
+      tags: {},
+      cost: '0.000000000001' as Usd,
+      model: 'deepseek-v4-flash',
+    }),
   )
   return records
 }
@@ -89,9 +99,16 @@ for (const engine of ENGINES) {
     )
 
     it('labels buckets as documented (UTC; weeks start on Monday)', async () => {
-      const weeks = await store.summarize({ groupBy: ['week'], until: new Date('2026-05-12T00:00:00Z') })
+      const weeks = await store.summarize({
+        groupBy: ['week'],
+        until: new Date('2026-05-12T00:00:00Z'),
+      })
       // 2026-05-01 is a Friday: its week starts on Monday 2026-04-27.
-      expect(weeks.map((row) => row.group['week'])).toEqual(['2026-04-27', '2026-05-04', '2026-05-11'])
+      expect(weeks.map((row) => row.group['week'])).toEqual([
+        '2026-04-27',
+        '2026-05-04',
+        '2026-05-11',
+      ])
       const months = await store.summarize({ groupBy: ['month'] })
       expect(months.map((row) => row.group['month'])).toEqual(['2026-05', '2026-06', '2026-07'])
       const edge = await store.summarize({
@@ -115,7 +132,9 @@ for (const engine of ENGINES) {
     )
 
     it('rollups and raw calls give identical answers', async () => {
-      for (const groupBy of GROUPINGS.filter((keys) => !keys.some((key) => key.startsWith('tag:')))) {
+      for (const groupBy of GROUPINGS.filter(
+        (keys) => !keys.some((key) => key.startsWith('tag:')),
+      )) {
         for (const filter of FILTERS.filter((f) => !f.tags)) {
           const query = { ...filter, groupBy }
           const raw = await summarize(store.db, store.dialect, query, 'calls')
@@ -126,22 +145,48 @@ for (const engine of ENGINES) {
     })
 
     it('an unaligned range: whole hours from the rollups, the edge hours from the raw calls', async () => {
-      const query = { since: new Date('2026-05-10T07:30:00.001Z'), until: new Date('2026-06-20T16:45:00Z') }
-      expect(planQuery(store.dialect, query).map((part) => [part.source.kind, part.query.since?.toISOString(), part.query.until?.toISOString()])).toEqual([
+      const query = {
+        since: new Date('2026-05-10T07:30:00.001Z'),
+        until: new Date('2026-06-20T16:45:00Z'),
+      }
+      expect(
+        planQuery(store.dialect, query).map((part) => [
+          part.source.kind,
+          part.query.since?.toISOString(),
+          part.query.until?.toISOString(),
+        ]),
+      ).toEqual([
         ['calls', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
         ['rollups', '2026-05-10T08:00:00.000Z', '2026-06-20T16:00:00.000Z'],
         ['calls', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
       ])
-      expect(planQuery(store.dialect, { since: new Date('2026-05-10T07:10:00Z'), until: new Date('2026-05-10T07:50:00Z') }).map((p) => p.source.kind)).toEqual(['calls'])
-      expect(planQuery(store.dialect, { until: new Date('2026-05-10T07:10:00Z') }).map((p) => p.source.kind)).toEqual(['rollups', 'calls'])
-      for (const range of [query, { since: new Date('2026-05-31T23:59:59.999Z') }, { until: new Date('2026-06-01T00:00:00.001Z') }]) {
+      expect(
+        planQuery(store.dialect, {
+          since: new Date('2026-05-10T07:10:00Z'),
+          until: new Date('2026-05-10T07:50:00Z'),
+        }).map((p) => p.source.kind),
+      ).toEqual(['calls'])
+      expect(
+        planQuery(store.dialect, { until: new Date('2026-05-10T07:10:00Z') }).map(
+          (p) => p.source.kind,
+        ),
+      ).toEqual(['rollups', 'calls'])
+      for (const range of [
+        query,
+        { since: new Date('2026-05-31T23:59:59.999Z') },
+        { until: new Date('2026-06-01T00:00:00.001Z') },
+      ]) {
         for (const groupBy of [[], ['hour'], ['day', 'model'], ['status']] as GroupKey[][]) {
           const split = await store.summarize({ ...range, groupBy })
-          expect(split).toEqual(await summarize(store.db, store.dialect, { ...range, groupBy }, 'calls'))
+          expect(split).toEqual(
+            await summarize(store.db, store.dialect, { ...range, groupBy }, 'calls'),
+          )
           expect(split).toEqual(expectedSummary(records, { ...range, groupBy }))
         }
         const series = await store.timeSeries({ ...range, bucket: 'hour', stackBy: 'provider' })
-        expect(series).toEqual(expectedSeries(records, { ...range, bucket: 'hour', stackBy: 'provider' }))
+        expect(series).toEqual(
+          expectedSeries(records, { ...range, bucket: 'hour', stackBy: 'provider' }),
+        )
         const { total } = await store.listCalls({ ...range, limit: 1, offset: 0 })
         expect(total).toBe(records.filter((r) => matches(r, range)).length)
       }
@@ -202,7 +247,12 @@ for (const engine of ENGINES) {
       ['hour', 'model'],
       ['hour', 'provider'],
     ] as const)('timeSeries by %s stacked by %s', async (bucket, stackBy) => {
-      for (const filter of [{}, { since: new Date('2026-06-01T00:00:00Z'), provider: 'deepseek' }, { tags: { user: 'carol' } }, { until: new Date('2026-05-20T10:20:00Z') }]) {
+      for (const filter of [
+        {},
+        { since: new Date('2026-06-01T00:00:00Z'), provider: 'deepseek' },
+        { tags: { user: 'carol' } },
+        { until: new Date('2026-05-20T10:20:00Z') },
+      ]) {
         const query = { ...filter, bucket, stackBy }
         const series = await store.timeSeries(query)
         expect(series).toEqual(expectedSeries(records, query))
@@ -212,10 +262,16 @@ for (const engine of ENGINES) {
     })
 
     it('lists calls newest first, page by page, with the total', async () => {
-      for (const filter of [{}, { tags: { feature: 'search' } }, { provider: 'deepseek', since: new Date('2026-05-20T10:20:00Z') }]) {
+      for (const filter of [
+        {},
+        { tags: { feature: 'search' } },
+        { provider: 'deepseek', since: new Date('2026-05-20T10:20:00Z') },
+      ]) {
         const expected = records
           .filter((r) => matches(r, filter))
-          .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (a.id < b.id ? 1 : -1))
+          .sort(
+            (a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (a.id < b.id ? 1 : -1),
+          )
           .map(asStored)
         const seen: CallRecord[] = []
         for (let offset = 0; ; offset += 97) {
@@ -229,10 +285,16 @@ for (const engine of ENGINES) {
     })
 
     it('iterates every selected call once, oldest first, whatever the batch size', async () => {
-      for (const [filter, batchSize] of [[{}, 64], [{ status: 'ok' as const }, 1000], [{ tags: { user: 'dave' } }, 7]] as const) {
+      for (const [filter, batchSize] of [
+        [{}, 64],
+        [{ status: 'ok' as const }, 1000],
+        [{ tags: { user: 'dave' } }, 7],
+      ] as const) {
         const expected = records
           .filter((r) => matches(r, filter))
-          .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.id < b.id ? -1 : 1))
+          .sort(
+            (a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.id < b.id ? -1 : 1),
+          )
           .map(asStored)
         const seen: CallRecord[] = []
         for await (const batch of store.iterateCalls(filter, batchSize)) {
@@ -245,15 +307,42 @@ for (const engine of ENGINES) {
 
     it('rejects bad queries with messages that name the field', async () => {
       const cases: [() => Promise<unknown>, string][] = [
-        [() => store.summarize({ groupBy: ['weekday' as GroupKey] }), 'summarize: groupBy[0]: unknown group key "weekday"; expected one of hour, day, week, month, model, provider, upstream, status or tag:KEY'],
-        [() => store.summarize({ groupBy: ['tag:' as GroupKey] }), 'summarize: groupBy[0]: unknown group key "tag:"'],
-        [() => store.summarize({ groupBy: ['day', 'day'] }), 'summarize: groupBy[1]: day is listed twice'],
-        [() => store.summarize({ since: new Date('nope') }), 'summarize: since: expected a valid Date, got Invalid Date'],
-        [() => store.summarize({ since: new Date('2026-06-01'), until: new Date('2026-05-01') }), 'summarize: until: 2026-05-01T00:00:00.000Z is before since 2026-06-01T00:00:00.000Z'],
-        [() => store.summarize({ status: 'failed' as 'ok' }), 'summarize: status: expected one of ok, error, aborted, got "failed"'],
-        [() => store.listCalls({ limit: 0, offset: 0 }), 'listCalls: limit: expected an integer from 1 to 10000, got 0'],
-        [() => store.listCalls({ limit: 10, offset: -1 }), 'listCalls: offset: expected an integer from 0'],
-        [() => store.timeSeries({ bucket: 'week' as 'day', stackBy: 'model' }), 'timeSeries: bucket: expected hour or day, got "week"'],
+        [
+          () => store.summarize({ groupBy: ['weekday' as GroupKey] }),
+          'summarize: groupBy[0]: unknown group key "weekday"; expected one of hour, day, week, month, model, provider, upstream, status or tag:KEY',
+        ],
+        [
+          () => store.summarize({ groupBy: ['tag:' as GroupKey] }),
+          'summarize: groupBy[0]: unknown group key "tag:"',
+        ],
+        [
+          () => store.summarize({ groupBy: ['day', 'day'] }),
+          'summarize: groupBy[1]: day is listed twice',
+        ],
+        [
+          () => store.summarize({ since: new Date('nope') }),
+          'summarize: since: expected a valid Date, got Invalid Date',
+        ],
+        [
+          () => store.summarize({ since: new Date('2026-06-01'), until: new Date('2026-05-01') }),
+          'summarize: until: 2026-05-01T00:00:00.000Z is before since 2026-06-01T00:00:00.000Z',
+        ],
+        [
+          () => store.summarize({ status: 'failed' as 'ok' }),
+          'summarize: status: expected one of ok, error, aborted, got "failed"',
+        ],
+        [
+          () => store.listCalls({ limit: 0, offset: 0 }),
+          'listCalls: limit: expected an integer from 1 to 10000, got 0',
+        ],
+        [
+          () => store.listCalls({ limit: 10, offset: -1 }),
+          'listCalls: offset: expected an integer from 0',
+        ],
+        [
+          () => store.timeSeries({ bucket: 'week' as 'day', stackBy: 'model' }),
+          'timeSeries: bucket: expected hour or day, got "week"',
+        ],
       ]
       for (const [run, message] of cases) {
         const error = await run().catch((e: unknown) => e)

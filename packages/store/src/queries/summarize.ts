@@ -34,10 +34,18 @@ export async function summarize(
   validateQuery(query, 'summarize')
   const keys = query.groupBy ?? []
   const parts = await Promise.all(
-    planQuery(dialect, query, source).map((part) => summarizePart(db, dialect, part.query, part.source)),
+    planQuery(dialect, query, source).map((part) =>
+      summarizePart(db, dialect, part.query, part.source),
+    ),
   )
   const rows = parts.length === 1 ? parts[0]! : mergeSummaries(parts, keys)
-  return rows.sort((a, b) => compareGroups(a.group, b.group, keys.map((key) => ({ key }))))
+  return rows.sort((a, b) =>
+    compareGroups(
+      a.group,
+      b.group,
+      keys.map((key) => ({ key })),
+    ),
+  )
 }
 
 async function summarizePart(
@@ -52,9 +60,7 @@ async function summarizePart(
     ...Object.entries(from.metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
   ]
   const groupBy =
-    groups.length === 0
-      ? sql``
-      : sql`GROUP BY ${sql.join(groups.map((_, i) => sql.lit(i + 1)))}`
+    groups.length === 0 ? sql`` : sql`GROUP BY ${sql.join(groups.map((_, i) => sql.lit(i + 1)))}`
   const { rows } = await sql<Record<string, unknown>>`
     SELECT ${sql.join(selects)} FROM ${from.from}
     ${whereClause(from, query)} ${groupBy}`.execute(db)
@@ -80,7 +86,11 @@ function mergeSummaries(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
     into.reasoningTokens += row.reasoningTokens
     into.cost = add(into.cost, row.cost)
     into.reportedCost =
-      into.reportedCost === null ? row.reportedCost : row.reportedCost === null ? into.reportedCost : add(into.reportedCost, row.reportedCost)
+      into.reportedCost === null
+        ? row.reportedCost
+        : row.reportedCost === null
+          ? into.reportedCost
+          : add(into.reportedCost, row.reportedCost)
     into.cacheSavings = add(into.cacheSavings, row.cacheSavings)
     into.unpricedCalls += row.unpricedCalls
     into.errorCalls += row.errorCalls
@@ -103,9 +113,12 @@ function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey):
   }
   const text = (value: unknown) => (value === null || value === undefined ? null : String(value))
   if (key.startsWith('tag:')) return { key, expr: tagValue(dialect, key.slice(4)), label: text }
-  const expr = { model: source.model, provider: source.provider, upstream: source.upstream, status: source.status }[
-    key as 'model' | 'provider' | 'upstream' | 'status'
-  ]
+  const expr = {
+    model: source.model,
+    provider: source.provider,
+    upstream: source.upstream,
+    status: source.status,
+  }[key as 'model' | 'provider' | 'upstream' | 'status']
   return { key, expr, label: text }
 }
 

@@ -33,18 +33,23 @@ export async function timeSeries(
     )
   }
   const parts = await Promise.all(
-    planQuery(dialect, { ...query, groupBy: [] }, source).map(async ({ query: part, source: from }) => {
-      const key = query.stackBy === 'model' ? from.model : from.provider
-      const { rows } = await sql<{ b: unknown; k: string | null; cost: unknown; n: unknown }>`
+    planQuery(dialect, { ...query, groupBy: [] }, source).map(
+      async ({ query: part, source: from }) => {
+        const key = query.stackBy === 'model' ? from.model : from.provider
+        const { rows } = await sql<{ b: unknown; k: string | null; cost: unknown; n: unknown }>`
         SELECT ${bucketStart(dialect, query.bucket, from.ts)} AS b, ${key} AS k,
           ${from.metrics.cost} AS cost, ${from.metrics.calls} AS n
         FROM ${from.from} ${whereClause(from, part)}
         GROUP BY 1, 2`.execute(db)
-      return rows
-    }),
+        return rows
+      },
+    ),
   )
   // Parts of a split range can share a bucket (the partial hour and the whole hours of one day).
-  const merged = new Map<string, { start: number; key: string | null; pico: bigint; calls: number }>()
+  const merged = new Map<
+    string,
+    { start: number; key: string | null; pico: bigint; calls: number }
+  >()
   for (const row of parts.flat()) {
     const start = toInt(row.b)
     const key = row.k === null || row.k === undefined ? null : String(row.k)

@@ -37,7 +37,8 @@ export function validateQuery(query: LedgerQuery, where: string): void {
     if (query.tags === null || typeof query.tags !== 'object') fail('tags', 'expected an object')
     for (const [key, value] of Object.entries(query.tags)) {
       if (key === '') fail('tags', 'tag keys must be non-empty')
-      if (typeof value !== 'string') fail(`tags.${key}`, `expected a string, got ${JSON.stringify(value)}`)
+      if (typeof value !== 'string')
+        fail(`tags.${key}`, `expected a string, got ${JSON.stringify(value)}`)
     }
   }
   const seen = new Set<string>()

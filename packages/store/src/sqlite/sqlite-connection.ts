@@ -48,7 +48,9 @@ export interface SqliteConnectionOptions {
  * the file.
  * @throws TokenledgerError STORE_UNAVAILABLE when the file cannot be opened.
  */
-export async function openSqliteDatabase(options: SqliteConnectionOptions): Promise<SqliteDatabase> {
+export async function openSqliteDatabase(
+  options: SqliteConnectionOptions,
+): Promise<SqliteDatabase> {
   // Imported lazily: PostgreSQL users never load the native SQLite module.
   const { default: Database } = await import('better-sqlite3')
   const path = options.path === ':memory:' ? options.path : resolve(options.path)
@@ -83,9 +85,13 @@ export async function openSqliteDatabase(options: SqliteConnectionOptions): Prom
   } catch (cause) {
     db.close()
     const reason = cause instanceof Error ? cause.message : String(cause)
-    throw new TokenledgerError('STORE_UNAVAILABLE', `sqlite:${options.path}: cannot configure (${reason})`, {
-      cause,
-    })
+    throw new TokenledgerError(
+      'STORE_UNAVAILABLE',
+      `sqlite:${options.path}: cannot configure (${reason})`,
+      {
+        cause,
+      },
+    )
   }
   return db
 }

@@ -97,7 +97,12 @@ export class SqliteWriter {
       }
       const before = rollupSourceFromRow(old)
       deltas.add(before, -1n)
-      deltas.add({ ...before, model: update.model, costPico: update.costPico, cacheSavingsPico: update.cacheSavingsPico })
+      deltas.add({
+        ...before,
+        model: update.model,
+        costPico: update.costPico,
+        cacheSavingsPico: update.cacheSavingsPico,
+      })
       this.#updateCost.run(
         update.costPico,
         ...update.breakdownPico,

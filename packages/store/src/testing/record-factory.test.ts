@@ -20,19 +20,32 @@ describe('createRecordFactory', () => {
         expect(r.costBreakdown).toBeNull()
         expect(r.card).toBeNull()
       } else {
-        const parts = Object.values(r.costBreakdown!).reduce((sum, part) => sum + picoFromUsd(part), 0n)
+        const parts = Object.values(r.costBreakdown!).reduce(
+          (sum, part) => sum + picoFromUsd(part),
+          0n,
+        )
         expect(parts).toBe(picoFromUsd(r.cost))
       }
     }
     const timestamps = records.map((r) => Date.parse(r.timestamp))
     expect(timestamps).toEqual([...timestamps].sort((x, y) => x - y))
-    const kinds = new Set(records.map((r) => `${r.provider}:${r.status}:${r.cost === null}:${r.reportedCost !== null}`))
-    for (const kind of ['oxen:ok:true:false', 'deepseek:ok:true:false', 'openrouter:ok:false:true', 'deepseek:error:false:false', 'tokenhub:aborted:false:false']) {
+    const kinds = new Set(
+      records.map((r) => `${r.provider}:${r.status}:${r.cost === null}:${r.reportedCost !== null}`),
+    )
+    for (const kind of [
+      'oxen:ok:true:false',
+      'deepseek:ok:true:false',
+      'openrouter:ok:false:true',
+      'deepseek:error:false:false',
+      'tokenhub:aborted:false:false',
+    ]) {
       expect(kinds).toContain(kind)
     }
   })
 
   it('rejects a seed it cannot fit into ids', () => {
-    expect(() => createRecordFactory({ seed: 70_000 })).toThrow(/seed: expected an integer from 0 to 65535/)
+    expect(() => createRecordFactory({ seed: 70_000 })).toThrow(
+      /seed: expected an integer from 0 to 65535/,
+    )
   })
 })

@@ -117,7 +117,9 @@ export interface RecordFactory {
 export function createRecordFactory(options: RecordFactoryOptions = {}): RecordFactory {
   const seed = options.seed ?? 1
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff) {
-    throw new RangeError(`createRecordFactory: seed: expected an integer from 0 to 65535, got ${seed}`)
+    throw new RangeError(
+      `createRecordFactory: seed: expected an integer from 0 to 65535, got ${seed}`,
+    )
   }
   const random = mulberry32(seed * 2654435761)
   const stepMs = options.stepMs ?? 60_000
@@ -187,7 +189,12 @@ export function createRecordFactory(options: RecordFactoryOptions = {}): RecordF
       stream,
       status,
       httpStatus: status === 'error' ? pick([429, 500, 503]) : 200,
-      errorType: status === 'error' ? pick(['rate_limit', 'server_error']) : status === 'aborted' ? 'aborted' : null,
+      errorType:
+        status === 'error'
+          ? pick(['rate_limit', 'server_error'])
+          : status === 'aborted'
+            ? 'aborted'
+            : null,
       usage,
       cost: priced?.total ?? null,
       costBreakdown: priced?.breakdown ?? null,
@@ -216,12 +223,16 @@ interface Priced {
 }
 
 /** Exact cost: a rate of R USD per 1M tokens is R x 1e6 picodollars per token. */
-function priceOf(rates: FactoryRates, usage: { inputTokens: number; cacheReadTokens: number; outputTokens: number }): Priced {
+function priceOf(
+  rates: FactoryRates,
+  usage: { inputTokens: number; cacheReadTokens: number; outputTokens: number },
+): Priced {
   const perToken = (rate: string) => parseScaled(rate, 6)
   const input = BigInt(usage.inputTokens - usage.cacheReadTokens) * perToken(rates.input)
   const cacheRead = BigInt(usage.cacheReadTokens) * perToken(rates.cacheRead)
   const output = BigInt(usage.outputTokens) * perToken(rates.output)
-  const savings = BigInt(usage.cacheReadTokens) * (perToken(rates.input) - perToken(rates.cacheRead))
+  const savings =
+    BigInt(usage.cacheReadTokens) * (perToken(rates.input) - perToken(rates.cacheRead))
   return {
     total: usdFromPico(input + cacheRead + output),
     breakdown: {
