@@ -7,7 +7,6 @@ import { Hono } from 'hono'
 import { breakdownFromRows } from '../data/breakdown.js'
 import { callPricing } from '../data/call-pricing.js'
 import { loadCalls } from '../data/calls.js'
-import { ledgerQueryOf } from '../data/ledger-query.js'
 import { loadModelProviderRows, overviewFromRows } from '../data/overview.js'
 import type { ViewQuery } from '../validate-query.js'
 import { CallPage } from '../views/call-page.js'
@@ -23,14 +22,15 @@ import { SERIES_PARAMS } from './series.js'
 export const LATEST_CALLS = 15
 
 /**
- * The providers and models seen in the view's period, for the filter dropdowns. Ignores the
- * provider and model filters themselves, so another one can be picked.
+ * The providers and models seen in the view's period, for the filter dropdowns. Only the period
+ * counts (not the provider, model, tag or status filters), so another choice can always be picked
+ * and the lookup is always answered from the rollups.
  */
 async function facets(
   store: LedgerStore,
   view: ViewQuery,
 ): Promise<{ providers: string[]; models: string[] }> {
-  const { provider: _p, model: _m, ...query } = ledgerQueryOf(view)
+  const query = { since: view.period.since, until: view.period.until }
   const rows = await store.summarize({ ...query, groupBy: ['model', 'provider'] })
   const providers = new Set<string>()
   const models = new Set<string>()
