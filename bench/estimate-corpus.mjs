@@ -16,8 +16,49 @@ function mulberry32(seed) {
   }
 }
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ter', 'on', 'str', 'ex', 'pre', 'ing', 'tion', 'al', 'ver', 'qu', 'ize', 'ment', 'ly', 'ph', 'or', 'an', 'es', 'un', 're', 'de', 'ble']
-const CJK = ['数据', '模型', '价格', '缓存', '请求', '输出', '令牌', '日本語', 'テキスト', '東京', '계산', '비용', '分析', '用户', '系统']
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ter',
+  'on',
+  'str',
+  'ex',
+  'pre',
+  'ing',
+  'tion',
+  'al',
+  'ver',
+  'qu',
+  'ize',
+  'ment',
+  'ly',
+  'ph',
+  'or',
+  'an',
+  'es',
+  'un',
+  're',
+  'de',
+  'ble',
+]
+const CJK = [
+  '数据',
+  '模型',
+  '价格',
+  '缓存',
+  '请求',
+  '输出',
+  '令牌',
+  '日本語',
+  'テキスト',
+  '東京',
+  '계산',
+  '비용',
+  '分析',
+  '用户',
+  '系统',
+]
 const EMOJI = ['🙂', '🚀', '✅', '🔥', '📦', '👍🏽', '🇯🇵']
 const CODE = [
   'function total(items) {\n  return items.reduce((sum, item) => sum + item.price * item.qty, 0)\n}\n',
@@ -28,7 +69,23 @@ const CODE = [
 ]
 
 function vocabulary(random, size) {
-  const words = new Set(['the', 'a', 'of', 'to', 'and', 'in', 'is', 'for', 'that', 'with', 'cost', 'model', 'price', 'token', 'cache'])
+  const words = new Set([
+    'the',
+    'a',
+    'of',
+    'to',
+    'and',
+    'in',
+    'is',
+    'for',
+    'that',
+    'with',
+    'cost',
+    'model',
+    'price',
+    'token',
+    'cache',
+  ])
   while (words.size < size) {
     let word = ''
     const parts = 1 + Math.floor(random() * 4)
@@ -44,7 +101,8 @@ function makeText(random, words, chars) {
   while (text.length < chars) {
     const roll = random()
     if (roll < 0.03) text += `\n${CODE[Math.floor(random() * CODE.length)]}`
-    else if (roll < 0.07) text += CJK[Math.floor(random() * CJK.length)] + CJK[Math.floor(random() * CJK.length)] + '。'
+    else if (roll < 0.07)
+      text += CJK[Math.floor(random() * CJK.length)] + CJK[Math.floor(random() * CJK.length)] + '。'
     else if (roll < 0.08) text += ` ${EMOJI[Math.floor(random() * EMOJI.length)]}`
     else if (roll < 0.1) text += ` ${Math.floor(random() * 100000)}`
     else {
@@ -65,11 +123,20 @@ function makeText(random, words, chars) {
  * @param options.userChars size of each unique user message (default 800 characters)
  */
 export async function writeBatchFile(path, options = {}) {
-  const { requests = 50_000, model = 'gpt-4o-mini', systemChars = 2_800, userChars = 800, seed = 42 } = options
+  const {
+    requests = 50_000,
+    model = 'gpt-4o-mini',
+    systemChars = 2_800,
+    userChars = 800,
+    seed = 42,
+  } = options
   const random = mulberry32(seed)
   const words = vocabulary(random, 40_000)
   const systems = Array.from({ length: 4 }, () => makeText(random, words, systemChars))
-  const shots = Array.from({ length: 6 }, () => [makeText(random, words, 300), makeText(random, words, 200)])
+  const shots = Array.from({ length: 6 }, () => [
+    makeText(random, words, 300),
+    makeText(random, words, 200),
+  ])
   const out = createWriteStream(path)
   let bytes = 0
   for (let i = 0; i < requests; i++) {

@@ -12,8 +12,11 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeBatchFile } from './estimate-corpus.mjs'
 
-const url = (path) => JSON.stringify(pathToFileURL(fileURLToPath(new URL(path, import.meta.url))).href)
-const ESTIMATE_PACKAGE = JSON.stringify(fileURLToPath(new URL('../packages/estimate/package.json', import.meta.url)))
+const url = (path) =>
+  JSON.stringify(pathToFileURL(fileURLToPath(new URL(path, import.meta.url))).href)
+const ESTIMATE_PACKAGE = JSON.stringify(
+  fileURLToPath(new URL('../packages/estimate/package.json', import.meta.url)),
+)
 
 // Each side runs in a fresh process, so neither profits from encoders or caches the other built.
 // The clock starts before the encoder is built and stops when the count is done.
@@ -64,13 +67,19 @@ const ESTIMATE = (file, workers) => `
 
 function measure(script) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (data) => (stdout += data))
     child.stderr.on('data', (data) => (stderr += data))
     child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`benchmark child exited ${code}: ${stderr}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout))
+        : reject(new Error(`benchmark child exited ${code}: ${stderr}`)),
+    )
   })
 }
 
@@ -106,18 +115,36 @@ export async function run({ quick = false, log = () => {} } = {}) {
     log('| counting | seconds | prompt tokens | tokens/s | vs baseline | peak RSS |')
     log('|---|---:|---:|---:|---:|---:|')
     for (const [label, side] of rows) {
-      log(`| ${label} | ${side.seconds.toFixed(2)} | ${number(side.tokens)} | ${number(side.tokens / side.seconds)} | ${(baseline.seconds / side.seconds).toFixed(1)}x | ${mb(side.peakRss)} |`)
+      log(
+        `| ${label} | ${side.seconds.toFixed(2)} | ${number(side.tokens)} | ${number(side.tokens / side.seconds)} | ${(baseline.seconds / side.seconds).toFixed(1)}x | ${mb(side.peakRss)} |`,
+      )
     }
-    const describe = (side) => `${side.seconds.toFixed(2)} s, ${number(side.tokens / side.seconds)} tokens/s, ${(baseline.seconds / side.seconds).toFixed(1)}x, peak RSS ${mb(side.peakRss)}`
+    const describe = (side) =>
+      `${side.seconds.toFixed(2)} s, ${number(side.tokens / side.seconds)} tokens/s, ${(baseline.seconds / side.seconds).toFixed(1)}x, peak RSS ${mb(side.peakRss)}`
     return {
       name: 'estimate-throughput',
-      target: '>= 3x the tokens/s of a plain js-tiktoken encode loop over the same realistic batch, same token count',
+      target:
+        '>= 3x the tokens/s of a plain js-tiktoken encode loop over the same realistic batch, same token count',
       met: same && ratio >= 3,
-      ratio: { label: 'estimateBatch tokens/s / plain encode loop tokens/s', value: ratio.toFixed(1) },
+      ratio: {
+        label: 'estimateBatch tokens/s / plain encode loop tokens/s',
+        value: ratio.toFixed(1),
+      },
       figures: [
-        { label: 'batch file', value: `${number(requests)} Batch API requests, ${(written.bytes / 1e6).toFixed(1)} MB (4 shared system prompts, 30% with shared few-shot turns, unique user messages)` },
-        { label: 'prompt tokens (both sides)', value: same ? number(tokens) : `DIFFER: baseline ${number(tokens)}, ours ${number(ours.tokens)}` },
-        { label: 'plain encode loop', value: `${baseline.seconds.toFixed(2)} s, ${number(tokens / baseline.seconds)} tokens/s, peak RSS ${mb(baseline.peakRss)}` },
+        {
+          label: 'batch file',
+          value: `${number(requests)} Batch API requests, ${(written.bytes / 1e6).toFixed(1)} MB (4 shared system prompts, 30% with shared few-shot turns, unique user messages)`,
+        },
+        {
+          label: 'prompt tokens (both sides)',
+          value: same
+            ? number(tokens)
+            : `DIFFER: baseline ${number(tokens)}, ours ${number(ours.tokens)}`,
+        },
+        {
+          label: 'plain encode loop',
+          value: `${baseline.seconds.toFixed(2)} s, ${number(tokens / baseline.seconds)} tokens/s, peak RSS ${mb(baseline.peakRss)}`,
+        },
         { label: `estimateBatch, workers: auto (${ours.workers} used)`, value: describe(ours) },
         { label: 'estimateBatch, main thread only', value: describe(inline) },
         { label: 'expected cost at the cheapest option', value: ours.cheapest },
@@ -134,6 +161,9 @@ export async function run({ quick = false, log = () => {} } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = await run({ quick: process.argv.includes('--quick'), log: (line) => process.stderr.write(`${line}\n`) })
+  const result = await run({
+    quick: process.argv.includes('--quick'),
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
   console.log(JSON.stringify(result, null, 2))
 }

@@ -12,7 +12,9 @@ import { runCli } from './helpers/run-cli.js'
 // The estimate package's test prices, merged over the bundled table through $TOKENLEDGER_PRICES the
 // way a user's override is. Expectations come from the library on the same table, so they hold
 // whatever the bundled prices become; the library's own tests check the money by hand.
-const PRICES = fileURLToPath(new URL('../packages/estimate/src/__fixtures__/test-prices.json', import.meta.url))
+const PRICES = fileURLToPath(
+  new URL('../packages/estimate/src/__fixtures__/test-prices.json', import.meta.url),
+)
 const dir = mkdtempSync(join(tmpdir(), 'tokenledger-cli-estimate-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 // No ledger unless --db says so: the default one points at a file that does not exist.
@@ -21,29 +23,71 @@ const table = loadPricingTable({ env: {}, overrides: [PRICES] })
 
 function write(name: string, lines: unknown[]): string {
   const path = join(dir, name)
-  writeFileSync(path, `${lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n')}\n`)
+  writeFileSync(
+    path,
+    `${lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n')}\n`,
+  )
   return path
 }
 
 const bodies = [
-  { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Classify the ticket.' }, { role: 'user', content: 'Refund please' }], max_tokens: 120 },
-  { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Classify the ticket.' }, { role: 'user', content: 'ログインできません' }], max_tokens: 40 },
+  {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'Classify the ticket.' },
+      { role: 'user', content: 'Refund please' },
+    ],
+    max_tokens: 120,
+  },
+  {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'Classify the ticket.' },
+      { role: 'user', content: 'ログインできません' },
+    ],
+    max_tokens: 40,
+  },
 ]
-const batchFile = write('batch.jsonl', bodies.map((body, i) => ({ custom_id: `r-${i}`, method: 'POST', url: '/v1/chat/completions', body })))
+const batchFile = write(
+  'batch.jsonl',
+  bodies.map((body, i) => ({
+    custom_id: `r-${i}`,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body,
+  })),
+)
 
 describe('tokenledger estimate', () => {
   it('prints the --json shape with exact decimal amounts, the same as the library, cheapest option first', async () => {
-    const result = runCli(['estimate', batchFile, '--provider', 'openai', '--at', '2026-05-01', '--json'], env)
+    const result = runCli(
+      ['estimate', batchFile, '--provider', 'openai', '--at', '2026-05-01', '--json'],
+      env,
+    )
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const json = JSON.parse(result.stdout)
     const input = bodies.reduce((sum, body) => sum + countRequest(body).tokens, 0)
     // No ledger: low 50 and expected 300 per request, capped by max_tokens (120, 40).
-    expect(json).toMatchObject({ requests: 2, skipped: 0, inputTokens: input, output: { low: 50 + 40, expected: 120 + 40, high: 160 } })
+    expect(json).toMatchObject({
+      requests: 2,
+      skipped: 0,
+      inputTokens: input,
+      output: { low: 50 + 40, expected: 120 + 40, high: 160 },
+    })
     for (const row of json.providers) {
-      expect(row).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', cost: { low: expect.stringMatching(/^\d+(\.\d+)?$/) } })
+      expect(row).toMatchObject({
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        cost: { low: expect.stringMatching(/^\d+(\.\d+)?$/) },
+      })
     }
-    const library = await estimateBatch({ file: batchFile, table, provider: 'openai', at: new Date('2026-05-01T00:00:00Z') })
+    const library = await estimateBatch({
+      file: batchFile,
+      table,
+      provider: 'openai',
+      at: new Date('2026-05-01T00:00:00Z'),
+    })
     expect(json.providers).toEqual(JSON.parse(JSON.stringify(library.providers)))
     const batch = json.providers.find((row: { option: string }) => row.option === 'batch')
     const standard = json.providers.find((row: { option: string }) => row.option === 'standard')
@@ -52,29 +96,66 @@ describe('tokenledger estimate', () => {
   })
 
   it('draws a table by default, with the cache effect on its own lines', async () => {
-    const system = write('system.txt', ['Tu es un assistant juridique. Réponds en français. '.repeat(60)])
+    const system = write('system.txt', [
+      'Tu es un assistant juridique. Réponds en français. '.repeat(60),
+    ])
     const prompts = join(dir, 'prompts.txt')
     writeFileSync(prompts, 'Délai de préavis ?\nBail commercial ?\nRupture conventionnelle ?\n')
-    const result = runCli(['estimate', prompts, '--model', 'deepseek-v4-flash', '--system', system, '--compare', '--at', '2026-05-01T10:00:00Z'], env)
+    const result = runCli(
+      [
+        'estimate',
+        prompts,
+        '--model',
+        'deepseek-v4-flash',
+        '--system',
+        system,
+        '--compare',
+        '--at',
+        '2026-05-01T10:00:00Z',
+      ],
+      env,
+    )
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`${prompts}: 3 requests`)
-    expect(result.stdout).toMatch(/│ oxen\s+│ deepseek-v4-flash │ standard\s+│\s+unpriced │\s+unpriced │\s+unpriced │/)
-    expect(result.stdout).toMatch(/prefix cache, deepseek standard: expected \$[\d.]+ if [\d,]+ shared-prefix tokens hit the cache/)
-    expect(result.stdout).toContain('approximate: o200k x 1.05 (deepseek prior, expected error +/-15%), uncalibrated')
+    expect(result.stdout).toMatch(
+      /│ oxen\s+│ deepseek-v4-flash │ standard\s+│\s+unpriced │\s+unpriced │\s+unpriced │/,
+    )
+    expect(result.stdout).toMatch(
+      /prefix cache, deepseek standard: expected \$[\d.]+ if [\d,]+ shared-prefix tokens hit the cache/,
+    )
+    expect(result.stdout).toContain(
+      'approximate: o200k x 1.05 (deepseek prior, expected error +/-15%), uncalibrated',
+    )
     // Rows in the library's order: cheapest expected first, unpriced last.
-    const library = await estimateBatch({ file: prompts, table, model: 'deepseek-v4-flash', system: 'Tu es un assistant juridique. Réponds en français. '.repeat(60), at: new Date('2026-05-01T10:00:00Z') })
-    const order = [...result.stdout.matchAll(/^│ ([\w-]+)\s+│ deepseek-v4-flash │ ([\w-]+)/gm)].map((m) => `${m[1]} ${m[2]}`)
+    const library = await estimateBatch({
+      file: prompts,
+      table,
+      model: 'deepseek-v4-flash',
+      system: 'Tu es un assistant juridique. Réponds en français. '.repeat(60),
+      at: new Date('2026-05-01T10:00:00Z'),
+    })
+    const order = [...result.stdout.matchAll(/^│ ([\w-]+)\s+│ deepseek-v4-flash │ ([\w-]+)/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    )
     expect(order).toEqual(library.providers.map((row) => `${row.provider} ${row.option}`))
     expect(order.at(-1)).toBe('oxen standard')
   })
 
   it('skips bad lines, names them on stderr with their line numbers, and exits 3', () => {
-    const file = write('broken.jsonl', [bodies[0], '{"model":', '', bodies[1], { model: 'gpt-4o-mini' }])
+    const file = write('broken.jsonl', [
+      bodies[0],
+      '{"model":',
+      '',
+      bodies[1],
+      { model: 'gpt-4o-mini' },
+    ])
     const result = runCli(['estimate', file, '--at', '2026-05-01'], env)
     expect(result.code).toBe(3)
     expect(result.stdout).toContain(`${file}: 2 requests (2 line(s) skipped)`)
     expect(result.stderr.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(new RegExp(`^skipped ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: invalid JSON`)),
+      expect.stringMatching(
+        new RegExp(`^skipped ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: invalid JSON`),
+      ),
       `skipped ${file}:5: messages: expected an array of messages, got nothing`,
     ])
     const json = JSON.parse(runCli(['estimate', file, '--at', '2026-05-01', '--json'], env).stdout)
@@ -86,9 +167,13 @@ describe('tokenledger estimate', () => {
     const flag = runCli(['estimate', batchFile, '--model', 'gpt-4o-mni'], env)
     expect(flag.code).toBe(2)
     expect(flag.stdout).toBe('')
-    expect(flag.stderr).toMatch(/^error: unknown model "gpt-4o-mni" for any provider; close matches: .*gpt-4o-mini/)
+    expect(flag.stderr).toMatch(
+      /^error: unknown model "gpt-4o-mni" for any provider; close matches: .*gpt-4o-mini/,
+    )
 
-    const file = write('unknown.jsonl', [{ model: 'mystery-9', messages: [{ role: 'user', content: 'hi' }] }])
+    const file = write('unknown.jsonl', [
+      { model: 'mystery-9', messages: [{ role: 'user', content: 'hi' }] },
+    ])
     const inFile = runCli(['estimate', file, '--json'], env)
     expect(inFile.code).toBe(2)
     const json = JSON.parse(inFile.stdout)
@@ -97,10 +182,21 @@ describe('tokenledger estimate', () => {
   })
 
   it('rejects bad flags with the flag named', () => {
-    expect(runCli(['estimate', join(dir, 'nope.jsonl')], env)).toMatchObject({ code: 1, stderr: expect.stringContaining(`FILE: cannot read "${join(dir, 'nope.jsonl')}": no such file`) })
-    expect(runCli(['estimate', batchFile, '--tag', 'oops'], env).stderr).toContain('--tag: expected KEY=VALUE, got "oops"')
-    expect(runCli(['estimate', batchFile, '--provider', 'openai', '--compare'], env).code).not.toBe(0)
-    expect(runCli(['estimate', batchFile, '--system', join(dir, 'missing.txt')], env).stderr).toContain(`--system: cannot read "${join(dir, 'missing.txt')}": no such file`)
+    expect(runCli(['estimate', join(dir, 'nope.jsonl')], env)).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        `FILE: cannot read "${join(dir, 'nope.jsonl')}": no such file`,
+      ),
+    })
+    expect(runCli(['estimate', batchFile, '--tag', 'oops'], env).stderr).toContain(
+      '--tag: expected KEY=VALUE, got "oops"',
+    )
+    expect(runCli(['estimate', batchFile, '--provider', 'openai', '--compare'], env).code).not.toBe(
+      0,
+    )
+    expect(
+      runCli(['estimate', batchFile, '--system', join(dir, 'missing.txt')], env).stderr,
+    ).toContain(`--system: cannot read "${join(dir, 'missing.txt')}": no such file`)
   })
 
   it('learns output lengths from the ledger given with --db', async () => {
@@ -125,7 +221,13 @@ describe('tokenledger estimate', () => {
         cacheWriteTokens: 0,
         outputTokens: 10 + i,
         reasoningTokens: 0,
-        provenance: { inputTokens: 'reported', cacheReadTokens: 'reported', cacheWriteTokens: 'reported', outputTokens: 'reported', reasoningTokens: 'reported' },
+        provenance: {
+          inputTokens: 'reported',
+          cacheReadTokens: 'reported',
+          cacheWriteTokens: 'reported',
+          outputTokens: 'reported',
+          reasoningTokens: 'reported',
+        },
       },
       cost: null,
       costBreakdown: null,
@@ -143,20 +245,43 @@ describe('tokenledger estimate', () => {
     expect(result.code).toBe(0)
     const json = JSON.parse(result.stdout)
     // 30 calls answered with 10..39 tokens: p10 = 3rd = 12, median = 15th = 24.
-    expect(json.models[0].outputSource).toMatchObject({ source: 'ledger', calls: 30, low: 12, expected: 24 })
+    expect(json.models[0].outputSource).toMatchObject({
+      source: 'ledger',
+      calls: 30,
+      low: 12,
+      expected: 24,
+    })
     expect(json.output).toEqual({ low: 24, expected: 48, high: 160 })
-    const noLedger = JSON.parse(runCli(['estimate', batchFile, '--db', db, '--no-ledger', '--at', '2026-05-01', '--json'], env).stdout)
+    const noLedger = JSON.parse(
+      runCli(
+        ['estimate', batchFile, '--db', db, '--no-ledger', '--at', '2026-05-01', '--json'],
+        env,
+      ).stdout,
+    )
     expect(noLedger.models[0].outputSource.source).toBe('default')
   })
 
   it('gives the same estimate on worker threads as in the main thread', () => {
-    const many = write('many.jsonl', Array.from({ length: 3000 }, (_, i) => (i === 1234 ? '{broken' : {
-      model: i % 3 === 0 ? 'deepseek-v4-flash' : 'gpt-4o-mini',
-      messages: [{ role: 'system', content: `Shared instructions ${'x y z '.repeat(200)}` }, { role: 'user', content: `Question ${i}: ${'why '.repeat(i % 50)}` }],
-      max_tokens: 100 + (i % 7),
-    })))
+    const many = write(
+      'many.jsonl',
+      Array.from({ length: 3000 }, (_, i) =>
+        i === 1234
+          ? '{broken'
+          : {
+              model: i % 3 === 0 ? 'deepseek-v4-flash' : 'gpt-4o-mini',
+              messages: [
+                { role: 'system', content: `Shared instructions ${'x y z '.repeat(200)}` },
+                { role: 'user', content: `Question ${i}: ${'why '.repeat(i % 50)}` },
+              ],
+              max_tokens: 100 + (i % 7),
+            },
+      ),
+    )
     const run = (workers: string) => {
-      const result = runCli(['estimate', many, '--workers', workers, '--at', '2026-05-01', '--json'], env)
+      const result = runCli(
+        ['estimate', many, '--workers', workers, '--at', '2026-05-01', '--json'],
+        env,
+      )
       expect(result.code).toBe(3)
       const { workers: used, ...json } = JSON.parse(result.stdout)
       return { used, json }
@@ -166,6 +291,8 @@ describe('tokenledger estimate', () => {
     expect(inline.used).toBe(0)
     expect(pooled.used).toBe(2)
     expect(pooled.json).toEqual(inline.json)
-    expect(inline.json.problems).toEqual([{ line: 1235, message: expect.stringContaining(`${many}:1235: invalid JSON`) }])
+    expect(inline.json.problems).toEqual([
+      { line: 1235, message: expect.stringContaining(`${many}:1235: invalid JSON`) },
+    ])
   })
 })

@@ -8,9 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeBatchFile } from '../bench/estimate-corpus.mjs'
 
 // Runs the BUILT estimator in a child process with a small heap, the way the CLI runs it.
-const ESTIMATE = pathToFileURL(fileURLToPath(new URL('../packages/estimate/dist/index.js', import.meta.url))).href
-const PRICING = pathToFileURL(fileURLToPath(new URL('../packages/pricing/dist/index.js', import.meta.url))).href
-const PRICES = fileURLToPath(new URL('../packages/estimate/src/__fixtures__/test-prices.json', import.meta.url))
+const ESTIMATE = pathToFileURL(
+  fileURLToPath(new URL('../packages/estimate/dist/index.js', import.meta.url)),
+).href
+const PRICING = pathToFileURL(
+  fileURLToPath(new URL('../packages/pricing/dist/index.js', import.meta.url)),
+).href
+const PRICES = fileURLToPath(
+  new URL('../packages/estimate/src/__fixtures__/test-prices.json', import.meta.url),
+)
 // The encoder tables take about 80 MB of heap; 128 MB leaves well under the file's size for the rest.
 const HEAP_MB = 128
 
@@ -18,7 +24,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tokenledger-estimate-memory-'))
 const file = join(dir, 'batch-50k.jsonl')
 let fileBytes = 0
 beforeAll(async () => {
-  if (!existsSync(fileURLToPath(ESTIMATE))) throw new Error('packages/estimate/dist is missing: run `pnpm build` first')
+  if (!existsSync(fileURLToPath(ESTIMATE)))
+    throw new Error('packages/estimate/dist is missing: run `pnpm build` first')
   // 50,000 requests (the Batch API's maximum count) of realistic shape, about 60 MB.
   await writeBatchFile(file, { requests: 50_000, systemChars: 500, userChars: 250 })
   fileBytes = statSync(file).size
@@ -26,10 +33,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function runChild(script: string) {
-  const result = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  })
+  const result = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${HEAP_MB}`, '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  )
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

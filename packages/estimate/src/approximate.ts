@@ -56,6 +56,8 @@ export function scaleTokens(tokens: number, perMille: number): number {
 /** A factor as a decimal string for display: 1050 -> "1.05". */
 export function formatFactor(perMille: number): string {
   const whole = Math.floor(perMille / 1000)
-  const fraction = String(perMille % 1000).padStart(3, '0').replace(/0+$/, '')
+  const fraction = String(perMille % 1000)
+    .padStart(3, '0')
+    .replace(/0+$/, '')
   return fraction ? `${whole}.${fraction}` : `${whole}.0`
 }

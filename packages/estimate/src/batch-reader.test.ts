@@ -21,7 +21,9 @@ async function readAll(content: string | Buffer, chunkBytes: number, copy = true
 
 describe('readLineChunks + linesOf', () => {
   it('numbers lines across chunk boundaries, whatever the chunk size', async () => {
-    const content = Array.from({ length: 50 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 7)}"}`).join('\n') + '\n'
+    const content =
+      Array.from({ length: 50 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 7)}"}`).join('\n') +
+      '\n'
     for (const chunkBytes of [1, 3, 16, 100, 1 << 16]) {
       for (const copy of [true, false]) {
         const { lines, offsets } = await readAll(content, chunkBytes, copy)

@@ -38,7 +38,11 @@ const NEWLINE = 0x0a
  * @param copy give each chunk its own bytes (true, default: needed to hand them to a worker); false
  *   yields a view of the reading buffer, valid only until the next chunk is asked for
  */
-export async function* readLineChunks(path: string, chunkBytes = DEFAULT_CHUNK_BYTES, copy = true): AsyncGenerator<LineChunk> {
+export async function* readLineChunks(
+  path: string,
+  chunkBytes = DEFAULT_CHUNK_BYTES,
+  copy = true,
+): AsyncGenerator<LineChunk> {
   const handle = await open(path, 'r')
   try {
     let buffer = Buffer.allocUnsafe(chunkBytes)
@@ -57,7 +61,13 @@ export async function* readLineChunks(path: string, chunkBytes = DEFAULT_CHUNK_B
       const end = filled + bytesRead
       if (bytesRead === 0) {
         // The last line has no newline.
-        if (filled > 0) yield { index, firstLine: nextLine, bytes: copy ? Uint8Array.from(buffer.subarray(0, filled)) : buffer.subarray(0, filled), endOffset: position }
+        if (filled > 0)
+          yield {
+            index,
+            firstLine: nextLine,
+            bytes: copy ? Uint8Array.from(buffer.subarray(0, filled)) : buffer.subarray(0, filled),
+            endOffset: position,
+          }
         return
       }
       const last = end > 0 ? buffer.lastIndexOf(NEWLINE, end - 1) : -1
@@ -69,7 +79,12 @@ export async function* readLineChunks(path: string, chunkBytes = DEFAULT_CHUNK_B
       const firstLine = nextLine
       // Counted before yielding: the consumer may transfer the bytes to a worker (detaching them).
       nextLine += countNewlines(lines)
-      yield { index: index++, firstLine, bytes: copy ? Uint8Array.from(lines) : lines, endOffset: position - (end - last - 1) }
+      yield {
+        index: index++,
+        firstLine,
+        bytes: copy ? Uint8Array.from(lines) : lines,
+        endOffset: position - (end - last - 1),
+      }
       // The partial line after the last newline moves to the front, and reading continues after it.
       buffer.copy(buffer, 0, last + 1, end)
       filled = end - last - 1

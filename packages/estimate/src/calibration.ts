@@ -46,9 +46,19 @@ export interface InputCorrection {
  * The input correction for a model.
  * @param history the model's ledger history, or null when there is no ledger
  */
-export function inputCorrection(choice: TokenizerChoice, history: ModelHistory | null): InputCorrection {
+export function inputCorrection(
+  choice: TokenizerChoice,
+  history: ModelHistory | null,
+): InputCorrection {
   if (choice.exact) {
-    return { method: 'exact', perMille: 1000, factor: '1.0', expectedErrorPercent: null, calls: 0, note: `exact (${choice.encoding})` }
+    return {
+      method: 'exact',
+      perMille: 1000,
+      factor: '1.0',
+      expectedErrorPercent: null,
+      calls: 0,
+      note: `exact (${choice.encoding})`,
+    }
   }
   const prior = approximationFor(choice.family)
   const approximate: InputCorrection = {

@@ -95,10 +95,20 @@ export function countChunk(chunk: LineChunk, options: ChunkCountOptions): ChunkR
   return { index: chunk.index, requests, problems, blankLines, endOffset: chunk.endOffset }
 }
 
-function countRequest(request: ChatRequest, line: number, format: LineFormat, customId: string | null): CountedRequest {
+function countRequest(
+  request: ChatRequest,
+  line: number,
+  format: LineFormat,
+  customId: string | null,
+): CountedRequest {
   const choice = choiceFor(request.model)
   const counted = countChat(request, sharedCounter(choice.encoding), choice)
-  const { prefixKeys, prefixTokens } = prefixesOf(request, counted.toolTokens, counted.messageTokens, choice)
+  const { prefixKeys, prefixTokens } = prefixesOf(
+    request,
+    counted.toolTokens,
+    counted.messageTokens,
+    choice,
+  )
   return {
     line,
     customId,

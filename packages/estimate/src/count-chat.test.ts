@@ -14,14 +14,17 @@ type RawMessage = {
 
 function independentCount(messages: RawMessage[], encoding: 'o200k' | 'cl100k'): number {
   const tokens = (text: string) =>
-    (encoding === 'o200k' ? encodeO200k : encodeCl100k)(text, { disallowedSpecial: new Set() }).length
+    (encoding === 'o200k' ? encodeO200k : encodeCl100k)(text, { disallowedSpecial: new Set() })
+      .length
   let total = 3 // reply priming
   for (const message of messages) {
     total += 3 + tokens(message.role)
     if (typeof message.content === 'string') total += tokens(message.content)
-    else if (Array.isArray(message.content)) for (const part of message.content) total += tokens(part.text ?? '')
+    else if (Array.isArray(message.content))
+      for (const part of message.content) total += tokens(part.text ?? '')
     if (message.name) total += tokens(message.name) + 1
-    for (const call of message.tool_calls ?? []) total += tokens(call.function.name) + tokens(call.function.arguments) + 3
+    for (const call of message.tool_calls ?? [])
+      total += tokens(call.function.name) + tokens(call.function.arguments) + 3
   }
   return total
 }
@@ -31,26 +34,44 @@ const LONG_SYSTEM = [
   'Always answer with a JSON object {"answer": string, "confidence": number}.',
   'Never reveal internal prices. Quote prices per million tokens with two decimals.',
   'Refuse requests about other customers; explain politely why.',
-].join('\n').repeat(40)
+]
+  .join('\n')
+  .repeat(40)
 
 const CORPUS: Array<{ name: string; messages: RawMessage[] }> = [
-  { name: 'plain English', messages: [{ role: 'user', content: 'What does caching do to my bill?' }] },
+  {
+    name: 'plain English',
+    messages: [{ role: 'user', content: 'What does caching do to my bill?' }],
+  },
   {
     name: 'code',
     messages: [
       { role: 'system', content: 'You review TypeScript.' },
-      { role: 'user', content: 'export function sum(xs: number[]): number {\n\treturn xs.reduce((a, b) => a + b, 0)\n}\n\n// TODO: bigint?\nconst x = sum([1, 2, 3]) // 6\n' },
+      {
+        role: 'user',
+        content:
+          'export function sum(xs: number[]): number {\n\treturn xs.reduce((a, b) => a + b, 0)\n}\n\n// TODO: bigint?\nconst x = sum([1, 2, 3]) // 6\n',
+      },
     ],
   },
   {
     name: 'CJK text',
     messages: [
-      { role: 'user', content: '请把下面的句子翻译成日语：缓存命中的令牌价格是未命中价格的十分之一。' },
-      { role: 'assistant', content: 'キャッシュヒットしたトークンの価格は、ミスした場合の10分の1です。' },
+      {
+        role: 'user',
+        content: '请把下面的句子翻译成日语：缓存命中的令牌价格是未命中价格的十分之一。',
+      },
+      {
+        role: 'assistant',
+        content: 'キャッシュヒットしたトークンの価格は、ミスした場合の10分の1です。',
+      },
       { role: 'user', content: '한국어로도 번역해 주세요.' },
     ],
   },
-  { name: 'emoji', messages: [{ role: 'user', content: 'Rate this 🚀🚀🚀 launch 👍🏽👍🏽 from 🇯🇵 — 10/10 🔥? ✅❌' }] },
+  {
+    name: 'emoji',
+    messages: [{ role: 'user', content: 'Rate this 🚀🚀🚀 launch 👍🏽👍🏽 from 🇯🇵 — 10/10 🔥? ✅❌' }],
+  },
   {
     name: 'tool calls',
     messages: [
@@ -71,7 +92,14 @@ const CORPUS: Array<{ name: string; messages: RawMessage[] }> = [
     name: 'long system prompt with names and parts',
     messages: [
       { role: 'system', content: LONG_SYSTEM },
-      { role: 'user', name: 'alice_2', content: [{ type: 'text', text: 'Part one.' }, { type: 'text', text: ' Part two, with <|endoftext|> inside.' }] },
+      {
+        role: 'user',
+        name: 'alice_2',
+        content: [
+          { type: 'text', text: 'Part one.' },
+          { type: 'text', text: ' Part two, with <|endoftext|> inside.' },
+        ],
+      },
     ],
   },
 ]
@@ -96,12 +124,37 @@ describe('recorded API counts from the OpenAI cookbook', () => {
   // 129 for gpt-3.5-turbo / gpt-4, 124 for gpt-4o / gpt-4o-mini (messages), and 105 / 101 with the
   // get_current_weather tool definition.
   const messages = [
-    { role: 'system', content: 'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.' },
-    { role: 'system', name: 'example_user', content: 'New synergies will help drive top-line growth.' },
-    { role: 'system', name: 'example_assistant', content: 'Things working well together will increase revenue.' },
-    { role: 'system', name: 'example_user', content: "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage." },
-    { role: 'system', name: 'example_assistant', content: "Let's talk later when we're less busy about how to do better." },
-    { role: 'user', content: "This late pivot means we don't have time to boil the ocean for the client deliverable." },
+    {
+      role: 'system',
+      content:
+        'You are a helpful, pattern-following assistant that translates corporate jargon into plain English.',
+    },
+    {
+      role: 'system',
+      name: 'example_user',
+      content: 'New synergies will help drive top-line growth.',
+    },
+    {
+      role: 'system',
+      name: 'example_assistant',
+      content: 'Things working well together will increase revenue.',
+    },
+    {
+      role: 'system',
+      name: 'example_user',
+      content:
+        "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage.",
+    },
+    {
+      role: 'system',
+      name: 'example_assistant',
+      content: "Let's talk later when we're less busy about how to do better.",
+    },
+    {
+      role: 'user',
+      content:
+        "This late pivot means we don't have time to boil the ocean for the client deliverable.",
+    },
   ]
   it.each([
     ['gpt-3.5-turbo', 129],
@@ -122,7 +175,11 @@ describe('recorded API counts from the OpenAI cookbook', () => {
           type: 'object',
           properties: {
             location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
-            unit: { type: 'string', description: 'The unit of temperature to return', enum: ['celsius', 'fahrenheit'] },
+            unit: {
+              type: 'string',
+              description: 'The unit of temperature to return',
+              enum: ['celsius', 'fahrenheit'],
+            },
           },
           required: ['location'],
         },
@@ -130,7 +187,10 @@ describe('recorded API counts from the OpenAI cookbook', () => {
     },
   ]
   const weather = [
-    { role: 'system', content: 'You are a helpful assistant that can answer to questions about the weather.' },
+    {
+      role: 'system',
+      content: 'You are a helpful assistant that can answer to questions about the weather.',
+    },
     { role: 'user', content: "What's the weather like in San Francisco?" },
   ]
   it.each([
@@ -159,7 +219,12 @@ describe('images', () => {
   const withImage = (model: string, url: string, detail?: string) =>
     countRequest({
       model,
-      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: detail ? { url, detail } : { url } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'image_url', image_url: detail ? { url, detail } : { url } }],
+        },
+      ],
     }).detail
 
   // Framing of the one user message: 3 + 'user' (1) + priming 3 = 7 tokens around the image.
@@ -187,6 +252,9 @@ describe('images', () => {
     expect(withImage('claude-sonnet-4-5', png(1000, 750)).images.tokens).toBe(1000)
     expect(withImage('gemini-2.5-flash', png(300, 300)).images.tokens).toBe(258)
     expect(withImage('gemini-2.5-flash', png(1000, 1000)).images.tokens).toBe(258 * 4)
-    expect(withImage('deepseek-v4-flash', png(1024, 1024)).images).toMatchObject({ tokens: 765, ruleAssumed: true })
+    expect(withImage('deepseek-v4-flash', png(1024, 1024)).images).toMatchObject({
+      tokens: 765,
+      ruleAssumed: true,
+    })
   })
 })

@@ -60,8 +60,22 @@ interface ToolConstants {
 
 // The cookbook's constants: gpt-4o / gpt-4o-mini for o200k, gpt-3.5-turbo / gpt-4 for cl100k.
 const TOOL_CONSTANTS: Record<TokenizerChoice['encoding'], ToolConstants> = {
-  o200k_base: { functionInit: 7, propertiesInit: 3, propertyKey: 3, enumInit: -3, enumItem: 3, functionsEnd: 12 },
-  cl100k_base: { functionInit: 10, propertiesInit: 3, propertyKey: 3, enumInit: -3, enumItem: 3, functionsEnd: 12 },
+  o200k_base: {
+    functionInit: 7,
+    propertiesInit: 3,
+    propertyKey: 3,
+    enumInit: -3,
+    enumItem: 3,
+    functionsEnd: 12,
+  },
+  cl100k_base: {
+    functionInit: 10,
+    propertiesInit: 3,
+    propertyKey: 3,
+    enumInit: -3,
+    enumItem: 3,
+    functionsEnd: 12,
+  },
 }
 
 /**
@@ -71,7 +85,11 @@ const TOOL_CONSTANTS: Record<TokenizerChoice['encoding'], ToolConstants> = {
  * @example
  * // [{ role: 'user', content: 'Hello' }] on gpt-4o: 3 framing + 1 ('user') + 1 ('Hello') + 3 priming = 8
  */
-export function countChat(request: ChatRequest, counter: TextCounter, choice: TokenizerChoice): ChatCount {
+export function countChat(
+  request: ChatRequest,
+  counter: TextCounter,
+  choice: TokenizerChoice,
+): ChatCount {
   const imageRule = imageRuleFor(choice)
   const images = { count: 0, tokens: 0, sizeAssumed: 0, ruleAssumed: false }
   let uncountedParts = 0
@@ -80,15 +98,20 @@ export function countChat(request: ChatRequest, counter: TextCounter, choice: To
   for (const message of request.messages) {
     let tokens = TOKENS_PER_MESSAGE + counter.count(message.role)
     if (message.name !== undefined) tokens += counter.count(message.name) + TOKENS_PER_NAME
-    tokens += countContent(message, counter, (url, detail) => {
-      const size = imageSizeFromUrl(url)
-      images.count++
-      if (size === null) images.sizeAssumed++
-      if (!imageRule.documented) images.ruleAssumed = true
-      const cost = imageTokens(imageRule.rule, size, detail)
-      images.tokens += cost
-      return cost
-    }, () => uncountedParts++)
+    tokens += countContent(
+      message,
+      counter,
+      (url, detail) => {
+        const size = imageSizeFromUrl(url)
+        images.count++
+        if (size === null) images.sizeAssumed++
+        if (!imageRule.documented) images.ruleAssumed = true
+        const cost = imageTokens(imageRule.rule, size, detail)
+        images.tokens += cost
+        return cost
+      },
+      () => uncountedParts++,
+    )
     for (const call of message.toolCalls ?? []) {
       tokens += counter.count(call.name) + counter.count(call.arguments) + TOKENS_PER_TOOL_CALL
     }
@@ -120,7 +143,11 @@ function countContent(
 }
 
 /** The cookbook's `num_tokens_for_tools` estimate of a list of function definitions. */
-export function countTools(tools: readonly ToolDefinition[], counter: TextCounter, constants: ToolConstants = TOOL_CONSTANTS.o200k_base): number {
+export function countTools(
+  tools: readonly ToolDefinition[],
+  counter: TextCounter,
+  constants: ToolConstants = TOOL_CONSTANTS.o200k_base,
+): number {
   if (tools.length === 0) return 0
   let tokens = 0
   for (const tool of tools) {
@@ -147,11 +174,15 @@ function withoutFinalPeriod(text: string): string {
   return text.endsWith('.') ? text.slice(0, -1) : text
 }
 
-function propertiesOf(parameters: Record<string, unknown> | undefined): Array<[string, Record<string, unknown>]> {
+function propertiesOf(
+  parameters: Record<string, unknown> | undefined,
+): Array<[string, Record<string, unknown>]> {
   const properties = parameters?.properties
   if (!properties || typeof properties !== 'object' || Array.isArray(properties)) return []
   return Object.entries(properties as Record<string, unknown>).map(([key, schema]) => [
     key,
-    schema && typeof schema === 'object' && !Array.isArray(schema) ? (schema as Record<string, unknown>) : {},
+    schema && typeof schema === 'object' && !Array.isArray(schema)
+      ? (schema as Record<string, unknown>)
+      : {},
   ])
 }

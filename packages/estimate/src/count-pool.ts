@@ -30,6 +30,19 @@ const IN_FLIGHT_PER_WORKER = 3
 // does not exist, and counting stays in the main thread.
 const workerUrl = new URL('./count-worker.js', import.meta.url)
 
+/**
+ * Node flags for the workers. They inherit the parent's by default, but a parent started with
+ * `node --input-type=module -e ...` would make every worker fail to start; such a parent's workers
+ * get no flags (passing a filtered list is not an option: per-process flags such as
+ * --max-old-space-size are rejected when given to a worker explicitly).
+ */
+function workerExecArgv(): string[] | undefined {
+  const evaluated = process.execArgv.some((flag) =>
+    /^(-e|--eval|-p|--print|--input-type)(=|$)/.test(flag),
+  )
+  return evaluated ? [] : undefined
+}
+
 /** True when the compiled worker script is available (running from dist/). */
 export function workersAvailable(): boolean {
   return workerUrl.protocol === 'file:' && existsSync(fileURLToPath(workerUrl))
@@ -42,7 +55,9 @@ export function resolveWorkers(requested: number | 'auto' | undefined, fileBytes
     return fileBytes >= AUTO_WORKERS_MIN_BYTES ? Math.min(2, availableParallelism()) : 0
   }
   if (!Number.isSafeInteger(requested) || requested < 0) {
-    throw new RangeError(`workers: expected 'auto' or a non-negative integer, got ${String(requested)}`)
+    throw new RangeError(
+      `workers: expected 'auto' or a non-negative integer, got ${String(requested)}`,
+    )
   }
   return requested
 }
@@ -62,11 +77,15 @@ export function countFile(path: string, options: CountFileOptions): FileCount {
   // In the main thread a chunk is counted before the next is read, so it can be a view of the
   // reading buffer; chunks posted to workers need their own bytes.
   const chunks = readLineChunks(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, workers > 0)
-  const results = workers === 0 ? inline(chunks, chunkOptions) : pooled(chunks, chunkOptions, workers)
+  const results =
+    workers === 0 ? inline(chunks, chunkOptions) : pooled(chunks, chunkOptions, workers)
   return { workers, totalBytes, results }
 }
 
-async function* inline(chunks: AsyncGenerator<LineChunk>, options: ChunkCountOptions): AsyncGenerator<ChunkResult> {
+async function* inline(
+  chunks: AsyncGenerator<LineChunk>,
+  options: ChunkCountOptions,
+): AsyncGenerator<ChunkResult> {
   for await (const chunk of chunks) yield countChunk(chunk, options)
 }
 
@@ -76,19 +95,29 @@ interface PoolWorker {
   queue: Array<{ resolve: (result: ChunkResult) => void; reject: (error: Error) => void }>
 }
 
-async function* pooled(chunks: AsyncGenerator<LineChunk>, options: ChunkCountOptions, size: number): AsyncGenerator<ChunkResult> {
+async function* pooled(
+  chunks: AsyncGenerator<LineChunk>,
+  options: ChunkCountOptions,
+  size: number,
+): AsyncGenerator<ChunkResult> {
   const pool: PoolWorker[] = []
+  const execArgv = workerExecArgv()
+  const workerOptions = execArgv ? { execArgv } : {}
   let failure: Error | null = null
   const fail = (error: Error) => {
     failure ??= error
     for (const member of pool) for (const waiter of member.queue.splice(0)) waiter.reject(error)
   }
   for (let index = 0; index < size; index++) {
-    const member: PoolWorker = { worker: new Worker(workerUrl, { workerData: options }), queue: [] }
+    const member: PoolWorker = {
+      worker: new Worker(workerUrl, { workerData: options, ...workerOptions }),
+      queue: [],
+    }
     member.worker.on('message', (result: ChunkResult) => member.queue.shift()?.resolve(result))
     member.worker.on('error', fail)
     member.worker.on('exit', (code) => {
-      if (member.queue.length > 0) fail(new Error(`a counting worker exited with code ${code} while chunks were pending`))
+      if (member.queue.length > 0)
+        fail(new Error(`a counting worker exited with code ${code} while chunks were pending`))
     })
     pool.push(member)
   }
@@ -105,7 +134,9 @@ async function* pooled(chunks: AsyncGenerator<LineChunk>, options: ChunkCountOpt
         }
         const chunk = step.value
         // The least busy worker; ties go to the first, so chunk order spreads evenly.
-        const member = pool.reduce((best, candidate) => (candidate.queue.length < best.queue.length ? candidate : best))
+        const member = pool.reduce((best, candidate) =>
+          candidate.queue.length < best.queue.length ? candidate : best,
+        )
         const result = new Promise<ChunkResult>((resolve, reject) => {
           if (failure) reject(failure)
           else member.queue.push({ resolve, reject })

@@ -33,7 +33,13 @@ export function countTokens(text: string, model: string): TokenCount {
   const choice = tokenizerFor(model)
   const counted = sharedCounter(choice.encoding).count(text)
   const perMille = choice.exact ? 1000 : approximationFor(choice.family).perMille
-  return { tokens: scaleTokens(counted, perMille), countedTokens: counted, exact: choice.exact, encoding: choice.encoding, family: choice.family }
+  return {
+    tokens: scaleTokens(counted, perMille),
+    countedTokens: counted,
+    exact: choice.exact,
+    encoding: choice.encoding,
+    family: choice.family,
+  }
 }
 
 /**
@@ -63,6 +69,9 @@ export function countRequest(body: unknown, options: { model?: string } = {}): R
  * approximate counts (see calibration.ts): our o200k count of the prompt being sent.
  * @example meter.wrap(client, { tags: { feature: 'summaries', ...calibrationTags(body) } })
  */
-export function calibrationTags(body: unknown, options: { model?: string } = {}): Record<string, string> {
+export function calibrationTags(
+  body: unknown,
+  options: { model?: string } = {},
+): Record<string, string> {
   return { [COUNTED_INPUT_TAG]: String(countRequest(body, options).countedTokens) }
 }

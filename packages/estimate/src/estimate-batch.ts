@@ -148,7 +148,12 @@ export async function estimateBatch(options: EstimateBatchOptions): Promise<Batc
     skipped += result.problems.length
     blankLines += result.blankLines
     for (const problem of result.problems) if (problems.length < maxProblems) problems.push(problem)
-    options.onProgress?.({ bytesRead: result.endOffset, totalBytes: counting.totalBytes, requests, skipped })
+    options.onProgress?.({
+      bytesRead: result.endOffset,
+      totalBytes: counting.totalBytes,
+      requests,
+      skipped,
+    })
   }
 
   const providers: ProviderEstimate[] = []
@@ -164,7 +169,8 @@ export async function estimateBatch(options: EstimateBatchOptions): Promise<Batc
     output.high += state.totals.high
   }
   const notes: string[] = []
-  if (skipped > problems.length) notes.push(`${skipped} lines skipped; the first ${problems.length} are listed`)
+  if (skipped > problems.length)
+    notes.push(`${skipped} lines skipped; the first ${problems.length} are listed`)
   return {
     file: options.file,
     requests,
@@ -184,28 +190,40 @@ export async function estimateBatch(options: EstimateBatchOptions): Promise<Batc
 function describeModel(state: ModelState, provider: string | undefined): ModelEstimate {
   const notes: string[] = [state.correction.note, state.output.note]
   if (state.canonical === null) {
-    notes.push(provider !== undefined
-      ? `provider "${provider}" does not serve "${state.name}" in the pricing table: not priced`
-      : `no provider in the pricing table serves "${state.name}": not priced`)
+    notes.push(
+      provider !== undefined
+        ? `provider "${provider}" does not serve "${state.name}" in the pricing table: not priced`
+        : `no provider in the pricing table serves "${state.name}": not priced`,
+    )
   }
   if (state.reasoning) {
-    notes.push('reasoning model: thinking tokens are billed as output and widen the range (high is the output limit, thinking included)')
+    notes.push(
+      'reasoning model: thinking tokens are billed as output and widen the range (high is the output limit, thinking included)',
+    )
   }
   if (state.unbounded > 0) {
-    const bound = state.modelMaxOutput !== null
-      ? `the model's maximum output (${state.modelMaxOutput.toLocaleString('en-US')})`
-      : state.contextWindow !== null
-        ? 'what the context window leaves after the prompt'
-        : `an assumed ${FALLBACK_MAX_OUTPUT.toLocaleString('en-US')} tokens (no limit known)`
+    const bound =
+      state.modelMaxOutput !== null
+        ? `the model's maximum output (${state.modelMaxOutput.toLocaleString('en-US')})`
+        : state.contextWindow !== null
+          ? 'what the context window leaves after the prompt'
+          : `an assumed ${FALLBACK_MAX_OUTPUT.toLocaleString('en-US')} tokens (no limit known)`
     notes.push(`${state.unbounded} request(s) set no output limit: their high is ${bound}`)
   }
-  if (state.bySize > 0) notes.push(`${state.bySize} request(s) took their expected output from ledger calls of a similar prompt size`)
+  if (state.bySize > 0)
+    notes.push(
+      `${state.bySize} request(s) took their expected output from ledger calls of a similar prompt size`,
+    )
   if (state.images.count > 0) {
     let text = `${state.images.count} image(s) counted by the ${state.images.ruleAssumed ? "GPT-4o rule (this model's rule is not known)" : "model's documented rule"}`
-    if (state.images.sizeAssumed > 0) text += `; ${state.images.sizeAssumed} of unknown size (remote URL) counted as 1024x1024`
+    if (state.images.sizeAssumed > 0)
+      text += `; ${state.images.sizeAssumed} of unknown size (remote URL) counted as 1024x1024`
     notes.push(text)
   }
-  if (state.uncountedParts > 0) notes.push(`${state.uncountedParts} audio/file content part(s) not counted: input is a lower bound`)
+  if (state.uncountedParts > 0)
+    notes.push(
+      `${state.uncountedParts} audio/file content part(s) not counted: input is a lower bound`,
+    )
   return {
     model: state.name,
     canonical: state.canonical,
@@ -213,7 +231,11 @@ function describeModel(state: ModelState, provider: string | undefined): ModelEs
     requests: state.requests,
     inputTokens: state.inputTokens,
     output: { ...state.totals },
-    tokenizer: { encoding: state.choice.encoding, family: state.choice.family, exact: state.choice.exact },
+    tokenizer: {
+      encoding: state.choice.encoding,
+      family: state.choice.family,
+      exact: state.choice.exact,
+    },
     input: state.correction,
     outputSource: {
       source: state.output.source,

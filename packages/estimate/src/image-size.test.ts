@@ -14,7 +14,25 @@ describe('imageSizeFromBytes', () => {
     expect(imageSizeFromBytes(gif)).toEqual({ width: 800, height: 600 })
 
     // SOI, an APP0 segment of 16 bytes, then SOF0: length, precision, height 300, width 400.
-    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, ...new Array(14).fill(0), 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0x2c, 0x01, 0x90, 0x03])
+    const jpeg = Buffer.from([
+      0xff,
+      0xd8,
+      0xff,
+      0xe0,
+      0x00,
+      0x10,
+      ...new Array(14).fill(0),
+      0xff,
+      0xc0,
+      0x00,
+      0x11,
+      0x08,
+      0x01,
+      0x2c,
+      0x01,
+      0x90,
+      0x03,
+    ])
     expect(imageSizeFromBytes(jpeg)).toEqual({ width: 400, height: 300 })
 
     const webp = Buffer.alloc(30)

@@ -27,13 +27,21 @@ export function imageSizeFromUrl(url: string): ImageSize | null {
 /** The size of an image from its first bytes, or null for an unknown or truncated format. */
 export function imageSizeFromBytes(bytes: Uint8Array): ImageSize | null {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (view.length >= 24 && view.readUInt32BE(0) === 0x89504e47 && view.toString('latin1', 12, 16) === 'IHDR') {
+  if (
+    view.length >= 24 &&
+    view.readUInt32BE(0) === 0x89504e47 &&
+    view.toString('latin1', 12, 16) === 'IHDR'
+  ) {
     return sized(view.readUInt32BE(16), view.readUInt32BE(20))
   }
   if (view.length >= 10 && view.toString('latin1', 0, 4) === 'GIF8') {
     return sized(view.readUInt16LE(6), view.readUInt16LE(8))
   }
-  if (view.length >= 30 && view.toString('latin1', 0, 4) === 'RIFF' && view.toString('latin1', 8, 12) === 'WEBP') {
+  if (
+    view.length >= 30 &&
+    view.toString('latin1', 0, 4) === 'RIFF' &&
+    view.toString('latin1', 8, 12) === 'WEBP'
+  ) {
     return webpSize(view)
   }
   if (view.length >= 4 && view[0] === 0xff && view[1] === 0xd8) return jpegSize(view)
@@ -79,7 +87,8 @@ function jpegSize(view: Buffer): ImageSize | null {
       continue
     }
     const length = view.readUInt16BE(offset + 2)
-    if (isStartOfFrame(marker)) return sized(view.readUInt16BE(offset + 7), view.readUInt16BE(offset + 5))
+    if (isStartOfFrame(marker))
+      return sized(view.readUInt16BE(offset + 7), view.readUInt16BE(offset + 5))
     offset += 2 + length
   }
   return null

@@ -77,7 +77,11 @@ export function imageRuleFor(choice: TokenizerChoice): ImageRuleChoice {
  * @param detail OpenAI's `detail`: `low` bills the base only under the tile rule
  * @example imageTokens({ kind: 'tile', base: 85, tile: 170 }, { width: 1024, height: 1024 }, 'high') // 765
  */
-export function imageTokens(rule: ImageRule, size: ImageSize | null, detail: string | undefined): number {
+export function imageTokens(
+  rule: ImageRule,
+  size: ImageSize | null,
+  detail: string | undefined,
+): number {
   const { width, height } = size ?? ASSUMED_IMAGE_SIZE
   switch (rule.kind) {
     case 'tile':
@@ -89,7 +93,9 @@ export function imageTokens(rule: ImageRule, size: ImageSize | null, detail: str
       return Math.ceil((Math.round(width * scale) * Math.round(height * scale)) / 750)
     }
     case 'gemini':
-      return width <= 384 && height <= 384 ? 258 : 258 * Math.ceil(width / 768) * Math.ceil(height / 768)
+      return width <= 384 && height <= 384
+        ? 258
+        : 258 * Math.ceil(width / 768) * Math.ceil(height / 768)
     default:
       return rule satisfies never
   }

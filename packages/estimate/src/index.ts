@@ -3,14 +3,38 @@
  * approximated and calibrated for others) and cost estimates of batch files before they run.
  */
 export { estimateBatch } from './estimate-batch.js'
-export type { BatchEstimate, EstimateBatchOptions, EstimateProgress, ModelEstimate } from './estimate-batch.js'
+export type {
+  BatchEstimate,
+  EstimateBatchOptions,
+  EstimateProgress,
+  ModelEstimate,
+} from './estimate-batch.js'
 export type { CacheEffect, CostRange, ProviderEstimate } from './price-batch.js'
 export { calibrationTags, countRequest, countTokens } from './count-request.js'
 export type { RequestCount, TokenCount } from './count-request.js'
-export { countChat, countTools, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TOKENS_PER_TOOL_CALL } from './count-chat.js'
+export {
+  countChat,
+  countTools,
+  REPLY_PRIMING_TOKENS,
+  TOKENS_PER_MESSAGE,
+  TOKENS_PER_NAME,
+  TOKENS_PER_TOOL_CALL,
+} from './count-chat.js'
 export type { ChatCount } from './count-chat.js'
-export type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolDefinition } from './chat-request.js'
-export { bareModelName, ENCODINGS, loadEncoding, MODEL_FAMILIES, tokenizerFor } from './encodings.js'
+export type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  ToolCall,
+  ToolDefinition,
+} from './chat-request.js'
+export {
+  bareModelName,
+  ENCODINGS,
+  loadEncoding,
+  MODEL_FAMILIES,
+  tokenizerFor,
+} from './encodings.js'
 export type { EncodingName, ModelFamily, TokenizerChoice } from './encodings.js'
 export { TokenCounter } from './token-counter.js'
 export type { TextCounter, TokenCounterOptions, TokenCounterStats } from './token-counter.js'
@@ -19,7 +43,13 @@ export type { Approximation } from './approximate.js'
 export { COUNTED_INPUT_TAG, inputCorrection, MIN_CALIBRATION_CALLS } from './calibration.js'
 export type { InputCorrection } from './calibration.js'
 export { DEFAULT_HISTORY_DAYS, readModelHistory } from './ledger-history.js'
-export type { HistoryCall, HistoryOptions, HistoryQuery, LedgerHistorySource, ModelHistory } from './ledger-history.js'
+export type {
+  HistoryCall,
+  HistoryOptions,
+  HistoryQuery,
+  LedgerHistorySource,
+  ModelHistory,
+} from './ledger-history.js'
 export { DEFAULT_OUTPUT, FALLBACK_MAX_OUTPUT, MIN_HISTORY_CALLS } from './output-range.js'
 export type { OutputModel, TokenRange } from './output-range.js'
 export { imageRuleFor, imageTokens } from './image-tokens.js'

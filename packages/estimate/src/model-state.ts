@@ -14,9 +14,19 @@ import { scaleTokens } from './approximate.js'
 import { type InputCorrection, inputCorrection } from './calibration.js'
 import type { CountedRequest } from './chunk-counter.js'
 import { type TokenizerChoice, tokenizerFor } from './encodings.js'
-import { type HistoryOptions, type LedgerHistorySource, readModelHistory } from './ledger-history.js'
+import {
+  type HistoryOptions,
+  type LedgerHistorySource,
+  readModelHistory,
+} from './ledger-history.js'
 import { type OutputModel, outputModelFrom, outputRange, type TokenRange } from './output-range.js'
-import { cachedTokens, PREFIX_RULE_IDS, PREFIX_RULES, type PrefixRuleId, type PrefixTracker } from './prefix-cache.js'
+import {
+  cachedTokens,
+  PREFIX_RULE_IDS,
+  PREFIX_RULES,
+  type PrefixRuleId,
+  type PrefixTracker,
+} from './prefix-cache.js'
 
 /** Requests of one model whose prompts fall in one bracket, summed. */
 export interface Bracket {
@@ -78,13 +88,21 @@ export async function setUpModel(name: string, setup: ModelSetup): Promise<Model
   const canonical = serving[0]?.model.id ?? null
   // The canonical id names the family better than a provider alias can (`deepseek-chat` routes...).
   const choice = tokenizerFor(name)
-  const history = setup.ledger && canonical ? await readModelHistory(setup.ledger, canonical, setup.history) : null
+  const history =
+    setup.ledger && canonical
+      ? await readModelHistory(setup.ledger, canonical, setup.history)
+      : null
   const reasoning = serving.some((entry) => entry.model.reasoning === true)
-  const maxima = serving.map((entry) => entry.model.maxOutput).filter((value): value is number => value !== undefined)
-  const windows = serving.map((entry) => entry.model.contextWindow).filter((value): value is number => value !== undefined)
+  const maxima = serving
+    .map((entry) => entry.model.maxOutput)
+    .filter((value): value is number => value !== undefined)
+  const windows = serving
+    .map((entry) => entry.model.contextWindow)
+    .filter((value): value is number => value !== undefined)
   const thresholds = new Set<number>()
   for (const entry of serving) {
-    for (const card of entry.model.cards) for (const tier of card.tiers ?? []) thresholds.add(tier.above)
+    for (const card of entry.model.cards)
+      for (const tier of card.tiers ?? []) thresholds.add(tier.above)
   }
   return {
     name,
@@ -110,7 +128,11 @@ export async function setUpModel(name: string, setup: ModelSetup): Promise<Model
 }
 
 /** Adds one counted request to its model's sums. */
-export function addRequest(state: ModelState, request: CountedRequest, tracker: PrefixTracker): void {
+export function addRequest(
+  state: ModelState,
+  request: CountedRequest,
+  tracker: PrefixTracker,
+): void {
   const perMille = state.correction.perMille
   const input = scaleTokens(request.tokens, perMille)
   const range = outputRange(state.output, {
@@ -120,7 +142,10 @@ export function addRequest(state: ModelState, request: CountedRequest, tracker: 
     modelMaxOutput: state.modelMaxOutput,
     contextWindow: state.contextWindow,
   })
-  const shared = Math.min(input, scaleTokens(tracker.observe(request.prefixKeys, request.prefixTokens), perMille))
+  const shared = Math.min(
+    input,
+    scaleTokens(tracker.observe(request.prefixKeys, request.prefixTokens), perMille),
+  )
 
   let index = 0
   while (index < state.thresholds.length && input > state.thresholds[index]!) index++
@@ -141,7 +166,8 @@ export function addRequest(state: ModelState, request: CountedRequest, tracker: 
   bracket.output.expected += range.expected
   bracket.output.high += range.high
   if (shared > 0) {
-    for (const id of PREFIX_RULE_IDS) bracket.cachedTokens[id] += cachedTokens(PREFIX_RULES[id], shared)
+    for (const id of PREFIX_RULE_IDS)
+      bracket.cachedTokens[id] += cachedTokens(PREFIX_RULES[id], shared)
   }
 
   state.requests++

@@ -53,7 +53,9 @@ export function outputModelFrom(history: ModelHistory | null, reasoning: boolean
   const bySize = new Map<number, { low: number; expected: number; calls: number }>()
   const sample = history?.sample.output ?? []
   if (!history || sample.length < MIN_HISTORY_CALLS) {
-    const why = history ? `${history.matchingCalls} ledger call(s), ${MIN_HISTORY_CALLS} needed` : 'no ledger'
+    const why = history
+      ? `${history.matchingCalls} ledger call(s), ${MIN_HISTORY_CALLS} needed`
+      : 'no ledger'
     return {
       source: 'default',
       calls: 0,
@@ -73,7 +75,11 @@ export function outputModelFrom(history: ModelHistory | null, reasoning: boolean
   for (const [bucket, outputs] of groups) {
     if (outputs.length >= MIN_HISTORY_CALLS) {
       const sorted = outputs.sort((a, b) => a - b)
-      bySize.set(bucket, { low: percentile(sorted, 10), expected: percentile(sorted, 50), calls: sorted.length })
+      bySize.set(bucket, {
+        low: percentile(sorted, 10),
+        expected: percentile(sorted, 50),
+        calls: sorted.length,
+      })
     }
   }
   const sorted = [...sample].sort((a, b) => a - b)
@@ -113,10 +119,14 @@ export interface OutputBounds {
 }
 
 /** The output range of one request, and whether its high had to fall back to FALLBACK_MAX_OUTPUT. */
-export function outputRange(model: OutputModel, bounds: OutputBounds): TokenRange & { highAssumed: boolean; bySize: boolean } {
+export function outputRange(
+  model: OutputModel,
+  bounds: OutputBounds,
+): TokenRange & { highAssumed: boolean; bySize: boolean } {
   let high = bounds.maxOutputTokens ?? bounds.modelMaxOutput
   let highAssumed = false
-  if (high === null && bounds.contextWindow !== null) high = Math.max(1, bounds.contextWindow - bounds.inputTokens)
+  if (high === null && bounds.contextWindow !== null)
+    high = Math.max(1, bounds.contextWindow - bounds.inputTokens)
   if (high === null) {
     high = FALLBACK_MAX_OUTPUT
     highAssumed = true
@@ -125,5 +135,11 @@ export function outputRange(model: OutputModel, bounds: OutputBounds): TokenRang
   const low = Math.min(high, band?.low ?? model.low)
   const expected = Math.min(high, band?.expected ?? model.expected)
   const n = bounds.choices
-  return { low: low * n, expected: expected * n, high: high * n, highAssumed, bySize: band !== undefined }
+  return {
+    low: low * n,
+    expected: expected * n,
+    high: high * n,
+    highAssumed,
+    bySize: band !== undefined,
+  }
 }

@@ -51,19 +51,38 @@ export type CachingPolicy =
  */
 export function cachingPolicy(family: ModelFamily, rates: Rates): CachingPolicy {
   if (family === 'claude') {
-    return { kind: 'explicit', note: 'Claude caches only prefixes marked with cache_control (writes cost extra): not estimated' }
+    return {
+      kind: 'explicit',
+      note: 'Claude caches only prefixes marked with cache_control (writes cost extra): not estimated',
+    }
   }
-  if (rates.cacheRead === undefined) return { kind: 'none', note: 'no cache-read price on the card: not estimated' }
+  if (rates.cacheRead === undefined)
+    return { kind: 'none', note: 'no cache-read price on the card: not estimated' }
   if (family === 'openai') {
-    return { kind: 'automatic', rule: PREFIX_RULES.openai, note: 'automatic prefix cache (prompts of 1,024+ tokens, 128-token steps); hits likely, not guaranteed' }
+    return {
+      kind: 'automatic',
+      rule: PREFIX_RULES.openai,
+      note: 'automatic prefix cache (prompts of 1,024+ tokens, 128-token steps); hits likely, not guaranteed',
+    }
   }
   if (family === 'deepseek') {
-    return { kind: 'automatic', rule: PREFIX_RULES.deepseek, note: 'automatic prefix cache (64-token units); hits likely, not guaranteed' }
+    return {
+      kind: 'automatic',
+      rule: PREFIX_RULES.deepseek,
+      note: 'automatic prefix cache (64-token units); hits likely, not guaranteed',
+    }
   }
   if (family === 'gemini') {
-    return { kind: 'automatic', rule: PREFIX_RULES.gemini, note: 'implicit prefix cache (1,024+ tokens); hits not guaranteed' }
+    return {
+      kind: 'automatic',
+      rule: PREFIX_RULES.gemini,
+      note: 'implicit prefix cache (1,024+ tokens); hits not guaranteed',
+    }
   }
-  return { kind: 'unknown', note: 'the card lists a cache-read price, but automatic prefix caching is not known for this model: not estimated' }
+  return {
+    kind: 'unknown',
+    note: 'the card lists a cache-read price, but automatic prefix caching is not known for this model: not estimated',
+  }
 }
 
 /**
@@ -72,7 +91,8 @@ export function cachingPolicy(family: ModelFamily, rates: Rates): CachingPolicy 
  */
 export function cachedTokens(rule: PrefixRule, tokens: number): number {
   if (tokens < rule.minTokens) return 0
-  if (rule.id === 'openai') return rule.minTokens + Math.floor((tokens - rule.minTokens) / rule.step) * rule.step
+  if (rule.id === 'openai')
+    return rule.minTokens + Math.floor((tokens - rule.minTokens) / rule.step) * rule.step
   return Math.floor(tokens / rule.step) * rule.step
 }
 

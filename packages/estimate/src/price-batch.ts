@@ -8,7 +8,14 @@
  * returns the rates it applied; `computeCost()` then prices the bracket's SUMS at those rates.
  * Money stays exact (bigint picodollars) from end to end.
  */
-import { computeCost, type PricingTable, type ServiceTier, type Usage, type Usd, usdFromPico } from '@tokenledger/pricing'
+import {
+  computeCost,
+  type PricingTable,
+  type ServiceTier,
+  type Usage,
+  type Usd,
+  usdFromPico,
+} from '@tokenledger/pricing'
 import type { Bracket, ModelState } from './model-state.js'
 import { type PriceOptionsFilter, priceOptions } from './price-options.js'
 import { type CachingPolicy, cachingPolicy } from './prefix-cache.js'
@@ -59,7 +66,12 @@ interface PicoRange {
 }
 
 /** Every provider row of one model, cheapest expected cost first, unpriced rows last. */
-export function priceModel(state: ModelState, table: PricingTable, at: Date, filter: PriceOptionsFilter): ProviderEstimate[] {
+export function priceModel(
+  state: ModelState,
+  table: PricingTable,
+  at: Date,
+  filter: PriceOptionsFilter,
+): ProviderEstimate[] {
   if (state.canonical === null) return []
   const rows: Array<ProviderEstimate & { sortKey: bigint | null }> = []
   for (const { provider, model } of state.serving) {
@@ -88,7 +100,8 @@ export function priceModel(state: ModelState, table: PricingTable, at: Date, fil
     }
   }
   rows.sort((a, b) => {
-    if (a.sortKey === null || b.sortKey === null) return a.sortKey === b.sortKey ? 0 : a.sortKey === null ? 1 : -1
+    if (a.sortKey === null || b.sortKey === null)
+      return a.sortKey === b.sortKey ? 0 : a.sortKey === null ? 1 : -1
     return a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0
   })
   return rows.map(({ sortKey: _sortKey, ...row }) => row)
@@ -109,7 +122,13 @@ function priceOption(
   let policy: CachingPolicy | null = null
   for (const bracket of state.brackets.values()) {
     // The engine selects card, tier, window and service tier for a prompt of this bracket's size.
-    const probe = table.price({ provider, model, at, serviceTier, usage: usage(bracket.representativeInput, 0, 0) })
+    const probe = table.price({
+      provider,
+      model,
+      at,
+      serviceTier,
+      usage: usage(bracket.representativeInput, 0, 0),
+    })
     if (!probe) return null
     cards.add(probe.card.id)
     policy ??= cachingPolicy(state.choice.family, probe.rates)
@@ -125,19 +144,23 @@ function priceOption(
     }
   }
   if (policy === null) return { cost, cards: [], cacheEffect: notEstimated('none', 'no requests') }
-  const cacheEffect: CacheEffect = policy.kind === 'automatic'
-    ? {
-        policy: policy.kind,
-        note: policy.note,
-        cachedTokens: cached,
-        savings: usdFromPico(cost.expected - withCache),
-        expectedWithCache: usdFromPico(withCache),
-      }
-    : notEstimated(policy.kind, policy.note)
+  const cacheEffect: CacheEffect =
+    policy.kind === 'automatic'
+      ? {
+          policy: policy.kind,
+          note: policy.note,
+          cachedTokens: cached,
+          savings: usdFromPico(cost.expected - withCache),
+          expectedWithCache: usdFromPico(withCache),
+        }
+      : notEstimated(policy.kind, policy.note)
   return { cost, cards: [...cards], cacheEffect }
 }
 
-function cachedTokensOf(bracket: Bracket, policy: Extract<CachingPolicy, { kind: 'automatic' }>): number {
+function cachedTokensOf(
+  bracket: Bracket,
+  policy: Extract<CachingPolicy, { kind: 'automatic' }>,
+): number {
   return bracket.cachedTokens[policy.rule.id]
 }
 
@@ -146,7 +169,11 @@ function usage(inputTokens: number, cacheReadTokens: number, outputTokens: numbe
 }
 
 function toUsd(range: PicoRange): CostRange {
-  return { low: usdFromPico(range.low), expected: usdFromPico(range.expected), high: usdFromPico(range.high) }
+  return {
+    low: usdFromPico(range.low),
+    expected: usdFromPico(range.expected),
+    high: usdFromPico(range.high),
+  }
 }
 
 function notEstimated(policy: CachingPolicy['kind'], note: string): CacheEffect {

@@ -43,7 +43,8 @@ export function priceOptions(
   const card = found.card.data
   const notes: string[] = []
   if (filter.batchOnly) {
-    if (card.serviceTiers?.batch) return { options: [{ label: 'batch', at, serviceTier: 'batch' }], notes }
+    if (card.serviceTiers?.batch)
+      return { options: [{ label: 'batch', at, serviceTier: 'batch' }], notes }
     notes.push('no batch tier: standard price shown')
     return { options: [standard], notes }
   }
@@ -52,8 +53,12 @@ export function priceOptions(
   const inside = windows.find((window) => isInWindow(window, at))
   if (inside) {
     options.push({ label: inside.name, at, serviceTier: 'standard' })
-    const outside = findInstant(at, (instant) => !windows.some((window) => isInWindow(window, instant)))
-    if (outside) options.push({ label: `outside ${inside.name}`, at: outside, serviceTier: 'standard' })
+    const outside = findInstant(
+      at,
+      (instant) => !windows.some((window) => isInWindow(window, instant)),
+    )
+    if (outside)
+      options.push({ label: `outside ${inside.name}`, at: outside, serviceTier: 'standard' })
   } else {
     options.push(standard)
   }

@@ -8,7 +8,8 @@ import { TokenCounter } from './token-counter.js'
 describe('TokenCounter', () => {
   const o200k = new TokenCounter('o200k_base', { pieceCacheSize: 64, textCacheSize: 8 })
   const cl100k = new TokenCounter('cl100k_base', { pieceCacheSize: 64, textCacheSize: 8 })
-  const reference = (encoding: 'o200k_base' | 'cl100k_base', text: string) => loadEncoding(encoding).encode(text, [], []).length
+  const reference = (encoding: 'o200k_base' | 'cl100k_base', text: string) =>
+    loadEncoding(encoding).encode(text, [], []).length
 
   it('equals js-tiktoken encode() on arbitrary Unicode text, both encodings', () => {
     // Small caches force evictions and clears mid-run, so cached and uncached paths both run.
@@ -22,7 +23,33 @@ describe('TokenCounter', () => {
   })
 
   it('equals encode() on text built from tricky pieces (whitespace runs, contractions, digits, CJK, emoji)', () => {
-    const pieces = [' ', '  ', '\n', '\r\n', '\t', "'s", "'LL", 'don\'t', '12345', '3.14', '日本語', '中文文本', '🙂', '👍🏽', '🇯🇵', 'Ünïcödé', '<|endoftext|>', '<|im_start|>', 'def f(x):', '    return', '{}', '===', 'HTTPServer', 'iPhone', 'naïve']
+    const pieces = [
+      ' ',
+      '  ',
+      '\n',
+      '\r\n',
+      '\t',
+      "'s",
+      "'LL",
+      "don't",
+      '12345',
+      '3.14',
+      '日本語',
+      '中文文本',
+      '🙂',
+      '👍🏽',
+      '🇯🇵',
+      'Ünïcödé',
+      '<|endoftext|>',
+      '<|im_start|>',
+      'def f(x):',
+      '    return',
+      '{}',
+      '===',
+      'HTTPServer',
+      'iPhone',
+      'naïve',
+    ]
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
         const text = parts.join('')

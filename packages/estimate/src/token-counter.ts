@@ -77,7 +77,10 @@ export class TokenCounter implements TextCounter {
   }
 
   stats(): TokenCounterStats {
-    return { texts: this.#texts.stats(), pieces: { hits: this.#pieceHits, misses: this.#pieceMisses } }
+    return {
+      texts: this.#texts.stats(),
+      pieces: { hits: this.#pieceHits, misses: this.#pieceMisses },
+    }
   }
 
   #countPieces(text: string): number {
