@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { startDashboard } from '@tokenledger/dashboard'
 import { dbOption } from '../shared-flags.js'
 
 interface DashboardOptions {
@@ -59,6 +58,8 @@ export function dashboardCommand(): Command {
           `warning: --host ${options.host} exposes the ledger beyond this machine without a token; set --token or TOKENLEDGER_DASHBOARD_TOKEN\n`,
         )
       }
+      // Loaded on demand: the server stack (hono, the store) costs every other command startup time.
+      const { startDashboard } = await import('@tokenledger/dashboard')
       const dashboard = await startDashboard({
         ...(options.db !== undefined ? { db: options.db } : {}),
         host: options.host,
