@@ -295,6 +295,21 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     expect(row!.errorType).toBeTruthy()
   })
 
+  it('records a call whose body the caller never reads (asResponse), when the meter flushes', async () => {
+    const { meter, db } = freshMeter()
+    const wrapped = meter.wrap(client(deepseek), { provider: 'deepseek' })
+    const raw = await wrapped.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }).asResponse()
+    expect(raw.status).toBe(200)
+    await meter.flush()
+    // The meter read its own clone; the caller's body is still unread and readable.
+    expect(raw.bodyUsed).toBe(false)
+    expect(((await raw.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens).toBe(1536)
+    await meter.close()
+    const rows = await ledgerRows(db)
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ status: 'ok', cost: '0.000073024' })
+  })
+
   it('records an unknown model as unpriced (cost null, never 0) with its usage', async () => {
     const { meter, db } = freshMeter()
     const wrapped = meter.wrap(client(deepseek), { provider: 'deepseek' })

@@ -16,7 +16,7 @@ import {
   usdFromPico,
 } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus, Tags } from '@tokenledger/store'
-import { estimatePromptTokens, fillEstimates } from './estimate-tokens.js'
+import { estimatePromptTokens, fillEstimates, textChars } from './estimate-tokens.js'
 import { missingUsage } from './normalisers/normalise-usage.js'
 import { NORMALISERS } from './normalisers/normaliser-for.js'
 import { readReportedCost } from './normalisers/openrouter.js'
@@ -44,6 +44,10 @@ export interface CallOutcome {
   errorType: string | null
   /** What the response said (null when there was no response body to read). */
   facts: StreamFacts | null
+  /** The usage already normalised from `facts` (see `normaliseNow`); normalised at build otherwise. */
+  usage?: MeteredUsage
+  /** The reported cost already read from `facts`, in picodollars. */
+  reportedPico?: bigint | null
   /** The stream stopped before its end: reported counts are running counts. */
   partial: boolean
   requestId: string | null
@@ -69,10 +73,10 @@ export class RecordBuilder {
   build(start: CallStart, outcome: CallOutcome): CallRecord {
     const { facts } = outcome
     const usage = this.#usage(start, outcome)
+    const reported = outcome.reportedPico !== undefined ? outcome.reportedPico : facts ? readReportedCost(facts.usage) : null
     const servedModel = facts?.servedModel ?? null
     const resolved = start.provider.known ? this.#resolve(start.provider.id, servedModel, start.request.model) : null
     const serviceTier = facts?.serviceTier ?? null
-    const reported = facts ? readReportedCost(facts.usage) : null
 
     let cost: CallRecord['cost'] = null
     let costBreakdown: CallRecord['costBreakdown'] = null
@@ -126,6 +130,18 @@ export class RecordBuilder {
     }
   }
 
+  /**
+   * Normalises a response's usage and reported cost now, into the outcome, so a record built later
+   * does not depend on the caller leaving the parsed body it was handed untouched.
+   */
+  static normaliseNow(style: UsageStyle, outcome: CallOutcome): CallOutcome {
+    if (outcome.facts) {
+      outcome.usage = NORMALISERS[style](outcome.facts.usage)
+      outcome.reportedPico = readReportedCost(outcome.facts.usage)
+    }
+    return outcome
+  }
+
   #usage(start: CallStart, outcome: CallOutcome): MeteredUsage {
     const { facts } = outcome
     if (!facts) {
@@ -134,13 +150,14 @@ export class RecordBuilder {
       if (outcome.status !== 'aborted') return usage
       return fillEstimates(usage, { promptTokens: estimatePromptTokens(start.request.body), textChars: 0, reasoningChars: 0 }, true)
     }
-    const usage = NORMALISERS[start.style](facts.usage)
+    const usage = outcome.usage ?? NORMALISERS[start.style](facts.usage)
     if (outcome.status === 'error' && !outcome.partial && facts.usage == null) return usage
     const needsEstimate =
       outcome.partial || usage.provenance.inputTokens === 'missing' || usage.provenance.outputTokens === 'missing'
     if (!needsEstimate) return usage
     const promptTokens = usage.provenance.inputTokens === 'missing' ? estimatePromptTokens(start.request.body) : 0
-    return fillEstimates(usage, { promptTokens, textChars: facts.textChars, reasoningChars: facts.reasoningChars }, outcome.partial)
+    const seenChars = facts.answer !== undefined ? textChars(facts.answer) : facts.textChars
+    return fillEstimates(usage, { promptTokens, textChars: seenChars, reasoningChars: facts.reasoningChars }, outcome.partial)
   }
 
   #resolve(provider: string, served: string | null, requested: string): ResolvedModel | null {

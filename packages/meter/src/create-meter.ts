@@ -7,7 +7,7 @@ import type { LedgerStore, Tags } from '@tokenledger/store'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
-import { createMeteredFetch } from './metered-fetch.js'
+import { createMeteredFetch, settleTaps } from './metered-fetch.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
@@ -135,11 +135,13 @@ export function createMeter(options: MeterOptions = {}): Meter {
     report,
     streams: new Set(),
     reads: new Set(),
+    taps: new Map(),
+    sweepTimer: null,
     closed: false,
   }
   const flushable: Flushable = {
     get pending() {
-      return queue.size + core.reads.size
+      return queue.size + core.reads.size + core.taps.size
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
   }
@@ -171,7 +173,9 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
       core.closed = true
       for (const stream of [...core.streams]) stream.abandon(new Error('meter closed'))
       try {
+        await settleTaps(core)
         await Promise.allSettled([...core.reads])
+        if (core.sweepTimer) clearInterval(core.sweepTimer)
         await core.queue.close()
       } finally {
         onClose()
@@ -184,6 +188,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
 
 /** Waits for body reads in progress (their records), then writes everything queued. */
 async function flushAll(core: MeterCore): Promise<void> {
+  await settleTaps(core)
   while (core.reads.size > 0) await Promise.allSettled([...core.reads])
   await core.queue.flush()
 }

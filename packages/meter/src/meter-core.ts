@@ -8,6 +8,7 @@ import type { RecordBuilder } from './build-record.js'
 import type { ProviderDetector, CallProvider } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import type { MeterErrorContext, RecordQueue } from './record-queue.js'
+import type { ResponseTap } from './response-tap.js'
 import type { MeteredBody } from './stream/metered-body.js'
 import type { TagScope } from './tags.js'
 
@@ -26,6 +27,10 @@ export interface MeterCore {
   readonly streams: Set<MeteredBody>
   /** Background reads of response bodies, so flush() can wait for their records. */
   readonly reads: Set<Promise<void>>
+  /** Tapped JSON responses not yet delivered, with their start time (performance.now()). */
+  readonly taps: Map<ResponseTap, number>
+  /** Sweeps unread tapped bodies now and then (unref'd); null while there are none. */
+  sweepTimer: NodeJS.Timeout | null
   closed: boolean
 }
 

@@ -1,7 +1,8 @@
 /**
  * The metered `fetch`: a drop-in `fetch` for any SDK's `fetch` option. It hands the caller the
  * provider's response (or error) unchanged and records the call off the caller's path:
- * - non-streamed JSON: the Response is cloned and the clone parsed AFTER the original is returned;
+ * - non-streamed JSON: the caller's own read of the body is tapped (see response-tap.ts), so the
+ *   body is neither copied nor parsed twice, and the record is built after the caller has it;
  * - streams (`text/event-stream`): the body is wrapped and its SSE events read as they go by;
  *   `stream_options.include_usage` is added for OpenAI-style streams that lack it, and the extra
  *   usage chunk it causes is hidden from the caller;
@@ -15,11 +16,12 @@
 import { randomUUID } from 'node:crypto'
 import type { UsageStyle } from '@tokenledger/pricing'
 import type { CallStatus } from '@tokenledger/store'
-import type { CallOutcome, CallStart } from './build-record.js'
+import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { styleFor } from './normalisers/normaliser-for.js'
-import { type FetchInput, type FetchLike, readRequest, withStreamUsage } from './read-request.js'
+import { type FetchInput, type FetchLike, readRequest, readTarget, type RequestTarget, withStreamUsage } from './read-request.js'
 import { readErrorType, readResponseBody } from './read-response.js'
+import { type TappedBody, tapResponse } from './response-tap.js'
 import { meterSseBody, type MeteredBody, type StreamEnd } from './stream/metered-body.js'
 import { createStreamAccumulator, type StreamFacts } from './stream/stream-accumulator.js'
 import { mergeTags } from './tags.js'
@@ -44,28 +46,52 @@ interface Pending {
 export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlying: FetchLike): FetchLike {
   const base = unwrapFetch(underlying)
   const meteredFetch: FetchLike = async function meteredFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
-    const pending = core.closed ? null : begin(core, scope, input, init)
-    if (!pending) return base(input, init)
+    if (core.closed) return base(input, init)
+    const target = readTarget(input, init)
+    if (!target) return base(input, init)
+    const call: Call = {
+      input,
+      init,
+      target,
+      startedAt: Date.now(),
+      startPerf: performance.now(),
+      // The scoped tags are read here, in the caller's async context.
+      scoped: core.scope.current(),
+      pending: null,
+    }
+    // A request that may ask for a stream is read before it is sent: the meter may have to add
+    // `include_usage`. Any other request is sent at once and read later, off the caller's path.
+    const body = init?.body
+    let sent: Promise<Response>
+    if (typeof body === 'string' && body.includes('"stream"')) {
+      const pending = started(core, scope, call, true)
+      sent = base(input, pending ? pending.init : init)
+    } else {
+      sent = base(input, init)
+    }
     let response: Response
     try {
-      response = await base(input, pending.init)
+      response = await sent
     } catch (error) {
-      settle(core, pending.start, {
-        status: init?.signal?.aborted || isAbortError(error) ? 'aborted' : 'error',
-        httpStatus: null,
-        errorType: thrownType(error),
-        facts: null,
-        partial: true,
-        requestId: null,
-        endPerf: performance.now(),
-        firstTextPerf: null,
-      })
+      const pending = started(core, scope, call, false)
+      if (pending) {
+        settle(core, pending.start, {
+          status: init?.signal?.aborted || isAbortError(error) ? 'aborted' : 'error',
+          httpStatus: null,
+          errorType: thrownType(error),
+          facts: null,
+          partial: true,
+          requestId: null,
+          endPerf: performance.now(),
+          firstTextPerf: null,
+        })
+      }
       throw error
     }
     try {
-      return observe(core, pending, response, init?.signal)
+      return observe(core, scope, call, response, init?.signal)
     } catch (error) {
-      core.report(error, { phase: 'record', callId: pending.start.id })
+      core.report(error, { phase: 'record' })
       return response
     }
   }
@@ -73,28 +99,47 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
   return meteredFetch
 }
 
-function begin(core: MeterCore, scope: FetchScope, input: FetchInput, init: RequestInit | undefined): Pending | null {
+/** One call of the metered fetch, read lazily. */
+interface Call {
+  input: FetchInput
+  init: RequestInit | undefined
+  target: RequestTarget
+  startedAt: number
+  startPerf: number
+  scoped: FetchScope['tags']
+  /** Set by `started()`; undefined when the call turned out not to be metered. */
+  pending: Pending | null | undefined
+}
+
+/** Reads the call's request (once) and starts its record; null when it is not metered. */
+function started(core: MeterCore, scope: FetchScope, call: Call, mayInject: boolean): Pending | null {
+  if (call.pending !== null) return call.pending ?? null
   try {
-    const request = readRequest(input, init)
-    if (!request) return null
+    const request = readRequest(call.input, call.init, call.target)
+    if (!request) {
+      call.pending = undefined
+      return null
+    }
     const provider = scope.provider ?? core.detector.detect(request.base)
     const style = styleFor(request.endpoint, provider.style)
-    const injected = needsUsageOption(style) ? withStreamUsage(request, init) : null
-    return {
+    const injected = mayInject && needsUsageOption(style) ? withStreamUsage(request, call.init) : null
+    call.pending = {
       start: {
         id: randomUUID(),
-        startedAt: Date.now(),
-        startPerf: performance.now(),
+        startedAt: call.startedAt,
+        startPerf: call.startPerf,
         provider,
         style,
         request,
-        tags: mergeTags(scope.tags, core.scope.current()),
+        tags: mergeTags(scope.tags, call.scoped),
       },
-      init: injected ?? init,
+      init: injected ?? call.init,
       injectedUsage: injected !== null,
     }
+    return call.pending
   } catch (error) {
     core.report(error, { phase: 'record' })
+    call.pending = undefined
     return null
   }
 }
@@ -104,16 +149,20 @@ function needsUsageOption(style: UsageStyle): boolean {
   return style === 'openai' || style === 'deepseek'
 }
 
-function observe(core: MeterCore, pending: Pending, response: Response, signal: AbortSignal | null | undefined): Response {
-  const { start } = pending
-  const requestId = response.headers.get('x-request-id') ?? response.headers.get('request-id')
+function observe(
+  core: MeterCore,
+  scope: FetchScope,
+  call: Call,
+  response: Response,
+  signal: AbortSignal | null | undefined,
+): Response {
   const outcome = (status: CallStatus, facts: StreamFacts | null, extra: Partial<CallOutcome> = {}): CallOutcome => ({
     status,
     httpStatus: response.status,
     errorType: null,
     facts,
     partial: false,
-    requestId,
+    requestId: response.headers.get('x-request-id') ?? response.headers.get('request-id'),
     endPerf: performance.now(),
     firstTextPerf: null,
     ...extra,
@@ -121,7 +170,10 @@ function observe(core: MeterCore, pending: Pending, response: Response, signal: 
 
   if (!response.ok) {
     const copy = response.clone()
-    background(core, start.id, async () => {
+    background(core, async () => {
+      const pending = started(core, scope, call, false)
+      if (!pending) return
+      const { start } = pending
       let errorType: string | null = null
       try {
         errorType = readErrorType(JSON.parse(await copy.text()))
@@ -133,28 +185,74 @@ function observe(core: MeterCore, pending: Pending, response: Response, signal: 
     return response
   }
 
-  const contentType = response.headers.get('content-type') ?? ''
-  if (response.body && contentType.includes('text/event-stream')) return meterStream(core, pending, response, signal, outcome)
+  const contentType = response.headers.get('content-type')
+  if (response.body && contentType !== null && contentType.includes('text/event-stream')) {
+    const pending = started(core, scope, call, false)
+    return pending ? meterStream(core, pending, response, signal, outcome) : response
+  }
 
-  const copy = response.clone()
-  background(core, start.id, async () => {
-    let text: string
-    try {
-      text = await copy.text()
-    } catch (error) {
-      settle(core, start, outcome(signal?.aborted ? 'aborted' : 'error', null, { errorType: thrownType(error), partial: true }))
+  const tap = tapResponse(response, (body: TappedBody) => {
+    core.taps.delete(tap)
+    const pending = started(core, scope, call, false)
+    if (!pending) return
+    const { start } = pending
+    if (body.kind === 'error') {
+      settle(
+        core,
+        start,
+        outcome(signal?.aborted ? 'aborted' : 'error', null, { errorType: thrownType(body.error), partial: true, endPerf: body.at }),
+      )
       return
     }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      parsed = null
-    }
+    // Runs just after the caller got the body (the tap defers it): read the few facts and
+    // normalise the usage now, as the caller owns the parsed body; pricing waits for the batch.
+    const parsed = body.kind === 'json' ? body.value : parseJson(body.text)
     const facts = readResponseBody(start.style, parsed)
-    settle(core, start, outcome(facts.errorType ? 'error' : 'ok', facts, { errorType: facts.errorType }))
+    const ended = outcome(facts.errorType ? 'error' : 'ok', facts, { errorType: facts.errorType, endPerf: body.at })
+    settle(core, start, RecordBuilder.normaliseNow(start.style, ended))
   })
+  core.taps.set(tap, call.startPerf)
+  core.sweepTimer ??= startSweeper(core)
   return response
+}
+
+/** How long a body may stay unread before the meter reads it through a clone. */
+const SWEEP_AFTER_MS = 2000
+
+/** Periodically reads bodies nobody read (they were billed all the same); stops when none is left. */
+function startSweeper(core: MeterCore): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    const now = performance.now()
+    for (const [tap, startPerf] of core.taps) if (now - startPerf >= SWEEP_AFTER_MS) tap.sweep()
+    if (core.taps.size === 0) {
+      clearInterval(timer)
+      core.sweepTimer = null
+    }
+  }, SWEEP_AFTER_MS)
+  timer.unref()
+  return timer
+}
+
+/**
+ * Reads every unread tapped body now and waits until the records of all finished reads are
+ * queued. Bodies the caller is still reading are left to finish on their own.
+ */
+export async function settleTaps(core: MeterCore): Promise<void> {
+  const waits: Array<Promise<void>> = []
+  for (const tap of core.taps.keys()) {
+    tap.sweep()
+    const settled = tap.settled()
+    if (settled) waits.push(settled)
+  }
+  await Promise.all(waits)
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
 }
 
 function meterStream(
@@ -199,20 +297,16 @@ function meterStream(
 }
 
 /** Runs a body read off the caller's path, tracked so flush() can wait for its record. */
-function background(core: MeterCore, callId: string, work: () => Promise<void>): void {
+function background(core: MeterCore, work: () => Promise<void>): void {
   const task: Promise<void> = work()
-    .catch((error: unknown) => core.report(error, { phase: 'record', callId }))
+    .catch((error: unknown) => core.report(error, { phase: 'record' }))
     .finally(() => core.reads.delete(task))
   core.reads.add(task)
 }
 
-/** Builds the record and queues it; never throws. */
+/** Queues the call; its record is built with the next batch. Never throws. */
 function settle(core: MeterCore, start: CallStart, outcome: CallOutcome): void {
-  try {
-    core.queue.push(core.builder.build(start, outcome))
-  } catch (error) {
-    core.report(error, { phase: 'record', callId: start.id })
-  }
+  core.queue.push(() => core.builder.build(start, outcome))
 }
 
 function isAbortError(error: unknown): boolean {

@@ -31,13 +31,16 @@ export interface RequestFacts {
 const ENDPOINTS = ['/chat/completions', '/completions', '/responses', '/embeddings', '/messages'] as const
 const GEMINI = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/
 
+/** Where a generation call goes: everything the meter reads from the URL alone. */
+export type RequestTarget = Omit<RequestFacts, 'body'>
+
 /**
- * Reads a fetch call; null when it is not a generation call (it then goes through unmetered).
- * Never throws on odd input: a body it cannot read simply leaves `body` null and `model` ''.
+ * Reads the method and URL of a fetch call; null when it is not a generation call (it then goes
+ * through unmetered). Cheap: no body is read.
  */
-export function readRequest(input: FetchInput, init: RequestInit | undefined): RequestFacts | null {
-  const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
-  if (method !== 'POST') return null
+export function readTarget(input: FetchInput, init: RequestInit | undefined): RequestTarget | null {
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+  if (method !== 'POST' && method.toUpperCase() !== 'POST') return null
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
   const query = url.indexOf('?')
   const path = query === -1 ? url : url.slice(0, query)
@@ -45,7 +48,7 @@ export function readRequest(input: FetchInput, init: RequestInit | undefined): R
   let endpoint: string | undefined
   let model = ''
   let stream = false
-  const gemini = GEMINI.exec(path)
+  const gemini = path.includes(':') ? GEMINI.exec(path) : null
   if (gemini) {
     endpoint = `:${gemini[2]}`
     model = decodeURIComponent(gemini[1]!)
@@ -57,13 +60,25 @@ export function readRequest(input: FetchInput, init: RequestInit | undefined): R
   }
   if (!endpoint) return null
   const base = gemini ? path.slice(0, gemini.index) : path.slice(0, path.length - endpoint.length)
+  return { url, endpoint, base, model, stream }
+}
 
-  const body = parseBody(init?.body)
-  if (body) {
-    if (typeof body['model'] === 'string') model = body['model']
-    if (body['stream'] === true) stream = true
+/**
+ * Reads a fetch call, body included; null when it is not a generation call.
+ * Never throws on odd input: a body it cannot read simply leaves `body` null and `model` ''.
+ */
+export function readRequest(
+  input: FetchInput,
+  init: RequestInit | undefined,
+  target: RequestTarget | null = readTarget(input, init),
+): RequestFacts | null {
+  if (!target) return null
+  const facts: RequestFacts = { ...target, body: parseBody(init?.body) }
+  if (facts.body) {
+    if (typeof facts.body['model'] === 'string') facts.model = facts.body['model']
+    if (facts.body['stream'] === true) facts.stream = true
   }
-  return { url, endpoint, base, model, stream, body }
+  return facts
 }
 
 function parseBody(body: unknown): Record<string, unknown> | null {

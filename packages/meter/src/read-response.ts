@@ -6,7 +6,6 @@
 import type { UsageStyle } from '@tokenledger/pricing'
 import { asRecord } from './normalisers/normalise-usage.js'
 import { emptyFacts, errorTypeOf, type StreamFacts, stringField } from './stream/stream-accumulator.js'
-import { textChars } from './estimate-tokens.js'
 
 /** Facts of a JSON response; the same shape a stream accumulates, so both share one record path. */
 export type ResponseFacts = StreamFacts
@@ -22,14 +21,14 @@ export function readResponseBody(style: UsageStyle, parsed: unknown): ResponseFa
       facts.servedModel = stringField(body, 'model')
       facts.responseId = stringField(body, 'id')
       facts.serviceTier = stringField(asRecord(body['usage']), 'service_tier')
-      facts.textChars = textChars(body['content'])
+      facts.answer = body['content']
       break
     }
     case 'gemini': {
       facts.usage = body['usageMetadata']
       facts.servedModel = stringField(body, 'modelVersion')
       facts.responseId = stringField(body, 'responseId')
-      facts.textChars = textChars(body['candidates'])
+      facts.answer = body['candidates']
       break
     }
     case 'openai':
@@ -40,7 +39,7 @@ export function readResponseBody(style: UsageStyle, parsed: unknown): ResponseFa
       facts.upstreamProvider = stringField(body, 'provider')
       facts.serviceTier = stringField(body, 'service_tier')
       facts.responseId = stringField(body, 'id')
-      facts.textChars = textChars(body['choices'] ?? body['output'])
+      facts.answer = body['choices'] ?? body['output']
       break
     }
     default:

@@ -11,6 +11,12 @@
 import { TokenledgerError } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 
+/**
+ * A queued call: its record, or a function that builds it. Records are built when their batch is
+ * written, so normalising and pricing happen in the background batch, never on the caller's path.
+ */
+export type QueuedCall = CallRecord | (() => CallRecord)
+
 /** The part of a LedgerStore the queue uses. */
 export interface RecordSink {
   insert(records: CallRecord[]): Promise<void>
@@ -59,12 +65,17 @@ export interface QueueStats {
   dropped: number
   /** Failed open or write attempts. */
   failures: number
+  /** Calls whose record could not be built (each reported to onError). */
+  failedBuilds: number
 }
+
+/** How long drops are counted before they are reported together. */
+const DROP_REPORT_MS = 1000
 
 /** A bounded, batching, retrying queue of call records. */
 export class RecordQueue {
   readonly #options: RecordQueueOptions
-  #items: CallRecord[] = []
+  #items: QueuedCall[] = []
   #head = 0
   #sink: RecordSink | null
   #opening: Promise<RecordSink> | null = null
@@ -74,7 +85,7 @@ export class RecordQueue {
   #backoff = 0
   #unreportedDrops = 0
   #closed = false
-  readonly #stats = { written: 0, dropped: 0, failures: 0 }
+  readonly #stats = { written: 0, dropped: 0, failures: 0, failedBuilds: 0 }
 
   constructor(options: RecordQueueOptions) {
     this.#options = options
@@ -91,13 +102,15 @@ export class RecordQueue {
     return { queued: this.size, ...this.#stats }
   }
 
-  /** Queues a record; O(1), never throws, never waits. */
-  push(record: CallRecord): void {
-    this.#items.push(record)
+  /** Queues a call; O(1), never throws, never waits. */
+  push(call: QueuedCall): void {
+    this.#items.push(call)
     if (this.size > this.#options.maxQueue) {
       this.#head++
       this.#stats.dropped++
-      if (this.#unreportedDrops++ === 0) queueMicrotask(() => this.#reportDrops())
+      // Reported in aggregate (at most once a second, and on flush): an overflowing queue under
+      // load must not cost an Error per call.
+      if (this.#unreportedDrops++ === 0) setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref()
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
     if (this.#writing || this.#timerIsBackoff) return
@@ -111,6 +124,7 @@ export class RecordQueue {
    *   and the background retries go on.
    */
   async flush(): Promise<void> {
+    this.#reportDrops()
     this.#clearTimer()
     for (;;) {
       if (this.#writing) await this.#writing
@@ -187,17 +201,35 @@ export class RecordQueue {
       const sink = await this.#openSink()
       if (!sink) return false
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
-      const batch = this.#items.slice(this.#head, end)
+      const queued = this.#items.slice(this.#head, end)
+      const batch: CallRecord[] = []
+      for (let i = 0; i < queued.length; i++) {
+        let item = queued[i]!
+        if (typeof item === 'function') {
+          try {
+            item = item()
+          } catch (error) {
+            // A record that cannot be built is reported and left out; the batch goes on.
+            this.#options.onError(asError(error), { phase: 'record' })
+            continue
+          }
+          // Built once: a retried batch reuses the record (same id, so the write stays idempotent).
+          this.#items[this.#head + i] = item
+          queued[i] = item
+        }
+        batch.push(item)
+      }
       try {
-        await sink.insert(batch)
+        if (batch.length > 0) await sink.insert(batch)
       } catch (error) {
         this.#fail(error, 'write', batch.length)
         return false
       }
       // Drops may have moved the head meanwhile: only remove what is still queued of this batch.
-      const written = new Set(batch)
+      const written = new Set<QueuedCall>(queued)
       while (this.#head < this.#items.length && written.has(this.#items[this.#head]!)) this.#head++
       this.#stats.written += batch.length
+      this.#stats.failedBuilds += queued.length - batch.length
       this.#backoff = 0
       if (this.#head === this.#items.length) {
         this.#items = []

@@ -30,6 +30,11 @@ export interface StreamFacts {
   responseId: string | null
   /** Characters of generated answer text seen (content, tool-call arguments, refusals). */
   textChars: number
+  /**
+   * For a JSON response: the part of the body holding the answer, measured only if an estimate is
+   * needed (then it replaces `textChars`).
+   */
+  answer?: unknown
   /** Characters of reasoning / thinking text seen. */
   reasoningChars: number
   /** The type of an error event inside the stream, when one came. */

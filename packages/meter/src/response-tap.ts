@@ -1,0 +1,194 @@
+/**
+ * Reading a non-streamed response body without a second copy of it. Cloning a Response tees its
+ * body, which costs more than the rest of the meter together on a fast call, so instead the
+ * response's own readers are tapped: when the caller (the SDK) reads the body with `json()`,
+ * `text()`, `arrayBuffer()`, `bytes()` or `blob()`, or through `response.body`, the meter is handed
+ * the same result, once, in a later task (so the caller resumes first: the meter's part runs while
+ * the application waits on its next I/O). The caller gets exactly what the untapped methods return.
+ *
+ * How: the response's prototype becomes TAPPED, an object inheriting from `Response.prototype`
+ * whose readers call the originals and then the tap (`instanceof Response` and `constructor` are
+ * unchanged). One prototype switch per call is far cheaper than defining per-instance methods.
+ *
+ * A body nobody reads was still billed: `sweep()` (run by the meter a while after the call, and on
+ * flush) clones such a response, which leaves the caller's copy intact, and reads the clone.
+ */
+
+/** What the tap learned of the body, and when (`at`: performance.now() when the read ended). */
+export type TappedBody = (
+  | { kind: 'json'; value: unknown }
+  | { kind: 'text'; text: string }
+  | { kind: 'error'; error: unknown }
+) & { at?: number }
+
+/** A tapped response's handle. */
+export interface ResponseTap {
+  /** Reads an unread body through a clone; a no-op once read or while the caller is reading it. */
+  sweep(): void
+  /**
+   * A promise of the delivery when the body has been read (or is being read by `sweep`); null
+   * while nobody reads it or the caller is still reading it.
+   */
+  settled(): Promise<void> | null
+}
+
+const proto = Response.prototype
+const bodyGetter = Object.getOwnPropertyDescriptor(proto, 'body')!.get as (this: Response) => ReadableStream<Uint8Array> | null
+const STATE = Symbol('tokenledger.tap')
+
+type Tapped = Response & { [STATE]: TapState }
+
+/** The state of one tapped response. */
+class TapState implements ResponseTap {
+  done = false
+  delivered = false
+  reading = false
+  sweeping = false
+  waiters: Array<() => void> | null = null
+  wrapped: ReadableStream<Uint8Array> | null | undefined = undefined
+  readonly #response: Response
+  readonly #deliver: (body: TappedBody) => void
+
+  constructor(response: Response, deliver: (body: TappedBody) => void) {
+    this.#response = response
+    this.#deliver = deliver
+  }
+
+  finish(body: TappedBody): void {
+    if (this.done) return
+    this.done = true
+    body.at = performance.now()
+    setImmediate(() => {
+      this.delivered = true
+      try {
+        this.#deliver(body)
+      } catch {
+        // The meter reports its own failures; nothing reaches the caller.
+      } finally {
+        for (const wake of this.waiters ?? []) wake()
+        this.waiters = null
+      }
+    })
+  }
+
+  settled(): Promise<void> | null {
+    if (this.delivered) return Promise.resolve()
+    if (!this.done && !this.sweeping) return null
+    return new Promise<void>((resolve) => (this.waiters ??= []).push(resolve))
+  }
+
+  sweep(): void {
+    if (this.done || this.reading || this.#response.bodyUsed) return
+    let copy: Response
+    try {
+      copy = proto.clone.call(this.#response)
+    } catch {
+      return
+    }
+    this.reading = true
+    this.sweeping = true
+    copy.text().then(
+      (text) => this.finish({ kind: 'text', text }),
+      (error: unknown) => this.finish({ kind: 'error', error }),
+    )
+  }
+}
+
+/** A reader that calls the original, then hands the tap what it read. */
+function tapped<T>(name: string, read: (value: T) => TappedBody | Promise<TappedBody>): PropertyDescriptor {
+  const original = (proto as unknown as Record<string, (this: Response) => Promise<T>>)[name]!
+  return {
+    configurable: true,
+    writable: true,
+    // Plain `then` rather than async/await: one promise less on the caller's path.
+    value: function (this: Tapped): Promise<T> {
+      const state = this[STATE]
+      state.reading = true
+      return original.call(this).then(
+        (value) => {
+          if (!state.done) {
+            const body = read(value)
+            if (body instanceof Promise) body.then((b) => state.finish(b), (error: unknown) => state.finish({ kind: 'error', error }))
+            else state.finish(body)
+          }
+          return value
+        },
+        (error: unknown) => {
+          state.finish({ kind: 'error', error })
+          throw error
+        },
+      )
+    },
+  }
+}
+
+const readers: PropertyDescriptorMap = {
+  constructor: { value: Response, writable: true, configurable: true },
+  json: tapped<unknown>('json', (value) => ({ kind: 'json', value })),
+  text: tapped<string>('text', (text) => ({ kind: 'text', text })),
+  // Decoded now: the caller owns the buffer and may change it once it has it.
+  arrayBuffer: tapped<ArrayBuffer>('arrayBuffer', (buffer) => ({ kind: 'text', text: new TextDecoder().decode(buffer) })),
+  blob: tapped<Blob>('blob', async (blob) => ({ kind: 'text', text: await blob.text() })),
+  body: {
+    configurable: true,
+    enumerable: true,
+    get(this: Tapped) {
+      const state = this[STATE]
+      if (state.wrapped === undefined) {
+        const source = bodyGetter.call(this)
+        state.wrapped = source === null ? null : passThrough(source, state)
+      }
+      return state.wrapped
+    },
+  },
+}
+if (typeof (proto as { bytes?: unknown }).bytes === 'function') {
+  readers['bytes'] = tapped<Uint8Array>('bytes', (bytes) => ({ kind: 'text', text: new TextDecoder().decode(bytes) }))
+}
+const TAPPED: object = Object.create(proto, readers)
+
+/** Taps `response` (see the module comment); `deliver` runs once, when the body has been read. */
+export function tapResponse(response: Response, deliver: (body: TappedBody) => void): ResponseTap {
+  const state = new TapState(response, deliver)
+  Object.setPrototypeOf(response, TAPPED)
+  ;(response as Tapped)[STATE] = state
+  return state
+}
+
+/** A stream that forwards `source` and hands its whole text to the tap at the end. */
+function passThrough(source: ReadableStream<Uint8Array>, state: TapState): ReadableStream<Uint8Array> {
+  const open = () => source.getReader()
+  let reader: ReturnType<typeof open> | undefined
+  const decoder = new TextDecoder()
+  let text = ''
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // The source is locked only when the caller really reads: a caller that merely looks at
+        // `response.body` can still call json() afterwards.
+        if (!reader) {
+          state.reading = true
+          reader = open()
+        }
+        try {
+          const { done, value } = await reader.read()
+          if (done) {
+            state.finish({ kind: 'text', text: text + decoder.decode() })
+            controller.close()
+            return
+          }
+          text += decoder.decode(value, { stream: true })
+          controller.enqueue(value)
+        } catch (error) {
+          state.finish({ kind: 'error', error })
+          controller.error(error)
+        }
+      },
+      cancel(reason) {
+        state.finish({ kind: 'error', error: reason })
+        return reader ? reader.cancel(reason) : source.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
