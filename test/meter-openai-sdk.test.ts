@@ -18,6 +18,7 @@ import OpenAI, { type APIError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
+import { runCli } from './helpers/run-cli.js'
 
 const QUESTION = [{ role: 'user' as const, content: 'What is the capital of Australia?' }]
 
@@ -464,5 +465,86 @@ describe('meter.wrap(openai client) against replayed OpenAI', () => {
     expect(rows).toHaveLength(3)
     expect(new Set(rows.map((row) => row.id)).size).toBe(3)
     for (const row of rows) expect(row).toMatchObject({ status: 'error', httpStatus: 503, errorType: 'server_error', cost: '0' })
+  })
+})
+
+describe('one ledger for every scenario, read back with `tokenledger report --json`', () => {
+  it('holds exactly the expected calls and costs per provider', async () => {
+    const { meter, db, errors } = freshMeter()
+    const ds = meter.wrap(client(deepseek), { provider: 'deepseek' })
+    const or = meter.wrap(client(openrouter), { provider: 'openrouter' })
+    const th = meter.wrap(client(tokenhub), { provider: 'tokenhub' })
+    const drain = async (stream: AsyncIterable<unknown>, stopAfter = Infinity) => {
+      let seen = 0
+      for await (const _ of stream) if (++seen >= stopAfter) break
+    }
+    const replay = (route: string) => ({ headers: { 'x-replay': route } })
+    const streamed = { model: 'deepseek-v4-flash', messages: QUESTION, stream: true } as const
+
+    await ds.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
+    await ds.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }, replay('reasoning'))
+    await drain(await ds.chat.completions.create(streamed, replay('stream')))
+    await ds.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }, replay('boom')).catch(() => {})
+    // Stop after 6 chunks: role, 3 reasoning, "The capital", " of Australia" (as in the test above).
+    await drain(await ds.chat.completions.create(streamed, replay('stream-pause')), 6)
+    await drain(await ds.chat.completions.create(streamed, replay('stream-cut'))).catch(() => {})
+    await ds.chat.completions.create({ model: 'mystery-model-9000', messages: QUESTION })
+    await or.chat.completions.create({ model: 'deepseek/deepseek-v4-flash', messages: QUESTION })
+    await drain(await or.chat.completions.create({ ...streamed, model: 'deepseek/deepseek-v4-flash' }, replay('stream')))
+    await th.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
+    await drain(await th.chat.completions.create(streamed, replay('stream')))
+    await meter.close()
+    expect(errors).toEqual([])
+
+    const result = runCli(['report', '--db', `sqlite:${db}`, '--by', 'provider', '--json'])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    // Costs are the sums of the per-call figures worked out in the tests above, in uUSD:
+    // DeepSeek 73.024 + 99.12 + 20.16 + 0 (500) + 8.54 (stopped) + 7.7 (cut) = 208.544, and the
+    // unknown model unpriced; OpenRouter 358.4 + 441.28 = 799.68 (reported 107.3 + 51.29);
+    // TokenHub 309 + 46.536 = 355.536.
+    expect(JSON.parse(result.stdout)).toEqual([
+      {
+        group: 'openrouter',
+        calls: 2,
+        inputTokens: 5120,
+        cacheReadTokens: 4352,
+        cacheWriteTokens: 0,
+        outputTokens: 296,
+        reasoningTokens: 140,
+        cost: '0.00079968',
+        reportedCost: '0.00015859',
+        unpricedCalls: 0,
+        errorCalls: 0,
+      },
+      {
+        group: 'tokenhub',
+        calls: 2,
+        inputTokens: 4800,
+        cacheReadTokens: 3512,
+        cacheWriteTokens: 0,
+        outputTokens: 506,
+        reasoningTokens: 200,
+        cost: '0.000355536',
+        reportedCost: null,
+        unpricedCalls: 0,
+        errorCalls: 0,
+      },
+      {
+        group: 'deepseek',
+        calls: 7,
+        inputTokens: 3140,
+        cacheReadTokens: 2560,
+        cacheWriteTokens: 0,
+        outputTokens: 690,
+        reasoningTokens: 392,
+        cost: '0.000208544',
+        reportedCost: null,
+        unpricedCalls: 1,
+        errorCalls: 1,
+      },
+    ])
+    const statuses = (await ledgerRows(db)).map((row) => row.status)
+    expect(statuses.filter((status) => status === 'aborted')).toHaveLength(2)
   })
 })
