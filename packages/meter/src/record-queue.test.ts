@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type LedgerStore, openStore } from '@tokenledger/store'
+import { createRecordFactory } from '@tokenledger/store/testing'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type MeterErrorContext, RecordQueue } from './record-queue.js'
+
+let dir: string
+let store: LedgerStore
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tokenledger-queue-'))
+  store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
+})
+
+afterEach(async () => {
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+function queue(errors: Array<{ error: Error; context: MeterErrorContext }>, options: Partial<ConstructorParameters<typeof RecordQueue>[0]> = {}) {
+  return new RecordQueue({
+    store,
+    ownsStore: false,
+    onError: (error, context) => errors.push({ error, context }),
+    maxQueue: 1000,
+    batchSize: 10,
+    flushIntervalMs: 60_000,
+    backoffMs: 10,
+    maxBackoffMs: 100,
+    ...options,
+  })
+}
+
+describe('RecordQueue', () => {
+  it('writes everything in batches of batchSize on flush', async () => {
+    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+    const q = queue(errors)
+    const records = createRecordFactory({ seed: 3 }).batch(25)
+    for (const record of records) q.push(record)
+    expect(q.size).toBe(25)
+    await q.flush()
+    expect(q.stats()).toMatchObject({ queued: 0, written: 25, dropped: 0, failures: 0 })
+    expect((await store.listCalls({ limit: 100, offset: 0 })).total).toBe(25)
+    expect(errors).toEqual([])
+  })
+
+  it('writes a full batch without waiting for the timer', async () => {
+    const q = queue([])
+    for (const record of createRecordFactory({ seed: 4 }).batch(10)) q.push(record)
+    for (let i = 0; i < 100 && q.stats().written < 10; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(q.stats().written).toBe(10)
+  })
+
+  it('builds queued calls at write time; one that cannot be built is reported and left out', async () => {
+    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+    const q = queue(errors)
+    const [a, b] = createRecordFactory({ seed: 5 }).batch(2)
+    let builds = 0
+    q.push(() => {
+      builds++
+      return a!
+    })
+    q.push(() => {
+      throw new Error('cannot build')
+    })
+    q.push(b!)
+    expect(builds).toBe(0)
+    await q.flush()
+    expect(builds).toBe(1)
+    expect(errors.map(({ error, context }) => [error.message, context.phase])).toEqual([['cannot build', 'record']])
+    expect(q.stats()).toMatchObject({ written: 2, failedBuilds: 1, queued: 0 })
+    expect((await store.getCall(a!.id))?.id).toBe(a!.id)
+  })
+
+  it('keeps records through a failed open and writes them once the store opens', async () => {
+    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+    let attempts = 0
+    const q = queue(errors, {
+      store: async () => {
+        if (++attempts === 1) throw new Error('not yet')
+        return store
+      },
+    })
+    q.push(createRecordFactory({ seed: 6 }).next())
+    await expect(q.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    expect(errors[0]!.context).toEqual({ phase: 'open', records: 1 })
+    await q.flush()
+    expect(q.stats()).toMatchObject({ written: 1, failures: 1 })
+  })
+})
