@@ -15,7 +15,7 @@ import { loadPricingTable } from '@tokenledger/pricing'
 import { type CallRecord, openStore } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
-import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
+import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 
 let dir: string
 let anthropic: ReplayServer
@@ -68,7 +68,7 @@ function localPrices() {
 async function rows(db: string): Promise<CallRecord[]> {
   const store = await openStore(`sqlite:${db}`, { readOnly: true })
   try {
-    return (await store.listCalls({ limit: 100, offset: 0 })).rows.reverse()
+    return (await store.listCalls({ limit: 100, offset: 0 })).rows.sort(callOrder)
   } finally {
     await store.close()
   }

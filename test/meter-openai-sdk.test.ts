@@ -17,7 +17,7 @@ import { type CallRecord, openStore } from '@tokenledger/store'
 import OpenAI, { type APIError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
-import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
+import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { runCli } from './helpers/run-cli.js'
 
 const QUESTION = [{ role: 'user' as const, content: 'What is the capital of Australia?' }]
@@ -86,7 +86,7 @@ async function ledgerRows(db: string): Promise<CallRecord[]> {
   const store = await openStore(`sqlite:${db}`)
   try {
     const { rows } = await store.listCalls({ limit: 1000, offset: 0 })
-    return rows.reverse()
+    return rows.sort(callOrder)
   } finally {
     await store.close()
   }
@@ -309,6 +309,28 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     const rows = await ledgerRows(db)
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ status: 'ok', cost: '0.000073024' })
+  })
+
+  it('tags SDK calls made inside runWithTags, streams included, without touching their arguments', async () => {
+    const { meter, db } = freshMeter()
+    const wrapped = meter.withTags({ team: 'legal' }).wrap(client(deepseek), { provider: 'deepseek', tags: { app: 'contracts' } })
+    await meter.runWithTags({ user: 'u-7' }, async () => {
+      await wrapped.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
+      const stream = await wrapped.chat.completions.create(
+        { model: 'deepseek-v4-flash', messages: QUESTION, stream: true },
+        { headers: { 'x-replay': 'stream' } },
+      )
+      for await (const _ of stream) {
+        // drain
+      }
+    })
+    await wrapped.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
+    await meter.close()
+    expect((await ledgerRows(db)).map((row) => row.tags)).toEqual([
+      { team: 'legal', app: 'contracts', user: 'u-7' },
+      { team: 'legal', app: 'contracts', user: 'u-7' },
+      { team: 'legal', app: 'contracts' },
+    ])
   })
 
   it('records an unknown model as unpriced (cost null, never 0) with its usage', async () => {

@@ -136,3 +136,18 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: ReplayRo
   }
   res.end()
 }
+
+/**
+ * Orders ledger rows as the calls were made: by start time, then (calls started in the same
+ * millisecond) by the replay server's request counter, which the rows carry as their request id.
+ */
+export function callOrder(a: { timestamp: string; requestId: string | null }, b: { timestamp: string; requestId: string | null }): number {
+  const byTime = Date.parse(a.timestamp) - Date.parse(b.timestamp)
+  if (byTime !== 0) return byTime
+  return replayNumber(a.requestId) - replayNumber(b.requestId)
+}
+
+function replayNumber(requestId: string | null): number {
+  const match = /^req_replay_(\d+)$/.exec(requestId ?? '')
+  return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER
+}
