@@ -218,12 +218,16 @@ for (const engine of ENGINES) {
     it('migrates once: opening again applies nothing', async () => {
       const again = await openStore(fixture.url)
       const result = await migrateToLatest(again.db, again.dialect, schemaOf(fixture.url))
-      expect(result).toEqual({ from: 1, to: 1, applied: [] })
+      expect(result).toEqual({ from: 2, to: 2, applied: [] })
       const versions = await again.db
         .selectFrom('tokenledger_migrations')
         .select(['version', 'name'])
+        .orderBy('version')
         .execute()
-      expect(versions.map((v) => [Number(v.version), v.name])).toEqual([[1, 'initial']])
+      expect(versions.map((v) => [Number(v.version), v.name])).toEqual([
+        [1, 'initial'],
+        [2, 'call-tags-by-time'],
+      ])
       await again.close()
     })
 
@@ -233,7 +237,7 @@ for (const engine of ENGINES) {
         .values({ version: 99, name: 'from-the-future', applied_at: new Date().toISOString() })
         .execute()
       await expect(openStore(fixture.url)).rejects.toThrow(
-        /schema version 99 is newer than this tokenledger understands \(1\); upgrade tokenledger/,
+        /schema version 99 is newer than this tokenledger understands \(2\); upgrade tokenledger/,
       )
       await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(
         /version 99 is newer/,

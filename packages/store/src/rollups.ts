@@ -66,39 +66,72 @@ export type RollupSource = Pick<
   | 'reportedCostPico'
 >
 
+/**
+ * Counts and token sums are gathered in plain numbers while they are small, then folded into the
+ * exact bigint sums: an ingest batch adds tens of thousands of calls, and a bigint conversion and
+ * addition per field per call was most of the cost of a delta. A number accumulator is folded
+ * before it passes 2^52, and a single addend above 2^32 goes straight to the bigint, so every
+ * number sum stays an exact integer (below 2^53).
+ */
+const FOLD_ABOVE = 2 ** 52
+const SMALL = 2 ** 32
+/** ROLLUP_SUM_COLUMNS indexes 0..7 (calls, priced, reported, five token counts) are integers. */
+const COUNTED = 8
+
+interface Cell extends RollupDelta {
+  /** Pending number sums of ROLLUP_SUM_COLUMNS[0..7], not yet in `sums`. */
+  small: number[]
+}
+
 /** Accumulates contributions per rollup key. */
 export class RollupDeltas {
-  readonly #byKey = new Map<string, RollupDelta>()
+  readonly #byKey = new Map<string, Cell>()
+
+  #cell(hourTs: number, provider: string, model: string, upstream: string, status: string): Cell {
+    const id = `${hourTs}\u0000${provider}\u0000${model}\u0000${upstream}\u0000${status}`
+    let cell = this.#byKey.get(id)
+    if (!cell) {
+      cell = {
+        key: { hourTs, provider, model, upstream, status },
+        sums: ROLLUP_SUM_COLUMNS.map(() => 0n),
+        small: new Array<number>(COUNTED).fill(0),
+      }
+      this.#byKey.set(id, cell)
+    }
+    return cell
+  }
 
   /** Adds (sign 1n) or removes (sign -1n) one call's contribution. */
   add(call: RollupSource, sign: 1n | -1n = 1n): void {
-    const key: RollupKey = {
-      hourTs: call.ts - (((call.ts % HOUR_MS) + HOUR_MS) % HOUR_MS),
-      provider: call.provider,
-      model: call.model ?? '',
-      upstream: call.upstream ?? '',
-      status: call.status,
-    }
-    const id = `${key.hourTs}\u0000${key.provider}\u0000${key.model}\u0000${key.upstream}\u0000${key.status}`
-    let delta = this.#byKey.get(id)
-    if (!delta) {
-      delta = { key, sums: ROLLUP_SUM_COLUMNS.map(() => 0n) }
-      this.#byKey.set(id, delta)
-    }
-    const s = delta.sums
+    const cell = this.#cell(
+      call.ts - (((call.ts % HOUR_MS) + HOUR_MS) % HOUR_MS),
+      call.provider,
+      call.model ?? '',
+      call.upstream ?? '',
+      call.status,
+    )
     const reported = call.reportedCostPico !== null
-    s[0]! += sign
-    if (call.costPico !== null) s[1]! += sign
-    if (reported) s[2]! += sign
-    s[3]! += sign * BigInt(call.inputTokens)
-    s[4]! += sign * BigInt(call.cacheReadTokens)
-    s[5]! += sign * BigInt(call.cacheWriteTokens)
-    s[6]! += sign * BigInt(call.outputTokens)
-    s[7]! += sign * BigInt(call.reasoningTokens)
-    s[8]! += sign * (call.costPico ?? 0n)
-    s[9]! += sign * (call.cacheSavingsPico ?? 0n)
-    s[10]! += sign * (call.reportedCostPico ?? 0n)
-    if (reported) s[11]! += sign * (call.costPico ?? 0n)
+    count(cell, 0, 1, sign)
+    count(cell, 1, call.costPico !== null ? 1 : 0, sign)
+    count(cell, 2, reported ? 1 : 0, sign)
+    count(cell, 3, call.inputTokens, sign)
+    count(cell, 4, call.cacheReadTokens, sign)
+    count(cell, 5, call.cacheWriteTokens, sign)
+    count(cell, 6, call.outputTokens, sign)
+    count(cell, 7, call.reasoningTokens, sign)
+    money(cell, 8, call.costPico, sign)
+    money(cell, 9, call.cacheSavingsPico, sign)
+    money(cell, 10, call.reportedCostPico, sign)
+    if (reported) money(cell, 11, call.costPico, sign)
+  }
+
+  /**
+   * Adds contributions already summed per key (by the database, for instance), one bigint per
+   * ROLLUP_SUM_COLUMNS entry.
+   */
+  addSums(key: RollupKey, sums: readonly bigint[]): void {
+    const cell = this.#cell(key.hourTs, key.provider, key.model, key.upstream, key.status)
+    for (let i = 0; i < ROLLUP_SUM_COLUMNS.length; i++) cell.sums[i]! += sums[i]!
   }
 
   get size(): number {
@@ -110,10 +143,37 @@ export class RollupDeltas {
    * one order, so concurrent PostgreSQL transactions cannot deadlock on them.
    */
   sorted(): RollupDelta[] {
-    return [...this.#byKey.values()]
-      .filter((delta) => delta.sums.some((value) => value !== 0n))
-      .sort((a, b) => compareKeys(a.key, b.key))
+    const deltas: RollupDelta[] = []
+    for (const { key, sums, small } of this.#byKey.values()) {
+      for (let i = 0; i < COUNTED; i++) {
+        if (small[i] !== 0) sums[i]! += BigInt(small[i]!)
+        small[i] = 0
+      }
+      if (sums.some((value) => value !== 0n)) deltas.push({ key, sums })
+    }
+    return deltas.sort((a, b) => compareKeys(a.key, b.key))
   }
+}
+
+/** Adds an integer count to sum `i` of a cell, exactly (see FOLD_ABOVE). */
+function count(cell: Cell, i: number, value: number, sign: 1n | -1n): void {
+  if (value === 0) return
+  if (sign === -1n || value > SMALL) {
+    cell.sums[i]! += sign * BigInt(value)
+    return
+  }
+  const sum = cell.small[i]! + value
+  if (sum > FOLD_ABOVE) {
+    cell.sums[i]! += BigInt(sum)
+    cell.small[i] = 0
+  } else {
+    cell.small[i] = sum
+  }
+}
+
+/** Adds a picodollar amount (null: nothing) to sum `i` of a cell. */
+function money(cell: Cell, i: number, value: bigint | null, sign: 1n | -1n): void {
+  if (value !== null && value !== 0n) cell.sums[i]! += sign === 1n ? value : -value
 }
 
 function compareKeys(a: RollupKey, b: RollupKey): number {

@@ -59,10 +59,16 @@ export interface CallsTable {
   tags: string
 }
 
+/**
+ * One tag of one call, keyed by (key, value, ts, call_id): a tag filter over a time range is one
+ * covering range scan. To look up one call's tag, give `ts` as well as `call_id` (migration 002).
+ */
 export interface CallTagsTable {
   call_id: string
   key: string
   value: string
+  /** The call's timestamp (epoch milliseconds, UTC), copied from `calls.ts`. */
+  ts: IntColumn
 }
 
 /**

@@ -16,7 +16,7 @@ import { summarize } from './queries/summarize.js'
 import { timeSeries } from './queries/time-series.js'
 import { rowFromRecord } from './record-mapping.js'
 import type { LedgerDatabase } from './schema.js'
-import type { CostRow, StoreEngine } from './store-engine.js'
+import type { CostRow, RowSource, StoreEngine } from './store-engine.js'
 
 /**
  * The one LedgerStore implementation: validation and conversion here, SQL in queries/ and in the
@@ -51,12 +51,21 @@ export class SqlLedgerStore implements LedgerStore {
       )
     }
     if (records.length === 0) return
-    const rows = records.map((record, i) =>
-      rowFromRecord(
-        record,
-        `insert: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`,
-      ),
-    )
+    // Records are converted while the engine writes (see RowSource), after this call has
+    // returned its promise: a copy of the list keeps a caller that reuses its array harmless.
+    const list = records.slice()
+    const rows: RowSource = {
+      length: list.length,
+      rowAt: (i) => {
+        const record = list[i]!
+        // The record's name is only spelled out for an error message.
+        return rowFromRecord(
+          record,
+          () =>
+            `insert: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`,
+        )
+      },
+    }
     await this.#write('insert', () => this.#engine.insertRows(rows))
   }
 

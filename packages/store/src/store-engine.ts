@@ -14,6 +14,13 @@ export interface CostRow {
   model: string | null
 }
 
+/** A batch of calls to insert, converted on demand. */
+export interface RowSource {
+  readonly length: number
+  /** Validates and converts record `i` (0-based); throws TokenledgerError for a bad record. */
+  rowAt(i: number): CallRow
+}
+
 /**
  * What an engine folder (`sqlite/`, `postgres/`) provides: a kysely instance for queries and the
  * two write paths, which each engine implements with its fastest safe statements. Internal: the
@@ -22,8 +29,14 @@ export interface CostRow {
 export interface StoreEngine {
   readonly dialect: StoreDialect
   readonly db: Kysely<LedgerDatabase>
-  /** Inserts rows not stored yet, tags and rollups, in one transaction; returns how many were new. */
-  insertRows(rows: CallRow[]): Promise<number>
+  /**
+   * Inserts the rows not stored yet, their tags and rollups, in one transaction; returns how many
+   * were new. Engines convert each row as they write it (`rows.rowAt(i)`), so a batch of tens of
+   * thousands of calls never exists as converted rows all at once (that cost the garbage
+   * collector more than SQLite spent storing them). A row that fails conversion throws, and the
+   * transaction stores nothing.
+   */
+  insertRows(rows: RowSource): Promise<number>
   /** Applies cost updates and moves rollup contributions, in one transaction. */
   updateCosts(rows: CostRow[]): Promise<void>
   destroy(): Promise<void>

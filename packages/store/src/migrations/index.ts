@@ -1,8 +1,9 @@
 import { initialMigration } from './001-initial.js'
+import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration]
+export const MIGRATIONS: readonly Migration[] = [initialMigration, callTagsByTimeMigration]
 
 /** The schema version this build of the store writes and understands. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

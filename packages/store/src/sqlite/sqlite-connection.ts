@@ -7,7 +7,7 @@ import { TokenledgerError } from '@tokenledger/pricing'
  * store depends on a shape and not on the driver's types.
  */
 export interface SqliteStatement {
-  run(...params: unknown[]): { changes: number }
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
 }
