@@ -1,0 +1,157 @@
+// Metering overhead: the same `openai` SDK client, bare and wrapped by the meter, against a loopback
+// server (another process) that answers at once; non-streamed and streamed calls, interleaved
+// (bare, wrapped, wrapped, bare...) so drift hits both sides alike. The ledger is a SQLite file in
+// the store's default (durable) settings, and every record must be in it at the end.
+// Second figure: the metering work alone per call (normalise, price, hand to the store queue): the
+// meter's fetch over an in-memory fetch, minus that in-memory fetch alone.
+import { fork } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import OpenAI from 'openai'
+import { createMeter } from '../packages/meter/dist/index.js'
+import { openStore } from '../packages/store/dist/index.js'
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+async function startServer() {
+  const child = fork(fileURLToPath(new URL('./support/instant-server.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (data) => resolve(Number(String(data).trim())))
+    child.once('error', reject)
+  })
+  return { url: `http://127.0.0.1:${port}/v1`, close: () => child.kill() }
+}
+
+async function timeCall(client, stream) {
+  const t0 = process.hrtime.bigint()
+  if (stream) {
+    const response = await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }], stream: true })
+    for await (const _ of response) { /* read every chunk, as a caller would */ }
+  } else {
+    await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }] })
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e6
+}
+
+export async function run({ quick = false, log = () => {} } = {}) {
+  const perKind = quick ? 300 : 2000
+  const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-meter-'))
+  const server = await startServer()
+  const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
+  const errors = []
+  const meter = createMeter({ store, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false })
+  const bare = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 })
+  const wrapped = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 }))
+  try {
+    // Warm-up: connections, JIT, the ledger's first write.
+    for (let i = 0; i < 50; i++) {
+      await timeCall(bare, i % 2 === 0)
+      await timeCall(wrapped, i % 2 === 0)
+    }
+    await meter.flush()
+    const warmupRecords = 50 // one wrapped call per warm-up round
+    const times = { bare: { json: [], stream: [] }, wrapped: { json: [], stream: [] } }
+    for (let i = 0; i < perKind * 2; i++) {
+      const stream = i % 2 === 1
+      const kind = stream ? 'stream' : 'json'
+      // ABBA order: bare first on even pairs, wrapped first on odd ones.
+      const first = Math.floor(i / 2) % 2 === 0 ? 'bare' : 'wrapped'
+      const second = first === 'bare' ? 'wrapped' : 'bare'
+      times[first][kind].push(await timeCall(first === 'bare' ? bare : wrapped, stream))
+      times[second][kind].push(await timeCall(second === 'bare' ? bare : wrapped, stream))
+      if (i % 1000 === 999) log(`  ${i + 1} / ${perKind * 2} call pairs`)
+    }
+    await meter.close()
+    const reader = await openStore(`sqlite:${join(dir, 'ledger.db')}`, { readOnly: true })
+    const [summary] = await reader.summarize({})
+    await reader.close()
+    const expectedRecords = warmupRecords + perKind * 2
+    const written = summary?.calls ?? 0
+
+    const work = await meteringWork(quick ? 20_000 : 100_000)
+
+    const ratio = (kind) => median(times.wrapped[kind]) / median(times.bare[kind])
+    const all = (side) => [...times[side].json, ...times[side].stream]
+    const overall = median(all('wrapped')) / median(all('bare'))
+    const worst = Math.max(ratio('json'), ratio('stream'))
+    return {
+      name: 'meter-overhead',
+      target: 'median per-call time wrapped / bare <= 1.05 (non-streamed and streamed), every record written',
+      met: worst <= 1.05 && written === expectedRecords && errors.length === 0,
+      ratio: { label: 'wrapped / bare median per call (worst of JSON and stream)', value: worst.toFixed(3) },
+      figures: [
+        { label: 'calls per side and kind', value: perKind.toLocaleString('en-US') },
+        { label: 'non-streamed median: bare / wrapped', value: `${median(times.bare.json).toFixed(3)} ms / ${median(times.wrapped.json).toFixed(3)} ms (ratio ${ratio('json').toFixed(3)})` },
+        { label: 'streamed median: bare / wrapped', value: `${median(times.bare.stream).toFixed(3)} ms / ${median(times.wrapped.stream).toFixed(3)} ms (ratio ${ratio('stream').toFixed(3)})` },
+        { label: 'all calls median ratio', value: overall.toFixed(3) },
+        { label: 'records in the ledger / calls made through the meter', value: `${written} / ${expectedRecords}` },
+        { label: 'meter errors reported through onError', value: String(errors.length) },
+        { label: 'metering work alone per non-streamed call (normalise, price, queue, its share of the batched SQLite write)', value: `${work.json.toFixed(1)} µs` },
+        { label: 'metering work alone per streamed call', value: `${work.stream.toFixed(1)} µs` },
+        { label: 'ledger', value: 'SQLite file, store defaults (WAL, durable synchronous setting), written in batches off the call path' },
+      ],
+      notes: [
+        'Bare and wrapped clients are the same openai SDK version against the same server process; the order alternates per pair.',
+        'Metering work alone: meter.fetch over an in-memory fetch that returns the same payload, minus that in-memory fetch alone, per call; records written to a real SQLite ledger.',
+      ],
+    }
+  } finally {
+    server.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Microseconds per call the meter adds when the network costs nothing. */
+async function meteringWork(calls) {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-work-'))
+  const { json, sse } = await payloads()
+  const inMemoryFetch = async (_input, init) => {
+    const stream = JSON.parse(init.body).stream
+    return new Response(stream ? sse : json, { status: 200, headers: { 'content-type': stream ? 'text/event-stream' : 'application/json', 'x-request-id': 'r' } })
+  }
+  const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
+  const meter = createMeter({ store, provider: 'deepseek', fetch: inMemoryFetch, flushOnExit: false })
+  const url = 'https://api.deepseek.com/chat/completions'
+  const body = (stream) => JSON.stringify({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) })
+  // The meter builds and writes records off the call's path; flush() at the end brings that work
+  // inside the timed span, so the figure includes the calls' share of the batched ledger writes.
+  const loop = async (fetchFn, stream, after = async () => {}) => {
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream) }
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < calls; i++) {
+      const response = await fetchFn(url, init)
+      await response.text()
+    }
+    await after()
+    return Number(process.hrtime.bigint() - t0) / 1e3 / calls
+  }
+  const result = {}
+  for (const stream of [false, true]) {
+    await loop(inMemoryFetch, stream)
+    await loop(meter.fetch, stream, () => meter.flush()) // warm-up
+    const plain = await loop(inMemoryFetch, stream)
+    const metered = await loop(meter.fetch, stream, () => meter.flush())
+    result[stream ? 'stream' : 'json'] = metered - plain
+  }
+  await meter.close()
+  rmSync(dir, { recursive: true, force: true })
+  return result
+}
+
+async function payloads() {
+  const usage = { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 120 }, prompt_cache_hit_tokens: 1024, prompt_cache_miss_tokens: 176 }
+  const base = { id: 'w', created: 1, model: 'deepseek-v4-flash' }
+  const json = JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }], usage })
+  const sse = `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hello!' }, finish_reason: null }] })}\n\ndata: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\ndata: [DONE]\n\n`
+  return { json, sse }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await run({ quick: process.argv.includes('--quick'), log: console.error })
+  console.log(JSON.stringify(result, null, 2))
+}
