@@ -69,6 +69,29 @@ describe('tokenledger cost', () => {
   })
 })
 
+describe('tokenledger cost --explain', () => {
+  it('says which file, alias and card matched, and the window that applied', () => {
+    const result = runCli(['cost', '--provider', 'deepseek', '--model', 'deepseek-chat', '--input', '1000000', '--output', '0', '--at', '2025-06-01T17:00', '--explain', '--json'])
+    expect(result.code).toBe(0)
+    const json = JSON.parse(result.stdout)
+    // Off-peak (UTC 16:30-00:30) before 2025-09-05: V3 input at 0.135 instead of 0.27.
+    expect(json.cost).toBe('0.135')
+    expect(json.explain).toEqual([
+      'provider "deepseek" from pricing/deepseek.json',
+      'model "deepseek-chat" matched by id',
+      expect.stringMatching(/^card from 2025-02-26T16:30:00.000Z is the latest not after 2025-06-01T17:00:00.000Z \(\d+ later cards not yet in force\)$/),
+      '2025-06-01T17:00:00.000Z is inside the "off-peak" window',
+    ])
+  })
+
+  it('explains on stderr why a model cannot be priced', () => {
+    const result = runCli(['cost', '--provider', 'oxen', '--model', 'deepseek-v4-pro', '--input', '1', '--output', '1', '--explain'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('explain: the model has no rate card: its price is unknown, calls are recorded unpriced')
+    expect(result.stderr).toContain('error: oxen/deepseek-v4-pro: cannot price: its price is unknown (no rate card)')
+  })
+})
+
 describe('tokenledger prices', () => {
   it('lists every provider serving a model, cheapest first, unknown prices last', () => {
     const result = runCli(['prices', 'deepseek-v4-flash', '--at', '2026-05-01', '--json'])

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander'
-import { type Cost, type ServiceTier, TokenledgerError, type Usage } from '@tokenledger/pricing'
+import { type Cost, explainPrice, type ServiceTier, TokenledgerError, type Usage } from '@tokenledger/pricing'
 import { formatTokens, formatUsd } from '../render/format.js'
 import { printJson } from '../render/output.js'
 import { renderTable } from '../render/table.js'
@@ -20,6 +20,7 @@ interface CostOptions {
   batch?: boolean
   serviceTier?: ServiceTier
   json?: boolean
+  explain?: boolean
   prices?: string[]
 }
 
@@ -62,6 +63,7 @@ export function costCommand(): Command {
     .addOption(atOption())
     .addOption(new Option('--batch', 'price as a batch request (e.g. OpenAI Batch: 50%)').conflicts('serviceTier'))
     .addOption(new Option('--service-tier <tier>', 'service tier').choices(['standard', 'batch', 'flex', 'priority']))
+    .option('--explain', 'also say which provider file, alias and card matched, and why')
     .addOption(jsonOption())
     .addOption(pricesOption())
     .action((options: CostOptions) => {
@@ -81,6 +83,10 @@ export function costCommand(): Command {
       const at = options.at ?? new Date()
       const serviceTier = options.batch ? 'batch' : options.serviceTier
       const cost = table.price({ provider: options.provider, model: options.model, at, usage, ...(serviceTier ? { serviceTier } : {}) })
+      const explanation = options.explain
+        ? explainPrice(table, { provider: options.provider, model: options.model, at, promptTokens: usage.inputTokens, ...(serviceTier ? { serviceTier } : {}) })
+        : undefined
+      if (explanation && (!cost || !options.json)) process.stderr.write(`${explanation.steps.map((step) => `explain: ${step}`).join('\n')}\n`)
       if (!cost) {
         const why = resolved.model.cards.length === 0
           ? 'its price is unknown (no rate card)'
@@ -89,7 +95,7 @@ export function costCommand(): Command {
             : `no rate card is in force at ${at.toISOString()}`
         throw new TokenledgerError('MODEL_UNKNOWN', `${options.provider}/${resolved.model.id}: cannot price: ${why}`)
       }
-      if (options.json) return printJson(costJson(options.provider, resolved.model.id, cost))
+      if (options.json) return printJson({ ...costJson(options.provider, resolved.model.id, cost), ...(explanation ? { explain: explanation.steps } : {}) })
       const fresh = usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens
       const rows: Array<[string, string, string, string]> = [
         ['fresh input', formatTokens(fresh), cost.rates.input, cost.breakdown.input],
