@@ -6,6 +6,7 @@
 // read from /proc. SQLite always; PostgreSQL when reachable (a smaller ledger: see SIZES).
 //
 // `node bench/dashboard-scale.mjs [--quick] [--sqlite-calls N] [--pg-calls N] [--pg-url URL]`
+// (`--keep` keeps the SQLite ledger it writes; `--sqlite-ledger PATH` measures a kept one again)
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -155,7 +156,7 @@ async function pgReachable(url) {
   }
 }
 
-export async function run({ quick = false, log = () => {}, sizes = {}, pgUrl } = {}) {
+export async function run({ quick = false, log = () => {}, sizes = {}, pgUrl, sqliteLedger, keep = false } = {}) {
   const size = { ...(quick ? SIZES.quick : SIZES.full), ...sizes }
   const end = new Date()
   const period = presetPeriod('30d', end)
@@ -167,25 +168,30 @@ export async function run({ quick = false, log = () => {}, sizes = {}, pgUrl } =
   // ---- SQLite
   const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-scale-'))
   try {
-    const path = join(dir, 'ledger.db')
-    log(`SQLite: writing ${count(size.sqlite)} calls over 365 days to ${path}`)
-    const store = await openStore(`sqlite:${path}`)
-    let fill
-    try {
-      fill = await fillLedger(store, { calls: size.sqlite, end, seed: 11, log })
-    } finally {
-      await store.close()
+    const path = sqliteLedger ?? join(dir, 'ledger.db')
+    if (sqliteLedger) {
+      log(`SQLite: reusing ${path} (not written by this run)`)
+      figures.push({ label: 'SQLite ledger: an existing file (--sqlite-ledger), not written by this run', value: `file ${MB(statSync(path).size)}` })
+    } else {
+      log(`SQLite: writing ${count(size.sqlite)} calls over 365 days to ${path}`)
+      const store = await openStore(`sqlite:${path}`)
+      let fill
+      try {
+        fill = await fillLedger(store, { calls: size.sqlite, end, seed: 11, log })
+      } finally {
+        await store.close()
+      }
+      figures.push({ label: `SQLite ledger: ${millions(size.sqlite)} calls over 365 days, written by store.insert (20k per batch)`, value: `${fill.seconds.toFixed(0)} s, ${count(fill.perSecond)} calls/s (record factory included); file ${MB(statSync(path).size)}` })
     }
-    const bytes = statSync(path).size
-    figures.push({ label: `SQLite ledger: ${millions(size.sqlite)} calls over 365 days, written by store.insert (20k per batch)`, value: `${fill.seconds.toFixed(0)} s, ${count(fill.perSecond)} calls/s (record factory included); file ${MB(bytes)}` })
     results.sqlite = await measureEngine({ dialect: 'sqlite', db: `sqlite:${path}`, openRaw: async () => sqliteRaw(path), period, log })
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    if (keep && !sqliteLedger) log(`SQLite ledger kept: ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
   }
 
   // ---- PostgreSQL
   const url = pgUrl ?? process.env.TOKENLEDGER_BENCH_PG_URL ?? DEFAULT_PG_URL
-  const admin = await pgReachable(url)
+  const admin = size.postgres > 0 ? await pgReachable(url) : { error: new Error('skipped: --pg-calls 0') }
   if (admin.error) {
     met = false
     notes.push(`PostgreSQL was not reachable at ${url} (${admin.error.message}): its part was not measured, so the figure is NOT met.`)
@@ -268,11 +274,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'sqlite-calls': { type: 'string' },
       'pg-calls': { type: 'string' },
       'pg-url': { type: 'string' },
+      // Development aids: keep the SQLite ledger written, or measure one kept before.
+      keep: { type: 'boolean', default: false },
+      'sqlite-ledger': { type: 'string' },
     },
   })
   const sizes = {}
   if (values['sqlite-calls']) sizes.sqlite = Number(values['sqlite-calls'])
   if (values['pg-calls']) sizes.postgres = Number(values['pg-calls'])
-  const result = await run({ quick: values.quick, log: console.error, sizes, pgUrl: values['pg-url'] })
+  const result = await run({
+    quick: values.quick,
+    log: console.error,
+    sizes,
+    pgUrl: values['pg-url'],
+    keep: values.keep,
+    sqliteLedger: values['sqlite-ledger'],
+  })
   console.log(JSON.stringify(result, null, 2))
 }

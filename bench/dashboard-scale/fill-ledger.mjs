@@ -11,13 +11,19 @@ const DAY_MS = 86_400_000
  */
 export async function fillLedger(store, { calls, days = 365, end, seed, batchSize = 20_000, log }) {
   const start = end.getTime() - days * DAY_MS
-  const factory = createRecordFactory({ seed, start: new Date(start), stepMs: (days * DAY_MS) / calls })
+  const stepMs = (days * DAY_MS) / calls
+  const factory = createRecordFactory({ seed, start: new Date(start), stepMs })
+  // The factory's own clock wanders (random gaps); evenly spaced timestamps keep every call
+  // inside the days asked for, the last one just before `end`.
+  const at = (i) => new Date(start + Math.floor((i + 0.5) * stepMs)).toISOString()
   const t0 = process.hrtime.bigint()
   let written = 0
   let nextReport = 1_000_000
   let lastTs = null
   while (written < calls) {
-    const batch = factory.batch(Math.min(batchSize, calls - written))
+    const size = Math.min(batchSize, calls - written)
+    const batch = new Array(size)
+    for (let i = 0; i < size; i++) batch[i] = factory.next({ timestamp: at(written + i) })
     await store.insert(batch)
     written += batch.length
     lastTs = batch[batch.length - 1].timestamp

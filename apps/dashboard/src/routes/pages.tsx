@@ -2,7 +2,7 @@
  * The HTML pages: `/` (overview), `/calls` (paged list), `/calls/:id` (one call in full).
  * Server-rendered with hono/jsx; the client script adds the charts and local times.
  */
-import type { LedgerStore } from '@tokenledger/store'
+import type { LedgerStore, SummaryRow } from '@tokenledger/store'
 import { Hono } from 'hono'
 import { breakdownFromRows } from '../data/breakdown.js'
 import { callPricing } from '../data/call-pricing.js'
@@ -31,7 +31,22 @@ async function facets(
   view: ViewQuery,
 ): Promise<{ providers: string[]; models: string[] }> {
   const query = { since: view.period.since, until: view.period.until }
-  const rows = await store.summarize({ ...query, groupBy: ['model', 'provider'] })
+  return facetsOf(await store.summarize({ ...query, groupBy: ['model', 'provider'] }))
+}
+
+/** True when the view filters nothing but the period (its model x provider rows are the facets'). */
+function periodOnly(view: ViewQuery): boolean {
+  const { provider, model, status, tags } = view.filters
+  return (
+    provider === undefined &&
+    model === undefined &&
+    status === undefined &&
+    Object.keys(tags).length === 0
+  )
+}
+
+/** The providers and models of summary rows grouped by model and provider. */
+function facetsOf(rows: readonly SummaryRow[]): { providers: string[]; models: string[] } {
   const providers = new Set<string>()
   const models = new Set<string>()
   for (const row of rows) {
@@ -47,10 +62,12 @@ export function pageRoutes(deps: RouteDeps): Hono {
   return new Hono()
     .get('/', async (c) => {
       const view = readView(c, deps, SERIES_PARAMS)
+      const modelProviderRows = loadModelProviderRows(store, view)
+      // Unfiltered (the landing page), the table's rows already are the facets' rows: ask once.
       const [rows, latest, options] = await Promise.all([
-        loadModelProviderRows(store, view),
+        modelProviderRows,
         loadCalls(store, { ...view, priced: null, limit: LATEST_CALLS, offset: 0 }),
-        facets(store, view),
+        periodOnly(view) ? modelProviderRows.then(facetsOf) : facets(store, view),
       ])
       const overview = overviewFromRows(view, rows)
       const table = breakdownFromRows('model-provider', rows)
