@@ -169,8 +169,8 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     // DeepSeek's usage rides on the last chunk with a choice: the caller gets all 8 chunks.
     expect(chunks).toHaveLength(8)
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('The capital of Australia is Canberra.')
-    // The meter asked DeepSeek for stream usage on the caller's behalf.
-    expect(deepseek.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
+    // DeepSeek sends its usage unasked: the request went out exactly as the caller wrote it.
+    expect(deepseek.requests.at(-1)!.body!['stream_options']).toBeUndefined()
 
     await meter.close()
     const [plain, streamed] = await ledgerRows(db)

@@ -156,6 +156,7 @@ export class RecordBuilder {
       outcome.partial || usage.provenance.inputTokens === 'missing' || usage.provenance.outputTokens === 'missing'
     if (!needsEstimate) return usage
     const promptTokens = usage.provenance.inputTokens === 'missing' ? estimatePromptTokens(start.request.body) : 0
+    facts.countDeferred?.()
     const seenChars = facts.answer !== undefined ? textChars(facts.answer) : facts.textChars
     return fillEstimates(usage, { promptTokens, textChars: seenChars, reasoningChars: facts.reasoningChars }, outcome.partial)
   }

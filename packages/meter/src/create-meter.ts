@@ -171,7 +171,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
     async close(): Promise<void> {
       if (core.closed) return
       core.closed = true
-      for (const stream of [...core.streams]) stream.abandon(new Error('meter closed'))
+      for (const stream of [...core.streams]) stream.abort(new Error('meter closed'))
       try {
         await settleTaps(core)
         await Promise.allSettled([...core.reads])

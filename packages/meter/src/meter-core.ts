@@ -9,7 +9,7 @@ import type { ProviderDetector, CallProvider } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import type { MeterErrorContext, RecordQueue } from './record-queue.js'
 import type { ResponseTap } from './response-tap.js'
-import type { MeteredBody } from './stream/metered-body.js'
+import type { StreamObserver } from './stream/stream-observer.js'
 import type { TagScope } from './tags.js'
 
 /** Shared meter state. */
@@ -24,7 +24,7 @@ export interface MeterCore {
   /** Reports a failure to onError; never throws (a throwing onError is ignored). */
   readonly report: (error: unknown, context: MeterErrorContext) => void
   /** Metered streams still running, so close() can record them. */
-  readonly streams: Set<MeteredBody>
+  readonly streams: Set<StreamObserver>
   /** Background reads of response bodies, so flush() can wait for their records. */
   readonly reads: Set<Promise<void>>
   /** Tapped JSON responses not yet delivered, with their start time (performance.now()). */

@@ -18,11 +18,13 @@ import type { UsageStyle } from '@tokenledger/pricing'
 import type { CallStatus } from '@tokenledger/store'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
+import type { CallProvider } from './provider-detect.js'
 import { styleFor } from './normalisers/normaliser-for.js'
 import { type FetchInput, type FetchLike, readRequest, readTarget, type RequestTarget, withStreamUsage } from './read-request.js'
 import { readErrorType, readResponseBody } from './read-response.js'
 import { type TappedBody, tapResponse } from './response-tap.js'
-import { meterSseBody, type MeteredBody, type StreamEnd } from './stream/metered-body.js'
+import { createStreamObserver, type StreamEnd, type StreamObserver } from './stream/stream-observer.js'
+import { tapStream } from './stream/stream-tap.js'
 import { createStreamAccumulator, type StreamFacts } from './stream/stream-accumulator.js'
 import { mergeTags } from './tags.js'
 
@@ -34,14 +36,6 @@ export function unwrapFetch(fetch: FetchLike): FetchLike {
   return UNDERLYING.get(fetch) ?? fetch
 }
 
-/** A call that is being metered. */
-interface Pending {
-  start: CallStart
-  /** The init actually sent (with include_usage added), or the caller's. */
-  init: RequestInit | undefined
-  injectedUsage: boolean
-}
-
 /** Builds a metered fetch over `underlying` for a scope (provider, tags). */
 export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlying: FetchLike): FetchLike {
   const base = unwrapFetch(underlying)
@@ -49,33 +43,32 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
     if (core.closed) return base(input, init)
     const target = readTarget(input, init)
     if (!target) return base(input, init)
+    const provider = scope.provider ?? core.detector.detect(target.base)
+    const style = styleFor(target.endpoint, provider.style)
+    // OpenAI-style streams get `include_usage` when the caller did not ask for it (a string edit of
+    // the JSON body); everything else about the request is read later, off the caller's path.
+    const injected = needsUsageOption(style) ? withStreamUsage(target.endpoint, init) : null
     const call: Call = {
       input,
       init,
       target,
+      provider,
+      style,
+      injectedUsage: injected !== null,
       startedAt: Date.now(),
       startPerf: performance.now(),
       // The scoped tags are read here, in the caller's async context.
       scoped: core.scope.current(),
       pending: null,
     }
-    // A request that may ask for a stream is read before it is sent: the meter may have to add
-    // `include_usage`. Any other request is sent at once and read later, off the caller's path.
-    const body = init?.body
-    let sent: Promise<Response>
-    if (typeof body === 'string' && body.includes('"stream"')) {
-      const pending = started(core, scope, call, true)
-      sent = base(input, pending ? pending.init : init)
-    } else {
-      sent = base(input, init)
-    }
+    const sent = base(input, injected ?? init)
     let response: Response
     try {
       response = await sent
     } catch (error) {
-      const pending = started(core, scope, call, false)
-      if (pending) {
-        settle(core, pending.start, {
+      const start = started(core, scope, call)
+      if (start) {
+        settle(core, start, {
           status: init?.signal?.aborted || isAbortError(error) ? 'aborted' : 'error',
           httpStatus: null,
           errorType: thrownType(error),
@@ -102,17 +95,22 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
 /** One call of the metered fetch, read lazily. */
 interface Call {
   input: FetchInput
+  /** The caller's init (the body as the caller wrote it: the record reads this one). */
   init: RequestInit | undefined
   target: RequestTarget
+  provider: CallProvider
+  style: UsageStyle
+  /** The meter added `include_usage` to the request sent. */
+  injectedUsage: boolean
   startedAt: number
   startPerf: number
   scoped: FetchScope['tags']
   /** Set by `started()`; undefined when the call turned out not to be metered. */
-  pending: Pending | null | undefined
+  pending: CallStart | null | undefined
 }
 
 /** Reads the call's request (once) and starts its record; null when it is not metered. */
-function started(core: MeterCore, scope: FetchScope, call: Call, mayInject: boolean): Pending | null {
+function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | null {
   if (call.pending !== null) return call.pending ?? null
   try {
     const request = readRequest(call.input, call.init, call.target)
@@ -120,21 +118,14 @@ function started(core: MeterCore, scope: FetchScope, call: Call, mayInject: bool
       call.pending = undefined
       return null
     }
-    const provider = scope.provider ?? core.detector.detect(request.base)
-    const style = styleFor(request.endpoint, provider.style)
-    const injected = mayInject && needsUsageOption(style) ? withStreamUsage(request, call.init) : null
     call.pending = {
-      start: {
-        id: randomUUID(),
-        startedAt: call.startedAt,
-        startPerf: call.startPerf,
-        provider,
-        style,
-        request,
-        tags: mergeTags(scope.tags, call.scoped),
-      },
-      init: injected ?? call.init,
-      injectedUsage: injected !== null,
+      id: randomUUID(),
+      startedAt: call.startedAt,
+      startPerf: call.startPerf,
+      provider: call.provider,
+      style: call.style,
+      request,
+      tags: mergeTags(scope.tags, call.scoped),
     }
     return call.pending
   } catch (error) {
@@ -144,9 +135,13 @@ function started(core: MeterCore, scope: FetchScope, call: Call, mayInject: bool
   }
 }
 
-/** OpenAI sends no stream usage unless asked; OpenRouter always does (asking would change the stream). */
+/**
+ * OpenAI (and OpenAI-compatible hosts we do not know) send no stream usage unless asked. DeepSeek
+ * puts it on its last chunk and OpenRouter always sends it, unasked: for them the request and the
+ * stream stay exactly as the caller made them.
+ */
 function needsUsageOption(style: UsageStyle): boolean {
-  return style === 'openai' || style === 'deepseek'
+  return style === 'openai'
 }
 
 function observe(
@@ -171,9 +166,8 @@ function observe(
   if (!response.ok) {
     const copy = response.clone()
     background(core, async () => {
-      const pending = started(core, scope, call, false)
-      if (!pending) return
-      const { start } = pending
+      const start = started(core, scope, call)
+      if (!start) return
       let errorType: string | null = null
       try {
         errorType = readErrorType(JSON.parse(await copy.text()))
@@ -187,15 +181,14 @@ function observe(
 
   const contentType = response.headers.get('content-type')
   if (response.body && contentType !== null && contentType.includes('text/event-stream')) {
-    const pending = started(core, scope, call, false)
-    return pending ? meterStream(core, pending, response, signal, outcome) : response
+    meterStream(core, scope, call, response.body, signal, outcome)
+    return response
   }
 
   const tap = tapResponse(response, (body: TappedBody) => {
     core.taps.delete(tap)
-    const pending = started(core, scope, call, false)
-    if (!pending) return
-    const { start } = pending
+    const start = started(core, scope, call)
+    if (!start) return
     if (body.kind === 'error') {
       settle(
         core,
@@ -257,43 +250,49 @@ function parseJson(text: string): unknown {
 
 function meterStream(
   core: MeterCore,
-  pending: Pending,
-  response: Response,
+  scope: FetchScope,
+  call: Call,
+  body: ReadableStream<Uint8Array>,
   signal: AbortSignal | null | undefined,
   outcome: (status: CallStatus, facts: StreamFacts | null, extra?: Partial<CallOutcome>) => CallOutcome,
-): Response {
-  const { start } = pending
-  const accumulator = createStreamAccumulator(start.style, { injectedUsage: pending.injectedUsage })
-  let firstTextPerf: number | null = null
-  const metered: MeteredBody = meterSseBody(response.body!, {
+): void {
+  const accumulator = createStreamAccumulator(call.style, { injectedUsage: call.injectedUsage })
+  const observer: StreamObserver = createStreamObserver({
     accumulator,
-    filter: pending.injectedUsage,
+    filter: call.injectedUsage,
     signal,
     hooks: {
-      onFirstText: () => {
-        firstTextPerf = performance.now()
-      },
       onEnd: (how: StreamEnd, error?: unknown) => {
-        core.streams.delete(metered)
-        const facts = accumulator.facts()
-        // A caller that stops after the final usage arrived has the whole answer: that call is ok.
-        const status: CallStatus =
-          how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
-        settle(
-          core,
-          start,
-          outcome(status, facts, {
-            errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
-            partial: status === 'aborted',
-            firstTextPerf,
-          }),
-        )
+        core.streams.delete(observer)
+        const endPerf = performance.now()
+        // This runs inside the caller's last read: parsing and the record wait for the next turn.
+        later(core, () => {
+          const firstTextPerf = observer.analyse()
+          const start = started(core, scope, call)
+          if (!start) return
+          const facts = accumulator.facts()
+          // A caller that stops after the final usage arrived has the whole answer: that call is ok.
+          const status: CallStatus =
+            how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
+          // A complete stream with its usage needs no estimate: let go of the text kept for one.
+          if (status !== 'aborted' && facts.finalUsage) accumulator.release()
+          settle(
+            core,
+            start,
+            outcome(status, facts, {
+              errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
+              partial: status === 'aborted',
+              firstTextPerf,
+              endPerf,
+            }),
+          )
+        })
       },
-      onAccumulatorError: (error: unknown) => core.report(error, { phase: 'record', callId: start.id }),
+      onAccumulatorError: (error: unknown) => core.report(error, { phase: 'record' }),
     },
   })
-  core.streams.add(metered)
-  return new Response(metered.body, { status: response.status, statusText: response.statusText, headers: response.headers })
+  core.streams.add(observer)
+  tapStream(body, observer)
 }
 
 /** Runs a body read off the caller's path, tracked so flush() can wait for its record. */
@@ -302,6 +301,11 @@ function background(core: MeterCore, work: () => Promise<void>): void {
     .catch((error: unknown) => core.report(error, { phase: 'record' }))
     .finally(() => core.reads.delete(task))
   core.reads.add(task)
+}
+
+/** Runs `work` in a later turn of the event loop, tracked so flush() waits for it. */
+function later(core: MeterCore, work: () => void): void {
+  background(core, () => new Promise<void>((resolve) => setImmediate(() => resolve(work()))))
 }
 
 /** Queues the call; its record is built with the next batch. Never throws. */

@@ -38,10 +38,21 @@ describe('readRequest', () => {
 })
 
 describe('withStreamUsage', () => {
-  it('adds include_usage to a stream that lacks it, keeping other stream options and dropping Content-Length', () => {
+  it('adds include_usage to a stream that lacks it with a string edit, the body staying the same JSON otherwise', () => {
+    const init = post({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    const next = withStreamUsage('/chat/completions', init)!
+    expect(JSON.parse(next.body as string)).toEqual({
+      stream_options: { include_usage: true },
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    expect(next.headers).toBe(init.headers)
+  })
+
+  it('merges into existing stream options and drops a stale Content-Length', () => {
     const init = post({ model: 'm', stream: true, stream_options: { include_obfuscation: false } }, { 'content-length': '60', authorization: 'Bearer k' })
-    const facts = readRequest('https://x.test/v1/chat/completions', init)!
-    const next = withStreamUsage(facts, init)!
+    const next = withStreamUsage('/chat/completions', init)!
     expect(JSON.parse(next.body as string)).toEqual({ model: 'm', stream: true, stream_options: { include_obfuscation: false, include_usage: true } })
     const headers = new Headers(next.headers)
     expect(headers.has('content-length')).toBe(false)
@@ -50,13 +61,11 @@ describe('withStreamUsage', () => {
 
   it('changes nothing when usage is already asked for, or for non-streams and other endpoints', () => {
     const cases: Array<[string, unknown]> = [
-      ['https://x.test/v1/chat/completions', { model: 'm', stream: true, stream_options: { include_usage: true } }],
-      ['https://x.test/v1/chat/completions', { model: 'm' }],
-      ['https://x.test/v1/responses', { model: 'm', stream: true }],
+      ['/chat/completions', { model: 'm', stream: true, stream_options: { include_usage: true } }],
+      ['/chat/completions', { model: 'm' }],
+      ['/chat/completions', { model: 'm', stream: false, messages: [{ role: 'user', content: '"stream": true' }] }],
+      ['/responses', { model: 'm', stream: true }],
     ]
-    for (const [url, body] of cases) {
-      const init = post(body)
-      expect(withStreamUsage(readRequest(url, init)!, init)).toBeNull()
-    }
+    for (const [endpoint, body] of cases) expect(withStreamUsage(endpoint, post(body))).toBeNull()
   })
 })

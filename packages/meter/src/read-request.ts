@@ -98,22 +98,40 @@ function parseBody(body: unknown): Record<string, unknown> | null {
 /**
  * The request with `stream_options.include_usage: true` added, for OpenAI-style streams whose
  * caller did not ask for usage: without it OpenAI sends no usage at all. Returns null when there is
- * nothing to add (already asked, not a stream, body not JSON). A stale Content-Length is dropped.
+ * nothing to add (already asked, not a stream, not a JSON string body). Works on the JSON text, so
+ * the common case (no `stream_options` yet) costs one string concatenation; a stale Content-Length
+ * header is dropped.
  */
-export function withStreamUsage(facts: RequestFacts, init: RequestInit | undefined): RequestInit | null {
-  const body = facts.body
-  if (!init || !body || !facts.stream) return null
-  if (facts.endpoint !== '/chat/completions' && facts.endpoint !== '/completions') return null
-  const options = body['stream_options']
-  if (options && typeof options === 'object' && (options as Record<string, unknown>)['include_usage'] === true) return null
-  const next = { ...body, stream_options: { ...(options && typeof options === 'object' ? options : {}), include_usage: true } }
-  return { ...init, body: JSON.stringify(next), headers: withoutContentLength(init.headers) }
+export function withStreamUsage(endpoint: string, init: RequestInit | undefined): RequestInit | null {
+  if (endpoint !== '/chat/completions' && endpoint !== '/completions') return null
+  const body = init?.body
+  if (typeof body !== 'string' || body.charCodeAt(0) !== 123 /* '{' */ || !STREAM_TRUE.test(body)) return null
+  let next: string
+  if (!body.includes('"stream_options"')) {
+    next = `{"stream_options":{"include_usage":true},${body.slice(1)}`
+  } else {
+    const parsed = parseBody(body)
+    if (!parsed || parsed['stream'] !== true) return null
+    const options = parsed['stream_options']
+    const given = options && typeof options === 'object' ? (options as Record<string, unknown>) : {}
+    if (given['include_usage'] === true) return null
+    next = JSON.stringify({ ...parsed, stream_options: { ...given, include_usage: true } })
+  }
+  return { ...init, body: next, headers: withoutContentLength(init!.headers) }
 }
+
+const STREAM_TRUE = /"stream"\s*:\s*true/
 
 function withoutContentLength(headers: RequestInit['headers']): RequestInit['headers'] {
   if (!headers) return headers
+  if (headers instanceof Headers) {
+    if (!headers.has('content-length')) return headers
+  } else if (Array.isArray(headers)) {
+    if (!headers.some(([name]) => name?.toLowerCase() === 'content-length')) return headers
+  } else if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) {
+    return headers
+  }
   const copy = new Headers(headers)
-  if (!copy.has('content-length')) return headers
   copy.delete('content-length')
   return copy
 }

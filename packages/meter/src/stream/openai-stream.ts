@@ -1,10 +1,12 @@
 /**
  * Stream reader for the OpenAI-compatible family (OpenAI, DeepSeek, OpenRouter, TokenHub...):
- * chat-completion chunks and Responses API events.
+ * chat-completion chunks and Responses API events. Parsed: every event until the first text (model,
+ * id, time to first token), events with a `usage` object or an `error`; the rest is kept unparsed.
  */
 import {
   type AccumulatorOptions,
   CARRIED_TEXT,
+  DeferredText,
   DROP,
   emptyFacts,
   errorTypeOf,
@@ -18,6 +20,7 @@ const FINAL_RESPONSE_EVENTS = new Set(['response.completed', 'response.incomplet
 /** Reads chat-completion chunks (`choices[].delta`) and Responses API events (`type: response.*`). */
 export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccumulator {
   const facts = emptyFacts()
+  let sawText = false
 
   function chatChunk(chunk: Record<string, unknown>): number {
     facts.servedModel = stringField(chunk, 'model') ?? facts.servedModel
@@ -88,14 +91,42 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     return 0
   }
 
+  function read(data: string): number {
+    const parsed = parseEventData(data)
+    if (!parsed) return 0
+    const type = parsed['type']
+    if (typeof type === 'string' && (type.startsWith('response.') || type === 'error')) return responsesEvent(type, parsed)
+    return chatChunk(parsed)
+  }
+
+  const deferred = new DeferredText((_event, data) => void read(data))
+  facts.countDeferred = () => deferred.flush()
+  let first = true
+
   return {
     add(_event, data) {
-      const parsed = parseEventData(data)
-      if (!parsed) return 0
-      const type = parsed['type']
-      if (typeof type === 'string' && (type.startsWith('response.') || type === 'error')) return responsesEvent(type, parsed)
-      return chatChunk(parsed)
+      if (data.charCodeAt(0) !== 123 /* '{': not [DONE] */) return 0
+      // Parsed now: the first event (model, id), and any with a usage or response object or an error.
+      if (first || INTERESTING.test(data)) {
+        first = false
+        const verdict = read(data)
+        if (verdict & CARRIED_TEXT) sawText = true
+        return verdict
+      }
+      deferred.add(null, data)
+      // Until the first text, a cheap look tells whether this event carries some.
+      if (!sawText && HAS_TEXT.test(data)) {
+        sawText = true
+        return CARRIED_TEXT
+      }
+      return 0
     },
     facts: () => facts,
+    release: () => deferred.clear(),
   }
 }
+
+/** Events worth parsing as they come: usage, a Responses `response` object, an error. */
+const INTERESTING = /"(?:usage|response)"\s*:\s*\{|"error"/
+/** A non-empty text field of a chat delta, or a Responses text delta. */
+const HAS_TEXT = /"(?:content|reasoning_content|reasoning|refusal|arguments|delta)"\s*:\s*"[^"]/

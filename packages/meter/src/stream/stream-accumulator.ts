@@ -3,6 +3,11 @@
  * delivers it differently), the served model, and how much text went by (for estimates when the
  * stream stops early).
  *
+ * Cheap by design, since the SDK parses every event already: an accumulator parses only the events
+ * that matter (the first ones, until text shows up; those carrying usage or an error). The other
+ * events are kept as raw text and measured only if an estimate is ever needed
+ * (`StreamFacts.countDeferred`), which a complete stream with its usage never does.
+ *
  * Final usage per style:
  * - OpenAI: a separate last chunk with `choices: []` and `usage` (only when the request asked for
  *   `stream_options.include_usage`; every other chunk has `usage: null`);
@@ -39,6 +44,8 @@ export interface StreamFacts {
   reasoningChars: number
   /** The type of an error event inside the stream, when one came. */
   errorType: string | null
+  /** Measures the events kept unparsed, adding to `textChars` / `reasoningChars` (idempotent). */
+  countDeferred?: () => void
 }
 
 /** Bits of `StreamAccumulator.add`'s verdict. */
@@ -55,6 +62,8 @@ export interface StreamAccumulator {
   add(event: string | null, data: string): number
   /** Everything learned so far. */
   facts(): StreamFacts
+  /** Drops the events kept for measuring: call when the stream ended with its final usage. */
+  release(): void
 }
 
 /** Options of a stream accumulator. */
@@ -91,6 +100,49 @@ export function createStreamAccumulator(style: UsageStyle, options: AccumulatorO
       return createOpenAiAccumulator(options)
     default:
       return style satisfies never
+  }
+}
+
+/** Most characters of unparsed event data a stream keeps for later measuring; beyond, it measures at once. */
+const MAX_DEFERRED_CHARS = 1 << 20
+
+/**
+ * Event data kept unparsed until text counts are needed. `measure` parses one event and adds its
+ * text to the facts; it runs for each kept event on `flush()`, or at once beyond the bound.
+ */
+export class DeferredText {
+  readonly #measure: (event: string | null, data: string) => void
+  #events: Array<string | null> = []
+  #data: string[] = []
+  #chars = 0
+
+  constructor(measure: (event: string | null, data: string) => void) {
+    this.#measure = measure
+  }
+
+  add(event: string | null, data: string): void {
+    if (this.#chars + data.length > MAX_DEFERRED_CHARS) {
+      this.#measure(event, data)
+      return
+    }
+    this.#events.push(event)
+    this.#data.push(data)
+    this.#chars += data.length
+  }
+
+  /** Forgets the kept events (the stream ended with its usage: no estimate will need them). */
+  clear(): void {
+    this.#events = []
+    this.#data = []
+    this.#chars = 0
+  }
+
+  /** Measures every kept event, once. */
+  flush(): void {
+    for (let i = 0; i < this.#data.length; i++) this.#measure(this.#events[i]!, this.#data[i]!)
+    this.#events = []
+    this.#data = []
+    this.#chars = 0
   }
 }
 
