@@ -159,7 +159,8 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
       const provider: CallProvider | undefined =
         wrapOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
       const child: FetchScope = { provider, tags: mergeTags(scope.tags, checkTags(wrapOptions.tags, 'meter.wrap(client, { tags })')) }
-      return wrapClient(client, core.baseFetch, (underlying) => createMeteredFetch(core, child, underlying))
+      // The openai SDK reads JSON bodies with json() only: the cheapest tap will do.
+      return wrapClient(client, core.baseFetch, (underlying) => createMeteredFetch(core, child, underlying, 'json'))
     },
     withTags(tags: Tags): Meter {
       return makeMeter(core, { provider: scope.provider, tags: mergeTags(scope.tags, checkTags(tags, 'meter.withTags(tags)')) }, onClose)

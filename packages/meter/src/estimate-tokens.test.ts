@@ -54,4 +54,11 @@ describe('token estimates', () => {
     expect(usage.inputTokens).toBe(50)
     expect(usage.provenance.inputTokens).toBe('reported')
   })
+
+  it('leaves a missing output missing when no text was seen at all', () => {
+    const usage = fillEstimates(missingUsage(), { promptTokens: 9, textChars: 0, reasoningChars: 0 }, false)
+    expect(usage).toMatchObject({ inputTokens: 9, outputTokens: 0 })
+    expect(usage.provenance.inputTokens).toBe('estimated')
+    expect(usage.provenance.outputTokens).toBe('missing')
+  })
 })

@@ -92,7 +92,8 @@ export interface SeenText {
 /**
  * Fills a usage's gaps with estimates, flagged `'estimated'`.
  * - A missing input becomes the prompt estimate.
- * - A missing output becomes the estimate of the text seen. With `partial` (the stream stopped
+ * - A missing output becomes the estimate of the text seen (and stays missing when no text was
+ *   seen at all). With `partial` (the stream stopped
  *   early, so a reported output is only a running count) the larger of the two wins; a complete
  *   reported output is never touched.
  * - Reasoning likewise, from the reasoning text seen, and never above the output.
@@ -111,7 +112,9 @@ export function fillEstimates(usage: MeteredUsage, seen: SeenText, partial: bool
   const reasoning = tokensFromChars(seen.reasoningChars)
   const output = tokensFromChars(seen.textChars) + reasoning
   const outputFinal = next.provenance.outputTokens !== 'missing' && !partial
-  if (!outputFinal && (next.provenance.outputTokens === 'missing' || output > next.outputTokens)) {
+  // No text seen at all is nothing to estimate from: a missing output stays missing.
+  const nothingSeen = seen.textChars === 0 && seen.reasoningChars === 0
+  if (!outputFinal && !nothingSeen && (next.provenance.outputTokens === 'missing' || output > next.outputTokens)) {
     set('outputTokens', Math.max(output, next.reasoningTokens))
   }
   if (reasoning > 0 && (next.provenance.reasoningTokens === 'missing' || (partial && reasoning > next.reasoningTokens))) {

@@ -22,10 +22,10 @@ import type { CallProvider } from './provider-detect.js'
 import { styleFor } from './normalisers/normaliser-for.js'
 import { type FetchInput, type FetchLike, readRequest, readTarget, type RequestTarget, withStreamUsage } from './read-request.js'
 import { readErrorType, readResponseBody } from './read-response.js'
-import { type TappedBody, tapResponse } from './response-tap.js'
+import { type TapMode, type TappedBody, tapResponse } from './response-tap.js'
 import { createStreamObserver, type StreamEnd, type StreamObserver } from './stream/stream-observer.js'
 import { tapStream } from './stream/stream-tap.js'
-import { createStreamAccumulator, type StreamFacts } from './stream/stream-accumulator.js'
+import { createStreamAccumulator, emptyFacts, type StreamFacts } from './stream/stream-accumulator.js'
 import { mergeTags } from './tags.js'
 
 /** The underlying fetch of each metered fetch, so wrapping twice never records twice. */
@@ -36,8 +36,11 @@ export function unwrapFetch(fetch: FetchLike): FetchLike {
   return UNDERLYING.get(fetch) ?? fetch
 }
 
-/** Builds a metered fetch over `underlying` for a scope (provider, tags). */
-export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlying: FetchLike): FetchLike {
+/**
+ * Builds a metered fetch over `underlying` for a scope (provider, tags). `tap` says how JSON bodies
+ * are read: `'all'` readers for any caller, `'json'` for the openai SDK (see response-tap.ts).
+ */
+export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlying: FetchLike, tap: TapMode = 'all'): FetchLike {
   const base = unwrapFetch(underlying)
   const meteredFetch: FetchLike = async function meteredFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
     if (core.closed) return base(input, init)
@@ -82,7 +85,7 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
       throw error
     }
     try {
-      return observe(core, scope, call, response, init?.signal)
+      return observe(core, scope, call, response, init?.signal, tap)
     } catch (error) {
       core.report(error, { phase: 'record' })
       return response
@@ -150,18 +153,10 @@ function observe(
   call: Call,
   response: Response,
   signal: AbortSignal | null | undefined,
+  mode: TapMode,
 ): Response {
-  const outcome = (status: CallStatus, facts: StreamFacts | null, extra: Partial<CallOutcome> = {}): CallOutcome => ({
-    status,
-    httpStatus: response.status,
-    errorType: null,
-    facts,
-    partial: false,
-    requestId: response.headers.get('x-request-id') ?? response.headers.get('request-id'),
-    endPerf: performance.now(),
-    firstTextPerf: null,
-    ...extra,
-  })
+  // Built only when the call ends, off the caller's path (a closure per call would cost on it).
+  const outcome: Outcome = (status, facts, extra) => outcomeOf(response, status, facts, extra)
 
   if (!response.ok) {
     const copy = response.clone()
@@ -187,23 +182,22 @@ function observe(
 
   const tap = tapResponse(response, (body: TappedBody) => {
     core.taps.delete(tap)
-    const start = started(core, scope, call)
-    if (!start) return
-    if (body.kind === 'error') {
-      settle(
-        core,
-        start,
-        outcome(signal?.aborted ? 'aborted' : 'error', null, { errorType: thrownType(body.error), partial: true, endPerf: body.at }),
-      )
+    // Runs just after the caller got the body: the body's facts are read now (the caller owns the
+    // parsed body and may change it later); the record is built with the next batch.
+    if (body.kind === 'elsewhere') {
+      // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
+      settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at }))
       return
     }
-    // Runs just after the caller got the body (the tap defers it): read the few facts and
-    // normalise the usage now, as the caller owns the parsed body; pricing waits for the batch.
-    const parsed = body.kind === 'json' ? body.value : parseJson(body.text)
-    const facts = readResponseBody(start.style, parsed)
+    if (body.kind === 'error') {
+      const status = signal?.aborted ? 'aborted' : 'error'
+      settleLazily(core, scope, call, outcome(status, null, { errorType: thrownType(body.error), partial: true, endPerf: body.at }))
+      return
+    }
+    const facts = readResponseBody(call.style, body.kind === 'json' ? body.value : parseJson(body.text))
     const ended = outcome(facts.errorType ? 'error' : 'ok', facts, { errorType: facts.errorType, endPerf: body.at })
-    settle(core, start, RecordBuilder.normaliseNow(start.style, ended))
-  })
+    settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
+  }, mode)
   core.taps.set(tap, call.startPerf)
   core.sweepTimer ??= startSweeper(core)
   return response
@@ -254,7 +248,7 @@ function meterStream(
   call: Call,
   body: ReadableStream<Uint8Array>,
   signal: AbortSignal | null | undefined,
-  outcome: (status: CallStatus, facts: StreamFacts | null, extra?: Partial<CallOutcome>) => CallOutcome,
+  outcome: Outcome,
 ): void {
   const accumulator = createStreamAccumulator(call.style, { injectedUsage: call.injectedUsage })
   const observer: StreamObserver = createStreamObserver({
@@ -264,28 +258,25 @@ function meterStream(
     hooks: {
       onEnd: (how: StreamEnd, error?: unknown) => {
         core.streams.delete(observer)
-        const endPerf = performance.now()
-        // This runs inside the caller's last read: parsing and the record wait for the next turn.
+        // This runs inside the caller's last read: note the end (status, request id, time); the
+        // stream is parsed in a later turn, and the record built with the next batch.
+        const ended = outcome('ok', null)
         later(core, () => {
           const firstTextPerf = observer.analyse()
-          const start = started(core, scope, call)
-          if (!start) return
           const facts = accumulator.facts()
           // A caller that stops after the final usage arrived has the whole answer: that call is ok.
           const status: CallStatus =
             how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
           // A complete stream with its usage needs no estimate: let go of the text kept for one.
           if (status !== 'aborted' && facts.finalUsage) accumulator.release()
-          settle(
-            core,
-            start,
-            outcome(status, facts, {
-              errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
-              partial: status === 'aborted',
-              firstTextPerf,
-              endPerf,
-            }),
-          )
+          settleLazily(core, scope, call, {
+            ...ended,
+            status,
+            facts,
+            errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
+            partial: status === 'aborted',
+            firstTextPerf,
+          })
         })
       },
       onAccumulatorError: (error: unknown) => core.report(error, { phase: 'record' }),
@@ -303,9 +294,34 @@ function background(core: MeterCore, work: () => Promise<void>): void {
   core.reads.add(task)
 }
 
+/** How a call ended, given what the response said. */
+type Outcome = (status: CallStatus, facts: StreamFacts | null, extra?: Partial<CallOutcome>) => CallOutcome
+
+function outcomeOf(response: Response, status: CallStatus, facts: StreamFacts | null, extra: Partial<CallOutcome> = {}): CallOutcome {
+  return {
+    status,
+    httpStatus: response.status,
+    errorType: null,
+    facts,
+    partial: false,
+    requestId: response.headers.get('x-request-id') ?? response.headers.get('request-id'),
+    endPerf: performance.now(),
+    firstTextPerf: null,
+    ...extra,
+  }
+}
+
 /** Runs `work` in a later turn of the event loop, tracked so flush() waits for it. */
 function later(core: MeterCore, work: () => void): void {
   background(core, () => new Promise<void>((resolve) => setImmediate(() => resolve(work()))))
+}
+
+/** Queues a call whose request is read when its record is built, with the next batch. */
+function settleLazily(core: MeterCore, scope: FetchScope, call: Call, outcome: CallOutcome): void {
+  core.queue.push(() => {
+    const start = started(core, scope, call)
+    return start ? core.builder.build(start, outcome) : null
+  })
 }
 
 /** Queues the call; its record is built with the next batch. Never throws. */

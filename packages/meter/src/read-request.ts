@@ -1,6 +1,7 @@
 /**
- * What the meter needs from an outgoing request, read once on the caller's path: which endpoint,
- * which model, streamed or not, and the parsed JSON body (kept for estimates, read only if needed).
+ * What the meter needs from an outgoing request: which endpoint, which model, streamed or not, and
+ * the JSON body, parsed only if an estimate ever needs the prompt (a long prompt is costly to
+ * parse, and the SDK has just serialised it).
  *
  * Only generation calls are metered: POST requests to `/chat/completions`, `/completions`,
  * `/responses`, `/embeddings`, Anthropic's `/messages` and Gemini's `:generateContent` /
@@ -24,8 +25,8 @@ export interface RequestFacts {
   /** The model as sent; '' when the request does not say. */
   model: string
   stream: boolean
-  /** The parsed JSON body, or null when it is not a JSON string. */
-  body: Record<string, unknown> | null
+  /** The parsed JSON body (parsed on first use), or null when it is not a JSON string. */
+  readonly body: Record<string, unknown> | null
 }
 
 const ENDPOINTS = ['/chat/completions', '/completions', '/responses', '/embeddings', '/messages'] as const
@@ -33,6 +34,8 @@ const GEMINI = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/
 
 /** Where a generation call goes: everything the meter reads from the URL alone. */
 export type RequestTarget = Omit<RequestFacts, 'body'>
+
+const MODEL = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/g
 
 /**
  * Reads the method and URL of a fetch call; null when it is not a generation call (it then goes
@@ -73,12 +76,30 @@ export function readRequest(
   target: RequestTarget | null = readTarget(input, init),
 ): RequestFacts | null {
   if (!target) return null
-  const facts: RequestFacts = { ...target, body: parseBody(init?.body) }
-  if (facts.body) {
-    if (typeof facts.body['model'] === 'string') facts.model = facts.body['model']
-    if (facts.body['stream'] === true) facts.stream = true
+  const raw = init?.body
+  const text = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : null
+  let parsed: Record<string, unknown> | null | undefined
+  const body = (): Record<string, unknown> | null => (parsed === undefined ? (parsed = text === null ? null : parseBody(text)) : parsed)
+  let model = target.model
+  let stream = target.stream
+  if (text !== null) {
+    // The model and the stream flag without parsing the prompt: one unambiguous "model" string
+    // (nested objects may carry their own), else the parsed body decides.
+    const models = [...text.matchAll(MODEL)]
+    const only = models.length === 1 ? models[0]![1]! : null
+    if (only !== null) model = only.includes('\\') ? (JSON.parse(`"${only}"`) as string) : only
+    else if (typeof body()?.['model'] === 'string') model = body()!['model'] as string
+    // JSON text has no unescaped quote inside strings, so this only matches a "stream" key.
+    if (STREAM_TRUE.test(text)) stream = true
   }
-  return facts
+  return {
+    ...target,
+    model,
+    stream,
+    get body() {
+      return body()
+    },
+  }
 }
 
 function parseBody(body: unknown): Record<string, unknown> | null {

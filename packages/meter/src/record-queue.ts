@@ -15,7 +15,7 @@ import type { CallRecord } from '@tokenledger/store'
  * A queued call: its record, or a function that builds it. Records are built when their batch is
  * written, so normalising and pricing happen in the background batch, never on the caller's path.
  */
-export type QueuedCall = CallRecord | (() => CallRecord)
+export type QueuedCall = CallRecord | (() => CallRecord | null)
 
 /** The part of a LedgerStore the queue uses. */
 export interface RecordSink {
@@ -206,16 +206,21 @@ export class RecordQueue {
       for (let i = 0; i < queued.length; i++) {
         let item = queued[i]!
         if (typeof item === 'function') {
+          let built: CallRecord | null
           try {
-            item = item()
+            built = item()
           } catch (error) {
             // A record that cannot be built is reported and left out; the batch goes on.
             this.#options.onError(asError(error), { phase: 'record' })
+            this.#stats.failedBuilds++
             continue
           }
+          // null: the call turned out not to be one the meter records.
+          if (built === null) continue
           // Built once: a retried batch reuses the record (same id, so the write stays idempotent).
-          this.#items[this.#head + i] = item
-          queued[i] = item
+          this.#items[this.#head + i] = built
+          queued[i] = built
+          item = built
         }
         batch.push(item)
       }
@@ -229,7 +234,6 @@ export class RecordQueue {
       const written = new Set<QueuedCall>(queued)
       while (this.#head < this.#items.length && written.has(this.#items[this.#head]!)) this.#head++
       this.#stats.written += batch.length
-      this.#stats.failedBuilds += queued.length - batch.length
       this.#backoff = 0
       if (this.#head === this.#items.length) {
         this.#items = []

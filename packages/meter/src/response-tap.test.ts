@@ -14,11 +14,10 @@ function tapped(): { response: Response; delivered: TappedBody[]; tap: ReturnTyp
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('tapResponse', () => {
-  it('hands the meter what json() gave the caller, after the caller got it, once', async () => {
+  it('hands the meter what json() gave the caller, once', async () => {
     const { response, delivered } = tapped()
     const value = await response.json()
     expect(value).toEqual(payload)
-    expect(delivered).toEqual([])
     await tick()
     expect(delivered).toHaveLength(1)
     expect(delivered[0]).toMatchObject({ kind: 'json', value })
@@ -81,5 +80,26 @@ describe('tapResponse', () => {
     expect(error).toBeInstanceOf(SyntaxError)
     await tick()
     expect(delivered).toEqual([expect.objectContaining({ kind: 'error', error })])
+  })
+
+  it("'json' mode taps json() alone, as one hidden own property", async () => {
+    const response = new Response(text, { headers: { 'content-type': 'application/json' } })
+    const delivered: TappedBody[] = []
+    tapResponse(response, (body) => delivered.push(body), 'json')
+    expect(Object.getPrototypeOf(response)).toBe(Response.prototype)
+    expect(Object.keys(response)).toEqual([])
+    expect(await response.json()).toEqual(payload)
+    await tick()
+    expect(delivered).toMatchObject([{ kind: 'json', value: payload }])
+  })
+
+  it('a body read past the tap is delivered as elsewhere by sweep(), so the call is still recorded', async () => {
+    const response = new Response(text, { headers: { 'content-type': 'application/json' } })
+    const delivered: TappedBody[] = []
+    const tap = tapResponse(response, (body) => delivered.push(body), 'json')
+    expect(await response.text()).toBe(text)
+    tap.sweep()
+    await tap.settled()
+    expect(delivered).toMatchObject([{ kind: 'elsewhere' }])
   })
 })

@@ -3,15 +3,20 @@
  * body, which costs more than the rest of the meter together on a fast call, so instead the
  * response's own readers are tapped: when the caller (the SDK) reads the body with `json()`,
  * `text()`, `arrayBuffer()`, `bytes()` or `blob()`, or through `response.body`, the meter is handed
- * the same result, once, in a later task (so the caller resumes first: the meter's part runs while
- * the application waits on its next I/O). The caller gets exactly what the untapped methods return.
+ * the same result, once, in a later turn of the event loop (the caller resumes first). The caller
+ * gets exactly what the untapped methods return.
  *
- * How: the response's prototype becomes TAPPED, an object inheriting from `Response.prototype`
- * whose readers call the originals and then the tap (`instanceof Response` and `constructor` are
- * unchanged). One prototype switch per call is far cheaper than defining per-instance methods.
+ * How, in two modes:
+ * - `'all'` (any SDK, `meter.fetch`): the response's prototype becomes TAPPED, an object inheriting
+ *   from `Response.prototype` whose readers call the originals and then the tap (`instanceof
+ *   Response` and `constructor` are unchanged);
+ * - `'json'` (the openai SDK, which reads JSON bodies with `json()` and nothing else): only `json`
+ *   is tapped, as one non-enumerable own property, the cheapest change to the object there is.
  *
  * A body nobody reads was still billed: `sweep()` (run by the meter a while after the call, and on
- * flush) clones such a response, which leaves the caller's copy intact, and reads the clone.
+ * flush) clones such a response, which leaves the caller's copy intact, and reads the clone. A body
+ * read some way the tap did not see is delivered as `elsewhere`: the call is recorded with its
+ * usage missing rather than not at all.
  */
 
 /** What the tap learned of the body, and when (`at`: performance.now() when the read ended). */
@@ -19,7 +24,11 @@ export type TappedBody = (
   | { kind: 'json'; value: unknown }
   | { kind: 'text'; text: string }
   | { kind: 'error'; error: unknown }
+  | { kind: 'elsewhere' }
 ) & { at?: number }
+
+/** Which readers to tap: all of them, or `json()` alone (see the module comment). */
+export type TapMode = 'all' | 'json'
 
 /** A tapped response's handle. */
 export interface ResponseTap {
@@ -58,6 +67,7 @@ class TapState implements ResponseTap {
     if (this.done) return
     this.done = true
     body.at = performance.now()
+    // The caller's await resumes first; the meter's part runs in a later turn of the event loop.
     setImmediate(() => {
       this.delivered = true
       try {
@@ -78,7 +88,11 @@ class TapState implements ResponseTap {
   }
 
   sweep(): void {
-    if (this.done || this.reading || this.#response.bodyUsed) return
+    if (this.done || this.reading) return
+    if (this.#response.bodyUsed) {
+      this.finish({ kind: 'elsewhere' })
+      return
+    }
     let copy: Response
     try {
       copy = proto.clone.call(this.#response)
@@ -147,10 +161,11 @@ if (typeof (proto as { bytes?: unknown }).bytes === 'function') {
 }
 const TAPPED: object = Object.create(proto, readers)
 
-/** Taps `response` (see the module comment); `deliver` runs once, when the body has been read. */
-export function tapResponse(response: Response, deliver: (body: TappedBody) => void): ResponseTap {
+/** Taps `response` (see the module comment); `deliver` runs once, in a later turn than the read. */
+export function tapResponse(response: Response, deliver: (body: TappedBody) => void, mode: TapMode = 'all'): ResponseTap {
   const state = new TapState(response, deliver)
-  Object.setPrototypeOf(response, TAPPED)
+  if (mode === 'json') Object.defineProperty(response, 'json', readers['json']!)
+  else Object.setPrototypeOf(response, TAPPED)
   ;(response as Tapped)[STATE] = state
   return state
 }
