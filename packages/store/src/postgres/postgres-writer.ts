@@ -52,10 +52,10 @@ const PG_TYPES: Record<CallColumn, string> = {
 
 /**
  * Calls per INSERT statement. One JSON parameter carries the whole chunk, so there is no
- * parameter limit; chunks only bound the size of one message and let the next chunk be converted
- * while the server stores the previous one.
+ * parameter limit; chunks exist so that the next chunk is converted while the server stores the
+ * previous one. 2,500 measured best among 1,000 to 10,000 (10-15% above one statement per batch).
  */
-const CHUNK = 10_000
+const CHUNK = 2_500
 /** Deadlock and serialization failures are retried: the transaction did nothing. */
 const RETRYABLE = new Set(['40P01', '40001'])
 const ATTEMPTS = 5
