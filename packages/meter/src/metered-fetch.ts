@@ -23,6 +23,7 @@ import { styleFor } from './normalisers/normaliser-for.js'
 import { type FetchInput, type FetchLike, readRequest, readTarget, type RequestTarget, withStreamUsage } from './read-request.js'
 import { readErrorType, readResponseBody } from './read-response.js'
 import { type TapMode, type TappedBody, tapResponse } from './response-tap.js'
+import { startSweeper } from './tap-sweeper.js'
 import { createStreamObserver, type StreamEnd, type StreamObserver } from './stream/stream-observer.js'
 import { tapStream } from './stream/stream-tap.js'
 import { createStreamAccumulator, emptyFacts, type StreamFacts } from './stream/stream-accumulator.js'
@@ -201,37 +202,6 @@ function observe(
   core.taps.set(tap, call.startPerf)
   core.sweepTimer ??= startSweeper(core)
   return response
-}
-
-/** How long a body may stay unread before the meter reads it through a clone. */
-const SWEEP_AFTER_MS = 2000
-
-/** Periodically reads bodies nobody read (they were billed all the same); stops when none is left. */
-function startSweeper(core: MeterCore): NodeJS.Timeout {
-  const timer = setInterval(() => {
-    const now = performance.now()
-    for (const [tap, startPerf] of core.taps) if (now - startPerf >= SWEEP_AFTER_MS) tap.sweep()
-    if (core.taps.size === 0) {
-      clearInterval(timer)
-      core.sweepTimer = null
-    }
-  }, SWEEP_AFTER_MS)
-  timer.unref()
-  return timer
-}
-
-/**
- * Reads every unread tapped body now and waits until the records of all finished reads are
- * queued. Bodies the caller is still reading are left to finish on their own.
- */
-export async function settleTaps(core: MeterCore): Promise<void> {
-  const waits: Array<Promise<void>> = []
-  for (const tap of core.taps.keys()) {
-    tap.sweep()
-    const settled = tap.settled()
-    if (settled) waits.push(settled)
-  }
-  await Promise.all(waits)
 }
 
 function parseJson(text: string): unknown {
