@@ -97,7 +97,7 @@ export interface Meter {
 
 /**
  * Creates a meter.
- * @throws TokenledgerError FLAG_INVALID for a bad option, PRICING_LOOKUP for an unknown provider.
+ * @throws TokenledgerError OPTION_INVALID for a bad option, PRICING_LOOKUP for an unknown provider.
  * @example
  * const meter = createMeter({ store: 'sqlite:./tokenledger.db', tags: { app: 'support-bot' } })
  * const deepseek = meter.wrap(new OpenAI({ baseURL: 'https://api.deepseek.com', apiKey }))
@@ -212,7 +212,7 @@ interface Settings {
 
 function checkOptions(options: MeterOptions): Settings {
   if (typeof options !== 'object' || options === null) {
-    throw new TokenledgerError('FLAG_INVALID', `createMeter(options): expected an object, got ${String(options)}`)
+    throw new TokenledgerError('OPTION_INVALID', `createMeter(options): expected an object, got ${String(options)}`)
   }
   const store = options.store
   if (
@@ -221,24 +221,24 @@ function checkOptions(options: MeterOptions): Settings {
     !(typeof store === 'object' && store !== null && typeof store.insert === 'function' && typeof store.close === 'function')
   ) {
     throw new TokenledgerError(
-      'FLAG_INVALID',
+      'OPTION_INVALID',
       'createMeter({ store }): expected a LedgerStore from openStore() or a store URL (sqlite:PATH, a path, postgres://...)',
     )
   }
   if (typeof store === 'string' && store.trim() === '') {
-    throw new TokenledgerError('FLAG_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
+    throw new TokenledgerError('OPTION_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
   }
   for (const name of ['onError', 'fetch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TokenledgerError('FLAG_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)
+      throw new TokenledgerError('OPTION_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)
     }
   }
   if (options.flushOnExit !== undefined && typeof options.flushOnExit !== 'boolean') {
-    throw new TokenledgerError('FLAG_INVALID', `createMeter({ flushOnExit }): expected true or false, got ${String(options.flushOnExit)}`)
+    throw new TokenledgerError('OPTION_INVALID', `createMeter({ flushOnExit }): expected true or false, got ${String(options.flushOnExit)}`)
   }
   const prices = options.prices as unknown
   if (prices !== undefined && (typeof prices !== 'object' || prices === null || typeof (prices as PricingTable).price !== 'function')) {
-    throw new TokenledgerError('FLAG_INVALID', 'createMeter({ prices }): expected a PricingTable from loadPricingTable()')
+    throw new TokenledgerError('OPTION_INVALID', 'createMeter({ prices }): expected a PricingTable from loadPricingTable()')
   }
   return {
     maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
@@ -253,7 +253,7 @@ function checkOptions(options: MeterOptions): Settings {
 function positiveInteger(value: unknown, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new TokenledgerError('FLAG_INVALID', `createMeter({ ${name} }): expected an integer >= ${min}, got ${String(value)}`)
+    throw new TokenledgerError('OPTION_INVALID', `createMeter({ ${name} }): expected an integer >= ${min}, got ${String(value)}`)
   }
   return value
 }

@@ -90,3 +90,20 @@ describe('RecordQueue', () => {
     expect(q.stats()).toMatchObject({ written: 1, failures: 1 })
   })
 })
+
+describe('RecordQueue and malformed records', () => {
+  it('writes the rest of a batch when the ledger refuses one record, and reports that record', async () => {
+    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+    const q = queue(errors)
+    const records = createRecordFactory({ seed: 9 }).batch(5)
+    const broken = { ...records[2]!, cost: '1e-5' as typeof records[2]['cost'] }
+    for (const record of [records[0]!, records[1]!, broken, records[3]!, records[4]!]) q.push(record)
+    await q.flush()
+    expect(q.stats()).toMatchObject({ queued: 0, written: 4, refused: 1, failures: 0 })
+    expect((await store.listCalls({ limit: 100, offset: 0 })).total).toBe(4)
+    expect(await store.getCall(broken.id)).toBeNull()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.context).toMatchObject({ phase: 'record', records: 1 })
+    expect(errors[0]!.error.message).toContain(`id ${broken.id}): cost: expected a decimal USD amount`)
+  })
+})

@@ -8,7 +8,7 @@
  * The store may be given as an instance or opened lazily from a URL on the first write; a store
  * that fails to open is retried like a failed write.
  */
-import { TokenledgerError } from '@tokenledger/pricing'
+import { isTokenledgerError, TokenledgerError } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 
 /**
@@ -67,6 +67,8 @@ export interface QueueStats {
   failures: number
   /** Calls whose record could not be built (each reported to onError). */
   failedBuilds: number
+  /** Records the ledger refused as malformed (RECORD_INVALID; each reported to onError). */
+  refused: number
 }
 
 /** How long drops are counted before they are reported together. */
@@ -85,7 +87,7 @@ export class RecordQueue {
   #backoff = 0
   #unreportedDrops = 0
   #closed = false
-  readonly #stats = { written: 0, dropped: 0, failures: 0, failedBuilds: 0 }
+  readonly #stats = { written: 0, dropped: 0, failures: 0, failedBuilds: 0, refused: 0 }
 
   constructor(options: RecordQueueOptions) {
     this.#options = options
@@ -224,16 +226,34 @@ export class RecordQueue {
         }
         batch.push(item)
       }
+      let refused = 0
       try {
         if (batch.length > 0) await sink.insert(batch)
       } catch (error) {
-        this.#fail(error, 'write', batch.length)
-        return false
+        if (!isTokenledgerError(error, 'RECORD_INVALID')) {
+          this.#fail(error, 'write', batch.length)
+          return false
+        }
+        // One malformed record must not hold the queue hostage: write the batch record by record
+        // (inserts are idempotent on id) and report each record the ledger refuses.
+        for (const record of batch) {
+          try {
+            await sink.insert([record])
+          } catch (single) {
+            if (!isTokenledgerError(single, 'RECORD_INVALID')) {
+              this.#fail(single, 'write', batch.length)
+              return false
+            }
+            refused++
+            this.#options.onError(asError(single), { phase: 'record', records: 1 })
+          }
+        }
       }
       // Drops may have moved the head meanwhile: only remove what is still queued of this batch.
       const written = new Set<QueuedCall>(queued)
       while (this.#head < this.#items.length && written.has(this.#items[this.#head]!)) this.#head++
-      this.#stats.written += batch.length
+      this.#stats.written += batch.length - refused
+      this.#stats.refused += refused
       this.#backoff = 0
       if (this.#head === this.#items.length) {
         this.#items = []

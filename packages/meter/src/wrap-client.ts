@@ -18,7 +18,7 @@ export interface WrappableClient<T> {
 
 /**
  * A copy of `client` whose fetch is `makeFetch(the client's fetch)`.
- * @throws TokenledgerError FLAG_INVALID when the client has no `withOptions` (openai < 5).
+ * @throws TokenledgerError OPTION_INVALID when the client has no `withOptions` (openai < 5).
  */
 export function wrapClient<T extends WrappableClient<T>>(
   client: T,
@@ -27,7 +27,7 @@ export function wrapClient<T extends WrappableClient<T>>(
 ): T {
   if (typeof client !== 'object' || client === null || typeof client.withOptions !== 'function') {
     throw new TokenledgerError(
-      'FLAG_INVALID',
+      'OPTION_INVALID',
       'meter.wrap(client): expected an openai SDK client (v5 or later) with a withOptions() method; for other SDKs pass meter.fetch as their fetch option',
     )
   }

@@ -4,6 +4,8 @@ export const ERROR_CODES = {
   PRICING_LOOKUP: 'a pricing lookup was asked with bad arguments',
   USAGE_INVALID: 'a usage breaks the subset rules',
   FLAG_INVALID: 'a command-line flag is invalid',
+  OPTION_INVALID: 'an option passed to a library function is invalid',
+  RECORD_INVALID: 'a call record handed to the ledger is malformed',
   MODEL_UNKNOWN: 'no price is known for the model',
   BATCH_LINE_INVALID: 'a line of a batch file is invalid',
   STORE_UNAVAILABLE: 'the ledger cannot be opened or written',

@@ -195,7 +195,7 @@ for (const engine of ENGINES) {
       const good = createRecordFactory({ seed: 12 }).batch(3)
       const badCost = { ...good[1]!, cost: usd('1e-5') }
       const error = await store.insert([good[0]!, badCost, good[2]!]).catch((e: unknown) => e)
-      expect(isTokenledgerError(error, 'STORE_UNAVAILABLE')).toBe(true)
+      expect(isTokenledgerError(error, 'RECORD_INVALID')).toBe(true)
       expect((error as Error).message).toBe(
         `insert: records[1] (id ${good[1]!.id}): cost: expected a decimal USD amount with at most 12 places, got "1e-5"`,
       )

@@ -90,15 +90,15 @@ const PROVENANCES = new Set<string>(['reported', 'derived', 'estimated', 'missin
  * Validates a record and converts it to a row.
  * @param where names the record in error messages, e.g. `insert: records[3] (id 9f...)`; a
  *   function is only called when there is an error (ingest converts millions of records).
- * @throws TokenledgerError STORE_UNAVAILABLE naming the field; USAGE_INVALID for a broken usage.
+ * @throws TokenledgerError RECORD_INVALID naming the field; USAGE_INVALID for a broken usage.
  */
 export function rowFromRecord(record: CallRecord, where: string | (() => string)): CallRow {
   const place = () => (typeof where === 'string' ? where : where())
   const fail = (field: string, problem: string): never => {
-    throw new TokenledgerError('STORE_UNAVAILABLE', `${place()}: ${field}: ${problem}`)
+    throw new TokenledgerError('RECORD_INVALID', `${place()}: ${field}: ${problem}`)
   }
   if (typeof record !== 'object' || record === null) {
-    throw new TokenledgerError('STORE_UNAVAILABLE', `${place()}: expected a CallRecord object`)
+    throw new TokenledgerError('RECORD_INVALID', `${place()}: expected a CallRecord object`)
   }
   if (typeof record.id !== 'string' || record.id === '') fail('id', 'expected a non-empty string')
   const ts = typeof record.timestamp === 'string' ? Date.parse(record.timestamp) : Number.NaN
