@@ -100,9 +100,11 @@ export async function loadCalls(store: LedgerStore, view: ViewQuery): Promise<Ca
       exists(
         selectFrom('call_tags')
           .select('call_tags.call_id')
-          .whereRef('call_tags.call_id', '=', 'calls.id')
           .where('call_tags.key', '=', key)
-          .where('call_tags.value', '=', value),
+          .where('call_tags.value', '=', value)
+          // All four key columns: a point lookup in call_tags (key, value, ts, call_id), not a scan.
+          .whereRef('call_tags.ts', '=', 'calls.ts')
+          .whereRef('call_tags.call_id', '=', 'calls.id'),
       ),
     )
   }
