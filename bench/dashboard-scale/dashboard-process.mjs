@@ -20,7 +20,10 @@ export async function startDashboardProcess(db, { log }) {
   })
   const url = await new Promise((resolve, reject) => {
     let stdout = ''
-    const timer = setTimeout(() => reject(new Error(`dashboard did not start in 60 s: ${stderr}`)), 60_000)
+    const timer = setTimeout(
+      () => reject(new Error(`dashboard did not start in 60 s: ${stderr}`)),
+      60_000,
+    )
     child.stdout.on('data', (chunk) => {
       stdout += chunk
       const match = /tokenledger dashboard: (http:\/\/\S+)/.exec(stdout)
@@ -40,7 +43,8 @@ export async function startDashboardProcess(db, { log }) {
     /** Resident memory in bytes: `peak` since start, `current` now. */
     memory() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-      const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+      const kb = (name) =>
+        Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
       return { peak: kb('VmHWM'), current: kb('VmRSS') }
     },
     async stop() {

@@ -31,7 +31,9 @@ export async function fillLedger(store, { calls, days = 365, end, seed, batchSiz
     written += size
     if (written >= nextReport || written === calls) {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-      log(`  ${store.dialect}: ${written.toLocaleString('en-US')} calls in ${seconds.toFixed(0)} s (${Math.round(written / seconds).toLocaleString('en-US')}/s)`)
+      log(
+        `  ${store.dialect}: ${written.toLocaleString('en-US')} calls in ${seconds.toFixed(0)} s (${Math.round(written / seconds).toLocaleString('en-US')}/s)`,
+      )
       nextReport += 1_000_000
     }
   }
@@ -41,7 +43,14 @@ export async function fillLedger(store, { calls, days = 365, end, seed, batchSiz
 
 /** Runs `fillLedger` on the store at `url` in a child process; resolves with its figures. */
 export function fillInChild({ url, calls, end, seed, batchSize, log }) {
-  const args = [fileURLToPath(import.meta.url), url, String(calls), end.toISOString(), String(seed), String(batchSize)]
+  const args = [
+    fileURLToPath(import.meta.url),
+    url,
+    String(calls),
+    end.toISOString(),
+    String(seed),
+    String(batchSize),
+  ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -63,7 +72,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const store = await openStore(url)
   try {
     const log = (line) => process.stderr.write(`${line}\n`)
-    const result = await fillLedger(store, { calls: Number(calls), end: new Date(end), seed: Number(seed), batchSize: Number(batchSize), log })
+    const result = await fillLedger(store, {
+      calls: Number(calls),
+      end: new Date(end),
+      seed: Number(seed),
+      batchSize: Number(batchSize),
+      log,
+    })
     process.stdout.write(JSON.stringify(result))
   } finally {
     await store.close()

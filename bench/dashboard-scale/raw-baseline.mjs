@@ -33,7 +33,10 @@ export async function postgresRaw(connectionString, schema) {
   return {
     async all(text, params) {
       let n = 0
-      const { rows } = await client.query(text.replace(/\?/g, () => `$${++n}`), params)
+      const { rows } = await client.query(
+        text.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
       return rows
     },
     async close() {
@@ -66,7 +69,9 @@ async function grouped(engine, keys, since, until) {
     model: row.model ?? null,
     provider: row.provider,
     calls: Number(row.calls),
-    tokens: ['input', 'cache_read', 'cache_write', 'output', 'reasoning'].map((k) => Number(row[`${k}_tokens`])),
+    tokens: ['input', 'cache_read', 'cache_write', 'output', 'reasoning'].map((k) =>
+      Number(row[`${k}_tokens`]),
+    ),
     cost: pico(row.cost),
     cacheSavings: pico(row.cache_savings),
     reportedCost: row.reported_cost === null ? null : pico(row.reported_cost),
@@ -79,7 +84,18 @@ async function grouped(engine, keys, since, until) {
 }
 
 function add(rows) {
-  const t = { calls: 0, tokens: [0, 0, 0, 0, 0], cost: 0n, cacheSavings: 0n, reportedCost: 0n, computedOfReported: 0n, unpriced: 0, errors: 0, aborted: 0, reported: 0 }
+  const t = {
+    calls: 0,
+    tokens: [0, 0, 0, 0, 0],
+    cost: 0n,
+    cacheSavings: 0n,
+    reportedCost: 0n,
+    computedOfReported: 0n,
+    unpriced: 0,
+    errors: 0,
+    aborted: 0,
+    reported: 0,
+  }
   for (const r of rows) {
     t.calls += r.calls
     r.tokens.forEach((n, i) => (t.tokens[i] += n))
@@ -110,7 +126,14 @@ export async function rawOverview(engine, since, until) {
     abortedCalls: t.aborted,
     cost: usdFromPico(t.cost),
     cacheSavings: usdFromPico(t.cacheSavings),
-    tokens: { input, freshInput: input - cacheRead - cacheWrite, cacheRead, cacheWrite, output, reasoning },
+    tokens: {
+      input,
+      freshInput: input - cacheRead - cacheWrite,
+      cacheRead,
+      cacheWrite,
+      output,
+      reasoning,
+    },
     reported:
       t.reported === 0
         ? null
@@ -135,7 +158,13 @@ export async function rawBreakdown(engine, key, since, until) {
     rows: Object.fromEntries(
       rows.map((r) => [
         String(r[key]),
-        { calls: r.calls, unpricedCalls: r.unpriced, cost: usdFromPico(r.cost), cacheSavings: usdFromPico(r.cacheSavings), reportedCost: r.reportedCost === null ? null : usdFromPico(r.reportedCost) },
+        {
+          calls: r.calls,
+          unpricedCalls: r.unpriced,
+          cost: usdFromPico(r.cost),
+          cacheSavings: usdFromPico(r.cacheSavings),
+          reportedCost: r.reportedCost === null ? null : usdFromPico(r.reportedCost),
+        },
       ]),
     ),
   }
@@ -145,7 +174,11 @@ export async function rawBreakdown(engine, key, since, until) {
 export async function rawCallsPage(engine, since, until, { limit, unpriced = false }) {
   const filter = `ts >= ? AND ts < ?${unpriced ? ' AND cost_pico IS NULL' : ''}`
   const [rows, count] = await Promise.all([
-    engine.all(`SELECT * FROM calls WHERE ${filter} ORDER BY ts DESC, id DESC LIMIT ?`, [since, until, limit]),
+    engine.all(`SELECT * FROM calls WHERE ${filter} ORDER BY ts DESC, id DESC LIMIT ?`, [
+      since,
+      until,
+      limit,
+    ]),
     engine.all(`SELECT COUNT(*) AS n FROM calls WHERE ${filter}`, [since, until]),
   ])
   return { total: Number(count[0].n), ids: rows.map((row) => row.id) }

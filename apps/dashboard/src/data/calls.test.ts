@@ -156,7 +156,9 @@ describe.each(ENGINES)('priced / unpriced calls list on $name', ({ name, skip })
     const unpriced = all.filter((r) => r.cost === null).sort(newestFirst)
     const past = await app.request(`/api/calls?range=7d&priced=no&offset=${unpriced.length}`)
     expect(await past.json()).toMatchObject({ total: unpriced.length, rows: [] })
-    const first = (await (await app.request('/api/calls?range=7d&priced=no&limit=1')).json()) as CallsPage
+    const first = (await (
+      await app.request('/api/calls?range=7d&priced=no&limit=1')
+    ).json()) as CallsPage
     expect(first.rows[0]).toEqual(await ledger.store.getCall(unpriced[0]!.id))
     expect(first.rows[0]).toMatchObject({ id: unpriced[0]!.id, cost: null, card: null })
   })
