@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { picoFromUsd, usdFromPico } from '../packages/pricing/dist/index.js'
-import { openStore } from '../packages/store/dist/index.js'
+import { CALL_COLUMNS, openStore } from '../packages/store/dist/index.js'
 import { createRecordFactory } from '../packages/store/dist/testing/index.js'
 
 const TARGETS = { sqlite: 100_000, postgres: 20_000 }
@@ -36,41 +36,8 @@ const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test'
 // The drivers are the store's dependencies, not the root's: resolve them from the store package.
 const require = createRequire(new URL('../packages/store/package.json', import.meta.url))
 
-/** The `calls` columns, as the baseline's hand-written INSERT names them. */
-const COLUMNS = [
-  'id',
-  'ts',
-  'provider',
-  'requested_model',
-  'served_model',
-  'model',
-  'upstream_provider',
-  'endpoint',
-  'stream',
-  'status',
-  'http_status',
-  'error_type',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'usage_provenance',
-  'cost_pico',
-  'cost_input_pico',
-  'cost_cache_read_pico',
-  'cost_cache_write_pico',
-  'cost_output_pico',
-  'cache_savings_pico',
-  'card',
-  'reported_cost_pico',
-  'latency_ms',
-  'ttft_ms',
-  'request_id',
-  'service_tier',
-  'tags',
-]
+/** The `calls` columns, named by the baseline's hand-written INSERT. */
+const COLUMNS = CALL_COLUMNS
 
 const count = (n) => Math.round(n).toLocaleString('en-US')
 const rate = (calls, ns) => (calls * 1e9) / Number(ns)

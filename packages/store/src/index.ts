@@ -19,6 +19,7 @@ export type {
   SummaryRow,
 } from './ledger-store.js'
 export { isGroupKey } from './queries/validate-query.js'
+export { CALL_COLUMNS } from './record-mapping.js'
 export { LATEST_VERSION as LEDGER_SCHEMA_VERSION } from './migrations/index.js'
 export type { CallRecord, CallStatus, Tags } from './call-record.js'
 export type {
