@@ -16,21 +16,25 @@ export async function run({ quick = false, log = () => {} } = {}) {
   let floatSum = 0
   const f0 = process.hrtime.bigint()
   for (let i = 0; i < calls; i++) {
-    floatSum += ((usage.inputTokens - usage.cacheReadTokens) * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.outputTokens * rates.output) / 1e6
+    // The input varies per call (as `extra` below) so the engine cannot hoist the product out of the loop.
+    const input = usage.inputTokens + (i % 1000)
+    floatSum += ((input - usage.cacheReadTokens) * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.outputTokens * rates.output) / 1e6
   }
   const floatNs = Number(process.hrtime.bigint() - f0)
 
   let exactSum = 0n
   const e0 = process.hrtime.bigint()
+  const requests = Array.from({ length: 1000 }, (_, extra) => ({ ...request, usage: { ...usage, inputTokens: usage.inputTokens + extra } }))
   for (let i = 0; i < calls; i++) {
-    exactSum += table.price(request).totalPico
+    exactSum += table.price(requests[i % 1000]).totalPico
     if (i % 1_000_000 === 999_999) log(`  priced ${(i + 1).toLocaleString('en-US')} calls`)
   }
   const exactNs = Number(process.hrtime.bigint() - e0)
 
   // One call: 5,556 fresh x 0.14 + 6,789 x 0.0028 + 987 x 0.28 = 0.00107400920 USD... computed in integers:
   const onePico = 5_556n * 140_000n + 6_789n * 2_800n + 987n * 280_000n
-  const expected = onePico * BigInt(calls)
+  // Plus the varying extra fresh input: (calls / 1000) rounds of 0 + 1 + ... + 999 tokens at 0.14.
+  const expected = onePico * BigInt(calls) + 140_000n * BigInt(calls / 1000) * 499_500n
   const exact = exactSum === expected
   const perSecond = Math.round(calls / (exactNs / 1e9))
   return {
