@@ -85,30 +85,18 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
   const reasoning = BigInt(usage.reasoningTokens)
   const plainOutput = BigInt(usage.outputTokens) - reasoning
 
-  let cacheReadRate = parsed.cacheRead
-  if (cacheReadRate === undefined) {
-    cacheReadRate = parsed.input
-    if (cacheRead > 0n) {
-      fallbacks.push('cacheRead')
-      notes.push('the card has no cache-read rate: cache reads priced at the fresh-input rate')
+  // A missing cache rate falls back to the fresh-input rate, and the result says so when it mattered.
+  const rateOrInput = (rate: bigint | undefined, tokens: bigint, fallback: RateFallback, note: string): bigint => {
+    if (rate !== undefined) return rate
+    if (tokens > 0n) {
+      fallbacks.push(fallback)
+      notes.push(`${note} priced at the fresh-input rate`)
     }
+    return parsed.input
   }
-  let write5mRate = parsed.cacheWrite5m
-  if (write5mRate === undefined) {
-    write5mRate = parsed.input
-    if (cacheWrite5m > 0n) {
-      fallbacks.push('cacheWrite5m')
-      notes.push('the card has no cache-write rate: cache writes priced at the fresh-input rate')
-    }
-  }
-  let write1hRate = parsed.cacheWrite1h
-  if (write1hRate === undefined) {
-    write1hRate = parsed.input
-    if (cacheWrite1h > 0n) {
-      fallbacks.push('cacheWrite1h')
-      notes.push('the card has no 1-hour cache-write rate: those writes priced at the fresh-input rate')
-    }
-  }
+  const cacheReadRate = rateOrInput(parsed.cacheRead, cacheRead, 'cacheRead', 'the card has no cache-read rate: cache reads')
+  const write5mRate = rateOrInput(parsed.cacheWrite5m, cacheWrite5m, 'cacheWrite5m', 'the card has no cache-write rate: cache writes')
+  const write1hRate = rateOrInput(parsed.cacheWrite1h, cacheWrite1h, 'cacheWrite1h', 'the card has no 1-hour cache-write rate: those writes')
 
   const input = freshInput * parsed.input
   const cacheReadCost = cacheRead * cacheReadRate
