@@ -9,8 +9,8 @@ import { expectedSummary } from './__fixtures__/expected-summary.js'
 import { LATEST_VERSION as LEDGER_SCHEMA_VERSION } from './migrations/index.js'
 import { openStore } from './open-store.js'
 import { summarize } from './queries/summarize.js'
-import { ENGINES } from './test-setup.js'
-import type { LedgerFixture } from './test-setup.js'
+import { ENGINES } from './testing/test-engines.js'
+import type { LedgerFixture } from './testing/test-engines.js'
 import { createRecordFactory } from './testing/record-factory.js'
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url))

@@ -7,8 +7,8 @@ import type { CallRecord } from './call-record.js'
 import type { LedgerStore } from './ledger-store.js'
 import { migrateToLatest } from './migrations/run-migrations.js'
 import { openStore } from './open-store.js'
-import { ENGINES } from './test-setup.js'
-import type { LedgerFixture } from './test-setup.js'
+import { ENGINES } from './testing/test-engines.js'
+import type { LedgerFixture } from './testing/test-engines.js'
 import { createRecordFactory } from './testing/record-factory.js'
 
 const usd = (value: string) => value as Usd

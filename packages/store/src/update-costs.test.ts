@@ -7,8 +7,8 @@ import type { CallRecord } from './call-record.js'
 import type { CostUpdate, GroupKey, LedgerStore } from './ledger-store.js'
 import { openStore } from './open-store.js'
 import { summarize } from './queries/summarize.js'
-import { ENGINES } from './test-setup.js'
-import type { LedgerFixture } from './test-setup.js'
+import { ENGINES } from './testing/test-engines.js'
+import type { LedgerFixture } from './testing/test-engines.js'
 import { createRecordFactory } from './testing/record-factory.js'
 
 const usd = (pico: bigint) => usdFromPico(pico)

@@ -4,8 +4,8 @@ import { expectedSummary } from '../__fixtures__/expected-summary.js'
 import type { CallRecord } from '../call-record.js'
 import type { LedgerStore } from '../ledger-store.js'
 import { openStore } from '../open-store.js'
-import { ENGINES } from '../test-setup.js'
-import type { LedgerFixture } from '../test-setup.js'
+import { ENGINES } from '../testing/test-engines.js'
+import type { LedgerFixture } from '../testing/test-engines.js'
 import { createRecordFactory } from '../testing/record-factory.js'
 
 /** Every (call_id, key, value, ts) the records' tags should produce, sorted. */

@@ -4,3 +4,5 @@
  */
 export { createRecordFactory, FACTORY_PROFILES } from './record-factory.js'
 export type { RecordFactory, RecordFactoryOptions } from './record-factory.js'
+export { ENGINES, PG_URL } from './test-engines.js'
+export type { LedgerFixture, TestEngine } from './test-engines.js'

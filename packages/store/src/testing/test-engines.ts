@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import type { StoreDialect } from './ledger-store.js'
+import type { StoreDialect } from '../ledger-store.js'
 
 export const PG_URL =
   process.env['TOKENLEDGER_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
