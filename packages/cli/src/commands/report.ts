@@ -36,20 +36,20 @@ interface ReportOptions {
   csv?: boolean
 }
 
-/** One line of the report, as `--json` prints it. Amounts are exact decimal strings. */
-export interface ReportRow {
-  group: string
-  calls: number
-  inputTokens: number
-  cacheReadTokens: number
-  cacheWriteTokens: number
-  outputTokens: number
-  reasoningTokens: number
-  cost: Usd
-  reportedCost: Usd | null
-  unpricedCalls: number
-  errorCalls: number
-}
+/** One line of the report, as `--json` prints it: the store's summary row, its group as a label. */
+export type ReportRow = { group: string } & Pick<
+  SummaryRow,
+  | 'calls'
+  | 'inputTokens'
+  | 'cacheReadTokens'
+  | 'cacheWriteTokens'
+  | 'outputTokens'
+  | 'reasoningTokens'
+  | 'cost'
+  | 'reportedCost'
+  | 'unpricedCalls'
+  | 'errorCalls'
+>
 
 const TIME_KEYS = new Set<string>(['hour', 'day', 'week', 'month'])
 
