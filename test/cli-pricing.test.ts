@@ -52,7 +52,7 @@ describe('tokenledger cost', () => {
     ]
     for (const [flags, message] of cases) {
       const result = runCli(['cost', '--provider', 'tokenhub', '--model', 'deepseek-v4-flash', ...flags])
-      expect(result.code, flags.join(' ')).not.toBe(0)
+      expect(result.code, flags.join(' ')).toBe(1)
       expect(result.stderr, flags.join(' ')).toContain(message)
     }
     const provider = runCli(['cost', '--provider', 'nowhere', '--model', 'x', '--input', '1', '--output', '1'])
