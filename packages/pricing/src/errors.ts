@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   BATCH_LINE_INVALID: 'a line of a batch file is invalid',
   STORE_UNAVAILABLE: 'the ledger cannot be opened or written',
   QUERY_INVALID: 'a query parameter is invalid',
+  PROVIDER_UNKNOWN: 'calls go to a host no provider of the pricing table has: they are unpriced',
+  USAGE_MISSING: 'a response carried no usage: its tokens are estimated',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
