@@ -47,8 +47,9 @@ import {
 import { createCallTelemetry, createMeter, loadOtelApi } from '@tokenledger/meter'
 import { loadPricingTable } from '@tokenledger/pricing'
 import OpenAI from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fixtureJson } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
+import { runReadmeSample } from './helpers/readme-sample.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { localPricesFile, report } from './helpers/sdk-ledger.js'
 
@@ -276,6 +277,36 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
       spans.getFinishedSpans().map((span) => [span.name, span.attributes['tokenledger.cost.usd']]),
     ).toEqual([['chat gpt-4o', '0.005615']])
     trace.disable()
+  })
+
+  it('runs the README sample: the call span is a child of the application span, with the ledger cost', async () => {
+    const db = join(dir, 'readme.db')
+    const { spans, tracerProvider, meterProvider, points } = sdk()
+    trace.setGlobalTracerProvider(tracerProvider)
+    metrics.setGlobalMeterProvider(meterProvider)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      await runReadmeSample('packages/meter/README.md', 'opentelemetry', {
+        TOKENLEDGER_DB: `sqlite:${db}`,
+        TOKENLEDGER_PRICES: localPricesFile(dir, [
+          { id: 'openai', name: 'OpenAI', usageStyle: 'openai', url: openai.url },
+        ]),
+        OPENAI_BASE_URL: openai.url,
+        OPENAI_API_KEY: 'test',
+      })
+      expect(warn).not.toHaveBeenCalled()
+    } finally {
+      warn.mockRestore()
+      trace.disable()
+      metrics.disable()
+    }
+    const [app, call] = spans.getFinishedSpans()
+    expect([app?.name, call?.name]).toEqual(['answer ticket', 'chat gpt-4o'])
+    expect(call!.parentSpanContext?.spanId).toBe(app!.spanContext().spanId)
+    expect(call!.attributes['tokenledger.cost.usd']).toBe(report(db)['gpt-4o']!.cost)
+    expect((await points('tokenledger.client.cost')).points.map((point) => point.value)).toEqual([
+      0.005615,
+    ])
   })
 
   it('loads nothing when @opentelemetry/api is not installed', () => {
