@@ -205,9 +205,16 @@ export class RecordQueue {
     }
   }
 
-  /** Writes one batch; true on success. Only one write runs at a time. */
+  /**
+   * Writes one batch; true on success. Only one write runs at a time: a write asked for while
+   * another runs (flush() and the background drain both waking when it ends) waits for it and
+   * then takes the next batch, instead of writing the same records a second time.
+   */
   #writeBatch(): Promise<boolean> {
+    const previous = this.#writing
     const run = async (): Promise<boolean> => {
+      if (previous) await previous
+      if (this.size === 0) return true
       const sink = await this.#openSink()
       if (!sink) return false
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
