@@ -13,6 +13,7 @@ import { type CallProvider, explicitProvider, ProviderDetector } from './provide
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
 import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { createStderrReporter } from './stderr-reporter.js'
 import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
 
@@ -30,7 +31,7 @@ export interface MeterOptions {
   prices?: PricingTable
   /**
    * Told about every failure of the meter (store unavailable, records dropped...). The call being
-   * metered never sees these. @default a no-op
+   * metered never sees these. @default a line on stderr per kind of failure, at most once a minute
    */
   onError?: OnMeterError
   /** Provider id for calls through `meter.fetch`; detected from each URL when absent. */
@@ -107,7 +108,7 @@ export interface Meter {
  */
 export function createMeter(options: MeterOptions = {}): Meter {
   const settings = checkOptions(options)
-  const onError = options.onError ?? (() => {})
+  const onError = options.onError ?? createStderrReporter()
   const report = (error: unknown, context: Parameters<OnMeterError>[1]): void => {
     try {
       onError(error instanceof Error ? error : new Error(String(error)), context)
