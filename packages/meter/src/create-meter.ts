@@ -44,7 +44,11 @@ export interface MeterOptions {
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
   flushIntervalMs?: number
-  /** First retry delay after a failed write, in ms (doubles up to 30 s). @default 250 */
+  /**
+   * First retry delay after a failed write, in ms. It doubles up to 10 s while the queue is less
+   * than half full, and stays at this value once it is half full, so a short outage under load
+   * drops nothing. @default 250
+   */
   retryDelayMs?: number
   /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
   flushOnExit?: boolean
@@ -126,7 +130,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
-    maxBackoffMs: 30_000,
+    maxBackoffMs: 10_000,
     onBuilt: (record) => {
       const problem = implausibleUsage(prices, record)
       if (problem !== null) {
