@@ -124,6 +124,13 @@ export interface OpenStoreOptions {
    * @default 10000
    */
   busyTimeoutMs?: number
+  /**
+   * PostgreSQL only: how long connecting and each statement may take, in ms. The server cancels
+   * a slower statement; a connection that does not answer even then (a network partition) is
+   * destroyed, so no write or query can hang.
+   * @default 30000
+   */
+  postgresTimeoutMs?: number
 }
 
 /**
