@@ -2,6 +2,7 @@ import { TokenledgerError, picoFromUsd } from '@tokenledger/pricing'
 import type { Kysely } from 'kysely'
 import type { CallRecord } from './call-record.js'
 import type {
+  CallFilterQuery,
   CostUpdate,
   LedgerQuery,
   LedgerStore,
@@ -89,7 +90,7 @@ export class SqlLedgerStore implements LedgerStore {
     return getCall(this.db, id)
   }
 
-  async *iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
+  async *iterateCalls(query: CallFilterQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
     this.#assertOpen('iterateCalls')
     yield* iterateCalls(this.db, this.dialect, query, batchSize)
   }
