@@ -9,6 +9,7 @@ import { tokenAuth } from './auth.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
+import { exportRoutes } from './routes/export.js'
 import { overviewRoutes } from './routes/overview.js'
 import { pageRoutes } from './routes/pages.js'
 import type { RouteDeps } from './routes/route-deps.js'
@@ -32,7 +33,7 @@ export interface DashboardOptions {
   onError?: (error: unknown) => void
 }
 
-const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall'] as const
+const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall', 'iterateCalls'] as const
 
 // Scripts and styles only from this server; no inline script, no framing, nothing sent elsewhere.
 const CSP =
@@ -86,6 +87,7 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   app.route('/', breakdownRoutes(deps))
   app.route('/', callsRoutes(deps))
   app.route('/', csvRoutes(deps))
+  app.route('/', exportRoutes(deps))
   app.route('/', pageRoutes(deps))
 
   app.notFound((c) =>

@@ -17,6 +17,11 @@ function cell(value: CsvCell): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
+/** One CSV line, CRLF-terminated (for streamed output). */
+export function csvLine(row: readonly CsvCell[]): string {
+  return `${row.map(cell).join(',')}\r\n`
+}
+
 /**
  * Writes a header line and one line per row, CRLF-terminated.
  * @example toCsv(['model', 'cost'], [['deepseek-v4-flash', '0.0042']]) // 'model,cost\r\ndeepseek-v4-flash,0.0042\r\n'

@@ -34,8 +34,7 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
   if (view.limit !== 50) keep['limit'] = String(view.limit)
   const csv = filterParams(view)
   if (view.priced) csv.set('priced', view.priced)
-  csv.set('limit', String(view.limit))
-  if (view.offset > 0) csv.set('offset', String(view.offset))
+  if (view.search) csv.set('q', view.search)
   return (
     <>
       <div class="page-head">

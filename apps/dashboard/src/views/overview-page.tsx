@@ -222,11 +222,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({
             <a class="toggle" href={withQuery('/calls', callsParams(view, { offset: null }))}>
               All calls →
             </a>
-            <a
-              class="csv"
-              href={csvHref(view, 'calls', { limit: String(latest.rows.length || 1) })}
-              download
-            >
+            <a class="csv" href={csvHref(view, 'calls')} download>
               CSV
             </a>
           </div>
