@@ -177,6 +177,8 @@ export interface LedgerStore {
    * The total comes from the rollups when they can answer (the `priced` filter included).
    */
   listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }>
+  /** The distinct tag keys in the ledger (at most 200), in code-unit order. */
+  tagKeys(): Promise<string[]>
   /** One call by id, or null. */
   getCall(id: string): Promise<CallRecord | null>
   /**

@@ -14,6 +14,7 @@ import type {
 } from './ledger-store.js'
 import { getCall, iterateCalls, listCalls } from './queries/list-calls.js'
 import { summarize } from './queries/summarize.js'
+import { tagKeys } from './queries/tag-keys.js'
 import { timeSeries } from './queries/time-series.js'
 import { rowFromRecord } from './record-mapping.js'
 import type { LedgerDatabase } from './schema.js'
@@ -83,6 +84,11 @@ export class SqlLedgerStore implements LedgerStore {
   async listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }> {
     this.#assertOpen('listCalls')
     return listCalls(this.db, this.dialect, query)
+  }
+
+  async tagKeys(): Promise<string[]> {
+    this.#assertOpen('tagKeys')
+    return tagKeys(this.db)
   }
 
   async getCall(id: string): Promise<CallRecord | null> {

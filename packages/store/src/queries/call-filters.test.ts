@@ -143,3 +143,26 @@ for (const engine of ENGINES) {
     })
   })
 }
+
+for (const engine of ENGINES) {
+  describe.skipIf(engine.skip !== null)(`tag keys on ${engine.name}`, () => {
+    it('lists each distinct key once, in code-unit order, and none for an empty ledger', async () => {
+      const fixture = await engine.fresh()
+      const store = await openStore(fixture.url)
+      try {
+        expect(await store.tagKeys()).toEqual([])
+        const records = createRecordFactory({ seed: 3 }).batch(200)
+        records[0] = { ...records[0]!, tags: { Zeta: '1', 'team/a': 'x', ä: 'y' } }
+        await store.insert(records)
+        const expected = [...new Set(records.flatMap((r) => Object.keys(r.tags)))].sort((a, b) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        )
+        expect(expected.length).toBeGreaterThan(3)
+        expect(await store.tagKeys()).toEqual(expected)
+      } finally {
+        await store.close()
+        await fixture.cleanup()
+      }
+    })
+  })
+}
