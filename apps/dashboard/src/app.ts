@@ -14,6 +14,7 @@ import { overviewRoutes } from './routes/overview.js'
 import { pageRoutes } from './routes/pages.js'
 import type { RouteDeps } from './routes/route-deps.js'
 import { seriesRoutes } from './routes/series.js'
+import { tagRoutes } from './routes/tags.js'
 import { staticRoutes } from './static.js'
 import { ErrorPage } from './views/error-page.js'
 import { Layout, documentOf } from './views/layout.js'
@@ -33,7 +34,14 @@ export interface DashboardOptions {
   onError?: (error: unknown) => void
 }
 
-const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall', 'iterateCalls'] as const
+const STORE_METHODS = [
+  'summarize',
+  'timeSeries',
+  'listCalls',
+  'getCall',
+  'iterateCalls',
+  'tagKeys',
+] as const
 
 // Scripts and styles only from this server; no inline script, no framing, nothing sent elsewhere.
 const CSP =
@@ -84,6 +92,7 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   app.route('/', staticRoutes())
   app.route('/', overviewRoutes(deps))
   app.route('/', seriesRoutes(deps))
+  app.route('/', tagRoutes(deps))
   app.route('/', breakdownRoutes(deps))
   app.route('/', callsRoutes(deps))
   app.route('/', csvRoutes(deps))
