@@ -17,7 +17,7 @@ export const BreakdownTable: FC<{
 }> = ({ breakdown, filterHref, colors = {} }) => {
   if (breakdown.rows.length === 0) return <p class="empty">No calls in this view.</p>
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table class="data" id="model-provider-table" data-testid="model-provider-table">
         <thead>
           <tr>

@@ -125,7 +125,7 @@ export const CallsTable: FC<{
 }> = ({ calls, callHref, sortLinks }) => {
   if (calls.length === 0) return <p class="empty">No calls in this view.</p>
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table class="data calls" data-testid="calls-table">
         <thead>
           <tr>

@@ -88,7 +88,7 @@ const EmptyState: FC = () => (
   <section class="panel empty-state" data-testid="empty-state">
     <h2>No calls in this ledger yet</h2>
     <p>Wrap the client you already use; every call lands here with its exact cost:</p>
-    <pre class="code">
+    <pre class="code" tabindex={0}>
       <code>
         {`const meter = createMeter({ store: 'sqlite:./tokenledger.db' })
 const deepseek = meter.wrap(new OpenAI({ baseURL: 'https://api.deepseek.com', apiKey }))`}

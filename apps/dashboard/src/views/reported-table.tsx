@@ -23,7 +23,7 @@ export const ReportedTable: FC<{ breakdown: Breakdown }> = ({ breakdown }) => {
   if (rows.length === 0)
     return <p class="empty">No call in this view carries a provider-reported cost.</p>
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table class="data" data-testid="reported-table">
         <thead>
           <tr>

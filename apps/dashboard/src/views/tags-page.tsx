@@ -98,7 +98,7 @@ export const TagsPage: FC<TagsPageProps> = ({
                 aria-label={`Spend per ${view.bucket} by ${spend.key}; the table below has the figures`}
               ></canvas>
             </div>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex={0}>
               <table class="data" data-testid="tag-table">
                 <caption class="sr-only">Spend by {spend.key}</caption>
                 <thead>
