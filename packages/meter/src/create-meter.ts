@@ -13,6 +13,7 @@ import { type CallProvider, explicitProvider, ProviderDetector } from './provide
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
 import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { createStderrReporter } from './stderr-reporter.js'
 import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
 import { type CallTelemetryOptions, createCallTelemetry } from './otel/call-telemetry.js'
@@ -32,7 +33,7 @@ export interface MeterOptions {
   prices?: PricingTable
   /**
    * Told about every failure of the meter (store unavailable, records dropped...). The call being
-   * metered never sees these. @default a no-op
+   * metered never sees these. @default a line on stderr per kind of failure, at most once a minute
    */
   onError?: OnMeterError
   /** Provider id for calls through `meter.fetch`; detected from each URL when absent. */
@@ -45,7 +46,11 @@ export interface MeterOptions {
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
   flushIntervalMs?: number
-  /** First retry delay after a failed write, in ms (doubles up to 30 s). @default 250 */
+  /**
+   * First retry delay after a failed write, in ms. It doubles up to 10 s while the queue is less
+   * than half full, and stays at this value once it is half full, so a short outage under load
+   * drops nothing. @default 250
+   */
   retryDelayMs?: number
   /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
   flushOnExit?: boolean
@@ -121,7 +126,7 @@ export interface Meter {
  */
 export function createMeter(options: MeterOptions = {}): Meter {
   const settings = checkOptions(options)
-  const onError = options.onError ?? (() => {})
+  const onError = options.onError ?? createStderrReporter()
   const report = (error: unknown, context: Parameters<OnMeterError>[1]): void => {
     try {
       onError(error instanceof Error ? error : new Error(String(error)), context)
@@ -139,7 +144,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
-    maxBackoffMs: 30_000,
+    maxBackoffMs: 10_000,
     onBuilt: (record) => {
       const problem = implausibleUsage(prices, record)
       if (problem !== null) {
