@@ -40,6 +40,11 @@ export interface MeterOptions {
   fetch?: FetchLike
   /** Most records kept in memory while the ledger is unavailable; beyond it the oldest go. @default 10000 */
   maxQueue?: number
+  /**
+   * Most bytes the waiting records may take (estimated: about 2.5 KB per record plus its strings
+   * and tags); beyond it the oldest go. @default 33554432 (32 MiB)
+   */
+  maxQueueBytes?: number
   /** Records per insert transaction. @default 500 */
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
@@ -127,6 +132,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,
+    maxQueueBytes: settings.maxQueueBytes,
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
@@ -215,6 +221,7 @@ async function openSink(url: string | undefined, busyTimeoutMs: number): Promise
 
 interface Settings {
   maxQueue: number
+  maxQueueBytes: number
   batchSize: number
   flushIntervalMs: number
   retryDelayMs: number
@@ -254,6 +261,7 @@ function checkOptions(options: MeterOptions): Settings {
   }
   return {
     maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
+    maxQueueBytes: positiveInteger(options.maxQueueBytes, 'maxQueueBytes', 32 * 1024 * 1024),
     batchSize: positiveInteger(options.batchSize, 'batchSize', 500),
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),
