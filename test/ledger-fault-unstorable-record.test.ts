@@ -10,7 +10,7 @@
 import { createMeter, type MeterErrorContext } from '@tokenledger/meter'
 import { isTokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
-import { ENGINES } from '@tokenledger/store/testing'
+import { ENGINES } from '@tokenledger/store/testing/engines'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'

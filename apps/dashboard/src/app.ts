@@ -6,6 +6,7 @@ import { defaultPricingTable, isTokenledgerError, type PricingTable } from '@tok
 import type { LedgerStore } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { tokenAuth } from './auth.js'
+import { hostCheck } from './host-check.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
@@ -24,6 +25,11 @@ export interface DashboardOptions {
   store: LedgerStore
   /** When set, every request needs it (bearer header, `?token=`, or the session cookie). At least 8 characters. */
   token?: string
+  /**
+   * Without a token, only loopback `Host` names are answered (DNS rebinding guard); these names are
+   * accepted too. Ignored when a token is set.
+   */
+  allowedHosts?: readonly string[]
   /** Pricing table for model names; defaults to `defaultPricingTable()`. */
   pricing?: PricingTable
   /** The clock period presets are relative to. @default () => new Date() */
@@ -79,7 +85,9 @@ export function createDashboardApp(options: DashboardOptions): Hono {
     c.header('Referrer-Policy', 'no-referrer')
     c.header('X-Frame-Options', 'DENY')
   })
+  // Without a token, the Host check keeps other sites' pages (DNS rebinding) out.
   if (token !== undefined) app.use(tokenAuth(token))
+  else app.use(hostCheck(options.allowedHosts))
   app.route('/', staticRoutes())
   app.route('/', overviewRoutes(deps))
   app.route('/', seriesRoutes(deps))

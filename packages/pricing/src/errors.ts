@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   BATCH_LINE_INVALID: 'a line of a batch file is invalid',
   STORE_UNAVAILABLE: 'the ledger cannot be opened or written',
   QUERY_INVALID: 'a query parameter is invalid',
+  DRIVER_MISSING: 'a database driver the store URL needs is not installed',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

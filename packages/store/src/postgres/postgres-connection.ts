@@ -1,5 +1,7 @@
 import { Socket } from 'node:net'
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely'
+import { loadDriver } from '../load-driver.js'
+import { redact } from '../store-url.js'
 
 /** How to connect to a PostgreSQL ledger. */
 export interface PostgresConnectionOptions {
@@ -68,7 +70,11 @@ interface PgPoolShape {
 export async function createPostgresPool(
   options: PostgresConnectionOptions,
 ): Promise<PostgresPool> {
-  const { default: pg } = await import('pg')
+  const { default: pg } = await loadDriver(
+    'pg',
+    redact(options.connectionString),
+    () => import('pg'),
+  )
   const timeoutMs = options.timeoutMs ?? DEFAULT_PG_TIMEOUT_MS
   const settings = [
     `-c statement_timeout=${timeoutMs}`,
