@@ -7,7 +7,7 @@
  */
 import { createMeter, type MeterErrorContext } from '@tokenledger/meter'
 import { openStore } from '@tokenledger/store'
-import { ENGINES } from '@tokenledger/store/testing'
+import { ENGINES } from '@tokenledger/store/testing/engines'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
