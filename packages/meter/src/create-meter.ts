@@ -8,6 +8,7 @@ import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { createMeteredFetch } from './metered-fetch.js'
+import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
@@ -55,7 +56,11 @@ export interface MeterOptions {
    * drops nothing. @default 250
    */
   retryDelayMs?: number
-  /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
+  /**
+   * Write queued records when the process ends: on `beforeExit`, SIGINT and SIGTERM, and (SQLite,
+   * synchronously) on `exit`, which also covers `process.exit()` and uncaught exceptions.
+   * @default true
+   */
   flushOnExit?: boolean
   /**
    * SQLite ledgers opened from a URL: how long a write waits for another process's lock. SQLite
@@ -102,6 +107,14 @@ export interface Meter {
    * Calls made afterwards still work but are no longer recorded. Children share this.
    */
   close(): Promise<void>
+  /**
+   * Writes every queued record synchronously and returns how many are left: for code that must
+   * call `process.exit()` itself. Only a SQLite ledger can be written this way (the meter also does
+   * it from an `exit` handler); with PostgreSQL nothing is written and all queued records are left:
+   * `await meter.flush()` before exiting instead. Calls whose response is still being read are not
+   * queued yet.
+   */
+  flushSync(): number
   /** Queue and stream counters. */
   stats(): MeterStats
 }
@@ -154,6 +167,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     report,
     streams: new Set(),
     reads: new Set(),
+    deferred: new Set(),
     taps: new Map(),
     sweepTimer: null,
     closed: false,
@@ -163,7 +177,10 @@ export function createMeter(options: MeterOptions = {}): Meter {
       return queue.size + core.reads.size + core.taps.size
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
+    flushSync: () => flushSync(core),
   }
+  // Opened now, not at the first write, so that an exit soon after the first calls finds it open.
+  if (typeof store !== 'object') queue.openSoon()
   if (settings.flushOnExit) registerExitFlush(flushable)
   const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
   return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
@@ -188,6 +205,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
     },
     flush: () => flushAll(core),
+    flushSync: () => flushSync(core),
     async close(): Promise<void> {
       if (core.closed) return
       core.closed = true
@@ -204,6 +222,12 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
     stats: () => ({ ...core.queue.stats(), streams: core.streams.size }),
   }
   return meter
+}
+
+/** Queues what finished calls left for a later turn, then writes everything queued, synchronously. */
+function flushSync(core: MeterCore): number {
+  settleNow(core)
+  return core.queue.flushSync()
 }
 
 /** Waits for body reads in progress (their records), then writes everything queued. */

@@ -24,6 +24,8 @@ type Slot = QueuedCall | typeof SKIPPED
 /** The part of a LedgerStore the queue uses. */
 export interface RecordSink {
   insert(records: CallRecord[]): Promise<void>
+  /** A synchronous insert, where the ledger has one (SQLite): what flushSync() writes with. */
+  readonly insertSync?: ((records: CallRecord[]) => void) | undefined
   close(): Promise<void>
 }
 
@@ -182,6 +184,67 @@ export class RecordQueue {
         )
       }
     }
+  }
+
+  /**
+   * Writes every queued record synchronously, for a process's `exit` handler, where no promise
+   * settles any more. Only a ledger with a synchronous insert (SQLite) can take them, and only
+   * once it is open; a batch that fails stops the write and is reported.
+   * @returns how many records are still queued (0 when all were written).
+   */
+  flushSync(): number {
+    const sink = this.#sink
+    if (!sink?.insertSync || this.#closed) return this.size
+    this.#reportDrops()
+    while (this.size > 0) {
+      const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
+      const batch: CallRecord[] = []
+      for (let i = this.#head; i < end; i++) {
+        const record = this.#buildAt(i)
+        if (record !== null) batch.push(record)
+      }
+      let refused = 0
+      try {
+        if (batch.length > 0) sink.insertSync(batch)
+      } catch (error) {
+        if (!isTokenledgerError(error, 'RECORD_INVALID')) {
+          this.#fail(error, 'write', batch.length)
+          return this.size
+        }
+        for (const record of batch) {
+          try {
+            sink.insertSync([record])
+          } catch (single) {
+            refused++
+            this.#options.onError(asError(single), {
+              phase: 'record',
+              records: 1,
+              callId: record.id,
+              record,
+            })
+          }
+        }
+      }
+      for (let i = this.#head; i < end; i++) this.#bytes -= this.#sizes[i]!
+      this.#head = end
+      this.#stats.written += batch.length - refused
+      this.#stats.refused += refused
+    }
+    this.#items = []
+    this.#sizes = []
+    this.#bytes = 0
+    this.#head = 0
+    return 0
+  }
+
+  /**
+   * Starts opening the store now instead of at the first write, so records queued early in a
+   * process's life can be written synchronously if it exits (flushSync). A failure is reported
+   * and retried with the next write.
+   */
+  openSoon(): void {
+    if (this.#sink || this.#opening) return
+    void this.#openSink()
   }
 
   /** Flushes, stops the timers and closes the store if the queue opened it. */
