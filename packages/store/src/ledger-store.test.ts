@@ -248,6 +248,21 @@ for (const engine of ENGINES) {
       )
     })
 
+    it('insertSync: SQLite writes synchronously (for exit handlers); PostgreSQL has none', async () => {
+      if (engine.name === 'postgres') {
+        expect(store.insertSync).toBeUndefined()
+        return
+      }
+      store.insertSync!([FULL])
+      expect(await store.getCall(FULL.id)).toStrictEqual(FULL)
+      store.insertSync!([FULL, BARE])
+      expect((await store.listCalls({ limit: 10, offset: 0 })).total).toBe(2)
+      const tooCostly = { ...BARE, id: 'too-costly', cost: '9300000' as Usd }
+      expect(() => store.insertSync!([tooCostly])).toThrow(
+        /insertSync: records\[0\] \(id too-costly\): cost: 9300000 USD is beyond what the ledger stores/,
+      )
+    })
+
     it('read-only: reads work, every write is refused', async () => {
       await store.insert([FULL])
       const reader = await openStore(fixture.url, { readOnly: true })
