@@ -40,6 +40,8 @@
     return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
   }
   function formatUsd(usd) {
+    // null is an unknown cost (no call could be priced): never shown as $0.00.
+    if (usd === null) return 'unpriced'
     var pico = picoOf(usd)
     var sign = pico < BigInt(0) ? '-' : ''
     var abs = pico < BigInt(0) ? -pico : pico
@@ -184,11 +186,15 @@
     var unknown = series.stackBy === 'model' ? '(unknown model)' : '(unknown provider)'
     var datasets = series.series.map(function (s) {
       return {
-        label: s.key === null ? unknown : s.key,
+        label: (s.key === null ? unknown : s.key) + (s.total === null ? ' (unpriced)' : ''),
         key: s.key,
-        data: s.values.map(Number),
+        // An unpriced bucket has no bar (its cost is unknown); the tooltip and legend say so.
+        data: s.values.map(function (v) {
+          return v === null ? null : Number(v)
+        }),
         exact: s.values,
         calls: s.calls,
+        unpriced: s.unpricedCalls,
         total: s.total,
         backgroundColor: colorOf(s.key),
         borderWidth: 0,
@@ -232,7 +238,9 @@
             formatUsd(d.exact[item.dataIndex]) +
             ' (' +
             d.calls[item.dataIndex] +
-            ' calls)'
+            ' calls' +
+            (d.unpriced[item.dataIndex] ? ', ' + d.unpriced[item.dataIndex] + ' unpriced' : '') +
+            ')'
           )
         },
         footer: function (items) {
@@ -240,7 +248,7 @@
           var index = items[0].dataIndex
           var total = BigInt(0)
           items[0].chart.data.datasets.forEach(function (d) {
-            total += picoOf(d.exact[index])
+            if (d.exact[index] !== null) total += picoOf(d.exact[index])
           })
           return 'Total: ' + formatUsd(usdFromPico(total))
         },
@@ -290,13 +298,15 @@
       type: 'bar',
       data: {
         labels: rows.map(function (row) {
-          return row[key] === null ? '(unknown)' : row[key]
+          return (
+            (row[key] === null ? '(unknown)' : row[key]) + (row.cost === null ? ' (unpriced)' : '')
+          )
         }),
         datasets: [
           {
             label: 'Spend',
             data: rows.map(function (row) {
-              return Number(row.cost)
+              return row.cost === null ? null : Number(row.cost)
             }),
             exact: rows.map(function (row) {
               return row.cost

@@ -41,7 +41,10 @@ describe('dashboard pages', () => {
     const totals = expectedTotals(records)
     expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true)
     expect(html).toContain(
-      `<p class="card-value" title="$${totals.cost} (exact)">${formatUsd(totals.cost)}</p>`,
+      `<p class="card-value" title="$${totals.spend} (exact): computed cost plus what providers reported for calls we could not price">${formatUsd(totals.spend!)}</p>`,
+    )
+    expect(html).toContain(
+      `computed ${formatUsd(totals.cost!)} on ${formatCount(totals.pricedCalls)} priced calls`,
     )
     expect(html).toContain(`<p class="card-value">${formatCount(totals.calls)}</p>`)
     expect(html).toContain(`<p class="card-value">${formatCount(totals.unpricedCalls)}</p>`)

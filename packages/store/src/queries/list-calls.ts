@@ -33,7 +33,7 @@ export async function listCalls(
   for (const part of planQuery(dialect, { ...query, groupBy: [] })) {
     const { rows: counted } = await sql<{ n: unknown }>`
       SELECT ${part.source.metrics.calls} AS n FROM ${part.source.from}
-      ${whereClause(part.source, part.query)}`.execute(db)
+      ${whereClause(part.source, part.query, part.where)}`.execute(db)
     total += toInt(counted[0]?.n ?? 0)
   }
   return { rows: rows.map(recordFromRow), total }
