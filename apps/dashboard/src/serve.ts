@@ -61,9 +61,9 @@ export async function startDashboard(
   try {
     const app = createDashboardApp({
       store,
-      token,
-      pricing: options.pricing,
-      onError: options.onError,
+      ...(token === undefined ? {} : { token }),
+      ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
+      ...(options.onError === undefined ? {} : { onError: options.onError }),
     })
     server = await new Promise<ServerType>((resolve, reject) => {
       const started = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(started))

@@ -12,7 +12,7 @@ import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
-import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { checkTags, mergeTags, TagScope } from './tags.js'
 import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
 

@@ -187,16 +187,16 @@ function observe(
     // parsed body and may change it later); the record is built with the next batch.
     if (body.kind === 'elsewhere') {
       // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-      settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at }))
+      settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
       return
     }
     if (body.kind === 'error') {
       const status = signal?.aborted ? 'aborted' : 'error'
-      settleLazily(core, scope, call, outcome(status, null, { errorType: thrownType(body.error), partial: true, endPerf: body.at }))
+      settleLazily(core, scope, call, outcome(status, null, { errorType: thrownType(body.error), partial: true, endPerf: body.at ?? performance.now() }))
       return
     }
     const facts = readResponseBody(call.style, body.kind === 'json' ? body.value : parseJson(body.text))
-    const ended = outcome(facts.errorType ? 'error' : 'ok', facts, { errorType: facts.errorType, endPerf: body.at })
+    const ended = outcome(facts.errorType ? 'error' : 'ok', facts, { errorType: facts.errorType, endPerf: body.at ?? performance.now() })
     settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
   }, mode)
   core.taps.set(tap, call.startPerf)
