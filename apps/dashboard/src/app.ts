@@ -23,13 +23,13 @@ export interface DashboardOptions {
   /** The ledger to show; open it read-only (`openStore(url, { readOnly: true })`). */
   store: LedgerStore
   /** When set, every request needs it (bearer header, `?token=`, or the session cookie). At least 8 characters. */
-  token?: string
+  token?: string | undefined
   /** Pricing table for model names; defaults to `defaultPricingTable()`. */
-  pricing?: PricingTable
+  pricing?: PricingTable | undefined
   /** The clock period presets are relative to. @default () => new Date() */
-  now?: () => Date
+  now?: (() => Date) | undefined
   /** Told about unexpected errors (answered 500 without details). @default no-op */
-  onError?: (error: unknown) => void
+  onError?: ((error: unknown) => void) | undefined
 }
 
 const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall'] as const
