@@ -91,6 +91,8 @@ export class RecordQueue {
   #writing: Promise<boolean> | null = null
   #timer: NodeJS.Timeout | null = null
   #timerIsBackoff = false
+  /** When the timer fires (Date.now() ms). */
+  #dueAt = 0
   #backoff = 0
   #unreportedDrops = 0
   #closed = false
@@ -123,6 +125,14 @@ export class RecordQueue {
         setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref()
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
+    if (
+      this.#timerIsBackoff &&
+      this.#filling() &&
+      this.#dueAt - Date.now() > this.#options.backoffMs
+    ) {
+      // A long backoff would let the queue overflow: try again soon instead.
+      this.#schedule(this.#options.backoffMs, true)
+    }
     if (this.#writing || this.#timerIsBackoff) return
     if (this.size >= this.#options.batchSize) this.#schedule(0)
     else if (!this.#timer) this.#schedule(this.#options.flushIntervalMs)
@@ -175,6 +185,7 @@ export class RecordQueue {
     if (this.#closed) return
     this.#clearTimer()
     this.#timerIsBackoff = backoff
+    this.#dueAt = Date.now() + delay
     this.#timer = setTimeout(() => {
       this.#timer = null
       this.#timerIsBackoff = false
@@ -310,7 +321,17 @@ export class RecordQueue {
     this.#options.onError(asError(error), { phase, records })
   }
 
+  /** At least half full: the backoff must not outlast the room that is left. */
+  #filling(): boolean {
+    return this.size * 2 >= this.#options.maxQueue
+  }
+
+  /**
+   * The next retry delay: doubling from `backoffMs` up to `maxBackoffMs` while the queue has room,
+   * but `backoffMs` once it is half full, so a short outage under load costs no records.
+   */
   #nextBackoff(): number {
+    if (this.#filling()) return this.#options.backoffMs
     this.#backoff =
       this.#backoff === 0
         ? this.#options.backoffMs
