@@ -77,7 +77,7 @@
     for (var i = 0; i < nodes.length; i++) {
       var iso = nodes[i].getAttribute('datetime')
       var at = new Date(iso)
-      if (isNaN(at.getTime())) continue
+      if (Number.isNaN(at.getTime())) continue
       nodes[i].title = iso
       nodes[i].textContent = LOCAL.format(at)
     }
@@ -507,7 +507,7 @@
     if (!node) return null
     try {
       return JSON.parse(node.textContent)
-    } catch (error) {
+    } catch {
       return null
     }
   }

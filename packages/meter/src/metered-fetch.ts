@@ -258,7 +258,7 @@ function observe(
       // parsed body and may change it later); the record is built with the next batch.
       if (body.kind === 'elsewhere') {
         // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at }))
+        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
         return
       }
       if (body.kind === 'error') {
@@ -270,7 +270,7 @@ function observe(
           outcome(status, null, {
             errorType: thrownType(body.error),
             partial: true,
-            endPerf: body.at,
+            endPerf: body.at ?? performance.now(),
           }),
         )
         return
@@ -281,7 +281,7 @@ function observe(
       )
       const ended = outcome(facts.errorType ? 'error' : 'ok', facts, {
         errorType: facts.errorType,
-        endPerf: body.at,
+        endPerf: body.at ?? performance.now(),
       })
       settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
     },
