@@ -33,7 +33,8 @@ export async function timeSeries(
     )
   }
   const parts = await Promise.all(
-    planQuery(dialect, { ...query, groupBy: [] }, source).map(
+    // Planned as grouped by its bucket: hour buckets must not read the daily rollup.
+    planQuery(dialect, { ...query, groupBy: [query.bucket] }, source).map(
       async ({ query: part, source: from }) => {
         const key = query.stackBy === 'model' ? from.model : from.provider
         const { rows } = await sql<{ b: unknown; k: string | null; cost: unknown; n: unknown }>`
