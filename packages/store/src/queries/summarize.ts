@@ -127,9 +127,14 @@ function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey):
  * parameter, so any key works, and no join multiplies the rows.
  */
 function tagValue(dialect: StoreDialect, key: string): RawBuilder<unknown> {
-  return dialect === 'postgres'
-    ? sql`(calls.tags::jsonb ->> ${key})`
-    : sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
+  if (dialect === 'postgres') return sql`(calls.tags::jsonb ->> ${key})`
+  // json_extract with a literal path (a bound path is parsed again for every row) is several
+  // times cheaper than a json_each subquery per row (a 30-day tag breakdown on 200k calls:
+  // 130 -> 25-45 ms). A quoted path label cannot hold a quote, a backslash or a control
+  // character, so such keys keep the subquery; sql.lit doubles single quotes.
+  if (!/["\\\u0000-\u001f]/.test(key))
+    return sql`json_extract(calls.tags, ${sql.lit(`$."${key}"`)})`
+  return sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
 }
 
 function summaryRow(row: Record<string, unknown>, groups: GroupColumn[]): SummaryRow {
