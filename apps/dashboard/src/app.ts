@@ -6,6 +6,7 @@ import { defaultPricingTable, isTokenledgerError, type PricingTable } from '@tok
 import type { LedgerStore } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { tokenAuth } from './auth.js'
+import { cachingStore } from './data/answer-cache.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
@@ -32,6 +33,11 @@ export interface DashboardOptions {
   now?: () => Date
   /** Told about unexpected errors (answered 500 without details). @default no-op */
   onError?: (error: unknown) => void
+  /**
+   * Keep answers about whole past hours for a minute, shared by concurrent requests; false reads
+   * the ledger on every request. @default true
+   */
+  cache?: boolean
 }
 
 const STORE_METHODS = [
@@ -74,10 +80,12 @@ export function createDashboardApp(options: DashboardOptions): Hono {
     throw new TypeError('createDashboardApp: option now: expected a function returning a Date')
   if (typeof onError !== 'function')
     throw new TypeError('createDashboardApp: option onError: expected a function')
+  const now = options.now ?? (() => new Date())
   const deps: RouteDeps = {
-    store,
+    // Answers about past hours are shared and kept a minute (see answer-cache.ts).
+    store: options.cache === false ? store : cachingStore(store, { now }),
     pricing: options.pricing ?? defaultPricingTable(),
-    now: options.now ?? (() => new Date()),
+    now,
   }
 
   const app = new Hono()

@@ -38,6 +38,14 @@ export async function summarize(
       summarizePart(db, dialect, part.query, part.source),
     ),
   )
+  return mergeSummaryRows(parts, keys)
+}
+
+/**
+ * Adds up the answers of several disjoint pieces of one query (money exactly), in `summarize`'s
+ * order; a caller that splits a range (a cache of past hours, for instance) merges with this.
+ */
+export function mergeSummaryRows(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
   const rows = parts.length === 1 ? parts[0]! : mergeSummaries(parts, keys)
   return rows.sort((a, b) =>
     compareGroups(
