@@ -32,3 +32,19 @@ export type {
   NullablePicoColumn,
   PicoColumn,
 } from './schema.js'
+export {
+  loadBudgetDefinitions,
+  readStandings,
+  releaseReservations,
+  renewReservations,
+  reserveInLedger,
+  saveBudgetDefinitions,
+} from './budgets/budget-ledger.js'
+export type {
+  BudgetClaim,
+  BudgetStanding,
+  BudgetWindow,
+  ReserveRequest,
+  ReserveResult,
+  StoredBudgetDefinition,
+} from './budgets/budget-ledger.js'
