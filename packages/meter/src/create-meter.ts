@@ -4,6 +4,7 @@
  */
 import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import type { LedgerStore, Tags } from '@tokenledger/store'
+import { attachBudgets, closeBudgets, type MeterBudgets } from './budget-hook.js'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
@@ -52,6 +53,13 @@ export interface MeterOptions {
    * busy ledger later instead of freezing the application. @default 100
    */
   busyTimeoutMs?: number
+  /**
+   * Budgets checked before each call is sent (see @tokenledger/budget): definitions, a budgets
+   * configuration, or a guard from `createBudgetGuard()`. A `block` budget the call's worst case
+   * would pass makes the metered fetch throw TokenledgerError BUDGET_EXCEEDED, nothing sent.
+   * @throws (at createMeter) TokenledgerError BUDGET_INVALID naming a bad definition.
+   */
+  budgets?: MeterBudgets
 }
 
 /** Options of `meter.wrap()`. */
@@ -79,6 +87,12 @@ export interface Meter {
   wrap<T extends WrappableClient<T>>(client: T, options?: WrapOptions): T
   /** A child meter sharing this meter's queue whose calls carry `tags` too. */
   withTags(tags: Tags): Meter
+  /**
+   * A child meter sharing this meter's queue whose calls go to `options.provider` (wins over
+   * detection from the URL: a provider behind another base URL) and carry `options.tags` too.
+   * @throws TokenledgerError for an unknown provider id or bad tags.
+   */
+  child(options: WrapOptions): Meter
   /** Runs `fn`; every metered call made inside it (awaits included) carries `tags`. */
   runWithTags<R>(tags: Tags, fn: () => R): R
   /**
@@ -146,6 +160,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
   }
+  if (options.budgets !== undefined) attachBudgets(core, options.budgets, store, prices, report)
   if (settings.flushOnExit) registerExitFlush(flushable)
   const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
   return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
@@ -166,6 +181,11 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
     withTags(tags: Tags): Meter {
       return makeMeter(core, { provider: scope.provider, tags: mergeTags(scope.tags, checkTags(tags, 'meter.withTags(tags)')) }, onClose)
     },
+    child(childOptions: WrapOptions): Meter {
+      const provider: CallProvider | undefined =
+        childOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, childOptions.provider, 'meter.child({ provider })')
+      return makeMeter(core, { provider, tags: mergeTags(scope.tags, checkTags(childOptions.tags, 'meter.child({ tags })')) }, onClose)
+    },
     runWithTags<R>(tags: Tags, fn: () => R): R {
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
     },
@@ -179,6 +199,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
         await Promise.allSettled([...core.reads])
         if (core.sweepTimer) clearInterval(core.sweepTimer)
         await core.queue.close()
+        await closeBudgets(core)
       } finally {
         onClose()
       }

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import type { UsageStyle } from '@tokenledger/pricing'
 import type { CallStatus } from '@tokenledger/store'
+import { reserveBudget } from './budget-hook.js'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import type { CallProvider } from './provider-detect.js'
@@ -52,7 +53,11 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
     // OpenAI-style streams get `include_usage` when the caller did not ask for it (a string edit of
     // the JSON body); everything else about the request is read later, off the caller's path.
     const injected = needsUsageOption(style) ? withStreamUsage(target.endpoint, init) : null
+    // Budgets: the call's worst case is reserved before anything is sent (or BUDGET_EXCEEDED thrown).
+    const reserving = reserveBudget(core, scope, provider, input, init, target)
+    const callId = reserving === null ? undefined : await reserving
     const call: Call = {
+      callId,
       input,
       init,
       target,
@@ -98,6 +103,8 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
 
 /** One call of the metered fetch, read lazily. */
 interface Call {
+  /** The id a budget reservation gave the call's record; random when undefined. */
+  callId: string | undefined
   input: FetchInput
   /** The caller's init (the body as the caller wrote it: the record reads this one). */
   init: RequestInit | undefined
@@ -123,7 +130,7 @@ function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | nu
       return null
     }
     call.pending = {
-      id: randomUUID(),
+      id: call.callId ?? randomUUID(),
       startedAt: call.startedAt,
       startPerf: call.startPerf,
       provider: call.provider,
