@@ -1,8 +1,10 @@
 import type { Command } from 'commander'
+import { budgetsCommand } from './budgets.js'
 import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
 import { pricesCommand } from './prices.js'
+import { proxyCommand } from './proxy.js'
 import { repriceCommand } from './reprice.js'
 import { reportCommand } from './report.js'
 
@@ -14,4 +16,6 @@ export function registerCommands(program: Command): void {
   program.addCommand(estimateCommand())
   program.addCommand(reportCommand())
   program.addCommand(repriceCommand())
+  program.addCommand(proxyCommand())
+  program.addCommand(budgetsCommand())
 }
