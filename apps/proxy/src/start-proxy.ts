@@ -15,7 +15,7 @@ import {
 } from '@tokenledger/budget'
 import { createMeter, type Meter, type OnMeterError } from '@tokenledger/meter'
 import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
-import { type LedgerStore, openStore } from '@tokenledger/store'
+import { type LedgerStore, openStore, openWhenFree } from '@tokenledger/store'
 import { isLoopback } from './access.js'
 import { createProxyApp } from './proxy-app.js'
 import { resolveUpstreams, type Upstream } from './upstreams.js'
@@ -86,7 +86,8 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
   const config =
     typeof options.budgets === 'string' ? await loadBudgetsFile(options.budgets) : options.budgets
   const report = options.onError ?? (() => {})
-  const store = await openStore(options.db, { busyTimeoutMs: 100 })
+  // A short busy timeout (writes never block the event loop long); opening waits for a busy ledger.
+  const store = await openWhenFree(() => openStore(options.db, { busyTimeoutMs: 100 }))
   let guard: BudgetGuard | undefined
   let meter: Meter
   let server: ServerType

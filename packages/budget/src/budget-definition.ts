@@ -67,11 +67,9 @@ const timeZone = z.string().refine(
 )
 
 export const budgetSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
-      error: 'expected 1 to 100 letters, digits, ".", "_" or "-"',
-    }),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+    error: 'expected 1 to 100 letters, digits, ".", "_" or "-"',
+  }),
   scope: z
     .strictObject({
       tags: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),

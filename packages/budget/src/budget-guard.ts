@@ -18,6 +18,7 @@ import { picoFromUsd, type PricingTable, TokenledgerError } from '@tokenledger/p
 import {
   type BudgetClaim,
   type LedgerStore,
+  openWhenFree,
   releaseReservations,
   renewReservations,
   reserveInLedger,
@@ -120,11 +121,14 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
   let storePromise: Promise<LedgerStore> | null = null
   const openLedger = async (): Promise<LedgerStore> => {
     storePromise ??= (async () => {
-      const store = typeof options.store === 'function' ? await options.store() : options.store
-      await saveBudgetDefinitions(
-        store,
-        config.budgets.map((budget) => ({ id: budget.id, definition: JSON.stringify(budget) })),
-      )
+      const open = options.store
+      // A SQLite ledger busy with other processes' writes is waited for, not taken as unreachable.
+      const store = typeof open === 'function' ? await openWhenFree(open, 30_000) : open
+      const definitions = config.budgets.map((budget) => ({
+        id: budget.id,
+        definition: JSON.stringify(budget),
+      }))
+      await openWhenFree(() => saveBudgetDefinitions(store, definitions), 30_000)
       return store
     })().catch((error: unknown) => {
       storePromise = null
@@ -138,7 +142,9 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     if (renewTimer) return
     renewTimer = setInterval(
       () => {
-        renewReservations(store, holder, leaseMs).then(
+        // Retried while a SQLite ledger is busy: a lease that lapses while its holder lives would
+        // let others spend what this process has reserved.
+        openWhenFree(() => renewReservations(store, holder, leaseMs), leaseMs / 2).then(
           (count) => {
             held = count
             if (count === 0 && renewTimer) {
@@ -146,7 +152,13 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
               renewTimer = null
             }
           },
-          (error: unknown) => report(asError(error)),
+          (error: unknown) =>
+            report(
+              new Error(
+                `budget: lease renewal failed (${asError(error).message}); retried shortly`,
+                { cause: error },
+              ),
+            ),
         )
       },
       Math.max(100, Math.floor(leaseMs / 3)),
@@ -241,16 +253,24 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     },
     async release(callIds: string[]): Promise<void> {
       if (callIds.length === 0 || !storePromise) return
-      await releaseReservations(await storePromise, holder, callIds)
+      const store = await storePromise
+      await openWhenFree(() => releaseReservations(store, holder, callIds), 10_000)
     },
     async close(): Promise<void> {
       if (renewTimer) clearInterval(renewTimer)
       renewTimer = null
       if (!storePromise || held === 0) return
       try {
-        await releaseReservations(await storePromise, holder)
+        const store = await storePromise
+        await openWhenFree(() => releaseReservations(store, holder), 10_000)
       } catch (error) {
-        report(asError(error))
+        // Not fatal: the reservations stop counting when their lease ends.
+        report(
+          new Error(
+            `budget: releasing reservations failed (${asError(error).message}); they lapse with their lease`,
+            { cause: error },
+          ),
+        )
       }
     },
   }

@@ -33,7 +33,9 @@ export type {
   PicoColumn,
 } from './schema.js'
 export {
+  isLedgerBusy,
   loadBudgetDefinitions,
+  openWhenFree,
   readStandings,
   releaseReservations,
   renewReservations,

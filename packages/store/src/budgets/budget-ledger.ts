@@ -70,7 +70,7 @@ export interface ReserveRequest {
   /** The reservations end at `now + leaseMs` unless renewed. */
   leaseMs: number
   claims: BudgetClaim[]
-  /** SQLite: give up waiting for another process's write lock after this long. @default 5000 */
+  /** SQLite: give up waiting for other processes' write locks after this long. @default 30000 */
   lockWaitMs?: number
 }
 
@@ -83,7 +83,7 @@ export async function reserveInLedger(
   request: ReserveRequest,
 ): Promise<ReserveResult> {
   const claims = [...request.claims].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  return locked(store, claims, request.lockWaitMs ?? 5000, async (conn, now) => {
+  return locked(store, claims, request.lockWaitMs ?? 30_000, async (conn, now) => {
     const ids = claims.map((claim) => claim.id)
     await sql`
       DELETE FROM budget_reservations
@@ -244,7 +244,7 @@ async function locked<T>(
         }
       })
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= deadline) throw error
+      if (!isLedgerBusy(error) || Date.now() >= deadline) throw error
       // Another process holds SQLite's write lock: wait without blocking the event loop.
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(50, 2 + attempt * 2) * (0.5 + Math.random())),
@@ -253,7 +253,33 @@ async function locked<T>(
   }
 }
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
+/**
+ * True when a SQLite ledger refused because another process holds its write lock (directly, or
+ * as the cause of a STORE_UNAVAILABLE error): worth retrying a little later.
+ */
+export function isLedgerBusy(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED')
+      return true
+  }
+  return false
+}
+
+/**
+ * Opens a ledger with `open`, retrying (without blocking the event loop) while a SQLite ledger is
+ * busy with other processes' writes, for up to `waitMs`.
+ */
+export async function openWhenFree<T>(open: () => Promise<T>, waitMs = 10_000): Promise<T> {
+  const deadline = Date.now() + waitMs
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open()
+    } catch (error) {
+      if (!isLedgerBusy(error) || Date.now() >= deadline) throw error
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(100, 5 + attempt * 5) * (0.5 + Math.random())),
+      )
+    }
+  }
 }
