@@ -6,13 +6,16 @@ import { defaultPricingTable, isTokenledgerError, type PricingTable } from '@tok
 import type { LedgerStore } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { tokenAuth } from './auth.js'
+import { hostCheck } from './host-check.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
+import { exportRoutes } from './routes/export.js'
 import { overviewRoutes } from './routes/overview.js'
 import { pageRoutes } from './routes/pages.js'
 import type { RouteDeps } from './routes/route-deps.js'
 import { seriesRoutes } from './routes/series.js'
+import { tagRoutes } from './routes/tags.js'
 import { staticRoutes } from './static.js'
 import { ErrorPage } from './views/error-page.js'
 import { Layout, documentOf } from './views/layout.js'
@@ -24,6 +27,11 @@ export interface DashboardOptions {
   store: LedgerStore
   /** When set, every request needs it (bearer header, `?token=`, or the session cookie). At least 8 characters. */
   token?: string
+  /**
+   * Without a token, only loopback `Host` names are answered (DNS rebinding guard); these names are
+   * accepted too. Ignored when a token is set.
+   */
+  allowedHosts?: readonly string[]
   /** Pricing table for model names; defaults to `defaultPricingTable()`. */
   pricing?: PricingTable
   /** The clock period presets are relative to. @default () => new Date() */
@@ -32,7 +40,14 @@ export interface DashboardOptions {
   onError?: (error: unknown) => void
 }
 
-const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall'] as const
+const STORE_METHODS = [
+  'summarize',
+  'timeSeries',
+  'listCalls',
+  'getCall',
+  'iterateCalls',
+  'tagKeys',
+] as const
 
 // Scripts and styles only from this server; no inline script, no framing, nothing sent elsewhere.
 const CSP =
@@ -79,13 +94,17 @@ export function createDashboardApp(options: DashboardOptions): Hono {
     c.header('Referrer-Policy', 'no-referrer')
     c.header('X-Frame-Options', 'DENY')
   })
+  // Without a token, the Host check keeps other sites' pages (DNS rebinding) out.
   if (token !== undefined) app.use(tokenAuth(token))
+  else app.use(hostCheck(options.allowedHosts))
   app.route('/', staticRoutes())
   app.route('/', overviewRoutes(deps))
   app.route('/', seriesRoutes(deps))
+  app.route('/', tagRoutes(deps))
   app.route('/', breakdownRoutes(deps))
   app.route('/', callsRoutes(deps))
   app.route('/', csvRoutes(deps))
+  app.route('/', exportRoutes(deps))
   app.route('/', pageRoutes(deps))
 
   app.notFound((c) =>

@@ -4,7 +4,7 @@
  */
 import type { Child, FC } from 'hono/jsx'
 import type { Overview } from '../data/overview.js'
-import { formatCompact, formatCount, formatShare, formatUsd } from '../format.js'
+import { formatCompact, formatCount, formatShare, formatUsd, plural } from '../format.js'
 
 const Card: FC<{
   label: string
@@ -42,10 +42,10 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
         title={`$${overview.cost} (exact)`}
         testid="card-spend"
       >
-        <span data-exact={overview.cost}>{formatCount(overview.pricedCalls)} priced calls</span>
+        <span data-exact={overview.cost}>{plural(overview.pricedCalls, 'priced call')}</span>
       </Card>
       <Card label="Calls" value={formatCount(overview.calls)} testid="card-calls">
-        {formatCount(overview.abortedCalls)} aborted streams
+        {plural(overview.abortedCalls, 'aborted stream')}
       </Card>
       <Card
         label="Tokens"
@@ -81,7 +81,7 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
         testid="card-errors"
         tone={overview.errorRate !== null && overview.errorRate > 0.05 ? 'warn' : undefined}
       >
-        <a href={errorsHref}>{formatCount(overview.errorCalls)} failed calls</a>
+        <a href={errorsHref}>{plural(overview.errorCalls, 'failed call')}</a>
       </Card>
       <Card
         label="Unpriced calls"
@@ -112,12 +112,12 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
             {reported.calls > 0 ? (
               <div>
                 {formatUsd(reported.reportedCost)} reported vs {formatUsd(reported.computedCost)}{' '}
-                computed on {formatCount(reported.calls)} calls
+                computed on {plural(reported.calls, 'call')}
               </div>
             ) : null}
             {reported.uncomparedCalls > 0 ? (
               <div class="warn">
-                + {formatCount(reported.uncomparedCalls)} reported calls we cannot price (
+                + {plural(reported.uncomparedCalls, 'reported call')} we cannot price (
                 {formatUsd(reported.uncomparedReportedCost)})
               </div>
             ) : null}

@@ -3,6 +3,7 @@ import { budgetsCommand } from './budgets.js'
 import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
+import { exportCommand } from './export.js'
 import { pricesCommand } from './prices.js'
 import { proxyCommand } from './proxy.js'
 import { repriceCommand } from './reprice.js'
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   program.addCommand(repriceCommand())
   program.addCommand(proxyCommand())
   program.addCommand(budgetsCommand())
+  program.addCommand(exportCommand())
 }

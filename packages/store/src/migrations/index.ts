@@ -1,5 +1,6 @@
 import { initialMigration } from './001-initial.js'
 import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
+import { int8CountsMigration } from './003-int8-counts.js'
 import { budgetReservationsMigration } from './004-budget-reservations.js'
 import type { Migration } from './migration.js'
 
@@ -7,6 +8,7 @@ import type { Migration } from './migration.js'
 export const MIGRATIONS: readonly Migration[] = [
   initialMigration,
   callTagsByTimeMigration,
+  int8CountsMigration,
   budgetReservationsMigration,
 ]
 
