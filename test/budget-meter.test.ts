@@ -9,7 +9,7 @@ import { budgetStatus, type BudgetDefinition } from '@tokenledger/budget'
 import { createMeter } from '@tokenledger/meter'
 import { isTokenledgerError, TokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
-import { ENGINES, type LedgerFixture } from '@tokenledger/store/testing'
+import { ENGINES, type LedgerFixture } from '@tokenledger/store/testing/engines'
 import { startReplayServer, type ReplayServer } from './helpers/replay-server.js'
 
 const USAGE = {

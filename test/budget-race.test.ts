@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { budgetStatus, type BudgetsConfig } from '@tokenledger/budget'
 import { openStore } from '@tokenledger/store'
-import { ENGINES } from '@tokenledger/store/testing'
+import { ENGINES } from '@tokenledger/store/testing/engines'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const RACER = fileURLToPath(new URL('./helpers/budget-racer.mjs', import.meta.url))
