@@ -201,8 +201,9 @@ function errorResponse(
 }
 
 function causeCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; name?: unknown } } | null)?.cause
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause
   if (typeof cause?.code === 'string') return cause.code
-  if (typeof cause?.name === 'string') return cause.name
+  const message = (cause as { message?: unknown } | undefined)?.message
+  if (typeof message === 'string' && message !== '') return message
   return error instanceof Error ? error.name : 'network_error'
 }
