@@ -48,7 +48,10 @@ export interface BudgetsConfig {
 }
 
 const decimal = z
-  .string()
+  .string({
+    error: (issue) =>
+      `expected a decimal string of USD such as "25.00", got ${JSON.stringify(issue.input)}`,
+  })
   .refine((value) => isDecimalString(value) && /^\d+(\.\d{1,12})?$/.test(value), {
     error:
       'expected a non-negative decimal string of USD with at most 12 decimals, such as "25.00"',
