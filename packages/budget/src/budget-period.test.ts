@@ -63,9 +63,9 @@ describe('periodWindow', () => {
     ])
   })
 
-  it('a rolling window is the last N hours and has no reset instant', () => {
+  it('a rolling window is the last N hours from the start of that hour, and has no reset instant', () => {
     expect(window({ rollingHours: 24 }, 'UTC', '2026-12-01T08:30:00Z')).toEqual([
-      '2026-11-30T08:30:00.000Z',
+      '2026-11-30T08:00:00.000Z',
       null,
     ])
   })

@@ -1,7 +1,8 @@
 /**
  * The current period of a budget: when it started and when it resets. Calendar periods follow the
  * budget's time zone (its midnight, its Monday, its first of the month, daylight saving included);
- * a rolling window is the last N hours and never resets at once (`resetsAt` null).
+ * a rolling window is the last N hours (from the start of that hour) and never resets at once
+ * (`resetsAt` null).
  */
 import type { BudgetPeriod } from './budget-definition.js'
 
@@ -16,8 +17,12 @@ const HOUR_MS = 3_600_000
 
 /** The period of `period` in `timeZone` that contains `now`. */
 export function periodWindow(period: BudgetPeriod, timeZone: string, now: Date): PeriodWindow {
-  if (typeof period === 'object')
-    return { since: new Date(now.getTime() - period.rollingHours * HOUR_MS), resetsAt: null }
+  if (typeof period === 'object') {
+    // From the start of the hour N hours ago: the rollups answer it without reading raw calls, and
+    // the window is at most an hour longer than asked (it counts more spend, never less).
+    const since = Math.floor((now.getTime() - period.rollingHours * HOUR_MS) / HOUR_MS) * HOUR_MS
+    return { since: new Date(since), resetsAt: null }
+  }
   const local = localDate(now, timeZone)
   let start: [number, number, number]
   let next: [number, number, number]

@@ -23,6 +23,12 @@ import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { LedgerQuery, LedgerStore, StoreDialect } from '../ledger-store.js'
 import { summarize } from '../queries/summarize.js'
+import { HOUR_MS } from '../rollups.js'
+import { moneySum, parseMoneySum } from '../sql-fragments.js'
+
+/** When each store last swept its reservations (see reserveInLedger). */
+const lastSweep = new WeakMap<LedgerStore, Map<string, number>>()
+const SWEEP_EVERY_MS = 1000
 
 /** Which calls a budget counts over its current period. */
 export interface BudgetWindow {
@@ -85,12 +91,20 @@ export async function reserveInLedger(
   const claims = [...request.claims].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   return locked(store, claims, request.lockWaitMs ?? 30_000, async (conn, now) => {
     const ids = claims.map((claim) => claim.id)
-    await sql`
+    // Clean-up of expired and recorded reservations (they no longer count either way), now and
+    // then rather than on every check.
+    let swept = lastSweep.get(store)
+    if (!swept) lastSweep.set(store, (swept = new Map()))
+    const due = ids.filter((id) => now - (swept.get(id) ?? 0) >= SWEEP_EVERY_MS)
+    if (due.length > 0) {
+      for (const id of due) swept.set(id, now)
+      await sql`
       DELETE FROM budget_reservations
-      WHERE budget IN (${sql.join(ids)})
+      WHERE budget IN (${sql.join(due)})
         AND (expires_ms <= ${now} OR EXISTS (SELECT 1 FROM calls c WHERE c.id = budget_reservations.call_id))`.execute(
-      conn,
-    )
+        conn,
+      )
+    }
     const standings = await standingsOn(conn, store.dialect, claims, now)
     const byId = new Map(standings.map((standing) => [standing.id, standing]))
     const over = claims
@@ -192,23 +206,52 @@ async function standingsOn(
   now: number,
 ): Promise<BudgetStanding[]> {
   // Reservations first, then spent amounts (see the module comment).
-  const { rows } = await sql<{ budget: string; reserved: string | number }>`
-    SELECT budget, CAST(SUM(amount_pico) AS TEXT) AS reserved FROM budget_reservations r
+  const { rows } = await sql<{ budget: string; reserved: unknown }>`
+    SELECT budget, ${moneySum(dialect, sql.ref('amount_pico'))} AS reserved FROM budget_reservations r
     WHERE budget IN (${sql.join(windows.map((w) => w.id))}) AND expires_ms > ${now}
       AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = r.call_id)
     GROUP BY budget`.execute(db)
-  const reserved = new Map(rows.map((row) => [row.budget, BigInt(row.reserved)]))
+  const reserved = new Map(rows.map((row) => [row.budget, parseMoneySum(row.reserved) ?? 0n]))
   const standings: BudgetStanding[] = []
   for (const window of windows) {
-    const [total] = await summarize(db, dialect, window.query)
-    standings.push({
-      id: window.id,
-      spentPico: total ? picoFromUsd(total.cost) : 0n,
-      reservedPico: reserved.get(window.id) ?? 0n,
-      unpricedCalls: total?.unpricedCalls ?? 0,
-    })
+    const spent = await spentIn(db, dialect, window.query)
+    standings.push({ id: window.id, ...spent, reservedPico: reserved.get(window.id) ?? 0n })
   }
   return standings
+}
+
+/**
+ * Priced spend and unpriced calls of a budget's period. A period from a whole hour on, scoped by
+ * provider and model, is one small read of the hourly rollups (the budget check runs before every
+ * call); anything else (tag scopes, periods starting inside an hour) is `summarize`'s plan.
+ */
+async function spentIn(
+  db: Kysely<any>,
+  dialect: StoreDialect,
+  query: BudgetWindow['query'],
+): Promise<{ spentPico: bigint; unpricedCalls: number }> {
+  const since = query.since?.getTime()
+  const tagged = Object.keys(query.tags ?? {}).length > 0
+  if (!tagged && query.until === undefined && (since === undefined || since % HOUR_MS === 0)) {
+    const conditions = [
+      ...(since === undefined ? [] : [sql`hour_ts >= ${since}`]),
+      ...(query.provider === undefined ? [] : [sql`provider = ${query.provider}`]),
+      ...(query.model === undefined ? [] : [sql`model = ${query.model}`]),
+    ]
+    const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`
+    const { rows } = await sql<{ spent: unknown; unpriced: unknown }>`
+      SELECT ${moneySum(dialect, sql.ref('cost_pico'))} AS spent, SUM(calls - priced_calls) AS unpriced
+      FROM call_rollups ${where}`.execute(db)
+    return {
+      spentPico: parseMoneySum(rows[0]?.spent) ?? 0n,
+      unpricedCalls: Number(rows[0]?.unpriced ?? 0),
+    }
+  }
+  const [total] = await summarize(db, dialect, query)
+  return {
+    spentPico: total ? picoFromUsd(total.cost) : 0n,
+    unpricedCalls: total?.unpricedCalls ?? 0,
+  }
 }
 
 /** Runs `work` in a transaction holding the budgets' lock(s). */
@@ -222,6 +265,9 @@ async function locked<T>(
   for (let attempt = 0; ; attempt++) {
     try {
       return await store.db.connection().execute(async (conn) => {
+        // SQLite: reservations need no fsync of their own (a power cut ends their holders too);
+        // the connection's next durable commit syncs them anyway. Back to FULL right after.
+        if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
         await sql.raw(store.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn)
         try {
           if (store.dialect === 'postgres') {
@@ -241,6 +287,8 @@ async function locked<T>(
             .execute(conn)
             .catch(() => undefined)
           throw error
+        } finally {
+          if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = FULL').execute(conn)
         }
       })
     } catch (error) {
@@ -254,14 +302,17 @@ async function locked<T>(
 }
 
 /**
- * True when a SQLite ledger refused because another process holds its write lock (directly, or
- * as the cause of a STORE_UNAVAILABLE error): worth retrying a little later.
+ * True when the ledger refused for a moment: a SQLite ledger whose write lock another process
+ * holds, a PostgreSQL deadlock or serialization failure (directly, or as the cause of a
+ * STORE_UNAVAILABLE error). Worth retrying a little later.
  */
 export function isLedgerBusy(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED')
       return true
+    // PostgreSQL: a deadlock or serialization failure aborted the transaction; it can run again.
+    if (code === '40P01' || code === '40001') return true
   }
   return false
 }
