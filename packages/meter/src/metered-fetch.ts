@@ -265,7 +265,7 @@ function observe(
       // parsed body and may change it later); the record is built with the next batch.
       if (body.kind === 'elsewhere') {
         // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at }))
+        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
         return
       }
       if (body.kind === 'error') {
@@ -277,7 +277,7 @@ function observe(
           outcome(status, null, {
             errorType: thrownType(body.error),
             partial: true,
-            endPerf: body.at,
+            endPerf: body.at ?? performance.now(),
           }),
         )
         return
@@ -288,7 +288,7 @@ function observe(
       )
       const ended = outcome(facts.errorType ? 'error' : 'ok', facts, {
         errorType: facts.errorType,
-        endPerf: body.at,
+        endPerf: body.at ?? performance.now(),
       })
       settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
     },
@@ -393,9 +393,27 @@ function outcomeOf(
   }
 }
 
-/** Runs `work` in a later turn of the event loop, tracked so flush() waits for it. */
+/**
+ * Runs `work` in a later turn of the event loop, tracked so flush() waits for it, and listed in
+ * `core.deferred` so an exiting process can run it at once (settleNow).
+ */
 function later(core: MeterCore, work: () => void): void {
-  background(core, () => new Promise<void>((resolve) => setImmediate(() => resolve(work()))))
+  background(
+    core,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const run = (): void => {
+          if (!core.deferred.delete(run)) return
+          try {
+            resolve(work())
+          } catch (error) {
+            reject(error)
+          }
+        }
+        core.deferred.add(run)
+        setImmediate(run)
+      }),
+  )
 }
 
 /** Queues a call whose request is read when its record is built, with the next batch. */
