@@ -249,7 +249,8 @@ async function spentIn(
   }
   const [total] = await summarize(db, dialect, query)
   return {
-    spentPico: total ? picoFromUsd(total.cost) : 0n,
+    // A period with no priced call has cost null: nothing priced was spent (unpriced calls are counted).
+    spentPico: total?.cost ? picoFromUsd(total.cost) : 0n,
     unpricedCalls: total?.unpricedCalls ?? 0,
   }
 }
