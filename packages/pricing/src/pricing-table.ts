@@ -23,6 +23,8 @@ export interface PriceRequest {
   at: Date
   usage: Usage
   serviceTier?: ServiceTier
+  /** The region that served the call (Bedrock `us`, `eu`...); cards list the regions that cost more. */
+  region?: string
 }
 
 /** Where a provider's data came from: the bundled file, then any overrides merged over it. */
@@ -153,6 +155,7 @@ export class PricingTable {
       promptTokens: request.usage.inputTokens,
       at: request.at,
       ...(request.serviceTier ? { serviceTier: request.serviceTier } : {}),
+      ...(request.region ? { region: request.region } : {}),
     })
     if (!variant) return null
     const { rates, ...selected } = variant
