@@ -50,7 +50,8 @@ export function effectiveRates(card: RateCardData, context: RequestContext): Eff
   if (serviceTier && serviceTier !== 'standard') {
     const variant = card.serviceTiers?.[serviceTier]
     if (!variant) return null
-    result.rates = 'rates' in variant ? variant.rates : multiplyRates(result.rates, variant.multiplier)
+    result.rates =
+      'rates' in variant ? variant.rates : multiplyRates(result.rates, variant.multiplier)
     result.serviceTier = serviceTier
   }
   const region = context.region === undefined ? undefined : card.regions?.[context.region]

@@ -17,7 +17,8 @@ export interface CostBreakdown<T = Usd> {
 }
 
 /** A rate that was missing on the card and replaced by another, so the result says so. */
-export type RateFallback = 'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h' | 'audioInput' | 'imageInput' | 'audioOutput'
+export type RateFallback =
+  'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h' | 'audioInput' | 'imageInput' | 'audioOutput'
 
 /** The exact cost of one usage, with the card that priced it. */
 export interface Cost {
@@ -100,7 +101,8 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
   const audioIn = BigInt(usage.audioInputTokens ?? 0)
   const imageIn = BigInt(usage.imageInputTokens ?? 0)
   const audioOut = BigInt(usage.audioOutputTokens ?? 0)
-  const freshInput = BigInt(usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens) - audioIn - imageIn
+  const freshInput =
+    BigInt(usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens) - audioIn - imageIn
   const cacheRead = BigInt(usage.cacheReadTokens)
   const cacheWrite1h = BigInt(usage.cacheWrite1hTokens ?? 0)
   const cacheWrite5m = BigInt(usage.cacheWriteTokens) - cacheWrite1h
@@ -108,33 +110,69 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
   const plainOutput = BigInt(usage.outputTokens) - reasoning - audioOut
 
   // A missing cache rate falls back to the fresh-input rate, and the result says so when it mattered.
-  const rateOr = (base: bigint, baseName: string) => (rate: bigint | undefined, tokens: bigint, fallback: RateFallback, note: string): bigint => {
-    if (rate !== undefined) return rate
-    if (tokens > 0n) {
-      fallbacks.push(fallback)
-      notes.push(`${note} priced at the ${baseName} rate`)
+  const rateOr =
+    (base: bigint, baseName: string) =>
+    (rate: bigint | undefined, tokens: bigint, fallback: RateFallback, note: string): bigint => {
+      if (rate !== undefined) return rate
+      if (tokens > 0n) {
+        fallbacks.push(fallback)
+        notes.push(`${note} priced at the ${baseName} rate`)
+      }
+      return base
     }
-    return base
-  }
   const rateOrInput = rateOr(parsed.input, 'fresh-input')
   const rateOrOutput = rateOr(parsed.output, 'output')
-  const cacheReadRate = rateOrInput(parsed.cacheRead, cacheRead, 'cacheRead', 'the card has no cache-read rate: cache reads')
-  const write5mRate = rateOrInput(parsed.cacheWrite5m, cacheWrite5m, 'cacheWrite5m', 'the card has no cache-write rate: cache writes')
-  const write1hRate = rateOrInput(parsed.cacheWrite1h, cacheWrite1h, 'cacheWrite1h', 'the card has no 1-hour cache-write rate: those writes')
+  const cacheReadRate = rateOrInput(
+    parsed.cacheRead,
+    cacheRead,
+    'cacheRead',
+    'the card has no cache-read rate: cache reads',
+  )
+  const write5mRate = rateOrInput(
+    parsed.cacheWrite5m,
+    cacheWrite5m,
+    'cacheWrite5m',
+    'the card has no cache-write rate: cache writes',
+  )
+  const write1hRate = rateOrInput(
+    parsed.cacheWrite1h,
+    cacheWrite1h,
+    'cacheWrite1h',
+    'the card has no 1-hour cache-write rate: those writes',
+  )
 
-  const audioInRate = rateOrInput(parsed.audioInput, audioIn, 'audioInput', 'the card has no audio-input rate: audio input')
-  const imageInRate = rateOrInput(parsed.imageInput, imageIn, 'imageInput', 'the card has no image-input rate: image input')
-  const audioOutRate = rateOrOutput(parsed.audioOutput, audioOut, 'audioOutput', 'the card has no audio-output rate: audio output')
+  const audioInRate = rateOrInput(
+    parsed.audioInput,
+    audioIn,
+    'audioInput',
+    'the card has no audio-input rate: audio input',
+  )
+  const imageInRate = rateOrInput(
+    parsed.imageInput,
+    imageIn,
+    'imageInput',
+    'the card has no image-input rate: image input',
+  )
+  const audioOutRate = rateOrOutput(
+    parsed.audioOutput,
+    audioOut,
+    'audioOutput',
+    'the card has no audio-output rate: audio output',
+  )
 
   const input = freshInput * parsed.input + audioIn * audioInRate + imageIn * imageInRate
   const cacheReadCost = cacheRead * cacheReadRate
   const cacheWriteCost = cacheWrite5m * write5mRate + cacheWrite1h * write1hRate
-  const output = plainOutput * parsed.output + reasoning * (parsed.reasoning ?? parsed.output) + audioOut * audioOutRate
+  const output =
+    plainOutput * parsed.output +
+    reasoning * (parsed.reasoning ?? parsed.output) +
+    audioOut * audioOutRate
   const request = parsed.request
   const total = input + cacheReadCost + cacheWriteCost + output + request
   const savings = cacheRead * (parsed.input - cacheReadRate)
 
-  if (card.tier !== undefined) notes.push(`prompt above ${card.tier} tokens: the whole request at the tier's rates`)
+  if (card.tier !== undefined)
+    notes.push(`prompt above ${card.tier} tokens: the whole request at the tier's rates`)
   if (card.window !== undefined) notes.push(`time window "${card.window}" applied`)
   if (card.serviceTier !== undefined) notes.push(`service tier "${card.serviceTier}" applied`)
   if (card.region !== undefined) notes.push(`region "${card.region}" prices applied`)
@@ -151,7 +189,13 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
       output: usdFromPico(output),
       ...(request > 0n ? { request: usdFromPico(request) } : {}),
     },
-    breakdownPico: { input, cacheRead: cacheReadCost, cacheWrite: cacheWriteCost, output, ...(request > 0n ? { request } : {}) },
+    breakdownPico: {
+      input,
+      cacheRead: cacheReadCost,
+      cacheWrite: cacheWriteCost,
+      output,
+      ...(request > 0n ? { request } : {}),
+    },
     cacheSavings: usdFromPico(savings),
     cacheSavingsPico: savings,
     card,

@@ -8,16 +8,23 @@ import { RATE_DECIMALS } from './money.js'
 
 const rateDecimal = z
   .string({ error: (issue) => `expected a decimal string, got ${JSON.stringify(issue.input)}` })
-  .regex(/^\d+(\.\d+)?$/, { error: (issue) => `expected a non-negative decimal string, got ${JSON.stringify(issue.input)}` })
+  .regex(/^\d+(\.\d+)?$/, {
+    error: (issue) => `expected a non-negative decimal string, got ${JSON.stringify(issue.input)}`,
+  })
   .refine((value) => (value.split('.')[1] ?? '').replace(/0+$/, '').length <= RATE_DECIMALS, {
     error: `at most ${RATE_DECIMALS} decimal places (rates are exact to 1e-6 USD per 1M tokens)`,
   })
 
 const isoInstant = z
   .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value)), {
-    error: 'expected an ISO date or date-time with a zone (e.g. 2026-04-24T00:00:00Z)',
-  })
+  .refine(
+    (value) =>
+      /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) &&
+      !Number.isNaN(Date.parse(value)),
+    {
+      error: 'expected an ISO date or date-time with a zone (e.g. 2026-04-24T00:00:00Z)',
+    },
+  )
 
 const isoDate = z
   .string()
@@ -29,18 +36,26 @@ export const ratesSchema = z.strictObject({
   input: rateDecimal.describe('Fresh (uncached) input tokens'),
   output: rateDecimal.describe('Output tokens, reasoning included unless `reasoning` is set'),
   cacheRead: rateDecimal.optional().describe('Cached input tokens read'),
-  cacheWrite5m: rateDecimal.optional().describe('Input tokens written to a 5-minute cache (the default TTL)'),
+  cacheWrite5m: rateDecimal
+    .optional()
+    .describe('Input tokens written to a 5-minute cache (the default TTL)'),
   cacheWrite1h: rateDecimal.optional().describe('Input tokens written to a 1-hour cache'),
   reasoning: rateDecimal.optional().describe('Reasoning tokens, when billed apart from output'),
   audioInput: rateDecimal
     .optional()
-    .describe('Fresh audio input tokens (OpenAI `prompt_tokens_details.audio_tokens`); the input rate when absent'),
+    .describe(
+      'Fresh audio input tokens (OpenAI `prompt_tokens_details.audio_tokens`); the input rate when absent',
+    ),
   imageInput: rateDecimal
     .optional()
-    .describe('Fresh image input tokens (Gemini `promptTokensDetails` IMAGE); the input rate when absent'),
+    .describe(
+      'Fresh image input tokens (Gemini `promptTokensDetails` IMAGE); the input rate when absent',
+    ),
   audioOutput: rateDecimal
     .optional()
-    .describe('Audio output tokens (`completion_tokens_details.audio_tokens`); the output rate when absent'),
+    .describe(
+      'Audio output tokens (`completion_tokens_details.audio_tokens`); the output rate when absent',
+    ),
   request: rateDecimal
     .optional()
     .describe('A fee per request in USD (NOT per 1M tokens), e.g. OpenRouter `pricing.request`'),
@@ -48,14 +63,22 @@ export const ratesSchema = z.strictObject({
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
 
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time HH:MM (00:00-23:59)' })
+const clock = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time HH:MM (00:00-23:59)' })
 
 export const tierSchema = z.strictObject({
-  above: z.number().int().positive().describe('Prompt tokens (cached included) above which the WHOLE request takes these rates'),
+  above: z
+    .number()
+    .int()
+    .positive()
+    .describe('Prompt tokens (cached included) above which the WHOLE request takes these rates'),
   rates: ratesSchema,
 })
 
-const multiplier = z.string().regex(/^\d+(\.\d{1,6})?$/, { error: 'expected a decimal multiplier string such as "0.5"' })
+const multiplier = z
+  .string()
+  .regex(/^\d+(\.\d{1,6})?$/, { error: 'expected a decimal multiplier string such as "0.5"' })
 
 /**
  * A time-of-day price: explicit `rates`, or a `multiplier` on the card's rates (after its tier).
@@ -69,17 +92,32 @@ const multiplier = z.string().regex(/^\d+(\.\d{1,6})?$/, { error: 'expected a de
 export const windowSchema = z
   .strictObject({
     name: z.string().min(1).describe('e.g. "off-peak"'),
-    timezone: z.string().min(1).refine(isTimeZone, { error: 'expected an IANA time zone such as UTC or Asia/Shanghai' }),
+    timezone: z
+      .string()
+      .min(1)
+      .refine(isTimeZone, { error: 'expected an IANA time zone such as UTC or Asia/Shanghai' }),
     start: clock.describe('Local start time, inclusive'),
-    end: clock.describe('Local end time, exclusive; earlier than start means the window wraps past midnight'),
-    days: z.array(z.enum(WEEKDAYS)).min(1).optional().describe('Weekdays the window starts on; all days when absent'),
+    end: clock.describe(
+      'Local end time, exclusive; earlier than start means the window wraps past midnight',
+    ),
+    days: z
+      .array(z.enum(WEEKDAYS))
+      .min(1)
+      .optional()
+      .describe('Weekdays the window starts on; all days when absent'),
     except: z
       .array(isoDate)
       .min(1)
       .optional()
-      .describe('Local dates (the day the window starts on) when the window does not apply: public holidays'),
-    rates: ratesSchema.optional().describe('The prices in the window; they replace the tier-selected rates'),
-    multiplier: multiplier.optional().describe('Or: a factor on the tier-selected rates, e.g. "2" for peak hours at double'),
+      .describe(
+        'Local dates (the day the window starts on) when the window does not apply: public holidays',
+      ),
+    rates: ratesSchema
+      .optional()
+      .describe('The prices in the window; they replace the tier-selected rates'),
+    multiplier: multiplier
+      .optional()
+      .describe('Or: a factor on the tier-selected rates, e.g. "2" for peak hours at double'),
   })
   .refine((window) => (window.rates === undefined) !== (window.multiplier === undefined), {
     error: 'a window has either `rates` or `multiplier`, exactly one of them',
@@ -89,7 +127,11 @@ export const SERVICE_TIERS = ['standard', 'batch', 'flex', 'priority'] as const
 export type ServiceTier = (typeof SERVICE_TIERS)[number]
 
 export const serviceTierSchema = z.union([
-  z.strictObject({ multiplier: multiplier.describe('Applied to every rate of the matching card, e.g. "0.5" for 50%') }),
+  z.strictObject({
+    multiplier: multiplier.describe(
+      'Applied to every rate of the matching card, e.g. "0.5" for 50%',
+    ),
+  }),
   z.strictObject({ rates: ratesSchema }),
 ])
 
@@ -118,21 +160,43 @@ export const cardSchema = z.strictObject({
   rates: ratesSchema,
   tiers: z.array(tierSchema).optional(),
   windows: z.array(windowSchema).optional(),
-  serviceTiers: z.partialRecord(z.enum(['batch', 'flex', 'priority']), serviceTierSchema).optional(),
+  serviceTiers: z
+    .partialRecord(z.enum(['batch', 'flex', 'priority']), serviceTierSchema)
+    .optional(),
   regions: z
-    .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lower-case region id such as "us" or "eu-west-1"' }), serviceTierSchema)
+    .record(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]*$/, {
+          error: 'expected a lower-case region id such as "us" or "eu-west-1"',
+        }),
+      serviceTierSchema,
+    )
     .optional()
-    .describe('Regional prices: a multiplier or explicit rates per region; regions not listed pay the card rates'),
-  catalog: catalogRefSchema.optional().describe('Set on imported cards: the catalog and snapshot they come from'),
+    .describe(
+      'Regional prices: a multiplier or explicit rates per region; regions not listed pay the card rates',
+    ),
+  catalog: catalogRefSchema
+    .optional()
+    .describe('Set on imported cards: the catalog and snapshot they come from'),
 })
 
 export const modelSchema = z.strictObject({
-  id: z.string().min(1).describe('Canonical model id, shared by every provider that serves the model'),
+  id: z
+    .string()
+    .min(1)
+    .describe('Canonical model id, shared by every provider that serves the model'),
   name: z.string().optional(),
-  aliases: z.array(z.string().min(1)).optional().describe("Other ids this provider's API accepts or returns"),
+  aliases: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("Other ids this provider's API accepts or returns"),
   contextWindow: z.number().int().positive().optional(),
   maxOutput: z.number().int().positive().optional(),
-  reasoning: z.boolean().optional().describe('The model thinks before answering (reasoning tokens)'),
+  reasoning: z
+    .boolean()
+    .optional()
+    .describe('The model thinks before answering (reasoning tokens)'),
   note: z.string().optional(),
   cards: z.array(cardSchema).describe('Rate cards, any order; empty when the price is unknown'),
 })
@@ -142,9 +206,13 @@ export type UsageStyle = (typeof USAGE_STYLES)[number]
 
 export const providerSchema = z.strictObject({
   $schema: z.string().optional(),
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lower-case id such as "openrouter"' }),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a lower-case id such as "openrouter"' }),
   name: z.string().min(1),
-  apiBaseUrls: z.array(z.url()).describe('Base URLs of the API; the provider is detected from them'),
+  apiBaseUrls: z
+    .array(z.url())
+    .describe('Base URLs of the API; the provider is detected from them'),
   usageStyle: z.enum(USAGE_STYLES),
   reportsCost: z.boolean().describe('The API returns its own cost of each call'),
   pricingUrl: z.url().optional(),
@@ -153,7 +221,10 @@ export const providerSchema = z.strictObject({
 })
 
 /** A user override file: one provider, or several. Merged over the bundled table. */
-export const overrideSchema = z.union([providerSchema, z.strictObject({ $schema: z.string().optional(), providers: z.array(providerSchema) })])
+export const overrideSchema = z.union([
+  providerSchema,
+  z.strictObject({ $schema: z.string().optional(), providers: z.array(providerSchema) }),
+])
 
 export type Rates = z.infer<typeof ratesSchema>
 export type Tier = z.infer<typeof tierSchema>
@@ -166,7 +237,9 @@ export type Weekday = (typeof WEEKDAYS)[number]
 function isRealDate(value: string): boolean {
   const [year, month, day] = value.split('-').map(Number) as [number, number, number]
   const date = new Date(Date.UTC(year, month - 1, day))
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  )
 }
 
 function isTimeZone(zone: string): boolean {

@@ -29,7 +29,12 @@ export interface Usage {
   audioOutputTokens?: number
 }
 
-const OPTIONAL_FIELDS = ['cacheWrite1hTokens', 'audioInputTokens', 'imageInputTokens', 'audioOutputTokens'] as const
+const OPTIONAL_FIELDS = [
+  'cacheWrite1hTokens',
+  'audioInputTokens',
+  'imageInputTokens',
+  'audioOutputTokens',
+] as const
 
 /** Where a usage figure came from. */
 export type Provenance = 'reported' | 'derived' | 'estimated' | 'missing'
@@ -53,7 +58,13 @@ export interface MeteredUsage extends Usage {
 
 /** An all-zero usage, handy as a starting point. */
 export function emptyUsage(): Usage {
-  return { inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 }
+  return {
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+  }
 }
 
 /**
@@ -81,7 +92,10 @@ export function checkUsage(usage: Usage): string | null {
   if (media > 0 && usage.cacheReadTokens + usage.cacheWriteTokens + media > usage.inputTokens) {
     return `cacheReadTokens + cacheWriteTokens + audioInputTokens + imageInputTokens (${usage.cacheReadTokens + usage.cacheWriteTokens + media}) exceed inputTokens (${usage.inputTokens})`
   }
-  if ((usage.audioOutputTokens ?? 0) > 0 && usage.reasoningTokens + (usage.audioOutputTokens ?? 0) > usage.outputTokens) {
+  if (
+    (usage.audioOutputTokens ?? 0) > 0 &&
+    usage.reasoningTokens + (usage.audioOutputTokens ?? 0) > usage.outputTokens
+  ) {
     return `reasoningTokens + audioOutputTokens (${usage.reasoningTokens + (usage.audioOutputTokens ?? 0)}) exceed outputTokens (${usage.outputTokens})`
   }
   return null

@@ -22,18 +22,21 @@ export function validateProvider(file: string, data: unknown): ProviderData {
     const where = `models[${modelIndex}] (${model.id})`
     for (const name of [model.id, ...(model.aliases ?? [])]) {
       const owner = names.get(name)
-      if (owner !== undefined) fail(where, `id or alias "${name}" is already used by model ${owner}`)
+      if (owner !== undefined)
+        fail(where, `id or alias "${name}" is already used by model ${owner}`)
       names.set(name, model.id)
     }
     const froms = new Set<number>()
     model.cards.forEach((card, cardIndex) => {
       const cardWhere = `${where}.cards[${cardIndex}]`
       const from = Date.parse(card.from)
-      if (froms.has(from)) fail(`${cardWhere}.from`, `another card of this model starts at ${card.from}`)
+      if (froms.has(from))
+        fail(`${cardWhere}.from`, `another card of this model starts at ${card.from}`)
       froms.add(from)
       const thresholds = new Set<number>()
       for (const tier of card.tiers ?? []) {
-        if (thresholds.has(tier.above)) fail(`${cardWhere}.tiers`, `two tiers start above ${tier.above}`)
+        if (thresholds.has(tier.above))
+          fail(`${cardWhere}.tiers`, `two tiers start above ${tier.above}`)
         thresholds.add(tier.above)
       }
       checkMultipliers(card, (field, message) => fail(`${cardWhere}.${field}`, message))
@@ -46,7 +49,10 @@ export function validateProvider(file: string, data: unknown): ProviderData {
  * Every rate a card can produce through its multipliers (window, then service tier, then region)
  * must stay within 6 decimal places, so pricing never rounds: checked once, here.
  */
-function checkMultipliers(card: RateCardData, fail: (field: string, message: string) => never): void {
+function checkMultipliers(
+  card: RateCardData,
+  fail: (field: string, message: string) => never,
+): void {
   const apply = (sets: Rates[], multiplier: string, field: string): Rates[] => {
     try {
       return sets.map((rates) => multiplyRates(rates, multiplier))
@@ -64,7 +70,11 @@ function checkMultipliers(card: RateCardData, fail: (field: string, message: str
   const tiered: Rates[] = []
   for (const [name, variant] of Object.entries(card.serviceTiers ?? {})) {
     if (!variant) continue
-    tiered.push(...('rates' in variant ? [variant.rates] : apply(sets, variant.multiplier, `serviceTiers.${name}.multiplier`)))
+    tiered.push(
+      ...('rates' in variant
+        ? [variant.rates]
+        : apply(sets, variant.multiplier, `serviceTiers.${name}.multiplier`)),
+    )
   }
   sets = [...sets, ...tiered]
   for (const [name, variant] of Object.entries(card.regions ?? {})) {
