@@ -53,3 +53,24 @@ export {
 export type { Usd } from './money.js'
 export { ERROR_CODES, isTokenledgerError, TokenledgerError } from './errors.js'
 export type { ErrorCode } from './errors.js'
+export {
+  CATALOG_PROVIDERS,
+  importGenaiPrices,
+  importLitellm,
+  importOpenrouter,
+  knownModels,
+  parseCatalogLayer,
+  renderCatalogLayer,
+  renderImportReport,
+  scaleDecimal,
+} from './catalog/index.js'
+export type {
+  CatalogImport,
+  CatalogLayer,
+  CatalogProvider,
+  CatalogSnapshot,
+  ImportIssue,
+  KnownModels,
+} from './catalog/index.js'
+export { CATALOG_NAMES } from './schema.js'
+export type { CatalogName } from './schema.js'

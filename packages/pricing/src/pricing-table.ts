@@ -49,13 +49,29 @@ export class PricingTable {
   readonly #models = new Map<string, { indexed: IndexedModel; matchedBy: 'id' | 'alias' }>()
   readonly #byCanonical = new Map<string, IndexedModel[]>()
   readonly #hosts: Array<{ prefix: string; provider: ProviderInfo }> = []
+  readonly #hostPatterns: Array<{ pattern: RegExp; provider: ProviderInfo }> = []
 
-  constructor(providers: ReadonlyArray<{ data: ProviderData; files: string[] }>) {
+  /**
+   * The complete table (catalog layers filled in), built on first need. This table is its primary
+   * part: curated files and overrides. A primary card in force is the card the complete table
+   * gives too (lower layers only fill before a primary model's first card), so hot lookups of
+   * curated models never build the complete table; a miss, or a listing, does.
+   */
+  #complete: PricingTable | (() => PricingTable) | undefined
+
+  constructor(
+    providers: ReadonlyArray<{ data: ProviderData; files: string[] }>,
+    options: { complete?: () => PricingTable } = {},
+  ) {
+    this.#complete = options.complete
     for (const { data, files } of providers) {
       this.#providers.set(data.id, data)
       this.#origins.set(data.id, { files })
       for (const url of data.apiBaseUrls)
         this.#hosts.push({ prefix: normaliseUrl(url), provider: data })
+      for (const host of data.apiHosts ?? []) {
+        this.#hostPatterns.push({ pattern: hostPattern(host), provider: data })
+      }
       for (const model of data.models) {
         const cards: IndexedCard[] = model.cards
           .map((card) => ({
@@ -78,35 +94,58 @@ export class PricingTable {
     this.#hosts.sort((a, b) => b.prefix.length - a.prefix.length)
   }
 
+  /** The complete table: this one when it has no lower layers. */
+  #all(): PricingTable {
+    if (this.#complete === undefined) return this
+    if (typeof this.#complete === 'function') this.#complete = this.#complete()
+    return this.#complete
+  }
+
   providers(): ProviderInfo[] {
-    return [...this.#providers.values()]
+    const all = this.#all()
+    return all === this ? [...this.#providers.values()] : all.providers()
   }
 
   provider(id: string): ProviderInfo | undefined {
-    return this.#providers.get(id)
+    const all = this.#all()
+    return all === this ? this.#providers.get(id) : all.provider(id)
   }
 
-  /** The files a provider's data came from (bundled file first, then overrides). */
+  /** The files a provider's data came from (bundled file first, then layers and overrides). */
   origin(id: string): ProviderOrigin | undefined {
-    return this.#origins.get(id)
+    const all = this.#all()
+    return all === this ? this.#origins.get(id) : all.origin(id)
   }
 
   /**
-   * The provider whose known API base URL the given URL starts with; undefined for an unknown host.
-   * Never guesses from a model name.
+   * The provider whose known API base URL the given URL starts with, else whose host pattern the
+   * URL's host matches (`*.openai.azure.com`, `bedrock-runtime.*.amazonaws.com`); undefined for an
+   * unknown host. Never guesses from a model name.
    */
   detectProvider(baseUrl: string): ProviderInfo | undefined {
     const url = normaliseUrl(baseUrl)
     return (
+      this.#detectHere(url) ??
+      (this.#complete === undefined ? undefined : this.#all().detectProvider(baseUrl))
+    )
+  }
+
+  #detectHere(url: string): ProviderInfo | undefined {
+    return (
       this.#hosts.find((host) => url === host.prefix || url.startsWith(`${host.prefix}/`))
-        ?.provider ?? this.#hosts.find((host) => sameOrigin(url, host.prefix))?.provider
+        ?.provider ??
+      this.#hosts.find((host) => sameOrigin(url, host.prefix))?.provider ??
+      this.#hostPatterns.find((host) => host.pattern.test(hostOf(url)))?.provider
     )
   }
 
   /** Finds a model of a provider by canonical id or alias (case-insensitive); null when unknown. */
   resolveModel(providerId: string, modelOrAlias: string): ResolvedModel | null {
     const found = this.#models.get(key(providerId, modelOrAlias))
-    if (!found) return null
+    if (!found)
+      return this.#complete === undefined
+        ? null
+        : this.#all().resolveModel(providerId, modelOrAlias)
     return {
       provider: found.indexed.provider,
       model: found.indexed.model,
@@ -119,6 +158,8 @@ export class PricingTable {
    * @example table.servingProviders('deepseek/deepseek-v4-flash') // openrouter, deepseek, tokenhub, oxen
    */
   servingProviders(modelOrAlias: string): ResolvedModel[] {
+    const all = this.#all()
+    if (all !== this) return all.servingProviders(modelOrAlias)
     let canonical = modelOrAlias.toLowerCase()
     if (!this.#byCanonical.has(canonical)) {
       for (const provider of this.#providers.keys()) {
@@ -138,6 +179,8 @@ export class PricingTable {
 
   /** Ids and aliases of every model, for "did you mean" messages. */
   modelNames(providerId?: string): string[] {
+    const all = this.#all()
+    if (all !== this) return all.modelNames(providerId)
     const names = new Set<string>()
     for (const provider of this.#providers.values()) {
       if (providerId && provider.id !== providerId) continue
@@ -199,6 +242,23 @@ function key(provider: string, name: string): string {
 
 function normaliseUrl(url: string): string {
   return url.trim().toLowerCase().replace(/\/+$/, '')
+}
+
+/** `*.openai.azure.com` -> a regex where `*` is one DNS label or part of one. */
+function hostPattern(pattern: string): RegExp {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+    .join('[a-z0-9-]+')
+  return new RegExp(`^${source}$`)
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return ''
+  }
 }
 
 function sameOrigin(a: string, b: string): boolean {

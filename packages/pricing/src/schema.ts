@@ -165,11 +165,9 @@ export const cardSchema = z.strictObject({
     .optional(),
   regions: z
     .record(
-      z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]*$/, {
-          error: 'expected a lower-case region id such as "us" or "eu-west-1"',
-        }),
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, {
+        error: 'expected a lower-case region id such as "us" or "eu-west-1"',
+      }),
       serviceTierSchema,
     )
     .optional()
@@ -213,6 +211,16 @@ export const providerSchema = z.strictObject({
   apiBaseUrls: z
     .array(z.url())
     .describe('Base URLs of the API; the provider is detected from them'),
+  apiHosts: z
+    .array(
+      z.string().regex(/^[a-z0-9*][a-z0-9*.-]*$/, {
+        error: 'expected a lower-case host pattern such as "*.openai.azure.com"',
+      }),
+    )
+    .optional()
+    .describe(
+      'Host patterns for per-account API hosts (Azure, Bedrock, Vertex); `*` matches one DNS label or part of one',
+    ),
   usageStyle: z.enum(USAGE_STYLES),
   reportsCost: z.boolean().describe('The API returns its own cost of each call'),
   pricingUrl: z.url().optional(),

@@ -1,0 +1,13 @@
+/** Catalog importers and the generated layers they write (see pricing/catalog/README.md). */
+export { knownModels } from './canonical-model.js'
+export type { KnownModels } from './canonical-model.js'
+export type { CatalogImport, CatalogSnapshot, ImportIssue } from './catalog-import.js'
+export { parseCatalogLayer, renderCatalogLayer } from './catalog-layer.js'
+export type { CatalogLayer } from './catalog-layer.js'
+export { CATALOG_PROVIDERS } from './catalog-providers.js'
+export type { CatalogProvider } from './catalog-providers.js'
+export { scaleDecimal } from './exact-decimal.js'
+export { importGenaiPrices } from './import-genai-prices.js'
+export { importLitellm } from './import-litellm.js'
+export { importOpenrouter } from './import-openrouter.js'
+export { renderImportReport } from './import-report.js'
