@@ -13,6 +13,7 @@ import { type CallProvider, explicitProvider, ProviderDetector } from './provide
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
 import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
 
 /** Options of `createMeter`. */
@@ -125,6 +126,12 @@ export function createMeter(options: MeterOptions = {}): Meter {
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
     maxBackoffMs: 30_000,
+    onBuilt: (record) => {
+      const problem = implausibleUsage(prices, record)
+      if (problem !== null) {
+        report(new TokenledgerError('USAGE_IMPLAUSIBLE', `call ${record.id}: ${problem}; stored as reported`), { phase: 'record', callId: record.id })
+      }
+    },
   })
   const core: MeterCore = {
     prices,

@@ -1,4 +1,6 @@
 import type { PostgresPool } from 'kysely'
+import { loadDriver } from '../load-driver.js'
+import { redact } from '../store-url.js'
 
 /** How to connect to a PostgreSQL ledger. */
 export interface PostgresConnectionOptions {
@@ -21,9 +23,14 @@ export interface PgPool extends PostgresPool {
  * from its first query: `search_path` for `?schema=`, and `default_transaction_read_only` for
  * read-only opens (the server then refuses any write, whatever SQL is sent).
  * Nothing connects until the first query.
+ * @throws TokenledgerError DRIVER_MISSING when `pg` is not installed.
  */
 export async function createPostgresPool(options: PostgresConnectionOptions): Promise<PgPool> {
-  const { default: pg } = await import('pg')
+  const { default: pg } = await loadDriver(
+    'pg',
+    redact(options.connectionString),
+    () => import('pg'),
+  )
   const settings: string[] = []
   // The schema name was checked to be a plain identifier (store-url.ts).
   if (options.schema !== undefined) settings.push(`-c search_path=${options.schema}`)
