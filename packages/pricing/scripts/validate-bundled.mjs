@@ -7,7 +7,20 @@ import { loadPricingTable, parseCatalogLayer, validateProvider } from '../dist/i
 
 export function validateBundled() {
   let models = 0
-  for (const { file, data } of BUNDLED_PRICING) models += validateProvider(file, data).models.length
+  for (const { file, data } of BUNDLED_PRICING) {
+    const provider = validateProvider(file, data)
+    models += provider.models.length
+    // A bundled card's source is a page a user can open, never a seed or file name.
+    provider.models.forEach((model, index) => {
+      model.cards.forEach((card, cardIndex) => {
+        if (!/^https?:\/\/\S+$/.test(card.source)) {
+          throw new Error(
+            `${file}: models[${index}] (${model.id}).cards[${cardIndex}].source: expected a URL a user can open, got ${JSON.stringify(card.source)}`,
+          )
+        }
+      })
+    })
+  }
   for (const { file, json } of BUNDLED_CATALOGS) {
     for (const provider of parseCatalogLayer(file, json, { validate: true }).providers)
       models += provider.models.length

@@ -32,6 +32,15 @@ describe('the bundled pricing table', () => {
     )
   })
 
+  it('cites a URL a user can open as the source of every bundled card', () => {
+    for (const provider of table.providers()) {
+      for (const model of provider.models) {
+        for (const card of model.cards)
+          expect(card.source, `${provider.id}/${model.id}`).toMatch(/^https?:\/\/\S+$/)
+      }
+    }
+  })
+
   it('serves DeepSeek V4 Flash from several providers', () => {
     const providers = curatedOnly
       .servingProviders('deepseek-v4-flash')
@@ -53,7 +62,7 @@ describe('the bundled pricing table', () => {
       usage: usage(1_000_000, 0, 1_000_000),
     })
     expect(cost?.total).toBe('0.42')
-    expect(cost?.card.source).toBe('001_bebcc662c99e2b9a.txt')
+    expect(cost?.card.source).toBe('https://openrouter.ai/deepseek/deepseek-v4-flash')
   })
 
   it('prices TokenHub cache reads at their own rate', () => {
