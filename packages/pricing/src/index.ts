@@ -2,7 +2,15 @@
  * @module @tokenledger/pricing: the pricing table (bundled `pricing/*.json` plus overrides), rate-card
  * lookup and exact cost math.
  */
-export { defaultPricingTable, loadPricingTable } from './load-table.js'
+export {
+  bundledCatalogLayers,
+  defaultLayerDir,
+  defaultPricingTable,
+  loadPricingTable,
+  readCatalogLayers,
+} from './load-table.js'
+export { tableStats } from './table-stats.js'
+export type { TableStats } from './table-stats.js'
 export type { LoadPricingOptions } from './load-table.js'
 export { PricingTable } from './pricing-table.js'
 export type { PriceRequest, ProviderInfo, ProviderOrigin, ResolvedModel } from './pricing-table.js'
@@ -54,6 +62,12 @@ export type { Usd } from './money.js'
 export { ERROR_CODES, isTokenledgerError, TokenledgerError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export {
+  carryHistory,
+  CHECKED_RATES,
+  checkAgainstCatalogs,
+  diffLayers,
+  priceShape,
+  samePrice,
   CATALOG_PROVIDERS,
   importGenaiPrices,
   importLitellm,
@@ -65,6 +79,11 @@ export {
   scaleDecimal,
 } from './catalog/index.js'
 export type {
+  CatalogCheck,
+  CheckedCatalog,
+  LayerChange,
+  PriceShape,
+  RateDisagreement,
   CatalogImport,
   CatalogLayer,
   CatalogProvider,

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { parseCatalogLayer } from './catalog/catalog-layer.js'
+import { type CatalogLayer, parseCatalogLayer } from './catalog/catalog-layer.js'
 import { BUNDLED_CATALOGS, BUNDLED_PRICING } from './bundled-data.generated.js'
 import { TokenledgerError } from './errors.js'
 import { fillFromLayer, type ProviderEntry } from './layer-providers.js'
@@ -176,4 +176,20 @@ export function defaultPricingTable(): PricingTable {
   const envKey = `${process.env.TOKENLEDGER_PRICES ?? ''}\u0000${defaultLayerDir() ?? ''}`
   if (!memo || memo.key !== envKey) memo = { key: envKey, table: loadPricingTable() }
   return memo.table
+}
+
+/** The bundled catalog layers (pricing/catalog/*.json), parsed (validated at build time). */
+export function bundledCatalogLayers(): Array<CatalogLayer & { file: string }> {
+  return BUNDLED_CATALOGS.map(({ file, json }) => ({
+    file,
+    ...parseCatalogLayer(file, json, { validate: false }),
+  }))
+}
+
+/** The user's catalog layers in a directory (`tokenledger prices update` writes them), validated. */
+export function readCatalogLayers(dir: string): Array<CatalogLayer & { file: string }> {
+  return readLayerDir(dir).map(({ file, text }) => ({
+    file,
+    ...parseCatalogLayer(file, text, { validate: true }),
+  }))
 }

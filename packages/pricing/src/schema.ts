@@ -154,7 +154,12 @@ export const catalogRefSchema = z.strictObject({
  */
 export const cardSchema = z.strictObject({
   from: isoInstant.describe('When these prices took effect (UTC unless a zone is given)'),
-  source: z.string().min(1).describe('URL or seed file the prices come from'),
+  source: z
+    .string()
+    .min(1)
+    .describe(
+      'Where the prices come from: a URL a user can open (required in the bundled table); a contract name in an override',
+    ),
   checked: isoDate.describe('The date the source was checked'),
   note: z.string().optional(),
   rates: ratesSchema,

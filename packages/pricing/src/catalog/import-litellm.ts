@@ -221,10 +221,10 @@ function cardOf(
       message:
         'priority prices above a prompt size are not imported (the priority tier uses the base priority rates)',
     })
-  const source =
-    typeof entry.source === 'string' && /^https?:\/\//.test(entry.source)
-      ? entry.source
-      : (info.pricingUrl ?? snapshot.url)
+  // LiteLLM's `source` is sometimes a URL followed by words ("... (Vertex AI Model Garden)"): keep the URL.
+  const entryUrl =
+    typeof entry.source === 'string' ? /^(https?:\/\/\S+)/.exec(entry.source)?.[1] : undefined
+  const source = entryUrl ?? info.pricingUrl ?? snapshot.url
   return {
     from: snapshot.from,
     source,
