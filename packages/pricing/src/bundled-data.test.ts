@@ -144,9 +144,65 @@ describe('the bundled pricing table', () => {
     ).toBe('2.24')
   })
 
+  it('prices a model only a catalog knows from its layer, with its catalog and snapshot', () => {
+    // groq llama-3.1-8b-instant: 0.05 / 0.08 per 1M in LiteLLM (2026-07-24) and genai-prices (2026-09-01)
+    const cost = table.price({
+      provider: 'groq',
+      model: 'llama-3.1-8b-instant',
+      at: new Date('2026-08-01T00:00:00Z'),
+      usage: usage(1_000_000, 0, 1_000_000),
+    })
+    expect(cost?.total).toBe('0.13')
+    expect(cost?.card.from).toBe('2026-07-24T00:00:00.000Z')
+    expect(
+      table.price({
+        provider: 'groq',
+        model: 'llama-3.1-8b-instant',
+        at: new Date('2026-07-23T23:59:59Z'),
+        usage: usage(1, 0, 1),
+      }),
+    ).toBeNull()
+    expect(
+      curatedOnly.price({
+        provider: 'groq',
+        model: 'llama-3.1-8b-instant',
+        at: new Date('2026-08-01'),
+        usage: usage(1, 0, 1),
+      }),
+    ).toBeNull()
+  })
+
+  it('keeps curated cards over the catalogs, card by card', () => {
+    // gpt-4o-2024-05-13: curated 5 / 15; genai-prices says 2.5 / 10 (wrong, explained in the card's note)
+    const at = new Date('2026-10-01T00:00:00Z')
+    expect(
+      table.price({
+        provider: 'openai',
+        model: 'gpt-4o-2024-05-13',
+        at,
+        usage: usage(1_000_000, 0, 1_000_000),
+      })?.total,
+    ).toBe('20')
+  })
+
   it('detects providers from their API base URLs', () => {
     expect(table.detectProvider('https://api.deepseek.com/v1')?.id).toBe('deepseek')
     expect(table.detectProvider('https://openrouter.ai/api/v1')?.id).toBe('openrouter')
     expect(table.detectProvider('https://hub.oxen.ai/api/ai')?.id).toBe('oxen')
+    expect(table.detectProvider('https://tokenhub.store/api/v1')?.id).toBe('tokenhub')
+    // catalog providers, by base URL and by host pattern (per-account hosts)
+    expect(table.detectProvider('https://api.groq.com/openai/v1')?.id).toBe('groq')
+    expect(table.detectProvider('https://api.mistral.ai/v1')?.id).toBe('mistral')
+    expect(table.detectProvider('https://api.x.ai/v1')?.id).toBe('xai')
+    expect(
+      table.detectProvider('https://my-resource.openai.azure.com/openai/deployments/gpt-4o')?.id,
+    ).toBe('azure-openai')
+    expect(table.detectProvider('https://bedrock-runtime.eu-west-1.amazonaws.com')?.id).toBe(
+      'aws-bedrock',
+    )
+    expect(table.detectProvider('https://us-central1-aiplatform.googleapis.com/v1')?.id).toBe(
+      'google-vertex',
+    )
+    expect(table.detectProvider('https://evil.example/openai.azure.com')).toBeUndefined()
   })
 })

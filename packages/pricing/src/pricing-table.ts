@@ -199,9 +199,10 @@ export class PricingTable {
     at: Date,
   ): { card: IndexedCard; model: IndexedModel } | null {
     const found = this.#models.get(key(providerId, modelOrAlias))
-    if (!found) return null
-    const card = cardInForce(found.indexed, at.getTime())
-    return card ? { card, model: found.indexed } : null
+    const card = found ? cardInForce(found.indexed, at.getTime()) : null
+    if (card) return { card, model: found!.indexed }
+    // No primary card in force: a lower layer may price the model (or its history before).
+    return this.#complete === undefined ? null : this.#all().cardAt(providerId, modelOrAlias, at)
   }
 
   /**
