@@ -50,6 +50,9 @@ export class PricingTable {
   readonly #byCanonical = new Map<string, IndexedModel[]>()
   readonly #hosts: Array<{ prefix: string; provider: ProviderInfo }> = []
   readonly #hostPatterns: Array<{ pattern: RegExp; provider: ProviderInfo }> = []
+  /** Providers whose models are not indexed yet: indexing waits for the first lookup of each. */
+  readonly #unindexed = new Set<string>()
+  #canonicalReady = false
 
   /**
    * The complete table (catalog layers filled in), built on first need. This table is its primary
@@ -67,31 +70,55 @@ export class PricingTable {
     for (const { data, files } of providers) {
       this.#providers.set(data.id, data)
       this.#origins.set(data.id, { files })
+      this.#unindexed.add(data.id)
       for (const url of data.apiBaseUrls)
         this.#hosts.push({ prefix: normaliseUrl(url), provider: data })
       for (const host of data.apiHosts ?? []) {
         this.#hostPatterns.push({ pattern: hostPattern(host), provider: data })
       }
-      for (const model of data.models) {
-        const cards: IndexedCard[] = model.cards
-          .map((card) => ({
-            data: card,
-            fromMs: Date.parse(card.from),
-            fromIso: new Date(card.from).toISOString(),
-          }))
-          .sort((a, b) => a.fromMs - b.fromMs)
-        const indexed: IndexedModel = { provider: data, model, cards }
-        this.#models.set(key(data.id, model.id), { indexed, matchedBy: 'id' })
-        for (const alias of model.aliases ?? []) {
-          this.#models.set(key(data.id, alias), { indexed, matchedBy: 'alias' })
-        }
+    }
+    // Longest prefix first, so https://api.x.com/v1 beats https://api.x.com.
+    this.#hosts.sort((a, b) => b.prefix.length - a.prefix.length)
+  }
+
+  /** Indexes one provider's models by id and alias, once (a large table pays only for what is used). */
+  #index(providerId: string): void {
+    if (!this.#unindexed.delete(providerId)) return
+    const data = this.#providers.get(providerId)!
+    for (const model of data.models) {
+      const cards: IndexedCard[] = model.cards
+        .map((card) => ({
+          data: card,
+          fromMs: Date.parse(card.from),
+          fromIso: new Date(card.from).toISOString(),
+        }))
+        .sort((a, b) => a.fromMs - b.fromMs)
+      const indexed: IndexedModel = { provider: data, model, cards }
+      this.#models.set(key(data.id, model.id), { indexed, matchedBy: 'id' })
+      for (const alias of model.aliases ?? []) {
+        this.#models.set(key(data.id, alias), { indexed, matchedBy: 'alias' })
+      }
+    }
+  }
+
+  #lookup(providerId: string, name: string) {
+    this.#index(providerId)
+    return this.#models.get(key(providerId, name))
+  }
+
+  /** Every provider indexed, and models grouped by canonical id (listings and side-by-side views). */
+  #indexAll(): void {
+    if (this.#canonicalReady) return
+    for (const id of [...this.#unindexed]) this.#index(id)
+    for (const provider of this.#providers.values()) {
+      for (const model of provider.models) {
+        const indexed = this.#models.get(key(provider.id, model.id))!.indexed
         const list = this.#byCanonical.get(model.id.toLowerCase()) ?? []
         list.push(indexed)
         this.#byCanonical.set(model.id.toLowerCase(), list)
       }
     }
-    // Longest prefix first, so https://api.x.com/v1 beats https://api.x.com.
-    this.#hosts.sort((a, b) => b.prefix.length - a.prefix.length)
+    this.#canonicalReady = true
   }
 
   /** The complete table: this one when it has no lower layers. */
@@ -141,7 +168,7 @@ export class PricingTable {
 
   /** Finds a model of a provider by canonical id or alias (case-insensitive); null when unknown. */
   resolveModel(providerId: string, modelOrAlias: string): ResolvedModel | null {
-    const found = this.#models.get(key(providerId, modelOrAlias))
+    const found = this.#lookup(providerId, modelOrAlias)
     if (!found)
       return this.#complete === undefined
         ? null
@@ -160,6 +187,7 @@ export class PricingTable {
   servingProviders(modelOrAlias: string): ResolvedModel[] {
     const all = this.#all()
     if (all !== this) return all.servingProviders(modelOrAlias)
+    this.#indexAll()
     let canonical = modelOrAlias.toLowerCase()
     if (!this.#byCanonical.has(canonical)) {
       for (const provider of this.#providers.keys()) {
@@ -198,7 +226,7 @@ export class PricingTable {
     modelOrAlias: string,
     at: Date,
   ): { card: IndexedCard; model: IndexedModel } | null {
-    const found = this.#models.get(key(providerId, modelOrAlias))
+    const found = this.#lookup(providerId, modelOrAlias)
     const card = found ? cardInForce(found.indexed, at.getTime()) : null
     if (card) return { card, model: found!.indexed }
     // No primary card in force: a lower layer may price the model (or its history before).
