@@ -3,8 +3,8 @@
  * answers 400 with a message that names the parameter, says what is wrong and what was expected:
  * `query parameter 'range': expected one of today, 7d, 30d, 90d, got "yesterday"`.
  */
-import { TokenledgerError } from '@tokenledger/pricing'
-import type { CallStatus, Tags } from '@tokenledger/store'
+import { readInstant, TokenledgerError } from '@tokenledger/pricing'
+import { CALL_SORTS, type CallSort, type CallStatus, type Tags } from '@tokenledger/store'
 import { z } from 'zod'
 import {
   BUCKETS,
@@ -32,6 +32,17 @@ export const STATUSES = ['ok', 'error', 'aborted'] as const satisfies readonly C
 export const PRICED = ['yes', 'no'] as const
 export type PricedFilter = (typeof PRICED)[number]
 
+export const ORDERS = ['desc', 'asc'] as const
+/** How often a page reloads itself (off unless the URL asks). */
+export const REFRESHES = ['1m', '5m', '15m'] as const
+export type Refresh = (typeof REFRESHES)[number]
+
+/**
+ * Most tag filters one view may combine. Each is one index lookup per call of the period, so the
+ * bound keeps a request's cost bounded (1,000 of them answered 500 after seconds of work).
+ */
+export const MAX_TAG_FILTERS = 10
+
 /** Most calls one page may list. */
 export const MAX_LIMIT = 500
 export const DEFAULT_LIMIT = 50
@@ -51,6 +62,11 @@ export const PARAMS = [
   'by',
   'limit',
   'offset',
+  'sort',
+  'order',
+  'q',
+  'key',
+  'refresh',
   'token',
 ] as const
 export type ParamName = (typeof PARAMS)[number]
@@ -90,6 +106,13 @@ export interface ViewQuery {
   by: BreakdownBy
   limit: number
   offset: number
+  sort: CallSort
+  order: 'asc' | 'desc'
+  /** Search text: a call id or a provider request id (null: none). */
+  search: string | null
+  /** The tag key of the tag view (null: none chosen). */
+  tagKey: string | null
+  refresh: Refresh | null
 }
 
 /** The 400 error of a bad query parameter. */
@@ -124,18 +147,12 @@ const label = (what: string, max: number) =>
     })
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/
-const instant = z
-  .string()
-  .refine(
-    (value) =>
-      (DATE.test(value) || DATE_TIME.test(value)) &&
-      !Number.isNaN(Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value)),
-    {
-      error: (issue) =>
-        `expected a date YYYY-MM-DD or a date-time with a zone such as 2026-11-01T09:00:00Z, got ${show(String(issue.input))}`,
-    },
-  )
+// One strict parser (@tokenledger/pricing): 2026-02-30 and trailing junk are errors; a URL is
+// shared between people in different zones, so a date-time must say its zone here.
+const instant = z.string().superRefine((value, ctx) => {
+  const result = readInstant(value, { requireZone: true })
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.problem })
+})
 
 const integer = (min: number, max: number) =>
   z
@@ -180,6 +197,11 @@ const SCHEMAS = {
   by: z.enum(BREAKDOWNS, { error: oneOf(BREAKDOWNS) }),
   limit: integer(1, MAX_LIMIT),
   offset: integer(0, 100_000_000),
+  sort: z.enum(CALL_SORTS, { error: oneOf(CALL_SORTS) }),
+  order: z.enum(ORDERS, { error: oneOf(ORDERS) }),
+  q: label('call id or request id', 200).transform((value) => value.trim()),
+  key: label('tag key', 100),
+  refresh: z.enum(REFRESHES, { error: oneOf(REFRESHES) }),
   token: z.string(),
 } satisfies Record<ParamName, z.ZodType>
 
@@ -197,7 +219,7 @@ function toInstant(value: string, endOfDay: boolean): Date {
     const start = Date.parse(`${value}T00:00:00Z`)
     return new Date(endOfDay ? start + DAY_MS : start)
   }
-  return new Date(Date.parse(value))
+  return (readInstant(value, { requireZone: true }) as { ok: true; date: Date }).date
 }
 
 /**
@@ -230,6 +252,12 @@ export function parseViewQuery(
     }
     const param = name as ParamName
     if (param === 'tag') {
+      if (values.length > MAX_TAG_FILTERS) {
+        throw new QueryError(
+          'tag',
+          `expected at most ${MAX_TAG_FILTERS} tag filters, got ${values.length}`,
+        )
+      }
       for (const value of values) {
         const [key, tagValue] = parseOne('tag', value)
         if (key in tags && tags[key] !== tagValue) {
@@ -270,6 +298,11 @@ export function parseViewQuery(
     by: parsed.by ?? 'model-provider',
     limit: parsed.limit ?? DEFAULT_LIMIT,
     offset: parsed.offset ?? 0,
+    sort: parsed.sort ?? 'time',
+    order: parsed.order ?? 'desc',
+    search: parsed.q === undefined || parsed.q === '' ? null : parsed.q,
+    tagKey: parsed.key ?? null,
+    refresh: parsed.refresh ?? null,
   }
 }
 

@@ -318,7 +318,7 @@ describe('validation of the new fields', () => {
         ],
       }),
     ).toBe(
-      'acme.json: models[0] (m).cards[0].windows[0].except[0]: expected a real calendar date (e.g. 2026-02-30 does not exist)',
+      'acme.json: models[0] (m).cards[0].windows[0].except[0]: "2026-02-30" is not a date: February 2026 has 28 days',
     )
   })
 

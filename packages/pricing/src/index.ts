@@ -93,3 +93,5 @@ export type {
 } from './catalog/index.js'
 export { CATALOG_NAMES } from './schema.js'
 export type { CatalogName } from './schema.js'
+export { readInstant } from './instant.js'
+export type { InstantOptions, InstantResult } from './instant.js'

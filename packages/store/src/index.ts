@@ -6,7 +6,10 @@ export { openStore } from './open-store.js'
 export { defaultStoreUrl, parseStoreUrl } from './store-url.js'
 export type { StoreLocation } from './store-url.js'
 export { PLAIN_GROUP_KEYS } from './ledger-store.js'
+export { CALL_SORTS } from './queries/call-filters.js'
 export type {
+  CallFilterQuery,
+  CallSort,
   CostUpdate,
   GroupKey,
   LedgerQuery,
@@ -32,3 +35,5 @@ export type {
   NullablePicoColumn,
   PicoColumn,
 } from './schema.js'
+export { csvCell, csvText, toCsv } from './queries/csv-cell.js'
+export type { CsvCell } from './queries/csv-cell.js'

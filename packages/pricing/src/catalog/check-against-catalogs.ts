@@ -1,6 +1,6 @@
 import { cardInForce, type IndexedModel } from '../rate-card.js'
 import { PricingTable } from '../pricing-table.js'
-import type { CatalogName, ProviderData, RateCardData, Rates } from '../schema.js'
+import type { CatalogName, ProviderData, RateCardData } from '../schema.js'
 
 /** The rate fields compared between a curated card and a catalog's. */
 export const CHECKED_RATES = [
