@@ -13,8 +13,12 @@ import type { MeteredUsage, UsageField } from '@tokenledger/pricing'
 
 /** Characters per token of the approximation. */
 export const CHARS_PER_TOKEN = 4
-/** Tokens added per message for the chat format's role and separators. */
-export const TOKENS_PER_MESSAGE = 4
+/**
+ * The rough allowance per message for its role and framing, whatever the provider's template: the
+ * meter skips role labels when it counts characters, so this stands for both (OpenAI's template
+ * spends 3 tokens of framing plus about 1 of role).
+ */
+export const ROLE_AND_FRAMING_ALLOWANCE_PER_MESSAGE = 4
 
 /**
  * Keys whose values are not prompt text: binary payloads, ids, settings, and the role and part-type
@@ -59,11 +63,14 @@ export function estimatePromptTokens(body: Record<string, unknown> | null): numb
   }
   for (const key of ['system', 'instructions', 'systemInstruction', 'tools', 'functions']) {
     if (body[key] !== undefined) {
-      chars += key === 'tools' || key === 'functions' ? JSON.stringify(body[key]).length : textChars(body[key])
+      chars +=
+        key === 'tools' || key === 'functions'
+          ? JSON.stringify(body[key]).length
+          : textChars(body[key])
       if (key !== 'tools' && key !== 'functions') messages += 1
     }
   }
-  return tokensFromChars(chars) + messages * TOKENS_PER_MESSAGE
+  return tokensFromChars(chars) + messages * ROLE_AND_FRAMING_ALLOWANCE_PER_MESSAGE
 }
 
 /** Total length of the strings inside a JSON value, binary payloads and ids skipped. */
@@ -76,7 +83,8 @@ export function textChars(value: unknown): number {
   }
   if (typeof value === 'object' && value !== null) {
     let total = 0
-    for (const [key, item] of Object.entries(value)) if (!SKIPPED_KEYS.has(key)) total += textChars(item)
+    for (const [key, item] of Object.entries(value))
+      if (!SKIPPED_KEYS.has(key)) total += textChars(item)
     return total
   }
   return 0
@@ -114,10 +122,17 @@ export function fillEstimates(usage: MeteredUsage, seen: SeenText, partial: bool
   const outputFinal = next.provenance.outputTokens !== 'missing' && !partial
   // No text seen at all is nothing to estimate from: a missing output stays missing.
   const nothingSeen = seen.textChars === 0 && seen.reasoningChars === 0
-  if (!outputFinal && !nothingSeen && (next.provenance.outputTokens === 'missing' || output > next.outputTokens)) {
+  if (
+    !outputFinal &&
+    !nothingSeen &&
+    (next.provenance.outputTokens === 'missing' || output > next.outputTokens)
+  ) {
     set('outputTokens', Math.max(output, next.reasoningTokens))
   }
-  if (reasoning > 0 && (next.provenance.reasoningTokens === 'missing' || (partial && reasoning > next.reasoningTokens))) {
+  if (
+    reasoning > 0 &&
+    (next.provenance.reasoningTokens === 'missing' || (partial && reasoning > next.reasoningTokens))
+  ) {
     set('reasoningTokens', Math.min(reasoning, next.outputTokens))
   }
   return next
