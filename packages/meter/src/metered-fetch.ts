@@ -29,6 +29,7 @@ import {
   type RequestTarget,
   withStreamUsage,
 } from './read-request.js'
+import { parseJsonOrNull } from './json-fields.js'
 import { readErrorType, readResponseBody } from './read-response.js'
 import { type TapMode, type TappedBody, tapResponse } from './response-tap.js'
 import { startSweeper } from './tap-sweeper.js'
@@ -265,7 +266,12 @@ function observe(
       // parsed body and may change it later); the record is built with the next batch.
       if (body.kind === 'elsewhere') {
         // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
+        settleLazily(
+          core,
+          scope,
+          call,
+          outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }),
+        )
         return
       }
       if (body.kind === 'error') {
@@ -284,7 +290,7 @@ function observe(
       }
       const facts = readResponseBody(
         call.style,
-        body.kind === 'json' ? body.value : parseJson(body.text),
+        body.kind === 'json' ? body.value : parseJsonOrNull(body.text),
       )
       const ended = outcome(facts.errorType ? 'error' : 'ok', facts, {
         errorType: facts.errorType,
@@ -297,14 +303,6 @@ function observe(
   core.taps.set(tap, call.startPerf)
   core.sweepTimer ??= startSweeper(core)
   return response
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return null
-  }
 }
 
 function meterStream(

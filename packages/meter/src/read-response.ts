@@ -4,8 +4,9 @@
  * for error bodies the error type.
  */
 import type { UsageStyle } from '@tokenledger/pricing'
-import { asRecord } from './normalisers/normalise-usage.js'
-import { emptyFacts, errorTypeOf, type StreamFacts, stringField } from './stream/stream-accumulator.js'
+import { asRecord, stringField } from './json-fields.js'
+import { errorTypeOf } from './payload-error-type.js'
+import { emptyFacts, type StreamFacts } from './stream/stream-accumulator.js'
 
 /** Facts of a JSON response; the same shape a stream accumulates, so both share one record path. */
 export type ResponseFacts = StreamFacts
@@ -46,7 +47,8 @@ export function readResponseBody(style: UsageStyle, parsed: unknown): ResponseFa
       style satisfies never
   }
   facts.finalUsage = facts.usage !== undefined && facts.usage !== null
-  if (body['error'] !== undefined && body['error'] !== null) facts.errorType = errorTypeOf(body['error'])
+  if (body['error'] !== undefined && body['error'] !== null)
+    facts.errorType = errorTypeOf(body['error'])
   return facts
 }
 

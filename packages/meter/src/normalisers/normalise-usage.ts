@@ -25,19 +25,15 @@ export interface Figure {
 /** A figure the payload did not carry. */
 export const MISSING: Figure = Object.freeze({ value: 0, provenance: 'missing' })
 
-/** A plain object, or undefined for anything else (null, arrays, numbers...). */
-export function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined
-}
-
 /**
  * A token count read from `record[key]`: a non-negative safe integer, or undefined when absent,
  * null or malformed (a string, a negative or fractional number): malformed counts are treated as
  * missing rather than guessed.
  */
-export function readCount(record: Record<string, unknown> | undefined, key: string): number | undefined {
+export function readCount(
+  record: Record<string, unknown> | undefined,
+  key: string,
+): number | undefined {
   const value = record?.[key]
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined
 }
@@ -134,5 +130,7 @@ export function missingUsage(): MeteredUsage {
 
 /** The figures of a usage whose provenance is `kind`. */
 export function fieldsWith(usage: MeteredUsage, kind: Provenance): UsageField[] {
-  return (Object.keys(usage.provenance) as UsageField[]).filter((field) => usage.provenance[field] === kind)
+  return (Object.keys(usage.provenance) as UsageField[]).filter(
+    (field) => usage.provenance[field] === kind,
+  )
 }

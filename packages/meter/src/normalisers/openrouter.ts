@@ -8,7 +8,8 @@
 import { picoFromReported } from '@tokenledger/pricing'
 import type { MeteredUsage } from '@tokenledger/pricing'
 import { openAiFigures } from './openai-chat.js'
-import { asRecord, buildUsage, missingUsage, type NormaliseUsage } from './normalise-usage.js'
+import { asRecord } from '../json-fields.js'
+import { buildUsage, missingUsage, type NormaliseUsage } from './normalise-usage.js'
 
 /** Normalises an OpenRouter chat-completions usage. */
 export const normaliseOpenRouterUsage: NormaliseUsage = function normaliseOpenRouterUsage(

@@ -8,11 +8,10 @@ import {
   CARRIED_TEXT,
   DeferredText,
   emptyFacts,
-  errorTypeOf,
-  parseEventData,
   type StreamAccumulator,
-  stringField,
 } from './stream-accumulator.js'
+import { parseJsonObject, stringField } from '../json-fields.js'
+import { errorTypeOf } from '../payload-error-type.js'
 
 /** Reads `message_start`, `content_block_delta`, `message_delta` and `error` events. */
 export function createAnthropicAccumulator(): StreamAccumulator {
@@ -22,7 +21,8 @@ export function createAnthropicAccumulator(): StreamAccumulator {
 
   function merge(latest: unknown): void {
     if (!latest || typeof latest !== 'object') return
-    for (const [key, value] of Object.entries(latest)) if (value !== null && value !== undefined) usage[key] = value
+    for (const [key, value] of Object.entries(latest))
+      if (value !== null && value !== undefined) usage[key] = value
     facts.usage = usage
   }
 
@@ -42,7 +42,7 @@ export function createAnthropicAccumulator(): StreamAccumulator {
   }
 
   const deferred = new DeferredText((_event, data) => {
-    const parsed = parseEventData(data)
+    const parsed = parseJsonObject(data)
     if (parsed) contentDelta(parsed)
   })
   facts.countDeferred = () => deferred.flush()
@@ -54,10 +54,16 @@ export function createAnthropicAccumulator(): StreamAccumulator {
         deferred.add(event, data)
         return 0
       }
-      if (event !== null && event !== 'message_start' && event !== 'message_delta' && event !== 'content_block_delta' && event !== 'error') {
+      if (
+        event !== null &&
+        event !== 'message_start' &&
+        event !== 'message_delta' &&
+        event !== 'content_block_delta' &&
+        event !== 'error'
+      ) {
         return 0
       }
-      const parsed = parseEventData(data)
+      const parsed = parseJsonObject(data)
       if (!parsed) return 0
       const type = stringField(parsed, 'type') ?? event
       switch (type) {

@@ -8,11 +8,10 @@ import {
   CARRIED_TEXT,
   DeferredText,
   emptyFacts,
-  errorTypeOf,
-  parseEventData,
   type StreamAccumulator,
-  stringField,
 } from './stream-accumulator.js'
+import { parseJsonObject, stringField } from '../json-fields.js'
+import { errorTypeOf } from '../payload-error-type.js'
 
 /** Reads Gemini stream chunks. */
 export function createGeminiAccumulator(): StreamAccumulator {
@@ -25,15 +24,19 @@ export function createGeminiAccumulator(): StreamAccumulator {
   function read(chunk: Record<string, unknown>, countText: boolean, takeUsage: boolean): number {
     facts.servedModel ??= stringField(chunk, 'modelVersion')
     facts.responseId ??= stringField(chunk, 'responseId')
-    if (chunk['error'] !== undefined) facts.errorType = errorTypeOf(chunk['error']) ?? 'stream_error'
+    if (chunk['error'] !== undefined)
+      facts.errorType = errorTypeOf(chunk['error']) ?? 'stream_error'
     const candidates = chunk['candidates']
     if (takeUsage) {
-      if (chunk['usageMetadata'] && typeof chunk['usageMetadata'] === 'object') facts.usage = chunk['usageMetadata']
+      if (chunk['usageMetadata'] && typeof chunk['usageMetadata'] === 'object')
+        facts.usage = chunk['usageMetadata']
       // Usage with a finish reason is the end-of-stream figure; earlier ones are partial.
       facts.finalUsage =
         facts.usage !== undefined &&
         Array.isArray(candidates) &&
-        candidates.some((candidate) => Boolean((candidate as { finishReason?: unknown } | null)?.finishReason))
+        candidates.some((candidate) =>
+          Boolean((candidate as { finishReason?: unknown } | null)?.finishReason),
+        )
     }
     let verdict = 0
     if (!countText || !Array.isArray(candidates)) return 0
@@ -52,7 +55,7 @@ export function createGeminiAccumulator(): StreamAccumulator {
   }
 
   const deferred = new DeferredText((_event, data) => {
-    const chunk = parseEventData(data)
+    const chunk = parseJsonObject(data)
     if (chunk) read(chunk, true, false)
   })
   facts.countDeferred = () => deferred.flush()
@@ -60,14 +63,14 @@ export function createGeminiAccumulator(): StreamAccumulator {
   function settleLast(): void {
     if (lastRead || last === null) return
     lastRead = true
-    const chunk = parseEventData(last)
+    const chunk = parseJsonObject(last)
     if (chunk) read(chunk, false, true)
   }
 
   return {
     add(_event, data) {
       if (!sawText || data.includes('"error"')) {
-        const chunk = parseEventData(data)
+        const chunk = parseJsonObject(data)
         if (!chunk) return 0
         const verdict = read(chunk, true, true)
         if (verdict) sawText = true

@@ -9,11 +9,10 @@ import {
   DeferredText,
   DROP,
   emptyFacts,
-  errorTypeOf,
-  parseEventData,
   type StreamAccumulator,
-  stringField,
 } from './stream-accumulator.js'
+import { parseJsonObject, stringField } from '../json-fields.js'
+import { errorTypeOf } from '../payload-error-type.js'
 
 const FINAL_RESPONSE_EVENTS = new Set([
   'response.completed',
@@ -103,7 +102,7 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
   }
 
   function read(data: string): number {
-    const parsed = parseEventData(data)
+    const parsed = parseJsonObject(data)
     if (!parsed) return 0
     const type = parsed['type']
     if (typeof type === 'string' && (type.startsWith('response.') || type === 'error'))
