@@ -21,61 +21,67 @@ interface ReadableStreamDefaultReaderLike {
 }
 
 const proto = ReadableStream.prototype
-const nativeGetReader = proto.getReader as (this: ReadableStream<Uint8Array>, options?: unknown) => Reader
-const nativeValues = proto.values as (this: ReadableStream<Uint8Array>, options?: unknown) => AsyncIterableIterator<Uint8Array> & {
+const nativeGetReader = proto.getReader as (
+  this: ReadableStream<Uint8Array>,
+  options?: unknown,
+) => Reader
+const nativeValues = proto.values as (
+  this: ReadableStream<Uint8Array>,
+  options?: unknown,
+) => AsyncIterableIterator<Uint8Array> & {
   return?(value?: unknown): Promise<IteratorResult<Uint8Array>>
 }
-const nativeCancel = proto.cancel as (this: ReadableStream<Uint8Array>, reason?: unknown) => Promise<void>
+const nativeCancel = proto.cancel as (
+  this: ReadableStream<Uint8Array>,
+  reason?: unknown,
+) => Promise<void>
 
-/** Hands a read result to the observer, swapping in filtered bytes when it filters. */
-function observed(observer: StreamObserver, result: ReadResult, held: { rest: Uint8Array | null }): ReadResult {
-  if (!result.done) {
-    const value = observer.chunk(result.value!)
-    return value === result.value ? result : { done: false, value }
+/**
+ * The source's reads as the caller gets them: each chunk goes past the observer (which may swap in
+ * filtered bytes); at the source's end, bytes the observer held back (filter mode) are handed over
+ * as one more chunk, and the next read reports the end. Shared by readers and async iterators.
+ */
+class ObservedReads {
+  /** The source reported its end (the caller may not have seen it yet). */
+  finished = false
+  readonly #observer: StreamObserver
+  readonly #read: () => Promise<ReadResult>
+
+  constructor(observer: StreamObserver, read: () => Promise<ReadResult>) {
+    this.#observer = observer
+    this.#read = read
   }
-  const rest = observer.done()
-  if (rest && rest.length > 0) {
-    // Filter mode held the last bytes back: hand them over first, then report done.
-    held.rest = rest
+
+  next(): Promise<ReadResult> {
+    if (this.finished) return this.#read()
+    return this.#read().then(
+      (result) => {
+        if (!result.done) {
+          const value = this.#observer.chunk(result.value!)
+          return value === result.value ? result : { done: false, value }
+        }
+        this.finished = true
+        const heldBack = this.#observer.done()
+        return heldBack && heldBack.length > 0 ? { done: false, value: heldBack } : result
+      },
+      (error: unknown) => {
+        this.#observer.fail(error)
+        throw error
+      },
+    )
   }
-  return result
 }
 
 function observeReader(reader: Reader, observer: StreamObserver): Reader {
   const read = reader.read as () => Promise<ReadResult>
   const cancel = reader.cancel
-  const held: { rest: Uint8Array | null } = { rest: null }
-  let finished = false
+  const reads = new ObservedReads(observer, () => read.call(reader))
   Object.defineProperties(reader, {
     read: {
       configurable: true,
       writable: true,
       value: function observedRead(this: Reader): Promise<ReadResult> {
-        if (finished) {
-          if (held.rest) {
-            const value = held.rest
-            held.rest = null
-            return Promise.resolve({ done: false, value })
-          }
-          return read.call(this)
-        }
-        return read.call(this).then(
-          (result) => {
-            const out = observed(observer, result, held)
-            if (!result.done) return out
-            finished = true
-            if (held.rest) {
-              const value = held.rest
-              held.rest = null
-              return { done: false, value }
-            }
-            return out
-          },
-          (error: unknown) => {
-            observer.fail(error)
-            throw error
-          },
-        )
+        return reads.next()
       },
     },
     cancel: {
@@ -92,7 +98,10 @@ function observeReader(reader: Reader, observer: StreamObserver): Reader {
 
 /** A stream over an observed reader, for the pipe and tee methods that bypass getReader(). */
 function throughObserved(stream: Observed): ReadableStream<Uint8Array> {
-  const reader = observeReader(nativeGetReader.call(stream), stream[OBSERVER]) as unknown as ReadableStreamDefaultReaderLike & {
+  const reader = observeReader(
+    nativeGetReader.call(stream),
+    stream[OBSERVER],
+  ) as unknown as ReadableStreamDefaultReaderLike & {
     cancel(reason?: unknown): Promise<void>
   }
   return new ReadableStream<Uint8Array>(
@@ -111,39 +120,14 @@ function throughObserved(stream: Observed): ReadableStream<Uint8Array> {
 function observedIterator(this: Observed, options?: unknown): AsyncIterableIterator<Uint8Array> {
   const observer = this[OBSERVER]
   const inner = nativeValues.call(this, options)
-  const held: { rest: Uint8Array | null } = { rest: null }
-  let finished = false
+  const reads = new ObservedReads(observer, () => inner.next() as Promise<ReadResult>)
   const iterator: AsyncIterableIterator<Uint8Array> = {
     next(): Promise<IteratorResult<Uint8Array>> {
-      if (finished) {
-        if (held.rest) {
-          const value = held.rest
-          held.rest = null
-          return Promise.resolve({ done: false, value })
-        }
-        return inner.next()
-      }
-      return inner.next().then(
-        (result) => {
-          const out = observed(observer, result as ReadResult, held) as IteratorResult<Uint8Array>
-          if (!result.done) return out
-          finished = true
-          if (held.rest) {
-            const value = held.rest
-            held.rest = null
-            return { done: false, value }
-          }
-          return out
-        },
-        (error: unknown) => {
-          observer.fail(error)
-          throw error
-        },
-      )
+      return reads.next() as Promise<IteratorResult<Uint8Array>>
     },
     return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
       // Breaking out of a for-await cancels the stream (unless preventCancel): the caller stopped.
-      if (!finished) observer.abort(new Error('the caller stopped reading'))
+      if (!reads.finished) observer.abort(new Error('the caller stopped reading'))
       return inner.return ? inner.return(value) : Promise.resolve({ done: true, value: undefined })
     },
     [Symbol.asyncIterator]() {
@@ -182,14 +166,20 @@ const TAPPED_STREAM: object = Object.create(proto, {
   pipeTo: {
     configurable: true,
     writable: true,
-    value: function pipeTo(this: Observed, ...args: Parameters<ReadableStream<Uint8Array>['pipeTo']>) {
+    value: function pipeTo(
+      this: Observed,
+      ...args: Parameters<ReadableStream<Uint8Array>['pipeTo']>
+    ) {
       return throughObserved(this).pipeTo(...args)
     },
   },
   pipeThrough: {
     configurable: true,
     writable: true,
-    value: function pipeThrough(this: Observed, ...args: Parameters<ReadableStream<Uint8Array>['pipeThrough']>) {
+    value: function pipeThrough(
+      this: Observed,
+      ...args: Parameters<ReadableStream<Uint8Array>['pipeThrough']>
+    ) {
       return throughObserved(this).pipeThrough(...args)
     },
   },
