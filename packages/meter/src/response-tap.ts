@@ -47,19 +47,33 @@ export interface ResponseTap {
 }
 
 const proto = Response.prototype
-const bodyGetter = Object.getOwnPropertyDescriptor(proto, 'body')!.get as (this: Response) => ReadableStream<Uint8Array> | null
+const bodyGetter = Object.getOwnPropertyDescriptor(proto, 'body')!.get as (
+  this: Response,
+) => ReadableStream<Uint8Array> | null
 const STATE = Symbol('tokenledger.tap')
 
 type Tapped = Response & { [STATE]: TapState }
 
+/**
+ * Where a tapped body is. `sweeping`: the meter reads a clone (the caller may still read its own
+ * copy, and whichever read ends first is delivered); `read`: waiting for its delivery in a later
+ * turn of the event loop.
+ */
+type TapPhase =
+  | { is: 'unread' }
+  | { is: 'caller-reading' }
+  | { is: 'sweeping' }
+  | { is: 'read'; body: TappedBody }
+  | { is: 'delivered' }
+
+/** `response.body` as the caller sees it: not asked for yet, or the tapped stream (null: no body). */
+type BodyView = { is: 'not-asked' } | { is: 'tapped'; stream: ReadableStream<Uint8Array> | null }
+
 /** The state of one tapped response. */
 class TapState implements ResponseTap {
-  done = false
-  delivered = false
-  reading = false
-  sweeping = false
-  waiters: Array<() => void> | null = null
-  wrapped: ReadableStream<Uint8Array> | null | undefined = undefined
+  #phase: TapPhase = { is: 'unread' }
+  #waiters: Array<() => void> = []
+  bodyView: BodyView = { is: 'not-asked' }
   readonly #response: Response
   readonly #deliver: (body: TappedBody) => void
 
@@ -68,40 +82,52 @@ class TapState implements ResponseTap {
     this.#deliver = deliver
   }
 
-  #body: TappedBody | null = null
+  /** True once a read has ended: later reads are the caller's alone. */
+  get finished(): boolean {
+    return this.#phase.is === 'read' || this.#phase.is === 'delivered'
+  }
+
+  /** The caller started reading its body (a sweep already under way goes on). */
+  callerReads(): void {
+    if (this.#phase.is === 'unread') this.#phase = { is: 'caller-reading' }
+  }
 
   finish(body: TappedBody): void {
-    if (this.done) return
-    this.done = true
+    if (this.finished) return
     body.at = performance.now()
-    this.#body = body
-    // The caller's await resumes first; the meter's part runs in a later turn of the event loop.
-    setImmediate(() => this.deliverNow())
+    this.#phase = { is: 'read', body }
+    deliverAfterCallerResumes(this)
   }
 
   deliverNow(): void {
-    const body = this.#body
-    if (body === null || this.delivered) return
-    this.delivered = true
-    this.#body = null
+    if (this.#phase.is !== 'read') return
+    const { body } = this.#phase
+    this.#phase = { is: 'delivered' }
     try {
       this.#deliver(body)
     } catch {
       // The meter reports its own failures; nothing reaches the caller.
     } finally {
-      for (const wake of this.waiters ?? []) wake()
-      this.waiters = null
+      for (const wake of this.#waiters) wake()
+      this.#waiters = []
     }
   }
 
   settled(): Promise<void> | null {
-    if (this.delivered) return Promise.resolve()
-    if (!this.done && !this.sweeping) return null
-    return new Promise<void>((resolve) => (this.waiters ??= []).push(resolve))
+    switch (this.#phase.is) {
+      case 'delivered':
+        return Promise.resolve()
+      case 'unread':
+      case 'caller-reading':
+        return null
+      case 'sweeping':
+      case 'read':
+        return new Promise<void>((resolve) => this.#waiters.push(resolve))
+    }
   }
 
   sweep(): void {
-    if (this.done || this.reading) return
+    if (this.#phase.is !== 'unread') return
     if (this.#response.bodyUsed) {
       this.finish({ kind: 'elsewhere' })
       return
@@ -112,8 +138,7 @@ class TapState implements ResponseTap {
     } catch {
       return
     }
-    this.reading = true
-    this.sweeping = true
+    this.#phase = { is: 'sweeping' }
     copy.text().then(
       (text) => this.finish({ kind: 'text', text }),
       (error: unknown) => this.finish({ kind: 'error', error }),
@@ -121,8 +146,16 @@ class TapState implements ResponseTap {
   }
 }
 
+/** The caller's await resumes first; the meter's part of a read runs in a later turn. */
+function deliverAfterCallerResumes(state: TapState): void {
+  setImmediate(() => state.deliverNow())
+}
+
 /** A reader that calls the original, then hands the tap what it read. */
-function tapped<T>(name: string, read: (value: T) => TappedBody | Promise<TappedBody>): PropertyDescriptor {
+function tapped<T>(
+  name: string,
+  read: (value: T) => TappedBody | Promise<TappedBody>,
+): PropertyDescriptor {
   const original = (proto as unknown as Record<string, (this: Response) => Promise<T>>)[name]!
   return {
     configurable: true,
@@ -130,12 +163,16 @@ function tapped<T>(name: string, read: (value: T) => TappedBody | Promise<Tapped
     // Plain `then` rather than async/await: one promise less on the caller's path.
     value: function (this: Tapped): Promise<T> {
       const state = this[STATE]
-      state.reading = true
+      state.callerReads()
       return original.call(this).then(
         (value) => {
-          if (!state.done) {
+          if (!state.finished) {
             const body = read(value)
-            if (body instanceof Promise) body.then((b) => state.finish(b), (error: unknown) => state.finish({ kind: 'error', error }))
+            if (body instanceof Promise)
+              body.then(
+                (b) => state.finish(b),
+                (error: unknown) => state.finish({ kind: 'error', error }),
+              )
             else state.finish(body)
           }
           return value
@@ -154,28 +191,41 @@ const readers: PropertyDescriptorMap = {
   json: tapped<unknown>('json', (value) => ({ kind: 'json', value })),
   text: tapped<string>('text', (text) => ({ kind: 'text', text })),
   // Decoded now: the caller owns the buffer and may change it once it has it.
-  arrayBuffer: tapped<ArrayBuffer>('arrayBuffer', (buffer) => ({ kind: 'text', text: new TextDecoder().decode(buffer) })),
+  arrayBuffer: tapped<ArrayBuffer>('arrayBuffer', (buffer) => ({
+    kind: 'text',
+    text: new TextDecoder().decode(buffer),
+  })),
   blob: tapped<Blob>('blob', async (blob) => ({ kind: 'text', text: await blob.text() })),
   body: {
     configurable: true,
     enumerable: true,
     get(this: Tapped) {
       const state = this[STATE]
-      if (state.wrapped === undefined) {
+      if (state.bodyView.is === 'not-asked') {
         const source = bodyGetter.call(this)
-        state.wrapped = source === null ? null : passThrough(source, state)
+        state.bodyView = {
+          is: 'tapped',
+          stream: source === null ? null : passThrough(source, state),
+        }
       }
-      return state.wrapped
+      return state.bodyView.stream
     },
   },
 }
 if (typeof (proto as { bytes?: unknown }).bytes === 'function') {
-  readers['bytes'] = tapped<Uint8Array>('bytes', (bytes) => ({ kind: 'text', text: new TextDecoder().decode(bytes) }))
+  readers['bytes'] = tapped<Uint8Array>('bytes', (bytes) => ({
+    kind: 'text',
+    text: new TextDecoder().decode(bytes),
+  }))
 }
 const TAPPED: object = Object.create(proto, readers)
 
 /** Taps `response` (see the module comment); `deliver` runs once, in a later turn than the read. */
-export function tapResponse(response: Response, deliver: (body: TappedBody) => void, mode: TapMode = 'all'): ResponseTap {
+export function tapResponse(
+  response: Response,
+  deliver: (body: TappedBody) => void,
+  mode: TapMode = 'all',
+): ResponseTap {
   const state = new TapState(response, deliver)
   if (mode === 'json') Object.defineProperty(response, 'json', readers['json']!)
   else Object.setPrototypeOf(response, TAPPED)
@@ -184,7 +234,10 @@ export function tapResponse(response: Response, deliver: (body: TappedBody) => v
 }
 
 /** A stream that forwards `source` and hands its whole text to the tap at the end. */
-function passThrough(source: ReadableStream<Uint8Array>, state: TapState): ReadableStream<Uint8Array> {
+function passThrough(
+  source: ReadableStream<Uint8Array>,
+  state: TapState,
+): ReadableStream<Uint8Array> {
   const open = () => source.getReader()
   let reader: ReturnType<typeof open> | undefined
   const decoder = new TextDecoder()
@@ -195,7 +248,7 @@ function passThrough(source: ReadableStream<Uint8Array>, state: TapState): Reada
         // The source is locked only when the caller really reads: a caller that merely looks at
         // `response.body` can still call json() afterwards.
         if (!reader) {
-          state.reading = true
+          state.callerReads()
           reader = open()
         }
         try {
