@@ -1,24 +1,46 @@
 import { describe, expect, it } from 'vitest'
-import { type TappedBody, tapResponse } from './response-tap.js'
+import { type TapMode, type TappedBody, tapResponse } from './response-tap.js'
 
-const payload = { id: 'chatcmpl-1', usage: { prompt_tokens: 3, completion_tokens: 1 }, note: 'naïve €' }
+const payload = {
+  id: 'chatcmpl-1',
+  usage: { prompt_tokens: 3, completion_tokens: 1 },
+  note: 'naïve €',
+}
 const text = JSON.stringify(payload)
 
-function tapped(): { response: Response; delivered: TappedBody[]; tap: ReturnType<typeof tapResponse> } {
-  const response = new Response(text, { headers: { 'content-type': 'application/json' } })
-  const delivered: TappedBody[] = []
-  const tap = tapResponse(response, (body) => delivered.push(body))
-  return { response, delivered, tap }
+interface Tapped {
+  response: Response
+  /** Every delivery so far. */
+  delivered: TappedBody[]
+  /** Resolves with the first delivery. */
+  firstDelivery: Promise<TappedBody>
+  tap: ReturnType<typeof tapResponse>
 }
 
-const tick = () => new Promise((resolve) => setImmediate(resolve))
+function tapped(body: string = text, mode?: TapMode): Tapped {
+  const response = new Response(body, { headers: { 'content-type': 'application/json' } })
+  const delivered: TappedBody[] = []
+  let first!: (body: TappedBody) => void
+  const firstDelivery = new Promise<TappedBody>((resolve) => (first = resolve))
+  const tap = tapResponse(
+    response,
+    (body) => {
+      delivered.push(body)
+      first(body)
+    },
+    mode,
+  )
+  return { response, delivered, firstDelivery, tap }
+}
 
 describe('tapResponse', () => {
   it('hands the meter what json() gave the caller, once', async () => {
-    const { response, delivered } = tapped()
+    const { response, delivered, firstDelivery, tap } = tapped()
     const value = await response.json()
     expect(value).toEqual(payload)
-    await tick()
+    expect(delivered).toEqual([]) // the caller resumes before the meter gets its part
+    await firstDelivery
+    await tap.settled()
     expect(delivered).toHaveLength(1)
     expect(delivered[0]).toMatchObject({ kind: 'json', value })
     expect((delivered[0] as { value: unknown }).value).toBe(value)
@@ -26,11 +48,11 @@ describe('tapResponse', () => {
 
   it('taps text(), arrayBuffer() and blob() alike', async () => {
     for (const read of ['text', 'arrayBuffer', 'blob'] as const) {
-      const { response, delivered } = tapped()
+      const { response, delivered, firstDelivery, tap } = tapped()
       const value = await response[read]()
       if (read === 'text') expect(value).toBe(text)
-      await tick()
-      await tick()
+      await firstDelivery
+      await tap.settled()
       expect(delivered).toHaveLength(1)
       expect(delivered[0]).toMatchObject({ kind: 'text', text })
     }
@@ -39,13 +61,13 @@ describe('tapResponse', () => {
   it('taps a caller that reads response.body, and still lets one that only looks call json()', async () => {
     const reader = tapped()
     expect(await new Response(reader.response.body).text()).toBe(text)
-    await tick()
+    await reader.firstDelivery
     expect(reader.delivered).toMatchObject([{ kind: 'text', text }])
 
     const looker = tapped()
     expect(looker.response.body).not.toBeNull()
     expect(await looker.response.json()).toEqual(payload)
-    await tick()
+    await looker.firstDelivery
     expect(looker.delivered).toMatchObject([{ kind: 'json' }])
   })
 
@@ -68,35 +90,30 @@ describe('tapResponse', () => {
     await tap.settled()
     expect(delivered).toMatchObject([{ kind: 'text', text }])
     expect(await response.json()).toEqual(payload)
-    await tick()
+    // A second delivery would leave the tap unsettled until it ran.
+    await tap.settled()
     expect(delivered).toHaveLength(1)
   })
 
   it('reports a read that fails as an error, and the caller gets the same error', async () => {
-    const response = new Response('{"truncated":', { headers: { 'content-type': 'application/json' } })
-    const delivered: TappedBody[] = []
-    tapResponse(response, (body) => delivered.push(body))
+    const { response, delivered, firstDelivery } = tapped('{"truncated":')
     const error = await response.json().catch((thrown: unknown) => thrown)
     expect(error).toBeInstanceOf(SyntaxError)
-    await tick()
+    await firstDelivery
     expect(delivered).toEqual([expect.objectContaining({ kind: 'error', error })])
   })
 
   it("'json' mode taps json() alone, as one hidden own property", async () => {
-    const response = new Response(text, { headers: { 'content-type': 'application/json' } })
-    const delivered: TappedBody[] = []
-    tapResponse(response, (body) => delivered.push(body), 'json')
+    const { response, delivered, firstDelivery } = tapped(text, 'json')
     expect(Object.getPrototypeOf(response)).toBe(Response.prototype)
     expect(Object.keys(response)).toEqual([])
     expect(await response.json()).toEqual(payload)
-    await tick()
+    await firstDelivery
     expect(delivered).toMatchObject([{ kind: 'json', value: payload }])
   })
 
   it('a body read past the tap is delivered as elsewhere by sweep(), so the call is still recorded', async () => {
-    const response = new Response(text, { headers: { 'content-type': 'application/json' } })
-    const delivered: TappedBody[] = []
-    const tap = tapResponse(response, (body) => delivered.push(body), 'json')
+    const { response, delivered, tap } = tapped(text, 'json')
     expect(await response.text()).toBe(text)
     tap.sweep()
     await tap.settled()
