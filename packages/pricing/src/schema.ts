@@ -207,6 +207,11 @@ export const modelSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('The model thinks before answering (reasoning tokens)'),
+  retires: isoDate
+    .optional()
+    .describe(
+      'The day the provider retires the model (its API refuses it from then); history stays',
+    ),
   note: z.string().optional(),
   cards: z.array(cardSchema).describe('Rate cards, any order; empty when the price is unknown'),
 })
