@@ -17,6 +17,10 @@ export default defineConfig({
   // vite 8 transforms with oxc (the old `esbuild` block is ignored): .tsx files use hono/jsx.
   oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
   test: {
+    // In-process tests meter calls at the real clock: a fixture re-dates the May 2026 DeepSeek and
+    // Gemini 2.5 rates so their figures do not depend on the hour (peak windows) or on later price
+    // changes. Tests that load the table with `env: {}` and the CLI tests see the real table.
+    env: { TOKENLEDGER_PRICES: src('./test/fixtures/prices-frozen-for-tests.json') },
     include: ['packages/*/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -16,6 +16,7 @@ import { type CallRecord, openStore } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
+import { CURATED_2026_05 } from './helpers/sdk-ledger.js'
 
 let dir: string
 let anthropic: ReplayServer
@@ -62,7 +63,7 @@ function localPrices() {
       ],
     }),
   )
-  return loadPricingTable({ overrides: [override], env: {} })
+  return loadPricingTable({ bundled: false, overrides: [CURATED_2026_05, override], env: {} })
 }
 
 async function rows(db: string): Promise<CallRecord[]> {

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { runCli } from './helpers/run-cli.js'
-import { localPricesFile } from './helpers/sdk-ledger.js'
+import { CURATED_2026_05, localPricesFile } from './helpers/sdk-ledger.js'
 import { loadPricingTable } from '@tokenledger/pricing'
 
 const QUESTION = [{ role: 'user' as const, content: 'What is the capital of Australia?' }]
@@ -77,7 +77,7 @@ let ledgerCounter = 0
  */
 function localPrices() {
   const file = localPricesFile(dir, [{ id: 'deepseek', name: 'DeepSeek', usageStyle: 'deepseek', url: deepseek.url }])
-  return loadPricingTable({ overrides: [file], env: {} })
+  return loadPricingTable({ bundled: false, overrides: [CURATED_2026_05, file], env: {} })
 }
 
 /** A fresh meter on a fresh SQLite ledger file. */

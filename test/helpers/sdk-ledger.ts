@@ -5,8 +5,18 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { runCli } from './run-cli.js'
+
+/**
+ * The curated price files as of May 2026, for tests whose figures were computed from those cards
+ * and that meter at the real clock (DeepSeek's later peak windows would make them depend on the
+ * hour). Load it with `bundled: false`.
+ */
+export const CURATED_2026_05 = fileURLToPath(
+  new URL('../fixtures/curated-2026-05.json', import.meta.url),
+)
 
 /** A provider of the bundled table answering at `url` (its models and cards stay as bundled). */
 export interface LocalProvider {
