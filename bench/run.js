@@ -14,6 +14,7 @@ const BENCHES = [
   ['ledger-ingest', './ledger-ingest.mjs'],
   ['dashboard-scale', './dashboard-scale.mjs'],
   ['estimate-throughput', './estimate-throughput.mjs'],
+  ['proxy-overhead', './proxy-overhead.mjs'],
 ]
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } })

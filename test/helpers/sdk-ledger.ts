@@ -5,18 +5,8 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
-import { runCli } from './run-cli.js'
-
-/**
- * The curated price files as of May 2026, for tests whose figures were computed from those cards
- * and that meter at the real clock (DeepSeek's later peak windows would make them depend on the
- * hour). Load it with `bundled: false`.
- */
-export const CURATED_2026_05 = fileURLToPath(
-  new URL('../fixtures/curated-2026-05.json', import.meta.url),
-)
+import { runCliAsync } from './run-cli.js'
 
 /** A provider of the bundled table answering at `url` (its models and cards stay as bundled). */
 export interface LocalProvider {
@@ -56,8 +46,8 @@ export interface ReportGroup {
 }
 
 /** `tokenledger report --db sqlite:DB --by KEY --json`, groups keyed by name; fails on stderr or exit code. */
-export function report(db: string, by = 'model'): Record<string, ReportGroup> {
-  const result = runCli(['report', '--db', `sqlite:${db}`, '--by', by, '--json'])
+export async function report(db: string, by = 'model'): Promise<Record<string, ReportGroup>> {
+  const result = await runCliAsync(['report', '--db', `sqlite:${db}`, '--by', by, '--json'])
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)
   const rows = JSON.parse(result.stdout) as ReportGroup[]

@@ -23,6 +23,7 @@ export { isInWindow, localClock } from './time-window.js'
 export { explainPrice } from './explain.js'
 export type { Explanation } from './explain.js'
 export { validateProvider } from './validate-provider.js'
+export { formatPath } from './format-issues.js'
 export {
   cardSchema,
   modelSchema,
