@@ -14,6 +14,7 @@ import { ENGINES } from '@tokenledger/store/testing/engines'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
+import { fixedPricingTable } from './helpers/fixed-prices.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 
 const ORDINARY = 220
@@ -65,6 +66,8 @@ describe.each(ENGINES)('an unstorable record on $name', (engine) => {
         const errors: Array<{ error: Error; context: MeterErrorContext }> = []
         const meter = createMeter({
           store,
+          // Flat May 2026 rates, whatever the hour the test runs (helpers/fixed-prices.ts).
+          prices: fixedPricingTable(),
           batchSize: 500,
           flushIntervalMs: 600_000,
           onError: (error, context) => errors.push({ error, context }),

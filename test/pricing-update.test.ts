@@ -13,7 +13,7 @@ function changedCopy(): string {
   const data = JSON.parse(snapshot) as Record<string, Record<string, unknown>>
   // Edited in the text, so every other number keeps its spelling: 5e-08 -> 6e-08 per token.
   let text = snapshot.replace(
-    /("groq\/llama-3\.1-8b-instant": \{\n    "input_cost_per_token": )5e-08/,
+    /("groq\/llama-3\.1-8b-instant": \{\n {4}"input_cost_per_token": )5e-08/,
     '$16e-08',
   )
   expect(text).not.toBe(snapshot)

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { worstCaseCost } from './worst-case-cost.js'
 
 const table = defaultPricingTable()
-const at = new Date('2026-12-01T12:00:00Z')
+// June 2026: DeepSeek's flat April card (0.14 / 0.28), before its peak and off-peak hours.
+const at = new Date('2026-06-01T12:00:00Z')
 
 describe('worstCaseCost', () => {
   it('prompt bounded by the body size, output by max_tokens, at the card in force', () => {

@@ -22,7 +22,9 @@ describe('the bundled pricing table', () => {
   })
 
   it('has an up-to-date JSON Schema beside the data', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../../pricing/provider.schema.json', import.meta.url), 'utf8'))
+    const committed = JSON.parse(
+      readFileSync(new URL('../../../pricing/provider.schema.json', import.meta.url), 'utf8'),
+    )
     expect(committed, 'run `pnpm build && pnpm generate`').toEqual(providerJsonSchema())
   })
 

@@ -24,13 +24,19 @@ const checkInstant = (options: InstantOptions) => (value: string, ctx: z.Refinem
 
 const isoInstant = z
   .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value), {
-    error: 'expected an ISO date or date-time with a zone (e.g. 2026-04-24T00:00:00Z)',
-    abort: true,
-  })
+  .refine(
+    (value) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value),
+    {
+      error: 'expected an ISO date or date-time with a zone (e.g. 2026-04-24T00:00:00Z)',
+      abort: true,
+    },
+  )
   .superRefine(checkInstant({ requireZone: true }))
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD', abort: true }).superRefine(checkInstant({ dateOnly: true }))
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD', abort: true })
+  .superRefine(checkInstant({ dateOnly: true }))
 
 /** Rates in USD per 1M tokens. Input and output are required: a card with unknown prices is no card. */
 export const ratesSchema = z.strictObject({
@@ -201,6 +207,11 @@ export const modelSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('The model thinks before answering (reasoning tokens)'),
+  retires: isoDate
+    .optional()
+    .describe(
+      'The day the provider retires the model (its API refuses it from then); history stays',
+    ),
   note: z.string().optional(),
   cards: z.array(cardSchema).describe('Rate cards, any order; empty when the price is unknown'),
 })

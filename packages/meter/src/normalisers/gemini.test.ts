@@ -41,4 +41,28 @@ describe('normaliseGeminiUsage', () => {
     expect(usage.outputTokens).toBe(5)
     expect(usage.provenance.outputTokens).toBe('reported')
   })
+
+  it('carries per-modality prompt and candidate token details', () => {
+    const usage = normaliseGeminiUsage({
+      promptTokenCount: 1200,
+      candidatesTokenCount: 300,
+      totalTokenCount: 1500,
+      promptTokensDetails: [
+        { modality: 'TEXT', tokenCount: 200 },
+        { modality: 'AUDIO', tokenCount: 800 },
+        { modality: 'IMAGE', tokenCount: 200 },
+      ],
+      candidatesTokensDetails: [
+        { modality: 'AUDIO', tokenCount: 250 },
+        { modality: 'TEXT', tokenCount: 50 },
+      ],
+    })
+    expect(usage).toMatchObject({
+      inputTokens: 1200,
+      audioInputTokens: 800,
+      imageInputTokens: 200,
+      outputTokens: 300,
+      audioOutputTokens: 250,
+    })
+  })
 })

@@ -60,5 +60,15 @@ export const normaliseGeminiUsage: NormaliseUsage = function normaliseGeminiUsag
     cacheWriteTokens: MISSING,
     outputTokens,
     reasoningTokens: reported(thoughts),
+    audioInputTokens: modalityCount(usage['promptTokensDetails'], 'AUDIO'),
+    imageInputTokens: modalityCount(usage['promptTokensDetails'], 'IMAGE'),
+    audioOutputTokens: modalityCount(usage['candidatesTokensDetails'], 'AUDIO'),
   })
+}
+
+/** The token count of one modality in Gemini's `[{ modality, tokenCount }]` details, if reported. */
+function modalityCount(details: unknown, modality: string): number | undefined {
+  if (!Array.isArray(details)) return undefined
+  const entry = details.map(asRecord).find((item) => item?.['modality'] === modality)
+  return readCount(entry, 'tokenCount')
 }

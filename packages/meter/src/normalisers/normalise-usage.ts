@@ -57,6 +57,10 @@ export interface Figures {
   cacheWrite1hTokens?: number | undefined
   outputTokens: Figure
   reasoningTokens: Figure
+  /** Modality parts where the provider reports them (priced at the card's audio / image rates). */
+  audioInputTokens?: number | undefined
+  imageInputTokens?: number | undefined
+  audioOutputTokens?: number | undefined
 }
 
 /**
@@ -114,6 +118,17 @@ export function buildUsage(figures: Figures): MeteredUsage {
     provenance,
   }
   if (write1h !== undefined) usage.cacheWrite1hTokens = write1h
+  // Modality counts are parts of the fresh input and of the output: clamped so the subsets hold.
+  let fresh = usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens
+  for (const field of ['audioInputTokens', 'imageInputTokens'] as const) {
+    const count = Math.min(figures[field] ?? 0, fresh)
+    if (count > 0) {
+      usage[field] = count
+      fresh -= count
+    }
+  }
+  const audioOut = Math.min(figures.audioOutputTokens ?? 0, usage.outputTokens - usage.reasoningTokens)
+  if (audioOut > 0) usage.audioOutputTokens = audioOut
   return usage
 }
 

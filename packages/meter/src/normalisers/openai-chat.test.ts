@@ -89,4 +89,30 @@ describe('normaliseOpenAiUsage', () => {
     expect(usage.provenance.cacheReadTokens).toBe('derived')
     expect(usage.provenance.reasoningTokens).toBe('derived')
   })
+
+  it('carries audio token counts (prompt and completion details) as modality parts', () => {
+    // 1,000 prompt tokens: 100 cached, 600 audio; 500 completion tokens: 200 audio
+    const usage = normaliseOpenAiUsage({
+      prompt_tokens: 1000,
+      completion_tokens: 500,
+      prompt_tokens_details: { cached_tokens: 100, audio_tokens: 600 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 200 },
+    })
+    expect(usage).toMatchObject({
+      inputTokens: 1000,
+      cacheReadTokens: 100,
+      audioInputTokens: 600,
+      outputTokens: 500,
+      audioOutputTokens: 200,
+    })
+    // more audio than fresh input cannot be: clamped to the fresh part (900)
+    const clamped = normaliseOpenAiUsage({
+      prompt_tokens: 1000,
+      completion_tokens: 1,
+      prompt_tokens_details: { cached_tokens: 100, audio_tokens: 5000 },
+    })
+    expect(clamped.audioInputTokens).toBe(900)
+    const none = normaliseOpenAiUsage({ prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { audio_tokens: 0 } })
+    expect(none).not.toHaveProperty('audioInputTokens')
+  })
 })

@@ -45,6 +45,8 @@ export function openAiFigures(usage: Record<string, unknown>): Figures {
     cacheReadTokens: reported(readCount(inputDetails, 'cached_tokens')),
     cacheWriteTokens: reported(readCount(inputDetails, 'cache_write_tokens')),
     reasoningTokens: reported(readCount(outputDetails, 'reasoning_tokens')),
+    audioInputTokens: readCount(inputDetails, 'audio_tokens'),
+    audioOutputTokens: readCount(outputDetails, 'audio_tokens'),
   }
 }
 

@@ -52,6 +52,9 @@ for (const engine of ENGINES) {
         await sql`INSERT INTO call_tags (call_id, key, value) VALUES (${records[0]!.id}, 'user', 'stale')`.execute(
           store.db,
         )
+        // The tables of later migrations go too: the ledger is then what version 1 left.
+        await sql`DROP TABLE budget_reservations`.execute(store.db)
+        await sql`DROP TABLE budget_definitions`.execute(store.db)
         await sql`DELETE FROM tokenledger_migrations WHERE version >= 2`.execute(store.db)
         await store.close()
 
