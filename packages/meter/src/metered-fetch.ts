@@ -117,7 +117,7 @@ export function createMeteredFetch(
       startPerf: performance.now(),
       // The scoped tags are read here, in the caller's async context.
       scoped: core.scope.current(),
-      pending: null,
+      request: { is: 'unread' },
       telemetryContext: core.telemetry?.activeContext(),
     }
     const sent = base(input, injected ?? init)
@@ -166,22 +166,29 @@ interface Call {
   startedAt: number
   startPerf: number
   scoped: FetchScope['tags']
-  /** Set by `started()`; undefined when the call turned out not to be metered. */
-  pending: CallStart | null | undefined
+  /** The request, read once by `started()`. */
+  request: RequestState
   /** The OpenTelemetry context active when the call was made (its span's parent); undefined when off. */
   telemetryContext: unknown
 }
 
+/**
+ * A call's request, read off the caller's path when its record is built: not read yet; read, and
+ * its record started; or read and found not to be metered (no model, unreadable).
+ */
+type RequestState = { is: 'unread' } | { is: 'metered'; start: CallStart } | { is: 'not-metered' }
+
 /** Reads the call's request (once) and starts its record; null when it is not metered. */
 function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | null {
-  if (call.pending !== null) return call.pending ?? null
+  if (call.request.is === 'metered') return call.request.start
+  if (call.request.is === 'not-metered') return null
   try {
     const request = readRequest(call.input, call.init, call.target)
     if (!request) {
-      call.pending = undefined
+      call.request = { is: 'not-metered' }
       return null
     }
-    call.pending = {
+    const start: CallStart = {
       id: call.callId ?? randomUUID(),
       startedAt: call.startedAt,
       startPerf: call.startPerf,
@@ -190,10 +197,11 @@ function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | nu
       request,
       tags: mergeTags(scope.tags, call.scoped),
     }
-    return call.pending
+    call.request = { is: 'metered', start }
+    return start
   } catch (error) {
     core.report(error, { phase: 'record' })
-    call.pending = undefined
+    call.request = { is: 'not-metered' }
     return null
   }
 }
