@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto'
 import type { MeteredUsage, UsageStyle } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
 import { reserveBudget } from './budget-hook.js'
+import { runAfterCallerResumes, trackBackgroundWork } from './deferred-work.js'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { type CallProvider, explicitProvider } from './provider-detect.js'
@@ -241,7 +242,7 @@ function observe(
 
   if (!response.ok) {
     const copy = response.clone()
-    background(core, async () => {
+    trackBackgroundWork(core, async () => {
       const start = started(core, scope, call)
       if (!start) return
       let errorType: string | null = null
@@ -332,7 +333,7 @@ function meterStream(
         // This runs inside the caller's last read: note the end (status, request id, time); the
         // stream is parsed in a later turn, and the record built with the next batch.
         const ended = outcome('ok', null)
-        later(core, () => {
+        runAfterCallerResumes(core, () => {
           const firstTextPerf = observer.analyse()
           const facts = accumulator.facts()
           // A caller that stops after the final usage arrived has the whole answer: that call is ok.
@@ -366,14 +367,6 @@ function hasTotals({ provenance }: MeteredUsage): boolean {
   return provenance.inputTokens !== 'missing' && provenance.outputTokens !== 'missing'
 }
 
-/** Runs a body read off the caller's path, tracked so flush() can wait for its record. */
-function background(core: MeterCore, work: () => Promise<void>): void {
-  const task: Promise<void> = work()
-    .catch((error: unknown) => core.report(error, { phase: 'record' }))
-    .finally(() => core.reads.delete(task))
-  core.reads.add(task)
-}
-
 /** How a call ended, given what the response said. */
 type Outcome = (
   status: CallStatus,
@@ -398,29 +391,6 @@ function outcomeOf(
     firstTextPerf: null,
     ...extra,
   }
-}
-
-/**
- * Runs `work` in a later turn of the event loop, tracked so flush() waits for it, and listed in
- * `core.deferred` so an exiting process can run it at once (settleNow).
- */
-function later(core: MeterCore, work: () => void): void {
-  background(
-    core,
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const run = (): void => {
-          if (!core.deferred.delete(run)) return
-          try {
-            resolve(work())
-          } catch (error) {
-            reject(error)
-          }
-        }
-        core.deferred.add(run)
-        setImmediate(run)
-      }),
-  )
 }
 
 /** Queues a call whose request is read when its record is built, with the next batch. */
