@@ -11,6 +11,7 @@ const BENCHES = [
   ['cost-math', './cost-math.mjs'],
   ['pricing-table', './pricing-table.mjs'],
   ['meter-overhead', './meter-overhead.mjs'],
+  ['tap-vs-clone', './tap-vs-clone.mjs'],
   ['ledger-ingest', './ledger-ingest.mjs'],
   ['dashboard-scale', './dashboard-scale.mjs'],
   ['estimate-throughput', './estimate-throughput.mjs'],
