@@ -66,6 +66,11 @@ export interface RecordQueueOptions {
   /** First retry delay after a failure; doubles up to `maxBackoffMs`. */
   backoffMs: number
   maxBackoffMs: number
+  /**
+   * For flushSync() before the store is open: a sink that can only write synchronously (opened on
+   * the spot), or null when there is none for this store.
+   */
+  openSync?: () => Pick<RecordSink, 'insertSync'> | null
   /** Sees every record once, when it is built (before it is written); must not throw. */
   onBuilt?: (record: CallRecord) => void
 }
@@ -193,8 +198,9 @@ export class RecordQueue {
    * @returns how many records are still queued (0 when all were written).
    */
   flushSync(): number {
-    const sink = this.#sink
-    if (!sink?.insertSync || this.#closed) return this.size
+    if (this.#closed || this.size === 0) return this.size
+    const sink = this.#sink ?? this.#options.openSync?.() ?? null
+    if (!sink?.insertSync) return this.size
     this.#reportDrops()
     while (this.size > 0) {
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
