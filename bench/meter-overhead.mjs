@@ -1,7 +1,8 @@
 // Metering overhead: the same `openai` SDK client, bare and wrapped by the meter, against a loopback
 // server (another process) that answers at once; non-streamed and streamed calls, interleaved
 // (bare, wrapped, wrapped, bare...) so drift hits both sides alike. The ledger is a SQLite file in
-// the store's default (durable) settings, and every record must be in it at the end.
+// the store's default (durable) settings, written on a worker thread as the meter opens URL ledgers
+// (writeThread: 'worker'), and every record must be in it at the end.
 // Second figure: the metering work alone per call (normalise, price, hand to the store queue): the
 // meter's fetch over an in-memory fetch, minus that in-memory fetch alone.
 import { fork } from 'node:child_process'
@@ -42,7 +43,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
   const perKind = quick ? 300 : 2000
   const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-meter-'))
   const server = await startServer()
-  const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
+  const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`, { writeThread: 'worker' })
   const errors = []
   const meter = createMeter({ store, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false })
   const bare = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 })
@@ -93,7 +94,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
         { label: 'meter errors reported through onError', value: String(errors.length) },
         { label: 'metering work alone per non-streamed call (normalise, price, queue, its share of the batched SQLite write)', value: `${work.json.toFixed(1)} µs` },
         { label: 'metering work alone per streamed call', value: `${work.stream.toFixed(1)} µs` },
-        { label: 'ledger', value: 'SQLite file, store defaults (WAL, durable synchronous setting), written in batches off the call path' },
+        { label: 'ledger', value: 'SQLite file, store defaults (WAL, durable synchronous setting), written in batches on a worker thread (writeThread: worker)' },
       ],
       notes: [
         'Bare and wrapped clients are the same openai SDK version against the same server process; the order alternates per pair.',
@@ -114,7 +115,7 @@ async function meteringWork(calls) {
     const stream = JSON.parse(init.body).stream
     return new Response(stream ? sse : json, { status: 200, headers: { 'content-type': stream ? 'text/event-stream' : 'application/json', 'x-request-id': 'r' } })
   }
-  const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
+  const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`, { writeThread: 'worker' })
   const meter = createMeter({ store, provider: 'deepseek', fetch: inMemoryFetch, flushOnExit: false })
   const url = 'https://api.deepseek.com/chat/completions'
   const body = (stream) => JSON.stringify({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) })
