@@ -2,7 +2,12 @@
  * The dashboard as a Hono app: pages, JSON API, CSV downloads and static assets over one ledger.
  * @module
  */
-import { defaultPricingTable, isTokenledgerError, type PricingTable } from '@tokenledger/pricing'
+import {
+  defaultPricingTable,
+  isTokenledgerError,
+  type PricingTable,
+  TokenledgerError,
+} from '@tokenledger/pricing'
 import type { LedgerStore } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { tokenAuth } from './auth.js'
@@ -10,10 +15,12 @@ import { hostCheck } from './host-check.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
+import { exportRoutes } from './routes/export.js'
 import { overviewRoutes } from './routes/overview.js'
 import { pageRoutes } from './routes/pages.js'
 import type { RouteDeps } from './routes/route-deps.js'
 import { seriesRoutes } from './routes/series.js'
+import { tagRoutes } from './routes/tags.js'
 import { staticRoutes } from './static.js'
 import { ErrorPage } from './views/error-page.js'
 import { Layout, documentOf } from './views/layout.js'
@@ -24,21 +31,28 @@ export interface DashboardOptions {
   /** The ledger to show; open it read-only (`openStore(url, { readOnly: true })`). */
   store: LedgerStore
   /** When set, every request needs it (bearer header, `?token=`, or the session cookie). At least 8 characters. */
-  token?: string
+  token?: string | undefined
   /**
    * Without a token, only loopback `Host` names are answered (DNS rebinding guard); these names are
    * accepted too. Ignored when a token is set.
    */
-  allowedHosts?: readonly string[]
+  allowedHosts?: readonly string[] | undefined
   /** Pricing table for model names; defaults to `defaultPricingTable()`. */
-  pricing?: PricingTable
+  pricing?: PricingTable | undefined
   /** The clock period presets are relative to. @default () => new Date() */
-  now?: () => Date
+  now?: (() => Date) | undefined
   /** Told about unexpected errors (answered 500 without details). @default no-op */
-  onError?: (error: unknown) => void
+  onError?: ((error: unknown) => void) | undefined
 }
 
-const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall'] as const
+const STORE_METHODS = [
+  'summarize',
+  'timeSeries',
+  'listCalls',
+  'getCall',
+  'iterateCalls',
+  'tagKeys',
+] as const
 
 // Scripts and styles only from this server; no inline script, no framing, nothing sent elsewhere.
 const CSP =
@@ -47,8 +61,8 @@ const CSP =
 
 /**
  * Builds the dashboard app. Options are checked here, once: a bad option throws at construction.
- * @throws TypeError when `store` lacks the ledger methods, `token` is too short or has spaces, or
- *   `now` / `onError` are not functions
+ * @throws TokenledgerError OPTION_INVALID when `store` lacks the ledger methods, `token` is not a
+ *   string of at least 8 characters without spaces, or `now` / `onError` are not functions
  * @example
  * const store = await openStore('sqlite:./tokenledger.db', { readOnly: true })
  * const app = createDashboardApp({ store, token: process.env.TOKENLEDGER_DASHBOARD_TOKEN })
@@ -61,16 +75,26 @@ export function createDashboardApp(options: DashboardOptions): Hono {
     typeof store !== 'object' ||
     STORE_METHODS.some((m) => typeof store[m] !== 'function')
   ) {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `createDashboardApp: option store: expected a LedgerStore (from openStore) with ${STORE_METHODS.join(', ')}`,
     )
   }
   if (token !== undefined && typeof token !== 'string')
-    throw new TypeError('createDashboardApp: option token: expected a string')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createDashboardApp: option token: expected a string',
+    )
   if (options.now !== undefined && typeof options.now !== 'function')
-    throw new TypeError('createDashboardApp: option now: expected a function returning a Date')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createDashboardApp: option now: expected a function returning a Date',
+    )
   if (typeof onError !== 'function')
-    throw new TypeError('createDashboardApp: option onError: expected a function')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createDashboardApp: option onError: expected a function',
+    )
   const deps: RouteDeps = {
     store,
     pricing: options.pricing ?? defaultPricingTable(),
@@ -91,9 +115,11 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   app.route('/', staticRoutes())
   app.route('/', overviewRoutes(deps))
   app.route('/', seriesRoutes(deps))
+  app.route('/', tagRoutes(deps))
   app.route('/', breakdownRoutes(deps))
   app.route('/', callsRoutes(deps))
   app.route('/', csvRoutes(deps))
+  app.route('/', exportRoutes(deps))
   app.route('/', pageRoutes(deps))
 
   app.notFound((c) =>

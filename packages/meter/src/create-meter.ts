@@ -10,16 +10,18 @@ import type { LedgerStore, Tags } from '@tokenledger/store'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
-import { createMeteredFetch } from './metered-fetch.js'
+import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
 import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
-import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { checkTags, mergeTags, TagScope } from './tags.js'
 import { createStderrReporter } from './stderr-reporter.js'
 import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
+import { type CallTelemetryOptions, createCallTelemetry } from './otel/call-telemetry.js'
+import { UsageNotices } from './usage-notices.js'
 
 /** Options of `createMeter`. */
 export interface MeterOptions {
@@ -72,6 +74,14 @@ export interface MeterOptions {
    * @default 2000
    */
   busyTimeoutMs?: number
+  /**
+   * OpenTelemetry: each call becomes a GenAI span (child of the span active when it was made) and
+   * is counted in the GenAI metrics and a cost counter (see otel/call-telemetry.ts). On whenever
+   * `@opentelemetry/api` is installed, with the globally registered providers; give providers
+   * here to use others, or `false` to turn it off. Nothing is loaded when the package is absent.
+   * @default true
+   */
+  openTelemetry?: boolean | CallTelemetryOptions
 }
 
 /** Options of `meter.wrap()`. */
@@ -90,8 +100,12 @@ export interface MeterStats extends QueueStats {
 
 /** A meter: metered fetch, client wrapper, tags, and the write queue's controls. */
 export interface Meter {
-  /** A metered `fetch`, for any SDK's `fetch` option (Anthropic, Gemini, plain fetch...). */
-  readonly fetch: FetchLike
+  /**
+   * A metered `fetch`, for any SDK's `fetch` option (Anthropic, Vercel AI, LangChain, Gemini...).
+   * The provider is detected from each call's URL; `meter.fetch.withProvider(id)` gives one that
+   * records every call under that provider (a gateway, a local URL).
+   */
+  readonly fetch: MeteredFetch
   /**
    * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
    * @throws TokenledgerError for an unknown provider id or bad tags.
@@ -168,7 +182,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
   })
   const core: MeterCore = {
     prices,
-    detector: new ProviderDetector(prices),
+    detector: new ProviderDetector(prices, (error) => report(error, { phase: 'record' })),
     builder: new RecordBuilder(prices, report),
     queue,
     scope: new TagScope(),
@@ -180,6 +194,8 @@ export function createMeter(options: MeterOptions = {}): Meter {
     taps: new Map(),
     sweepTimer: null,
     closed: false,
+    notices: new UsageNotices((error, callId) => report(error, { phase: 'record', callId })),
+    telemetry: options.openTelemetry === false ? null : createCallTelemetry(options.openTelemetry === true ? {} : options.openTelemetry),
   }
   const flushable: Flushable = {
     get pending() {
@@ -199,7 +215,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
 
 function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Meter {
   const meter: Meter = {
-    fetch: createMeteredFetch(core, scope, core.baseFetch),
+    fetch: createMeterFetch(core, scope),
     wrap<T extends WrappableClient<T>>(client: T, wrapOptions: WrapOptions = {}): T {
       const provider: CallProvider | undefined =
         wrapOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
@@ -281,6 +297,10 @@ function checkOptions(options: MeterOptions): Settings {
   }
   // A malformed URL is an input error now, not a ledger that stays unavailable (OPTION_INVALID).
   if (typeof store === 'string') parseStoreUrl(store)
+  const otel = options.openTelemetry
+  if (otel !== undefined && typeof otel !== 'boolean' && (typeof otel !== 'object' || otel === null)) {
+    throw new TokenledgerError('OPTION_INVALID', `createMeter({ openTelemetry }): expected true, false or { tracerProvider, meterProvider }, got ${String(otel)}`)
+  }
   for (const name of ['onError', 'fetch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new TokenledgerError('OPTION_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)

@@ -140,7 +140,8 @@ export function withStreamUsage(endpoint: string, init: RequestInit | undefined)
     if (given['include_usage'] === true) return null
     next = JSON.stringify({ ...parsed, stream_options: { ...given, include_usage: true } })
   }
-  return { ...init, body: next, headers: withoutContentLength(init!.headers) }
+  const headers = withoutContentLength(init!.headers)
+  return { ...init, body: next, ...(headers === undefined ? {} : { headers }) }
 }
 
 const STREAM_TRUE = /"stream"\s*:\s*true/

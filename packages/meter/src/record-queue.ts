@@ -498,7 +498,7 @@ export class RecordQueue {
  * to the queue. Such calls are built within a turn of the event loop once writes fail
  * (#reduceSoon), so the estimate only has to hold for moments.
  */
-export const PENDING_CALL_BYTES = 4_096
+export const PENDING_CALL_BYTES = 2_048
 
 /** How many calls #reduceSoon builds per turn of the event loop. */
 const REDUCE_CHUNK = 256

@@ -2,7 +2,6 @@ import { isTokenledgerError, picoFromUsd, usdFromPico } from '@tokenledger/prici
 import type { Usd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { asStored } from './__fixtures__/expected-summary.js'
 import type { CallRecord } from './call-record.js'
 import type { LedgerStore } from './ledger-store.js'
 import { migrateToLatest } from './migrations/run-migrations.js'

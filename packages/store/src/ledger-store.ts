@@ -14,8 +14,8 @@ export type StoreDialect = 'sqlite' | 'postgres'
 /**
  * A way to group ledger rows. Time buckets are UTC and labelled by their start:
  * `hour` as a full ISO instant (`2026-05-01T13:00:00.000Z`), `day` and `week` (weeks start on
- * Monday) as `2026-05-01`, `month` as `2026-05`. `model` is the canonical model id (null when the
- * pricing table did not know the model), `upstream` the routed upstream (null when not routed),
+ * Monday) as `2026-05-01`, `month` as `2026-05`. `model` is the canonical model id (for a model the
+ * pricing table did not know, the id served, else the one requested), `upstream` the routed upstream (null when not routed),
  * `tag:KEY` the value of that tag (null when the call has no such tag).
  */
 export type GroupKey =
@@ -51,10 +51,14 @@ export interface LedgerQuery {
 
 /**
  * One group of `summarize`. Token counts are plain numbers (exact below 2^53); money is exact.
- * `cost` sums the priced calls only: `unpricedCalls` says how many calls it leaves out.
+ * `cost` sums the priced calls only: `unpricedCalls` says how many calls it leaves out, and
+ * `reportedCostOfUnpriced` what providers reported for those they priced themselves.
  */
 export interface SummaryRow {
-  /** The group's value for each GroupKey asked for (null: no model, no upstream, no such tag). */
+  /**
+   * The group's value for each GroupKey asked for (null: no upstream, no such tag). `model` is the
+   * canonical id, or for a model the pricing table does not know the id served (else requested).
+   */
   group: Record<string, string | null>
   calls: number
   inputTokens: number
@@ -62,8 +66,11 @@ export interface SummaryRow {
   cacheWriteTokens: number
   outputTokens: number
   reasoningTokens: number
-  /** Sum of the computed cost of the priced calls; "0" when none was priced. */
-  cost: Usd
+  /**
+   * Sum of the computed cost of the priced calls; null when the group has calls and none of them
+   * could be priced (unknown, never $0). "0" for a group without calls (the empty totals row).
+   */
+  cost: Usd | null
   /** Sum of the provider-reported costs; null when no call in the group reported one. */
   reportedCost: Usd | null
   cacheSavings: Usd
@@ -74,17 +81,28 @@ export interface SummaryRow {
   reportedCalls: number
   /** Our computed cost on the calls that have a reported cost, to compare with `reportedCost`. */
   computedCostOfReported: Usd
+  /** Provider-reported cost of the calls we could not price; null when none of them reported one. */
+  reportedCostOfUnpriced: Usd | null
+  /** Unpriced calls that carry a provider-reported cost. */
+  unpricedReportedCalls: number
+  /**
+   * The best known spend: `cost` plus `reportedCostOfUnpriced`; null when neither is known. Unpriced
+   * calls without a reported cost are still left out (`unpricedCalls - unpricedReportedCalls`).
+   */
+  spend: Usd | null
 }
 
 /** One point of a stacked time series: one bucket x one model or provider. */
 export interface SeriesRow {
   /** ISO start of the bucket, UTC, e.g. `2026-05-01T00:00:00.000Z`. */
   bucket: string
-  /** The model or provider (null: calls whose model is unknown). */
+  /** The model (as in SummaryRow: unknown models by their raw id) or provider. */
   key: string | null
-  /** Cost of the priced calls in the bucket. */
-  cost: Usd
+  /** Cost of the priced calls in the bucket; null when none of its calls could be priced. */
+  cost: Usd | null
   calls: number
+  /** Calls of the point that could not be priced (left out of `cost`). */
+  unpricedCalls: number
 }
 
 /** Options of `timeSeries`. */
@@ -93,11 +111,26 @@ export interface SeriesQuery extends LedgerQuery {
   stackBy: 'model' | 'provider'
 }
 
-/** Options of `listCalls`: newest first. */
-export interface ListQuery extends LedgerQuery {
+/** Filters that only lists of calls have (`listCalls`, `iterateCalls`), on top of LedgerQuery's. */
+export interface CallFilterQuery extends LedgerQuery {
+  /** true: only calls with a computed cost; false: only unpriced calls. */
+  priced?: boolean
+  /** Only the call with this id, or the calls with this provider request id. */
+  search?: string
+}
+
+/** What a list of calls can be ordered by (`latency`: total latency in ms). */
+export type CallSort = 'time' | 'cost' | 'tokens' | 'latency'
+
+/** Options of `listCalls`: newest first unless `sort` / `order` say otherwise. */
+export interface ListQuery extends CallFilterQuery {
   /** 1..10,000. */
   limit: number
   offset: number
+  /** @default 'time' */
+  sort?: CallSort
+  /** @default 'desc' (calls with no value for the sort key come last either way) */
+  order?: 'asc' | 'desc'
 }
 
 /** A new price for one stored call (from `tokenledger reprice`). Usage and reported cost stay. */
@@ -176,15 +209,20 @@ export interface LedgerStore {
    * then key. Empty buckets are absent. Reads the rollups as `summarize` does.
    */
   timeSeries(query: SeriesQuery): Promise<SeriesRow[]>
-  /** One page of calls, newest first, and the number of calls the query selects. */
+  /**
+   * One page of calls (newest first, or by `sort`) and the number of calls the query selects.
+   * The total comes from the rollups when they can answer (the `priced` filter included).
+   */
   listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }>
+  /** The distinct tag keys in the ledger (at most 200), in code-unit order. */
+  tagKeys(): Promise<string[]>
   /** One call by id, or null. */
   getCall(id: string): Promise<CallRecord | null>
   /**
    * Every call the query selects, oldest first, in batches of `batchSize` (default 1000). Pages by
    * (timestamp, id), so calls inserted meanwhile never make it skip or repeat a stored call.
    */
-  iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]>
+  iterateCalls(query: CallFilterQuery, batchSize?: number): AsyncIterable<CallRecord[]>
   /**
    * Replaces the computed cost, card and canonical model of stored calls, in one transaction, and
    * moves their contribution in the rollups (subtract old, add new).

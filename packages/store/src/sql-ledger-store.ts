@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { CallRecord } from './call-record.js'
 import { isDataError } from './data-error.js'
 import type {
+  CallFilterQuery,
   CostUpdate,
   LedgerQuery,
   LedgerStore,
@@ -14,6 +15,7 @@ import type {
 } from './ledger-store.js'
 import { getCall, iterateCalls, listCalls } from './queries/list-calls.js'
 import { summarize } from './queries/summarize.js'
+import { tagKeys } from './queries/tag-keys.js'
 import { timeSeries } from './queries/time-series.js'
 import { rowFromRecord } from './record-mapping.js'
 import type { LedgerDatabase } from './schema.js'
@@ -113,12 +115,17 @@ export class SqlLedgerStore implements LedgerStore {
     return listCalls(this.db, this.dialect, query)
   }
 
+  async tagKeys(): Promise<string[]> {
+    this.#assertOpen('tagKeys')
+    return tagKeys(this.db)
+  }
+
   async getCall(id: string): Promise<CallRecord | null> {
     this.#assertOpen('getCall')
     return getCall(this.db, id)
   }
 
-  async *iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
+  async *iterateCalls(query: CallFilterQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
     this.#assertOpen('iterateCalls')
     yield* iterateCalls(this.db, this.dialect, query, batchSize)
   }

@@ -12,10 +12,12 @@ export const UNKNOWN = '(unknown)'
 export const BreakdownTable: FC<{
   breakdown: Breakdown
   filterHref: (filter: { model?: string; provider?: string }) => string
-}> = ({ breakdown, filterHref }) => {
+  /** Model colours of the charts, shown as a swatch beside each model. */
+  colors?: Record<string, string> | undefined
+}> = ({ breakdown, filterHref, colors = {} }) => {
   if (breakdown.rows.length === 0) return <p class="empty">No calls in this view.</p>
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table class="data" id="model-provider-table" data-testid="model-provider-table">
         <thead>
           <tr>
@@ -60,7 +62,10 @@ export const BreakdownTable: FC<{
                 {row.model == null ? (
                   <span class="muted">{UNKNOWN}</span>
                 ) : (
-                  <a href={filterHref({ model: row.model })}>{row.model}</a>
+                  <>
+                    <span class="swatch" aria-hidden="true" data-color={colors[row.model]}></span>
+                    <a href={filterHref({ model: row.model })}>{row.model}</a>
+                  </>
                 )}
               </td>
               <td>
@@ -92,14 +97,14 @@ export const BreakdownTable: FC<{
                 // Nothing here could be priced: show that, never a $0.00 that reads as "free".
                 <td
                   class="num money muted"
-                  data-value={row.cost}
+                  data-value=""
                   title="no call in this group could be priced"
                 >
                   unpriced
                 </td>
               ) : (
-                <td class="num money" data-value={row.cost} title={`$${row.cost}`}>
-                  {formatUsd(row.cost)}
+                <td class="num money" data-value={row.cost ?? ''} title={`$${row.cost}`}>
+                  {formatUsd(row.cost ?? '0')}
                 </td>
               )}
               <td
@@ -131,8 +136,11 @@ export const BreakdownTable: FC<{
             </th>
             <td class="num">{formatCount(breakdown.calls)}</td>
             <td colspan={5}></td>
-            <td class="num money" title={`$${breakdown.total}`}>
-              {formatUsd(breakdown.total)}
+            <td
+              class="num money"
+              title={breakdown.total === null ? 'no call could be priced' : `$${breakdown.total}`}
+            >
+              {breakdown.total === null ? 'unpriced' : formatUsd(breakdown.total)}
             </td>
             <td colspan={3}></td>
           </tr>

@@ -4,14 +4,14 @@
  */
 import type { Child, FC } from 'hono/jsx'
 import type { Overview } from '../data/overview.js'
-import { formatCompact, formatCount, formatShare, formatUsd } from '../format.js'
+import { formatCompact, formatCount, formatShare, formatUsd, plural } from '../format.js'
 
 const Card: FC<{
   label: string
   value: Child
-  title?: string
+  title?: string | undefined
   testid: string
-  tone?: 'warn' | 'good'
+  tone?: 'warn' | 'good' | undefined
   children?: Child
 }> = (props) => (
   <section class={`card${props.tone ? ` card-${props.tone}` : ''}`} data-testid={props.testid}>
@@ -38,14 +38,28 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
     <div class="cards">
       <Card
         label="Total spend"
-        value={formatUsd(overview.cost)}
-        title={`$${overview.cost} (exact)`}
+        value={overview.spend === null ? 'unpriced' : formatUsd(overview.spend)}
+        title={
+          overview.spend === null
+            ? 'no call could be priced and no provider reported a cost'
+            : `$${overview.spend} (exact): computed cost plus what providers reported for calls we could not price`
+        }
         testid="card-spend"
       >
-        <span data-exact={overview.cost}>{formatCount(overview.pricedCalls)} priced calls</span>
+        <span data-testid="spend-computed" data-exact={overview.cost ?? ''}>
+          computed {overview.cost === null ? 'unpriced' : formatUsd(overview.cost)} on{' '}
+          {formatCount(overview.pricedCalls)} priced calls
+        </span>
+        {overview.unpricedReportedCalls > 0 ? (
+          <span data-testid="spend-reported" data-exact={overview.reportedCostOfUnpriced ?? ''}>
+            {' '}
+            + reported by providers {formatUsd(overview.reportedCostOfUnpriced ?? '0')} on{' '}
+            {formatCount(overview.unpricedReportedCalls)} unpriced calls
+          </span>
+        ) : null}
       </Card>
       <Card label="Calls" value={formatCount(overview.calls)} testid="card-calls">
-        {formatCount(overview.abortedCalls)} aborted streams
+        {plural(overview.abortedCalls, 'aborted stream')}
       </Card>
       <Card
         label="Tokens"
@@ -81,7 +95,7 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
         testid="card-errors"
         tone={overview.errorRate !== null && overview.errorRate > 0.05 ? 'warn' : undefined}
       >
-        <a href={errorsHref}>{formatCount(overview.errorCalls)} failed calls</a>
+        <a href={errorsHref}>{plural(overview.errorCalls, 'failed call')}</a>
       </Card>
       <Card
         label="Unpriced calls"
@@ -112,12 +126,12 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
             {reported.calls > 0 ? (
               <div>
                 {formatUsd(reported.reportedCost)} reported vs {formatUsd(reported.computedCost)}{' '}
-                computed on {formatCount(reported.calls)} calls
+                computed on {plural(reported.calls, 'call')}
               </div>
             ) : null}
             {reported.uncomparedCalls > 0 ? (
               <div class="warn">
-                + {formatCount(reported.uncomparedCalls)} reported calls we cannot price (
+                + {plural(reported.uncomparedCalls, 'reported call')} we cannot price (
                 {formatUsd(reported.uncomparedReportedCost)})
               </div>
             ) : null}

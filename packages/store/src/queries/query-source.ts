@@ -2,6 +2,11 @@
  * Where an aggregate query reads from: the raw `calls`, or the hourly `call_rollups` when that
  * gives the same answer (no tag filter or tag group, and a range aligned to whole UTC hours).
  * Both sources expose the same named expressions, so a query is written once.
+ *
+ * A call's `model` dimension is its canonical model id or, when the pricing table did not know the
+ * model, the id the provider served (else the one requested): unpriced models are named, never
+ * lumped together. The rollups key unknown models as '', so their share is read from the raw calls
+ * (a partial part, `calls.model IS NULL`) whenever a query groups or filters by model.
  */
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
@@ -37,6 +42,9 @@ export interface QuerySource {
     abortedCalls: RawBuilder<unknown>
     reportedCalls: RawBuilder<unknown>
     computedCostOfReported: RawBuilder<unknown>
+    /** Provider-reported cost of the calls we could not price (SQL NULL: this source cannot say). */
+    reportedCostOfUnpriced: RawBuilder<unknown>
+    unpricedReportedCalls: RawBuilder<unknown>
   }
 }
 
@@ -55,6 +63,66 @@ export function rollupsCanAnswer(query: LedgerQuery): boolean {
 export interface QueryPart {
   query: LedgerQuery
   source: QuerySource
+  /** Extra conditions that carve this part out of its source (see `planQuery`). */
+  where?: RawBuilder<unknown>[]
+  /**
+   * `unpricedReported`: this part adds only `reportedCostOfUnpriced` and `unpricedReportedCalls`
+   * (every other metric is zero), for a rollup part that cannot say them.
+   */
+  only?: 'unpricedReported'
+}
+
+/** What the answer to a query needs besides its filters. */
+export interface PlanOptions {
+  /** It is grouped or stacked by model: unknown models must be named by their raw ids. */
+  byModel?: boolean
+  /** It reports the provider-reported cost of unpriced calls. */
+  unpricedReported?: boolean
+}
+
+/** The query groups, stacks or filters by model. */
+function touchesModel(query: LedgerQuery, options: PlanOptions): boolean {
+  return (
+    options.byModel === true || query.model !== undefined || (query.groupBy ?? []).includes('model')
+  )
+}
+
+/**
+ * Completes the rollup parts of a plan: where the model matters, the rollups answer for the known
+ * models only and the raw calls for the unknown ones; and the reported cost of unpriced calls,
+ * which the rollups do not hold, comes from the raw calls (only the unpriced ones are read).
+ */
+function completeRollupParts(
+  dialect: StoreDialect,
+  parts: QueryPart[],
+  query: LedgerQuery,
+  options: PlanOptions,
+): QueryPart[] {
+  const split = touchesModel(query, options)
+  return parts.flatMap((part): QueryPart[] => {
+    if (part.source.kind !== 'rollups') return [part]
+    const done: QueryPart[] = [split ? { ...part, where: [sql`call_rollups.model <> ''`] } : part]
+    if (split) {
+      done.push({
+        query: part.query,
+        source: callsSource(dialect),
+        where: [sql`calls.model IS NULL`],
+      })
+    }
+    if (options.unpricedReported) {
+      done.push({
+        query: part.query,
+        source: callsSource(dialect),
+        where: [
+          sql`calls.cost_pico IS NULL`,
+          sql`calls.reported_cost_pico IS NOT NULL`,
+          ...(split ? [sql`calls.model IS NOT NULL`] : []),
+        ],
+        only: 'unpricedReported',
+      })
+    }
+    return done
+  })
 }
 
 /**
@@ -67,7 +135,13 @@ export function planQuery(
   dialect: StoreDialect,
   query: LedgerQuery,
   choice: SourceChoice = 'auto',
+  options: PlanOptions = {},
 ): QueryPart[] {
+  return completeRollupParts(dialect, planRange(dialect, query, choice), query, options)
+}
+
+/** Splits a query's range between the rollups and the raw calls (see `planQuery`). */
+function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoice): QueryPart[] {
   const tagged =
     Object.keys(query.tags ?? {}).length > 0 ||
     (query.groupBy ?? []).some((key) => key.startsWith('tag:'))
@@ -118,7 +192,8 @@ export function callsSource(dialect: StoreDialect): QuerySource {
     from: sql`calls`,
     ts: ref('calls.ts'),
     provider: ref('calls.provider'),
-    model: ref('calls.model'),
+    // Unknown models by the id served (else requested), never lumped together (module comment).
+    model: sql`COALESCE(calls.model, calls.served_model, calls.requested_model)`,
     upstream: ref('calls.upstream_provider'),
     status: ref('calls.status'),
     metrics: {
@@ -138,6 +213,13 @@ export function callsSource(dialect: StoreDialect): QuerySource {
       computedCostOfReported: moneySum(
         dialect,
         sql`CASE WHEN calls.reported_cost_pico IS NOT NULL THEN calls.cost_pico END`,
+      ),
+      reportedCostOfUnpriced: moneySum(
+        dialect,
+        sql`CASE WHEN calls.cost_pico IS NULL THEN calls.reported_cost_pico END`,
+      ),
+      unpricedReportedCalls: count(
+        sql`calls.cost_pico IS NULL AND calls.reported_cost_pico IS NOT NULL`,
       ),
     },
   }
@@ -171,6 +253,9 @@ export function rollupSource(dialect: StoreDialect): QuerySource {
       abortedCalls: sql`SUM(CASE WHEN call_rollups.status = 'aborted' THEN call_rollups.calls ELSE 0 END)`,
       reportedCalls: sql`SUM(call_rollups.reported_calls)`,
       computedCostOfReported: moneySum(dialect, ref('call_rollups.computed_of_reported_pico')),
+      // Not kept per rollup row: `planQuery` adds a part of raw unpriced calls for it.
+      reportedCostOfUnpriced: sql`NULL`,
+      unpricedReportedCalls: sql`0`,
     },
   }
 }
