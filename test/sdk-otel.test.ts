@@ -36,6 +36,8 @@ import {
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   GEN_AI_OPERATION_NAME_VALUE_CHAT,
   GEN_AI_PROVIDER_NAME_VALUE_ANTHROPIC,
   GEN_AI_PROVIDER_NAME_VALUE_OPENAI,
@@ -161,7 +163,7 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
       expect(span.spanContext().traceId).toBe(parent.spanContext().traceId)
     }
     const [chat, failed, claude] = calls as [ReadableSpan, ReadableSpan, ReadableSpan]
-    const groups = report(db)
+    const groups = await report(db)
     expect(chat.attributes).toMatchObject({
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
       [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_NAME_VALUE_OPENAI,
@@ -173,6 +175,8 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
       [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: 1920,
       [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: 0,
       [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: 0,
+      [ATTR_SERVER_ADDRESS]: '127.0.0.1',
+      [ATTR_SERVER_PORT]: Number(new URL(openai.url).port),
       'tokenledger.priced': true,
       'tokenledger.cost.usd': '0.005615',
       'tokenledger.card': 'openai/gpt-4o@2024-08-06T00:00:00.000Z',
@@ -303,7 +307,7 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
     const [app, call] = spans.getFinishedSpans()
     expect([app?.name, call?.name]).toEqual(['answer ticket', 'chat gpt-4o'])
     expect(call!.parentSpanContext?.spanId).toBe(app!.spanContext().spanId)
-    expect(call!.attributes['tokenledger.cost.usd']).toBe(report(db)['gpt-4o']!.cost)
+    expect(call!.attributes['tokenledger.cost.usd']).toBe((await report(db))['gpt-4o']!.cost)
     expect((await points('tokenledger.client.cost')).points.map((point) => point.value)).toEqual([
       0.005615,
     ])
