@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { openStore } from '@tokenledger/store'
 import { createRecordFactory } from '@tokenledger/store/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertDistFresh } from './helpers/dist-freshness.js'
 import { CLI_BIN, runCli } from './helpers/run-cli.js'
 
 interface Running {
@@ -20,7 +21,7 @@ interface Running {
 
 /** Starts the built CLI's dashboard on port 0 and waits for the URL it prints. */
 function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
-  if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: run \`pnpm build\` first`)
+  assertDistFresh()
   const child = spawn(process.execPath, [CLI_BIN, 'dashboard', '--port', '0', ...args], {
     env: {
       PATH: process.env.PATH ?? '',

@@ -4,20 +4,7 @@
 ;(function () {
   'use strict'
 
-  var PALETTE = [
-    '#4f46e5',
-    '#0ea5e9',
-    '#f59e0b',
-    '#10b981',
-    '#ef4444',
-    '#8b5cf6',
-    '#ec4899',
-    '#84cc16',
-    '#f97316',
-    '#06b6d4',
-    '#a16207',
-    '#be185d',
-  ]
+  // Colours come from the server (src/colors.ts), one per model / provider / tag value on every page.
   var UNKNOWN_COLOR = '#94a3b8'
   var PICO_PER_USD = BigInt('1000000000000')
 
@@ -59,6 +46,12 @@
     var text = (negative ? -pico : pico).toString().padStart(13, '0')
     var fraction = text.slice(-12).replace(/0+$/, '')
     return (negative ? '-' : '') + text.slice(0, -12) + (fraction ? '.' + fraction : '')
+  }
+  function count(n) {
+    return group(String(n))
+  }
+  function plural(n, one) {
+    return count(n) + ' ' + (n === 1 ? one : one + 's')
   }
   function tickUsd(value) {
     if (value === 0) return '$0'
@@ -148,16 +141,9 @@
     )
   }
 
-  function colorMap(keys) {
-    var map = new Map()
-    keys.forEach(function (key) {
-      if (!map.has(key))
-        map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
-    })
+  function colorLookup(map) {
     return function colorOf(key) {
-      if (!map.has(key))
-        map.set(key, key === null ? UNKNOWN_COLOR : PALETTE[map.size % PALETTE.length])
-      return map.get(key)
+      return key === null || !map || !map[key] ? UNKNOWN_COLOR : map[key]
     }
   }
 
@@ -186,7 +172,8 @@
     var unknown = series.stackBy === 'model' ? '(unknown model)' : '(unknown provider)'
     var datasets = series.series.map(function (s) {
       return {
-        label: (s.key === null ? unknown : s.key) + (s.total === null ? ' (unpriced)' : ''),
+        label:
+          (s.label || (s.key === null ? unknown : s.key)) + (s.total === null ? ' (unpriced)' : ''),
         key: s.key,
         // An unpriced bucket has no bar (its cost is unknown); the tooltip and legend say so.
         data: s.values.map(function (v) {
@@ -237,8 +224,7 @@
             ': ' +
             formatUsd(d.exact[item.dataIndex]) +
             ' (' +
-            d.calls[item.dataIndex] +
-            ' calls' +
+            plural(d.calls[item.dataIndex], 'call') +
             (d.unpriced[item.dataIndex] ? ', ' + d.unpriced[item.dataIndex] + ' unpriced' : '') +
             ')'
           )
@@ -277,7 +263,18 @@
         title: { display: true, text: 'Spend (USD)' },
         ticks: { callback: tickUsd },
       },
-      y: { grid: { display: false }, title: { display: true, text: axisTitle } },
+      y: {
+        grid: { display: false },
+        title: { display: true, text: axisTitle },
+        // A row with no priced call has no bar (its cost is unknown): its axis label says why.
+        ticks: {
+          callback: function (value, index) {
+            var row = rows[index]
+            var name = this.getLabelForValue(value)
+            return row && row.cost === null ? name + ' (unpriced)' : name
+          },
+        },
+      },
     }
     options.plugins.tooltip = {
       callbacks: {
@@ -287,9 +284,8 @@
             ' ' +
             formatUsd(row.cost) +
             ' · ' +
-            row.calls +
-            ' calls' +
-            (row.unpricedCalls ? ' (' + row.unpricedCalls + ' unpriced)' : '')
+            plural(row.calls, 'call') +
+            (row.unpricedCalls ? ' (' + count(row.unpricedCalls) + ' unpriced)' : '')
           )
         },
       },
@@ -298,9 +294,7 @@
       type: 'bar',
       data: {
         labels: rows.map(function (row) {
-          return (
-            (row[key] === null ? '(unknown)' : row[key]) + (row.cost === null ? ' (unpriced)' : '')
-          )
+          return row[key] === null ? '(unknown)' : row[key]
         }),
         datasets: [
           {
@@ -333,32 +327,35 @@
     canvas.parentNode.replaceChild(note, canvas)
   }
 
+  function chartDefaults() {
+    var css = getComputedStyle(document.body)
+    window.Chart.defaults.font.family = css.fontFamily
+    window.Chart.defaults.color = css.getPropertyValue('--ink-2').trim() || '#475569'
+    window.Chart.defaults.borderColor = css.getPropertyValue('--line').trim() || '#e2e8f0'
+  }
+
   function charts(data) {
+    if (!document.getElementById('spend-chart')) {
+      window.__dashboard = { ready: true, charts: {}, data: {} }
+      document.body.setAttribute('data-dashboard-ready', 'true')
+      return
+    }
     var state = (window.__dashboard = { ready: false, charts: {}, data: {} })
     if (typeof window.Chart !== 'function') {
       showChartError('spend-chart', 'chart.js did not load')
       document.body.setAttribute('data-dashboard-error', 'chart.js missing')
       return
     }
-    var css = getComputedStyle(document.body)
-    window.Chart.defaults.font.family = css.fontFamily
-    window.Chart.defaults.color = '#475569'
+    chartDefaults()
     Promise.all([getJson(data.api.series), getJson(data.api.providers), getJson(data.api.models)])
       .then(function (results) {
         var series = results[0]
         var providers = results[1]
         var models = results[2]
         state.data = { series: series, providers: providers, models: models }
-        var modelColors = colorMap(
-          models.rows.map(function (r) {
-            return r.model
-          }),
-        )
-        var providerColors = colorMap(
-          providers.rows.map(function (r) {
-            return r.provider
-          }),
-        )
+        var colors = data.colors || {}
+        var modelColors = colorLookup(colors.model)
+        var providerColors = colorLookup(colors.provider)
         var stackColors = series.stackBy === 'model' ? modelColors : providerColors
         state.charts.spend = spendChart(document.getElementById('spend-chart'), series, stackColors)
         state.charts.providers = barChart(
@@ -384,6 +381,134 @@
       })
   }
 
+  // ---- the tag view: spend over time stacked by the tag's values ----
+  function tagChart(data) {
+    var state = (window.__dashboard = { ready: false, charts: {}, data: {} })
+    var canvas = document.getElementById('tag-chart')
+    if (!canvas || !data.api || typeof window.Chart !== 'function') {
+      state.ready = true
+      document.body.setAttribute('data-dashboard-ready', 'true')
+      return
+    }
+    chartDefaults()
+    var colorOf = colorLookup(data.colors)
+    getJson(data.api.tags)
+      .then(function (spend) {
+        state.data.tags = spend
+        var series = {
+          bucket: spend.bucket,
+          stackBy: 'tag',
+          buckets: spend.buckets,
+          series: spend.series.map(function (s) {
+            return {
+              key: s.other ? '(other values)' : s.value,
+              label: s.other ? '(other values)' : s.value === null ? '(no tag)' : s.value,
+              values: s.values,
+              calls: s.calls,
+              total: s.total,
+            }
+          }),
+        }
+        state.charts.tags = spendChart(canvas, series, function (key) {
+          return key === '(other values)' ? '#64748b' : colorOf(key)
+        })
+        state.ready = true
+        document.body.setAttribute('data-dashboard-ready', 'true')
+      })
+      .catch(function (error) {
+        showChartError('tag-chart', error.message)
+        document.body.setAttribute('data-dashboard-error', error.message)
+      })
+  }
+
+  // ---- theme: follows the system unless the reader picked one (remembered in this browser) ----
+  var THEMES = ['system', 'light', 'dark']
+  function storedTheme() {
+    try {
+      var value = localStorage.getItem('tokenledger-theme')
+      return THEMES.indexOf(value) > 0 ? value : 'system'
+    } catch (error) {
+      return 'system'
+    }
+  }
+  function applyTheme(theme) {
+    if (theme === 'system') document.documentElement.removeAttribute('data-theme')
+    else document.documentElement.setAttribute('data-theme', theme)
+    var button = document.getElementById('theme-toggle')
+    if (button) {
+      button.textContent = 'Theme: ' + theme
+      button.setAttribute('aria-label', 'Colour theme: ' + theme + ' (click to change)')
+    }
+  }
+  function themeToggle() {
+    var button = document.getElementById('theme-toggle')
+    if (!button) return
+    button.hidden = false
+    button.addEventListener('click', function () {
+      var next = THEMES[(THEMES.indexOf(storedTheme()) + 1) % THEMES.length]
+      try {
+        if (next === 'system') localStorage.removeItem('tokenledger-theme')
+        else localStorage.setItem('tokenledger-theme', next)
+      } catch (error) {
+        // Storage refused (private mode): the theme still changes for this page.
+      }
+      applyTheme(next)
+      // Charts read their colours when drawn: redraw them in the new theme.
+      location.reload()
+    })
+  }
+
+  // ---- swatches, column chooser, auto-refresh ----
+  function swatches() {
+    document.querySelectorAll('[data-color]').forEach(function (node) {
+      var color = node.getAttribute('data-color')
+      if (/^#[0-9a-f]{6}$/i.test(color)) node.style.backgroundColor = color
+    })
+  }
+  function columnChooser() {
+    var table = document.querySelector('table.calls')
+    var boxes = document.querySelectorAll('input[data-column]')
+    if (!table || boxes.length === 0) return
+    var shown = []
+    try {
+      shown = JSON.parse(localStorage.getItem('tokenledger-columns') || '[]')
+    } catch (error) {
+      shown = []
+    }
+    boxes.forEach(function (box) {
+      var name = box.getAttribute('data-column')
+      box.checked = shown.indexOf(name) >= 0
+      table.classList.toggle('show-' + name, box.checked)
+      box.addEventListener('change', function () {
+        table.classList.toggle('show-' + name, box.checked)
+        var now = []
+        boxes.forEach(function (b) {
+          if (b.checked) now.push(b.getAttribute('data-column'))
+        })
+        try {
+          localStorage.setItem('tokenledger-columns', JSON.stringify(now))
+        } catch (error) {
+          // not remembered; still shown
+        }
+      })
+    })
+  }
+  var REFRESH_MS = { '1m': 60000, '5m': 300000, '15m': 900000 }
+  function autoRefresh(data) {
+    var every = data && REFRESH_MS[data.refresh]
+    if (!every) return
+    // Page links keep the schedule; the API and downloads do not take it.
+    document.querySelectorAll('a[href^="/"]').forEach(function (link) {
+      var url = new URL(link.getAttribute('href'), location.origin)
+      if (url.pathname.indexOf('/api/') === 0 || url.pathname.indexOf('/static/') === 0) return
+      url.searchParams.set('refresh', data.refresh)
+      link.setAttribute('href', url.pathname + url.search)
+    })
+    setTimeout(function () {
+      location.reload()
+    }, every)
+  }
+
   function readData() {
     var node = document.getElementById('dashboard-data')
     if (!node) return null
@@ -395,12 +520,19 @@
   }
 
   function start() {
+    applyTheme(storedTheme())
+    themeToggle()
     localTimes(document)
     filterForm()
     clickableRows()
+    swatches()
+    columnChooser()
     var data = readData()
+    autoRefresh(data)
     if (data && data.page === 'overview') {
       charts(data)
+    } else if (data && data.page === 'tags') {
+      tagChart(data)
     } else {
       window.__dashboard = { ready: true, charts: {}, data: {} }
       document.body.setAttribute('data-dashboard-ready', 'true')

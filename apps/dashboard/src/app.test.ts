@@ -258,7 +258,7 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     expect(response.headers.get('content-disposition')).toBe(
-      'attachment; filename="tokenledger-by-model-provider-2026-04-13-to-2026-05-13.csv"',
+      'attachment; filename="tokenledger-by-model-provider-2026-04-13-to-2026-05-12.csv"',
     )
     const lines = (await response.text()).trimEnd().split('\r\n')
     const header = lines[0]!.split(',')
@@ -289,19 +289,57 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
       .reduce((sum, line) => sum + picoFromUsd(parseCsvLine(line)[2] || '0'), 0n)
     expect(usdFromPico(seriesTotal)).toBe(seriesJson.total)
 
-    const calls = (await (await app.request('/api/csv/calls?range=30d&limit=500&offset=0')).text())
-      .trimEnd()
-      .split('\r\n')
-    expect(calls).toHaveLength(501)
+    // The calls CSV is every call of the view (not a page), and its cost column sums exactly.
+    const callsCsv = await app.request('/api/csv/calls?range=30d')
+    expect(callsCsv.headers.get('content-disposition')).toBe(
+      'attachment; filename="tokenledger-calls-2026-04-13-to-2026-05-12.csv"',
+    )
+    const calls = (await callsCsv.text()).trimEnd().split('\r\n')
+    const callsHeader = parseCsvLine(calls[0]!)
+    expect(calls).toHaveLength(records.length + 1)
+    const callCost = callsHeader.indexOf('cost_usd')
+    const exported = calls.slice(1).map(parseCsvLine)
+    expect(
+      usdFromPico(exported.reduce((sum, c) => sum + picoFromUsd(c[callCost] || '0'), 0n)),
+    ).toBe(expectedTotals(records).cost)
+    expect(exported.filter((c) => c[callCost] === '')).toHaveLength(
+      expectedTotals(records).unpricedCalls,
+    )
     const overview = (await (await app.request('/api/csv/overview?range=30d')).text()).split('\r\n')
     expect(overview).toContain(`cost_usd,${expectedTotals(records).cost}`)
     expect(overview).toContain(`spend_usd,${expectedTotals(records).spend}`)
   })
 
+  it.skipIf(skip)('exports every call of a view as NDJSON, with the list filters', async () => {
+    const response = await app.request('/api/export/calls.ndjson?range=7d&priced=no')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8')
+    expect(response.headers.get('content-disposition')).toBe(
+      'attachment; filename="tokenledger-calls-2026-05-06-to-2026-05-12.ndjson"',
+    )
+    const lines = (await response.text()).split('\n')
+    expect(lines.pop()).toBe('')
+    const exported = lines.map((line) => JSON.parse(line) as CallRecord)
+    const expected = inPeriod('2026-05-06', '2026-05-13').filter((r) => r.cost === null)
+    expect(expected.length).toBeGreaterThan(0)
+    expect(exported.map((r) => r.id).sort()).toEqual(expected.map((r) => r.id).sort())
+    expect(exported[0]).toEqual(await ledger.store.getCall(exported[0]!.id))
+    const one = records[7]!
+    const search = await (await app.request(`/api/export/calls.csv?range=30d&q=${one.id}`)).text()
+    expect(search.trimEnd().split('\r\n')).toHaveLength(2)
+    const bad = await app.request('/api/export/calls.xlsx?range=30d')
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toEqual({
+      error:
+        'path parameter \'file\': expected calls.csv or calls.ndjson in /api/export/:file, got "calls.xlsx"',
+    })
+    expect((await app.request('/api/export/calls.csv?limit=5')).status).toBe(400)
+  })
+
   it.skipIf(skip)('hostile names come back as data in JSON and CSV, never as markup', async () => {
     const models = await get<Breakdown>('/api/breakdown?range=30d&by=model')
     expect(models.rows.map((r) => r.model)).toContain(HOSTILE_MODEL)
-    const csv = await (await app.request('/api/csv/calls?range=30d&limit=500')).text()
+    const csv = await (await app.request('/api/csv/calls?range=30d')).text()
     const hostileRows = csv.split('\r\n').filter((line) => line.includes(HOSTILE_REQUESTED))
     expect(hostileRows).toHaveLength(3)
     // The tags cell is JSON, so it is quoted with its quotes doubled; the markup stays inert text.
@@ -324,7 +362,7 @@ describe('dashboard API: validation', () => {
     [
       '/api/overview?range=yesterday',
       'range',
-      /expected one of today, 7d, 30d, 90d, got "yesterday"/,
+      /expected one of today, 7d, 30d, 90d, month, last-month, got "yesterday"/,
     ],
     ['/api/overview?from=2026-13-01', 'from', /"2026-13-01" is not a date: month 13 is not 01-12/],
     [
@@ -370,7 +408,15 @@ describe('dashboard API: validation', () => {
     ['/api/calls?priced=maybe', 'priced', /expected one of yes, no/],
     ['/api/calls/x?range=7d', 'range', /unknown parameter/],
     ['/api/csv/everything', 'view', /expected one of overview, series, breakdown, calls/],
-    ['/api/csv/calls?limit=100000', 'limit', /from 1 to 500/],
+    ['/api/csv/calls?limit=100000', 'limit', /unknown parameter/],
+    ['/api/calls?sort=price', 'sort', /expected one of time, cost, tokens, latency, got "price"/],
+    ['/api/calls?order=up', 'order', /expected one of desc, asc/],
+    ['/api/calls?q=' + 'x'.repeat(201), 'q', /at most 200 characters/],
+    [
+      '/api/overview?' + Array.from({ length: 1000 }, (_, i) => `tag=k${i}%3Dv`).join('&'),
+      'tag',
+      /expected at most 10 tag filters, got 1000/,
+    ],
   ]
   it.each(cases)('%s -> 400 naming %s', async (path, parameter, message) => {
     const response = await app.request(path)
@@ -386,7 +432,7 @@ describe('dashboard API: validation', () => {
     expect(response.status).toBe(400)
     const html = await response.text()
     expect(html).toContain(
-      'query parameter &#39;range&#39;: expected one of today, 7d, 30d, 90d, got &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;',
+      'query parameter &#39;range&#39;: expected one of today, 7d, 30d, 90d, month, last-month, got &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;',
     )
     expect(html).not.toContain('<script>alert(1)')
   })

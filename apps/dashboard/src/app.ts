@@ -10,10 +10,12 @@ import { hostCheck } from './host-check.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
+import { exportRoutes } from './routes/export.js'
 import { overviewRoutes } from './routes/overview.js'
 import { pageRoutes } from './routes/pages.js'
 import type { RouteDeps } from './routes/route-deps.js'
 import { seriesRoutes } from './routes/series.js'
+import { tagRoutes } from './routes/tags.js'
 import { staticRoutes } from './static.js'
 import { ErrorPage } from './views/error-page.js'
 import { Layout, documentOf } from './views/layout.js'
@@ -38,7 +40,14 @@ export interface DashboardOptions {
   onError?: (error: unknown) => void
 }
 
-const STORE_METHODS = ['summarize', 'timeSeries', 'listCalls', 'getCall'] as const
+const STORE_METHODS = [
+  'summarize',
+  'timeSeries',
+  'listCalls',
+  'getCall',
+  'iterateCalls',
+  'tagKeys',
+] as const
 
 // Scripts and styles only from this server; no inline script, no framing, nothing sent elsewhere.
 const CSP =
@@ -91,9 +100,11 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   app.route('/', staticRoutes())
   app.route('/', overviewRoutes(deps))
   app.route('/', seriesRoutes(deps))
+  app.route('/', tagRoutes(deps))
   app.route('/', breakdownRoutes(deps))
   app.route('/', callsRoutes(deps))
   app.route('/', csvRoutes(deps))
+  app.route('/', exportRoutes(deps))
   app.route('/', pageRoutes(deps))
 
   app.notFound((c) =>

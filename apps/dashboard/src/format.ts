@@ -66,3 +66,12 @@ export function formatShare(share: number | null): string {
   if (share > 0 && share < 0.001) return '<0.1%'
   return `${(share * 100).toFixed(1)}%`
 }
+
+/**
+ * A count and its noun, with thousands separators and the right number: `plural(1, 'call')` is
+ * "1 call", `plural(5539, 'call')` "5,539 calls".
+ * @param many the plural when it is not `${one}s`
+ */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`
+}

@@ -11,3 +11,6 @@ export type { DemoLedgerOptions, DemoLedgerSummary } from './demo/generate-demo-
 export { QueryError, parseViewQuery } from './validate-query.js'
 export type { ViewQuery } from './validate-query.js'
 export { isLoopbackHost } from './host-check.js'
+export { exportCalls, exportFileName, EXPORT_FORMATS } from './export/call-export.js'
+export type { ExportFormat } from './export/call-export.js'
+export { CALL_CSV_COLUMNS } from './export/call-csv-row.js'

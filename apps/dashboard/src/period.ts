@@ -6,8 +6,8 @@
  * are labelled as UTC dates.
  */
 
-/** The period presets offered by the dashboard. */
-export const RANGE_PRESETS = ['today', '7d', '30d', '90d'] as const
+/** The period presets offered by the dashboard. `month` is this UTC month so far. */
+export const RANGE_PRESETS = ['today', '7d', '30d', '90d', 'month', 'last-month'] as const
 export type RangePreset = (typeof RANGE_PRESETS)[number]
 
 /** Human labels of the presets, for the filter bar. */
@@ -16,6 +16,8 @@ export const RANGE_LABELS: Record<RangePreset, string> = {
   '7d': '7 days',
   '30d': '30 days',
   '90d': '90 days',
+  month: 'This month',
+  'last-month': 'Last month',
 }
 
 /** The preset a view uses when the URL names none. */
@@ -47,14 +49,28 @@ export function startOfUtcDay(at: Date): Date {
 }
 
 /**
- * The period of a preset, in whole UTC days ending with the day that holds `now`.
+ * The period of a preset, in whole UTC days: the day presets end with the day that holds `now`;
+ * `month` runs from the first of this UTC month to the end of today, `last-month` is the whole
+ * previous calendar month.
  * @example presetPeriod('7d', new Date('2026-11-21T10:00:00Z'))
  * // { since: 2026-11-15T00:00Z, until: 2026-11-22T00:00Z, range: '7d' }
+ * @example presetPeriod('last-month', new Date('2026-11-21T10:00:00Z'))
+ * // { since: 2026-10-01T00:00Z, until: 2026-11-01T00:00Z, range: 'last-month' }
  */
 export function presetPeriod(range: RangePreset, now: Date): Period {
-  const days = range === 'today' ? 1 : Number.parseInt(range, 10)
-  const until = new Date(startOfUtcDay(now).getTime() + DAY_MS)
-  return { since: new Date(until.getTime() - days * DAY_MS), until, range }
+  const endOfToday = new Date(startOfUtcDay(now).getTime() + DAY_MS)
+  const monthStart = (offset: number) =>
+    new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1))
+  switch (range) {
+    case 'month':
+      return { since: monthStart(0), until: endOfToday, range }
+    case 'last-month':
+      return { since: monthStart(-1), until: monthStart(0), range }
+    default: {
+      const days = range === 'today' ? 1 : Number.parseInt(range, 10)
+      return { since: new Date(endOfToday.getTime() - days * DAY_MS), until: endOfToday, range }
+    }
+  }
 }
 
 /** The bucket a view uses when the URL names none: hours for a period of up to two days. */

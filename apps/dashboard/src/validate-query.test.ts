@@ -17,6 +17,24 @@ describe('periods', () => {
     expect(presetPeriod('90d', now).since).toEqual(new Date('2026-08-24T00:00:00Z'))
   })
 
+  it('calendar months: this month so far, and the whole last month (UTC)', () => {
+    expect(presetPeriod('month', now)).toEqual({
+      since: new Date('2026-11-01T00:00:00Z'),
+      until: new Date('2026-11-22T00:00:00Z'),
+      range: 'month',
+    })
+    expect(presetPeriod('last-month', now)).toEqual({
+      since: new Date('2026-10-01T00:00:00Z'),
+      until: new Date('2026-11-01T00:00:00Z'),
+      range: 'last-month',
+    })
+    // Across a year boundary.
+    expect(presetPeriod('last-month', new Date('2027-01-01T00:00:00Z')).since).toEqual(
+      new Date('2026-12-01T00:00:00Z'),
+    )
+    expect(parse('range=last-month').bucket).toBe('day')
+  })
+
   it('defaults: 30 days, day buckets; today gets hours', () => {
     const view = parse('')
     expect(view.period).toEqual(presetPeriod('30d', now))

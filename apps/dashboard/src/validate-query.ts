@@ -4,7 +4,7 @@
  * `query parameter 'range': expected one of today, 7d, 30d, 90d, got "yesterday"`.
  */
 import { readInstant, TokenledgerError } from '@tokenledger/pricing'
-import type { CallStatus, Tags } from '@tokenledger/store'
+import { CALL_SORTS, type CallSort, type CallStatus, type Tags } from '@tokenledger/store'
 import { z } from 'zod'
 import {
   BUCKETS,
@@ -32,6 +32,17 @@ export const STATUSES = ['ok', 'error', 'aborted'] as const satisfies readonly C
 export const PRICED = ['yes', 'no'] as const
 export type PricedFilter = (typeof PRICED)[number]
 
+export const ORDERS = ['desc', 'asc'] as const
+/** How often a page reloads itself (off unless the URL asks). */
+export const REFRESHES = ['1m', '5m', '15m'] as const
+export type Refresh = (typeof REFRESHES)[number]
+
+/**
+ * Most tag filters one view may combine. Each is one index lookup per call of the period, so the
+ * bound keeps a request's cost bounded (1,000 of them answered 500 after seconds of work).
+ */
+export const MAX_TAG_FILTERS = 10
+
 /** Most calls one page may list. */
 export const MAX_LIMIT = 500
 export const DEFAULT_LIMIT = 50
@@ -51,6 +62,11 @@ export const PARAMS = [
   'by',
   'limit',
   'offset',
+  'sort',
+  'order',
+  'q',
+  'key',
+  'refresh',
   'token',
 ] as const
 export type ParamName = (typeof PARAMS)[number]
@@ -90,6 +106,13 @@ export interface ViewQuery {
   by: BreakdownBy
   limit: number
   offset: number
+  sort: CallSort
+  order: 'asc' | 'desc'
+  /** Search text: a call id or a provider request id (null: none). */
+  search: string | null
+  /** The tag key of the tag view (null: none chosen). */
+  tagKey: string | null
+  refresh: Refresh | null
 }
 
 /** The 400 error of a bad query parameter. */
@@ -174,6 +197,11 @@ const SCHEMAS = {
   by: z.enum(BREAKDOWNS, { error: oneOf(BREAKDOWNS) }),
   limit: integer(1, MAX_LIMIT),
   offset: integer(0, 100_000_000),
+  sort: z.enum(CALL_SORTS, { error: oneOf(CALL_SORTS) }),
+  order: z.enum(ORDERS, { error: oneOf(ORDERS) }),
+  q: label('call id or request id', 200).transform((value) => value.trim()),
+  key: label('tag key', 100),
+  refresh: z.enum(REFRESHES, { error: oneOf(REFRESHES) }),
   token: z.string(),
 } satisfies Record<ParamName, z.ZodType>
 
@@ -224,6 +252,12 @@ export function parseViewQuery(
     }
     const param = name as ParamName
     if (param === 'tag') {
+      if (values.length > MAX_TAG_FILTERS) {
+        throw new QueryError(
+          'tag',
+          `expected at most ${MAX_TAG_FILTERS} tag filters, got ${values.length}`,
+        )
+      }
       for (const value of values) {
         const [key, tagValue] = parseOne('tag', value)
         if (key in tags && tags[key] !== tagValue) {
@@ -264,6 +298,11 @@ export function parseViewQuery(
     by: parsed.by ?? 'model-provider',
     limit: parsed.limit ?? DEFAULT_LIMIT,
     offset: parsed.offset ?? 0,
+    sort: parsed.sort ?? 'time',
+    order: parsed.order ?? 'desc',
+    search: parsed.q === undefined || parsed.q === '' ? null : parsed.q,
+    tagKey: parsed.key ?? null,
+    refresh: parsed.refresh ?? null,
   }
 }
 

@@ -7,13 +7,17 @@ import type { LedgerStore, Tags } from '@tokenledger/store'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
-import { createMeteredFetch } from './metered-fetch.js'
+import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
 import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { createStderrReporter } from './stderr-reporter.js'
+import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
+import { type CallTelemetryOptions, createCallTelemetry } from './otel/call-telemetry.js'
+import { UsageNotices } from './usage-notices.js'
 
 /** Options of `createMeter`. */
 export interface MeterOptions {
@@ -29,7 +33,7 @@ export interface MeterOptions {
   prices?: PricingTable
   /**
    * Told about every failure of the meter (store unavailable, records dropped...). The call being
-   * metered never sees these. @default a no-op
+   * metered never sees these. @default a line on stderr per kind of failure, at most once a minute
    */
   onError?: OnMeterError
   /** Provider id for calls through `meter.fetch`; detected from each URL when absent. */
@@ -42,7 +46,11 @@ export interface MeterOptions {
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
   flushIntervalMs?: number
-  /** First retry delay after a failed write, in ms (doubles up to 30 s). @default 250 */
+  /**
+   * First retry delay after a failed write, in ms. It doubles up to 10 s while the queue is less
+   * than half full, and stays at this value once it is half full, so a short outage under load
+   * drops nothing. @default 250
+   */
   retryDelayMs?: number
   /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
   flushOnExit?: boolean
@@ -52,6 +60,14 @@ export interface MeterOptions {
    * busy ledger later instead of freezing the application. @default 100
    */
   busyTimeoutMs?: number
+  /**
+   * OpenTelemetry: each call becomes a GenAI span (child of the span active when it was made) and
+   * is counted in the GenAI metrics and a cost counter (see otel/call-telemetry.ts). On whenever
+   * `@opentelemetry/api` is installed, with the globally registered providers; give providers
+   * here to use others, or `false` to turn it off. Nothing is loaded when the package is absent.
+   * @default true
+   */
+  openTelemetry?: boolean | CallTelemetryOptions
 }
 
 /** Options of `meter.wrap()`. */
@@ -70,8 +86,12 @@ export interface MeterStats extends QueueStats {
 
 /** A meter: metered fetch, client wrapper, tags, and the write queue's controls. */
 export interface Meter {
-  /** A metered `fetch`, for any SDK's `fetch` option (Anthropic, Gemini, plain fetch...). */
-  readonly fetch: FetchLike
+  /**
+   * A metered `fetch`, for any SDK's `fetch` option (Anthropic, Vercel AI, LangChain, Gemini...).
+   * The provider is detected from each call's URL; `meter.fetch.withProvider(id)` gives one that
+   * records every call under that provider (a gateway, a local URL).
+   */
+  readonly fetch: MeteredFetch
   /**
    * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
    * @throws TokenledgerError for an unknown provider id or bad tags.
@@ -106,7 +126,7 @@ export interface Meter {
  */
 export function createMeter(options: MeterOptions = {}): Meter {
   const settings = checkOptions(options)
-  const onError = options.onError ?? (() => {})
+  const onError = options.onError ?? createStderrReporter()
   const report = (error: unknown, context: Parameters<OnMeterError>[1]): void => {
     try {
       onError(error instanceof Error ? error : new Error(String(error)), context)
@@ -124,11 +144,17 @@ export function createMeter(options: MeterOptions = {}): Meter {
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
-    maxBackoffMs: 30_000,
+    maxBackoffMs: 10_000,
+    onBuilt: (record) => {
+      const problem = implausibleUsage(prices, record)
+      if (problem !== null) {
+        report(new TokenledgerError('USAGE_IMPLAUSIBLE', `call ${record.id}: ${problem}; stored as reported`), { phase: 'record', callId: record.id })
+      }
+    },
   })
   const core: MeterCore = {
     prices,
-    detector: new ProviderDetector(prices),
+    detector: new ProviderDetector(prices, (error) => report(error, { phase: 'record' })),
     builder: new RecordBuilder(prices, report),
     queue,
     scope: new TagScope(),
@@ -139,6 +165,8 @@ export function createMeter(options: MeterOptions = {}): Meter {
     taps: new Map(),
     sweepTimer: null,
     closed: false,
+    notices: new UsageNotices((error, callId) => report(error, { phase: 'record', callId })),
+    telemetry: options.openTelemetry === false ? null : createCallTelemetry(options.openTelemetry === true ? {} : options.openTelemetry),
   }
   const flushable: Flushable = {
     get pending() {
@@ -155,7 +183,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
 
 function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Meter {
   const meter: Meter = {
-    fetch: createMeteredFetch(core, scope, core.baseFetch),
+    fetch: createMeterFetch(core, scope),
     wrap<T extends WrappableClient<T>>(client: T, wrapOptions: WrapOptions = {}): T {
       const provider: CallProvider | undefined =
         wrapOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
@@ -227,6 +255,10 @@ function checkOptions(options: MeterOptions): Settings {
   }
   if (typeof store === 'string' && store.trim() === '') {
     throw new TokenledgerError('OPTION_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
+  }
+  const otel = options.openTelemetry
+  if (otel !== undefined && typeof otel !== 'boolean' && (typeof otel !== 'object' || otel === null)) {
+    throw new TokenledgerError('OPTION_INVALID', `createMeter({ openTelemetry }): expected true, false or { tracerProvider, meterProvider }, got ${String(otel)}`)
   }
   for (const name of ['onError', 'fetch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {

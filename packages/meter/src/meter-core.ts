@@ -11,6 +11,8 @@ import type { MeterErrorContext, RecordQueue } from './record-queue.js'
 import type { ResponseTap } from './response-tap.js'
 import type { StreamObserver } from './stream/stream-observer.js'
 import type { TagScope } from './tags.js'
+import type { UsageNotices } from './usage-notices.js'
+import type { CallTelemetry } from './otel/call-telemetry.js'
 
 /** Shared meter state. */
 export interface MeterCore {
@@ -32,6 +34,10 @@ export interface MeterCore {
   /** Sweeps unread tapped bodies now and then (unref'd); null while there are none. */
   sweepTimer: NodeJS.Timeout | null
   closed: boolean
+  /** Tells onError once per kind of call that came back without usage. */
+  readonly notices: UsageNotices
+  /** OpenTelemetry spans and metrics of each call; null when off or `@opentelemetry/api` is absent. */
+  readonly telemetry: CallTelemetry | null
 }
 
 /** What a metered fetch adds to every call it makes. */

@@ -32,6 +32,11 @@ export interface MeterErrorContext {
   records?: number
   /** The call concerned, when one is. */
   callId?: string
+  /**
+   * The record the ledger refused (phase `record`, RECORD_INVALID): it is not retried, so keep it
+   * elsewhere if it matters (a dead-letter file, a log).
+   */
+  record?: CallRecord
 }
 
 /** The meter's error callback. */
@@ -53,6 +58,8 @@ export interface RecordQueueOptions {
   /** First retry delay after a failure; doubles up to `maxBackoffMs`. */
   backoffMs: number
   maxBackoffMs: number
+  /** Sees every record once, when it is built (before it is written); must not throw. */
+  onBuilt?: (record: CallRecord) => void
 }
 
 /** Counters, for tests and health checks. */
@@ -84,6 +91,8 @@ export class RecordQueue {
   #writing: Promise<boolean> | null = null
   #timer: NodeJS.Timeout | null = null
   #timerIsBackoff = false
+  /** When the timer fires (Date.now() ms). */
+  #dueAt = 0
   #backoff = 0
   #unreportedDrops = 0
   #closed = false
@@ -112,9 +121,18 @@ export class RecordQueue {
       this.#stats.dropped++
       // Reported in aggregate (at most once a second, and on flush): an overflowing queue under
       // load must not cost an Error per call.
-      if (this.#unreportedDrops++ === 0) setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref()
+      if (this.#unreportedDrops++ === 0)
+        setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref()
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
+    if (
+      this.#timerIsBackoff &&
+      this.#filling() &&
+      this.#dueAt - Date.now() > this.#options.backoffMs
+    ) {
+      // A long backoff would let the queue overflow: try again soon instead.
+      this.#schedule(this.#options.backoffMs, true)
+    }
     if (this.#writing || this.#timerIsBackoff) return
     if (this.size >= this.#options.batchSize) this.#schedule(0)
     else if (!this.#timer) this.#schedule(this.#options.flushIntervalMs)
@@ -167,6 +185,7 @@ export class RecordQueue {
     if (this.#closed) return
     this.#clearTimer()
     this.#timerIsBackoff = backoff
+    this.#dueAt = Date.now() + delay
     this.#timer = setTimeout(() => {
       this.#timer = null
       this.#timerIsBackoff = false
@@ -197,9 +216,16 @@ export class RecordQueue {
     }
   }
 
-  /** Writes one batch; true on success. Only one write runs at a time. */
+  /**
+   * Writes one batch; true on success. Only one write runs at a time: a write asked for while
+   * another runs (flush() and the background drain both waking when it ends) waits for it and
+   * then takes the next batch, instead of writing the same records a second time.
+   */
   #writeBatch(): Promise<boolean> {
+    const previous = this.#writing
     const run = async (): Promise<boolean> => {
+      if (previous) await previous
+      if (this.size === 0) return true
       const sink = await this.#openSink()
       if (!sink) return false
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
@@ -219,6 +245,7 @@ export class RecordQueue {
           }
           // null: the call turned out not to be one the meter records.
           if (built === null) continue
+          this.#options.onBuilt?.(built)
           // Built once: a retried batch reuses the record (same id, so the write stays idempotent).
           this.#items[this.#head + i] = built
           queued[i] = built
@@ -245,7 +272,12 @@ export class RecordQueue {
               return false
             }
             refused++
-            this.#options.onError(asError(single), { phase: 'record', records: 1 })
+            this.#options.onError(asError(single), {
+              phase: 'record',
+              records: 1,
+              callId: record.id,
+              record,
+            })
           }
         }
       }
@@ -289,8 +321,21 @@ export class RecordQueue {
     this.#options.onError(asError(error), { phase, records })
   }
 
+  /** At least half full: the backoff must not outlast the room that is left. */
+  #filling(): boolean {
+    return this.size * 2 >= this.#options.maxQueue
+  }
+
+  /**
+   * The next retry delay: doubling from `backoffMs` up to `maxBackoffMs` while the queue has room,
+   * but `backoffMs` once it is half full, so a short outage under load costs no records.
+   */
   #nextBackoff(): number {
-    this.#backoff = this.#backoff === 0 ? this.#options.backoffMs : Math.min(this.#backoff * 2, this.#options.maxBackoffMs)
+    if (this.#filling()) return this.#options.backoffMs
+    this.#backoff =
+      this.#backoff === 0
+        ? this.#options.backoffMs
+        : Math.min(this.#backoff * 2, this.#options.maxBackoffMs)
     return this.#backoff
   }
 

@@ -3,6 +3,7 @@ export const ERROR_CODES = {
   PRICING_INVALID: 'a pricing file or override does not match the schema',
   PRICING_LOOKUP: 'a pricing lookup was asked with bad arguments',
   USAGE_INVALID: 'a usage breaks the subset rules',
+  USAGE_IMPLAUSIBLE: 'a usage was stored as reported but exceeds what the model can take',
   FLAG_INVALID: 'a command-line flag is invalid',
   OPTION_INVALID: 'an option passed to a library function is invalid',
   RECORD_INVALID: 'a call record handed to the ledger is malformed',
@@ -10,6 +11,9 @@ export const ERROR_CODES = {
   BATCH_LINE_INVALID: 'a line of a batch file is invalid',
   STORE_UNAVAILABLE: 'the ledger cannot be opened or written',
   QUERY_INVALID: 'a query parameter is invalid',
+  DRIVER_MISSING: 'a database driver the store URL needs is not installed',
+  PROVIDER_UNKNOWN: 'calls go to a host no provider of the pricing table has: they are unpriced',
+  USAGE_MISSING: 'a response carried no usage: its tokens are estimated',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -6,7 +6,10 @@ export { openStore } from './open-store.js'
 export { defaultStoreUrl, parseStoreUrl } from './store-url.js'
 export type { StoreLocation } from './store-url.js'
 export { PLAIN_GROUP_KEYS } from './ledger-store.js'
+export { CALL_SORTS } from './queries/call-filters.js'
 export type {
+  CallFilterQuery,
+  CallSort,
   CostUpdate,
   GroupKey,
   LedgerQuery,

@@ -6,6 +6,7 @@ import { asStored } from './__fixtures__/expected-summary.js'
 import type { CallRecord } from './call-record.js'
 import type { LedgerStore } from './ledger-store.js'
 import { migrateToLatest } from './migrations/run-migrations.js'
+import { LATEST_VERSION } from './migrations/index.js'
 import { openStore } from './open-store.js'
 import { ENGINES } from './testing/test-engines.js'
 import type { LedgerFixture } from './testing/test-engines.js'
@@ -218,7 +219,7 @@ for (const engine of ENGINES) {
     it('migrates once: opening again applies nothing', async () => {
       const again = await openStore(fixture.url)
       const result = await migrateToLatest(again.db, again.dialect, schemaOf(fixture.url))
-      expect(result).toEqual({ from: 2, to: 2, applied: [] })
+      expect(result).toEqual({ from: LATEST_VERSION, to: LATEST_VERSION, applied: [] })
       const versions = await again.db
         .selectFrom('tokenledger_migrations')
         .select(['version', 'name'])
@@ -227,6 +228,7 @@ for (const engine of ENGINES) {
       expect(versions.map((v) => [Number(v.version), v.name])).toEqual([
         [1, 'initial'],
         [2, 'call-tags-by-time'],
+        [3, 'int8-counts'],
       ])
       await again.close()
     })
@@ -237,7 +239,9 @@ for (const engine of ENGINES) {
         .values({ version: 99, name: 'from-the-future', applied_at: new Date().toISOString() })
         .execute()
       await expect(openStore(fixture.url)).rejects.toThrow(
-        /schema version 99 is newer than this tokenledger understands \(2\); upgrade tokenledger/,
+        new RegExp(
+          `schema version 99 is newer than this tokenledger understands \\(${LATEST_VERSION}\\); upgrade tokenledger`,
+        ),
       )
       await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(
         /version 99 is newer/,

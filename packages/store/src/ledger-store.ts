@@ -111,11 +111,26 @@ export interface SeriesQuery extends LedgerQuery {
   stackBy: 'model' | 'provider'
 }
 
-/** Options of `listCalls`: newest first. */
-export interface ListQuery extends LedgerQuery {
+/** Filters that only lists of calls have (`listCalls`, `iterateCalls`), on top of LedgerQuery's. */
+export interface CallFilterQuery extends LedgerQuery {
+  /** true: only calls with a computed cost; false: only unpriced calls. */
+  priced?: boolean
+  /** Only the call with this id, or the calls with this provider request id. */
+  search?: string
+}
+
+/** What a list of calls can be ordered by (`latency`: total latency in ms). */
+export type CallSort = 'time' | 'cost' | 'tokens' | 'latency'
+
+/** Options of `listCalls`: newest first unless `sort` / `order` say otherwise. */
+export interface ListQuery extends CallFilterQuery {
   /** 1..10,000. */
   limit: number
   offset: number
+  /** @default 'time' */
+  sort?: CallSort
+  /** @default 'desc' (calls with no value for the sort key come last either way) */
+  order?: 'asc' | 'desc'
 }
 
 /** A new price for one stored call (from `tokenledger reprice`). Usage and reported cost stay. */
@@ -142,6 +157,13 @@ export interface OpenStoreOptions {
    * @default 10000
    */
   busyTimeoutMs?: number
+  /**
+   * PostgreSQL only: how long connecting and each statement may take, in ms. The server cancels
+   * a slower statement; a connection that does not answer even then (a network partition) is
+   * destroyed, so no write or query can hang.
+   * @default 30000
+   */
+  postgresTimeoutMs?: number
 }
 
 /**
@@ -175,15 +197,20 @@ export interface LedgerStore {
    * then key. Empty buckets are absent. Reads the rollups as `summarize` does.
    */
   timeSeries(query: SeriesQuery): Promise<SeriesRow[]>
-  /** One page of calls, newest first, and the number of calls the query selects. */
+  /**
+   * One page of calls (newest first, or by `sort`) and the number of calls the query selects.
+   * The total comes from the rollups when they can answer (the `priced` filter included).
+   */
   listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }>
+  /** The distinct tag keys in the ledger (at most 200), in code-unit order. */
+  tagKeys(): Promise<string[]>
   /** One call by id, or null. */
   getCall(id: string): Promise<CallRecord | null>
   /**
    * Every call the query selects, oldest first, in batches of `batchSize` (default 1000). Pages by
    * (timestamp, id), so calls inserted meanwhile never make it skip or repeat a stored call.
    */
-  iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]>
+  iterateCalls(query: CallFilterQuery, batchSize?: number): AsyncIterable<CallRecord[]>
   /**
    * Replaces the computed cost, card and canonical model of stored calls, in one transaction, and
    * moves their contribution in the rollups (subtract old, add new).

@@ -8,7 +8,7 @@ import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
  * @param url `sqlite:PATH`, a bare file path, or `postgres://user@host:port/db[?schema=NAME]`.
  *   Default: `TOKENLEDGER_DB`, else `./tokenledger.db`.
  * @param options `readOnly` (default false): no writes, no migration, the ledger must exist;
- *   `busyTimeoutMs` (SQLite, default 10000).
+ *   `busyTimeoutMs` (SQLite, default 10000); `postgresTimeoutMs` (PostgreSQL, default 30000).
  * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened, connected to or
  *   migrated, or its schema is missing (read-only) or newer than this version.
  * @example
@@ -31,6 +31,7 @@ export async function openStore(
       connectionString: location.connectionString,
       schema: location.schema,
       readOnly,
+      ...(options.postgresTimeoutMs === undefined ? {} : { timeoutMs: options.postgresTimeoutMs }),
     })
     return new SqlLedgerStore(engine, { readOnly, where: redact(target) })
   }

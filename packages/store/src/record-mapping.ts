@@ -83,6 +83,12 @@ export interface CallRow {
   values: (string | number | bigint | null)[]
 }
 
+/**
+ * Largest amount a money column holds: below 2^63 picodollars (about 9.2 million USD), the range
+ * of a 64-bit integer on both engines.
+ */
+const MAX_PICO = 2n ** 63n - 1n
+
 const STATUSES = new Set<string>(['ok', 'error', 'aborted'])
 const PROVENANCES = new Set<string>(['reported', 'derived', 'estimated', 'missing'])
 
@@ -128,8 +134,21 @@ export function rowFromRecord(record: CallRecord, where: string | (() => string)
         `expected a decimal USD amount with at most 12 places, got ${JSON.stringify(value)}`,
       )
     }
+    if (pico! > MAX_PICO || pico! < -MAX_PICO) {
+      fail(field, `${value} USD is beyond what the ledger stores (below 9,223,372 USD)`)
+    }
     return pico
   }
+  const count = (field: string, value: number | null | undefined, max: number): number | null => {
+    if (value === null || value === undefined) return null
+    if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+      fail(field, `expected an integer from 0 to ${max}, got ${String(value)}`)
+    }
+    return value
+  }
+  const httpStatus = count('httpStatus', record.httpStatus, 999)
+  const latencyMs = count('latencyMs', record.latencyMs, Number.MAX_SAFE_INTEGER)
+  const ttftMs = count('timeToFirstTokenMs', record.timeToFirstTokenMs, Number.MAX_SAFE_INTEGER)
   const costPico = money('cost', record.cost)
   const breakdown = record.costBreakdown
   const inputPico = breakdown ? money('costBreakdown.input', breakdown.input) : null
@@ -170,7 +189,7 @@ export function rowFromRecord(record: CallRecord, where: string | (() => string)
       record.endpoint,
       record.stream ? 1 : 0,
       record.status,
-      record.httpStatus ?? null,
+      httpStatus,
       record.errorType ?? null,
       usage.inputTokens,
       usage.cacheReadTokens,
@@ -187,8 +206,8 @@ export function rowFromRecord(record: CallRecord, where: string | (() => string)
       cacheSavingsPico,
       record.card ?? null,
       reportedCostPico,
-      record.latencyMs ?? null,
-      record.timeToFirstTokenMs ?? null,
+      latencyMs,
+      ttftMs,
       record.requestId ?? null,
       record.serviceTier ?? null,
       JSON.stringify(tags),

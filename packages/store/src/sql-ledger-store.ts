@@ -1,7 +1,9 @@
 import { TokenledgerError, picoFromUsd } from '@tokenledger/pricing'
 import type { Kysely } from 'kysely'
 import type { CallRecord } from './call-record.js'
+import { isDataError } from './data-error.js'
 import type {
+  CallFilterQuery,
   CostUpdate,
   LedgerQuery,
   LedgerStore,
@@ -13,6 +15,7 @@ import type {
 } from './ledger-store.js'
 import { getCall, iterateCalls, listCalls } from './queries/list-calls.js'
 import { summarize } from './queries/summarize.js'
+import { tagKeys } from './queries/tag-keys.js'
 import { timeSeries } from './queries/time-series.js'
 import { rowFromRecord } from './record-mapping.js'
 import type { LedgerDatabase } from './schema.js'
@@ -46,8 +49,8 @@ export class SqlLedgerStore implements LedgerStore {
     this.#assertWritable('insert')
     if (!Array.isArray(records)) {
       throw new TokenledgerError(
-        'STORE_UNAVAILABLE',
-        'insert: records: expected an array of CallRecord',
+        'RECORD_INVALID',
+        `insert: records: expected an array of CallRecord, got ${records === null ? 'null' : typeof records}`,
       )
     }
     if (records.length === 0) return
@@ -66,7 +69,9 @@ export class SqlLedgerStore implements LedgerStore {
         )
       },
     }
-    await this.#write('insert', () => this.#engine.insertRows(rows))
+    // A one-record batch is how the meter isolates a bad record: name it.
+    const what = list.length === 1 ? `insert: records[0] (id ${String(list[0]?.id)})` : 'insert'
+    await this.#write(what, () => this.#engine.insertRows(rows))
   }
 
   async summarize(query: LedgerQuery): Promise<SummaryRow[]> {
@@ -84,12 +89,17 @@ export class SqlLedgerStore implements LedgerStore {
     return listCalls(this.db, this.dialect, query)
   }
 
+  async tagKeys(): Promise<string[]> {
+    this.#assertOpen('tagKeys')
+    return tagKeys(this.db)
+  }
+
   async getCall(id: string): Promise<CallRecord | null> {
     this.#assertOpen('getCall')
     return getCall(this.db, id)
   }
 
-  async *iterateCalls(query: LedgerQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
+  async *iterateCalls(query: CallFilterQuery, batchSize?: number): AsyncIterable<CallRecord[]> {
     this.#assertOpen('iterateCalls')
     yield* iterateCalls(this.db, this.dialect, query, batchSize)
   }
@@ -117,6 +127,13 @@ export class SqlLedgerStore implements LedgerStore {
     } catch (error) {
       if (error instanceof TokenledgerError) throw error
       const reason = error instanceof Error ? error.message : String(error)
+      if (isDataError(error)) {
+        throw new TokenledgerError(
+          'RECORD_INVALID',
+          `${this.#where}: ${what}: the database refused a value (${reason}); nothing was written. Write the records one by one to find the bad one`,
+          { cause: error },
+        )
+      }
       throw new TokenledgerError(
         'STORE_UNAVAILABLE',
         `${this.#where}: ${what} failed (${reason}); nothing was written`,
@@ -154,13 +171,13 @@ function costRow(update: CostUpdate, where: string): CostRow {
       return picoFromUsd(value)
     } catch {
       throw new TokenledgerError(
-        'STORE_UNAVAILABLE',
+        'RECORD_INVALID',
         `${where}: ${field}: expected a decimal USD amount with at most 12 places, got ${JSON.stringify(value)}`,
       )
     }
   }
   if (typeof update.id !== 'string' || update.id === '') {
-    throw new TokenledgerError('STORE_UNAVAILABLE', `${where}: id: expected a non-empty string`)
+    throw new TokenledgerError('RECORD_INVALID', `${where}: id: expected a non-empty string`)
   }
   const b = update.costBreakdown
   return {

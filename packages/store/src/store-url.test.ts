@@ -49,7 +49,8 @@ describe('parseStoreUrl', () => {
     } catch (e) {
       error = e
     }
-    expect(isTokenledgerError(error, 'STORE_UNAVAILABLE')).toBe(true)
+    // An input error, never STORE_UNAVAILABLE (which callers retry).
+    expect(isTokenledgerError(error, 'OPTION_INVALID')).toBe(true)
     expect((error as Error).message).toContain(message)
   })
 

@@ -22,7 +22,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 /**
  * Parses a store URL: `sqlite:PATH`, `sqlite://PATH`, a bare file path, or
  * `postgres://` / `postgresql://` (optionally with `?schema=NAME`).
- * @throws TokenledgerError STORE_UNAVAILABLE for an empty URL, an unknown scheme or a bad schema name.
+ * @throws TokenledgerError OPTION_INVALID for an empty URL, an unknown scheme or a bad schema name.
  * @example
  * parseStoreUrl('sqlite:./ledger.db') // { dialect: 'sqlite', path: './ledger.db' }
  * parseStoreUrl('postgres://postgres@127.0.0.1:5432/test?schema=team_a')
@@ -32,7 +32,7 @@ export function parseStoreUrl(url: string): StoreLocation {
   const text = url.trim()
   if (text === '') {
     throw new TokenledgerError(
-      'STORE_UNAVAILABLE',
+      'OPTION_INVALID',
       'store URL: empty; expected sqlite:PATH, a file path, or postgres://...',
     )
   }
@@ -42,17 +42,14 @@ export function parseStoreUrl(url: string): StoreLocation {
     const rest = text.slice('sqlite:'.length)
     const path = rest.startsWith('///') ? rest.slice(2) : rest.replace(/^\/\//, '')
     if (path === '') {
-      throw new TokenledgerError(
-        'STORE_UNAVAILABLE',
-        `store URL ${url}: no file path after sqlite:`,
-      )
+      throw new TokenledgerError('OPTION_INVALID', `store URL ${url}: no file path after sqlite:`)
     }
     return { dialect: 'sqlite', path }
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)
   if (scheme) {
     throw new TokenledgerError(
-      'STORE_UNAVAILABLE',
+      'OPTION_INVALID',
       `store URL ${redact(text)}: unknown scheme "${scheme[1]}"; expected sqlite:PATH, a file path, or postgres://...`,
     )
   }
@@ -64,14 +61,14 @@ function parsePostgresUrl(text: string): StoreLocation {
   try {
     parsed = new URL(text)
   } catch (cause) {
-    throw new TokenledgerError('STORE_UNAVAILABLE', `store URL ${redact(text)}: not a valid URL`, {
+    throw new TokenledgerError('OPTION_INVALID', `store URL ${redact(text)}: not a valid URL`, {
       cause,
     })
   }
   const schema = parsed.searchParams.get('schema') ?? undefined
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new TokenledgerError(
-      'STORE_UNAVAILABLE',
+      'OPTION_INVALID',
       `store URL ${redact(text)}: schema "${schema}" is not a plain identifier; expected letters, digits and _`,
     )
   }

@@ -4,10 +4,10 @@
  * read-only as the dashboard opens it. `TOKENLEDGER_ENGINES=sqlite` narrows the engines.
  */
 import { openStore, type CallRecord, type LedgerStore, type StoreDialect } from '@tokenledger/store'
-import { ENGINES } from '@tokenledger/store/testing'
+import { ENGINES } from '@tokenledger/store/testing/engines'
 
 // The store's own engine list: same PostgreSQL URL, skip notice and CI rule as its tests.
-export { ENGINES } from '@tokenledger/store/testing'
+export { ENGINES } from '@tokenledger/store/testing/engines'
 
 /** A filled ledger, open read-only. */
 export interface TestLedger {

@@ -31,6 +31,10 @@ export interface BreakdownRow {
   cacheHitShare: number | null
   cacheSavings: Usd
   reportedCost: Usd | null
+  /** Calls that carry a provider-reported cost. */
+  reportedCalls: number
+  /** Our computed cost of those calls (their unpriced ones count nothing here). */
+  computedCostOfReported: Usd
 }
 
 /** A breakdown (`GET /api/breakdown?by=...`). */
@@ -74,6 +78,8 @@ function toRow(by: BreakdownBy, row: SummaryRow): BreakdownRow & { costPico: big
     cacheHitShare: totals.inputTokens === 0 ? null : totals.cacheReadTokens / totals.inputTokens,
     cacheSavings: usdFromPico(totals.cacheSavingsPico),
     reportedCost: totals.reportedCalls === 0 ? null : usdFromPico(totals.reportedCostPico),
+    reportedCalls: totals.reportedCalls,
+    computedCostOfReported: usdFromPico(totals.computedCostOfReportedPico),
     costPico: totals.costPico,
   }
   if (by !== 'model') result.provider = row.group['provider'] ?? null

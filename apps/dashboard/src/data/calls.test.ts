@@ -1,6 +1,5 @@
 /**
- * The priced / unpriced calls list: totals from the rollups and pages read from only the hours that
- * hold them. Walking every page must give exactly the matching calls, newest first, on both
+ * The priced / unpriced calls list, answered by the store's own query (totals from the rollups). Walking every page must give exactly the matching calls, newest first, on both
  * engines, whatever the page size, filters and period edges.
  */
 import type { CallRecord } from '@tokenledger/store'
@@ -8,51 +7,9 @@ import { createRecordFactory } from '@tokenledger/store/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES, createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
 import { createDashboardApp } from '../app.js'
-import { HOUR_MS } from '../period.js'
-import { planPage, type CallsPage } from './calls.js'
+import type { CallsPage } from './calls.js'
 
 const NOW = new Date('2026-05-03T12:00:00.000Z')
-const H = (n: number) => Date.parse('2026-05-01T00:00:00.000Z') + n * HOUR_MS
-
-describe('planPage', () => {
-  const hours = [
-    { start: H(5), matching: 2 },
-    { start: H(1), matching: 3 },
-    { start: H(4), matching: 4 },
-    { start: H(3), matching: 0 },
-    { start: H(2), matching: 1 },
-  ]
-
-  it('reads the newest hours first and merges adjacent ones', () => {
-    expect(planPage(hours, 0, 5)).toEqual({
-      ranges: [{ start: H(4), end: H(6) }],
-      offset: 0,
-      total: 10,
-    })
-  })
-
-  it('skips whole hours before the offset and keeps the rest of it', () => {
-    // Calls 0-1 are in hour 5, 2-5 in hour 4, 6 in hour 2, 7-9 in hour 1.
-    expect(planPage(hours, 3, 4)).toEqual({
-      ranges: [
-        { start: H(4), end: H(5) },
-        { start: H(2), end: H(3) },
-      ],
-      offset: 1,
-      total: 10,
-    })
-    expect(planPage(hours, 6, 50)).toEqual({
-      ranges: [{ start: H(1), end: H(3) }],
-      offset: 0,
-      total: 10,
-    })
-  })
-
-  it('plans nothing past the end or without calls', () => {
-    expect(planPage(hours, 10, 5)).toEqual({ ranges: [], offset: 0, total: 10 })
-    expect(planPage([], 0, 50)).toEqual({ ranges: [], offset: 0, total: 0 })
-  })
-})
 
 /**
  * Mostly priced calls over two days with rare unpriced ones (every fifth the factory makes), so

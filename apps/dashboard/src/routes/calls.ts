@@ -7,8 +7,16 @@ import { loadCalls } from '../data/calls.js'
 import { FILTER_PARAMS, QueryError } from '../validate-query.js'
 import { noStoreJson, readView, type RouteDeps } from './route-deps.js'
 
-/** Parameters of the calls list: the filters plus `priced`, `limit`, `offset`. */
-export const CALLS_PARAMS = [...FILTER_PARAMS, 'priced', 'limit', 'offset'] as const
+/** Parameters of the calls list: the filters plus `priced`, paging, sort and search (`q`). */
+export const CALLS_PARAMS = [
+  ...FILTER_PARAMS,
+  'priced',
+  'limit',
+  'offset',
+  'sort',
+  'order',
+  'q',
+] as const
 
 /** Call ids are UUIDs; anything printable up to 200 characters is looked up, the rest is a 400. */
 export function checkCallId(id: string): string {

@@ -1,105 +1,25 @@
 /**
  * `GET /api/csv/:view`: the current view as a CSV download (`overview`, `series`, `breakdown`,
  * `calls`), with the same parameters as the JSON route of that view. Money is the exact decimal.
+ * `calls` is the whole view, streamed (see routes/export.ts), not one page.
  */
-import { USAGE_FIELDS } from '@tokenledger/pricing'
-import type { CallRecord } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { loadBreakdown } from '../data/breakdown.js'
-import { loadCalls } from '../data/calls.js'
+import { exportFileName } from '../export/call-export.js'
 import { loadOverview } from '../data/overview.js'
 import { loadSeries } from '../data/series.js'
 import { toCsv, type CsvCell } from '../csv.js'
 import { FILTER_PARAMS, QueryError, type ViewQuery } from '../validate-query.js'
 import { BREAKDOWN_PARAMS } from './breakdown.js'
-import { CALLS_PARAMS } from './calls.js'
+import { exportResponse, EXPORT_PARAMS } from './export.js'
 import { readView, type RouteDeps } from './route-deps.js'
 import { SERIES_PARAMS } from './series.js'
 
 /** The downloadable views. */
 export const CSV_VIEWS = ['overview', 'series', 'breakdown', 'calls'] as const
 
-/** The columns of a calls CSV: every field of the record, usage and breakdown flattened. */
-export const CALL_CSV_COLUMNS = [
-  'id',
-  'timestamp',
-  'provider',
-  'requested_model',
-  'served_model',
-  'model',
-  'upstream_provider',
-  'endpoint',
-  'stream',
-  'status',
-  'http_status',
-  'error_type',
-  'input_tokens',
-  'cache_read_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  ...USAGE_FIELDS.map(
-    (field) =>
-      `provenance_${field.replace(/Tokens$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
-  ),
-  'cost_usd',
-  'cost_input_usd',
-  'cost_cache_read_usd',
-  'cost_cache_write_usd',
-  'cost_output_usd',
-  'cache_savings_usd',
-  'card',
-  'reported_cost_usd',
-  'latency_ms',
-  'time_to_first_token_ms',
-  'request_id',
-  'service_tier',
-  'tags',
-]
-
-/** One call as a CSV line (same order as CALL_CSV_COLUMNS). */
-export function callCsvRow(call: CallRecord): CsvCell[] {
-  const b = call.costBreakdown
-  return [
-    call.id,
-    call.timestamp,
-    call.provider,
-    call.requestedModel,
-    call.servedModel,
-    call.model,
-    call.upstreamProvider,
-    call.endpoint,
-    call.stream,
-    call.status,
-    call.httpStatus,
-    call.errorType,
-    call.usage.inputTokens,
-    call.usage.cacheReadTokens,
-    call.usage.cacheWriteTokens,
-    call.usage.cacheWrite1hTokens ?? 0,
-    call.usage.outputTokens,
-    call.usage.reasoningTokens,
-    ...USAGE_FIELDS.map((field) => call.usage.provenance[field]),
-    call.cost,
-    b?.input,
-    b?.cacheRead,
-    b?.cacheWrite,
-    b?.output,
-    call.cacheSavings,
-    call.card,
-    call.reportedCost,
-    call.latencyMs,
-    call.timeToFirstTokenMs,
-    call.requestId,
-    call.serviceTier,
-    Object.keys(call.tags).length === 0 ? '' : JSON.stringify(call.tags),
-  ]
-}
-
 function attachment(c: Context, name: string, view: ViewQuery, body: string): Response {
-  const day = (at: Date) => at.toISOString().slice(0, 10)
-  const filename = `tokenledger-${name}-${day(view.period.since)}-to-${day(view.period.until)}.csv`
+  const filename = exportFileName(view.period, 'csv', name)
   return c.body(body, 200, {
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': `attachment; filename="${filename}"`,
@@ -204,11 +124,9 @@ export function csvRoutes(deps: RouteDeps): Hono {
         ])
         return attachment(c, `by-${b.by}`, view, toCsv(header, rows))
       }
-      case 'calls': {
-        const view = readView(c, deps, CALLS_PARAMS)
-        const page = await loadCalls(deps.store, view)
-        return attachment(c, 'calls', view, toCsv(CALL_CSV_COLUMNS, page.rows.map(callCsvRow)))
-      }
+      case 'calls':
+        // Every call of the view, streamed (as /api/export/calls.csv).
+        return exportResponse(c, readView(c, deps, EXPORT_PARAMS), deps, 'csv')
       default:
         throw new QueryError(
           'view',

@@ -2,6 +2,7 @@
  * The server-rendered pages: what they show, that the view lives in the URL, and that every value
  * from the ledger is escaped (hostile model names and tags render as text).
  */
+import { picoFromUsd } from '@tokenledger/pricing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
 import {
@@ -10,9 +11,12 @@ import {
   HOSTILE_TAG,
   NOW,
   expectedTotals,
+  groupBy,
+  modelOf,
   testRecords,
 } from '../__fixtures__/reference.js'
 import { createDashboardApp } from '../app.js'
+import { facetColors } from './pages.js'
 import { formatCount, formatUsd } from '../format.js'
 
 const records = testRecords()
@@ -68,6 +72,13 @@ describe('dashboard pages', () => {
       },
       bucket: 'day',
       stack: 'model',
+      refresh: null,
+      // One colour per model and per provider, from the server, for every chart of the page.
+      colors: facetColors({
+        // Unpriced models are named by their ids (item 12), so they get colours too.
+        models: [...new Set(records.map(modelOf))],
+        providers: [...new Set(records.map((r) => r.provider))],
+      }),
     })
   })
 
@@ -146,6 +157,68 @@ describe('dashboard pages', () => {
     for (const [key, value] of Object.entries(call.tags))
       expect(html).toContain(`<span class="tag">${escape(`${key}=${value}`)}</span>`)
     expect(await page('/calls/no-such-call', 404)).toContain('<h1>Not found</h1>')
+  })
+
+  it('a bad filter is shown beside its field, and the rest of the page still shows', async () => {
+    const html = await page('/?range=30d&provider=' + 'x'.repeat(201) + '&bucket=minute', 400)
+    expect(html).toContain('data-testid="problem-provider"')
+    expect(html).toContain(
+      'query parameter &#39;provider&#39;: expected a provider id of at most 200 characters',
+    )
+    expect(html).toContain('data-testid="problem-other"')
+    expect(html).toContain('query parameter &#39;bucket&#39;: expected one of hour, day')
+    // The cards and charts of the view without the bad filter are there.
+    expect(html).toContain(`title="$${expectedTotals(records).spend} (exact): computed cost plus`)
+    expect(html).toContain('<canvas id="spend-chart"')
+    const tags = await page('/tags?key=user&tag=broken', 400)
+    expect(tags).toContain('data-testid="problem-tag"')
+    expect(tags).toContain('data-testid="tag-table"')
+  })
+
+  it('the tag view breaks spend down by the values of the chosen key', async () => {
+    const html = await page('/tags?range=30d&key=user')
+    const users = groupBy(records, (r) => r.tags['user'] ?? null)
+    for (const [user, calls] of users) {
+      const cost = expectedTotals(calls).cost
+      if (user !== null) expect(html).toContain(`>${escape(user)}</a>`)
+      expect(html).toContain(`title="$${cost}" data-value="${cost}"`)
+    }
+    // Every key of the ledger can be picked.
+    for (const key of ['user', 'feature', 'env']) expect(html).toContain(`>${key}</a>`)
+    expect(html).toContain('"tags":"/api/tags?range=30d\\u0026bucket=day\\u0026key=user"')
+    // Calls without the tag are one group, named as such.
+    const env = await page('/tags?range=30d&key=env')
+    expect(env).toContain('(no tag)')
+    expect(await page('/tags?range=30d')).toContain('Pick a tag key')
+  })
+
+  it('the calls page sorts, searches and exports the whole view', async () => {
+    const byCost = await page('/calls?range=30d&sort=cost&limit=5')
+    const dearest = [...records]
+      .filter((r) => r.cost !== null)
+      .sort((a, b) => (picoFromUsd(b.cost!) > picoFromUsd(a.cost!) ? 1 : -1))[0]!
+    expect(byCost.indexOf(`/calls/${dearest.id}`)).toBeGreaterThan(0)
+    expect(byCost).toContain('aria-sort="descending"')
+    expect(byCost).toContain('href="/calls?range=30d&amp;limit=5&amp;sort=cost&amp;order=asc"')
+    const one = records[123]!
+    const found = await page(`/calls?range=30d&q=${one.id}`)
+    expect(found.match(/<tr data-href=/g)).toHaveLength(1)
+    expect(found).toContain(`1–1 of 1 call<`)
+    expect(found).toContain(`href="/api/export/calls.csv?range=30d&amp;q=${one.id}"`)
+  })
+
+  it('an empty ledger says how to meter a first call', async () => {
+    const empty = await createTestLedger('sqlite', [])
+    try {
+      const emptyApp = createDashboardApp({ store: empty.store, now: () => NOW })
+      const html = await (await emptyApp.request('/')).text()
+      expect(html).toContain('data-testid="empty-state"')
+      expect(html).toContain('createMeter({ store: &#39;sqlite:./tokenledger.db&#39; })')
+      expect(html).not.toContain('data-testid="empty-state"'.repeat(2))
+      expect(await page('/?range=30d')).not.toContain('data-testid="empty-state"')
+    } finally {
+      await empty.cleanup()
+    }
   })
 
   it('serves chart.js, the client script and the stylesheet from this package', async () => {

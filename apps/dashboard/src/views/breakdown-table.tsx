@@ -12,10 +12,12 @@ export const UNKNOWN = '(unknown)'
 export const BreakdownTable: FC<{
   breakdown: Breakdown
   filterHref: (filter: { model?: string; provider?: string }) => string
-}> = ({ breakdown, filterHref }) => {
+  /** Model colours of the charts, shown as a swatch beside each model. */
+  colors?: Record<string, string> | undefined
+}> = ({ breakdown, filterHref, colors = {} }) => {
   if (breakdown.rows.length === 0) return <p class="empty">No calls in this view.</p>
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table class="data" id="model-provider-table" data-testid="model-provider-table">
         <thead>
           <tr>
@@ -60,7 +62,10 @@ export const BreakdownTable: FC<{
                 {row.model == null ? (
                   <span class="muted">{UNKNOWN}</span>
                 ) : (
-                  <a href={filterHref({ model: row.model })}>{row.model}</a>
+                  <>
+                    <span class="swatch" aria-hidden="true" data-color={colors[row.model]}></span>
+                    <a href={filterHref({ model: row.model })}>{row.model}</a>
+                  </>
                 )}
               </td>
               <td>

@@ -231,7 +231,7 @@ export const CallPage: FC<{ call: CallRecord; pricing: CallPricing; backHref: st
     </div>
     <section class="panel">
       <h2>Record</h2>
-      <pre class="json" data-testid="call-json">
+      <pre class="json" data-testid="call-json" tabindex={0}>
         {JSON.stringify(call, null, 2)}
       </pre>
     </section>

@@ -1,13 +1,14 @@
 /**
- * The calls page: every call of the view, newest first, paged, with quick filters for failed,
- * aborted and unpriced calls.
+ * The calls page: every call of the view, newest first (or sorted), paged, with quick filters for
+ * failed, aborted and unpriced calls, a search by call id or request id, and exports of the
+ * whole view.
  */
 import type { CallRecord } from '@tokenledger/store'
 import type { FC } from 'hono/jsx'
-import { formatCount } from '../format.js'
+import { formatCount, plural } from '../format.js'
 import type { ViewQuery } from '../validate-query.js'
-import { CallsTable, PeriodText } from './calls-table.js'
-import { FilterBar } from './filter-bar.js'
+import { CallsTable, ColumnChooser, PeriodText } from './calls-table.js'
+import { FilterBar, type FilterProblem } from './filter-bar.js'
 import { callsParams, filterParams, withQuery } from './links.js'
 
 export interface CallsPageProps {
@@ -15,10 +16,11 @@ export interface CallsPageProps {
   page: { rows: CallRecord[]; total: number }
   providers: string[]
   models: string[]
+  problems?: FilterProblem[]
 }
 
 /** The calls page body. */
-export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models }) => {
+export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models, problems }) => {
   const href = (overrides: Parameters<typeof callsParams>[1]) =>
     withQuery('/calls', callsParams(view, overrides))
   const first = page.total === 0 ? 0 : view.offset + 1
@@ -32,10 +34,11 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
   const keep: Record<string, string> = {}
   if (view.priced) keep['priced'] = view.priced
   if (view.limit !== 50) keep['limit'] = String(view.limit)
-  const csv = filterParams(view)
-  if (view.priced) csv.set('priced', view.priced)
-  csv.set('limit', String(view.limit))
-  if (view.offset > 0) csv.set('offset', String(view.offset))
+  if (view.sort !== 'time') keep['sort'] = view.sort
+  if (view.order !== 'desc') keep['order'] = view.order
+  const exportParams = filterParams(view)
+  if (view.priced) exportParams.set('priced', view.priced)
+  if (view.search) exportParams.set('q', view.search)
   return (
     <>
       <div class="page-head">
@@ -46,7 +49,15 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
           </p>
         </div>
       </div>
-      <FilterBar view={view} action="/calls" providers={providers} models={models} keep={keep} />
+      <FilterBar
+        view={view}
+        action="/calls"
+        providers={providers}
+        models={models}
+        keep={keep}
+        problems={problems}
+        search
+      />
       <section class="panel">
         <div class="panel-head">
           <div class="toggles">
@@ -62,7 +73,7 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
           </div>
           <div class="toggles">
             <span class="muted" data-testid="calls-range">
-              {formatCount(first)}–{formatCount(last)} of {formatCount(page.total)}
+              {formatCount(first)}–{formatCount(last)} of {plural(page.total, 'call')}
             </span>
             {view.offset > 0 ? (
               <a
@@ -70,7 +81,7 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
                 href={href({ offset: String(Math.max(0, view.offset - view.limit)) })}
                 rel="prev"
               >
-                ← Newer
+                ← Previous
               </a>
             ) : null}
             {last < page.total ? (
@@ -80,15 +91,38 @@ export const CallsPage: FC<CallsPageProps> = ({ view, page, providers, models })
                 rel="next"
                 data-testid="next-page"
               >
-                Older →
+                Next →
               </a>
             ) : null}
-            <a class="csv" href={withQuery('/api/csv/calls', csv)} download>
+            <ColumnChooser />
+            <a
+              class="csv"
+              href={withQuery('/api/export/calls.csv', exportParams)}
+              download
+              data-testid="export-csv"
+              title={`Every call of this view (${formatCount(page.total)}), oldest first`}
+            >
               CSV
+            </a>
+            <a
+              class="csv"
+              href={withQuery('/api/export/calls.ndjson', exportParams)}
+              download
+              data-testid="export-ndjson"
+              title={`Every call of this view (${formatCount(page.total)}) as NDJSON`}
+            >
+              NDJSON
             </a>
           </div>
         </div>
-        <CallsTable calls={page.rows} callHref={(id) => `/calls/${encodeURIComponent(id)}`} />
+        <CallsTable
+          calls={page.rows}
+          callHref={(id) => `/calls/${encodeURIComponent(id)}`}
+          sortLinks={{
+            current: { sort: view.sort, order: view.order },
+            href: (sort, order) => href({ sort, order, offset: null }),
+          }}
+        />
       </section>
     </>
   )

@@ -2,7 +2,7 @@
  * The calls table: every field of each call record, one row per call; a row links to the call's
  * own page. Times are rendered in UTC and rewritten to the browser's time zone by the client.
  */
-import type { CallRecord } from '@tokenledger/store'
+import type { CallRecord, CallSort } from '@tokenledger/store'
 import { USAGE_FIELDS } from '@tokenledger/pricing'
 import type { FC } from 'hono/jsx'
 import { formatCount, formatUsd } from '../format.js'
@@ -53,128 +53,169 @@ function breakdownNote(record: CallRecord): string {
   return `in ${formatUsd(b.input)} · cache read ${formatUsd(b.cacheRead)} · cache write ${formatUsd(b.cacheWrite)} · out ${formatUsd(b.output)}`
 }
 
-/** The table of calls. */
-export const CallsTable: FC<{ calls: CallRecord[]; callHref: (id: string) => string }> = ({
-  calls,
-  callHref,
-}) => {
+/** The columns a reader may add to the calls table (hidden by default; the client remembers them). */
+export const OPTIONAL_COLUMNS = [
+  ['cache', 'Cache read'],
+  ['reasoning', 'Reasoning'],
+  ['reported', 'Reported cost'],
+  ['upstream', 'Upstream'],
+  ['request', 'Request id'],
+  ['tags', 'Tags'],
+] as const
+export type OptionalColumn = (typeof OPTIONAL_COLUMNS)[number][0]
+
+const SORT_NAMES: Record<CallSort, string> = {
+  time: 'time',
+  cost: 'cost',
+  tokens: 'tokens (in + out)',
+  latency: 'latency',
+}
+
+/** A sortable header: a link that sorts by the column (twice: the other way). */
+export interface SortLinks {
+  current: { sort: CallSort; order: 'asc' | 'desc' }
+  href: (sort: CallSort, order: 'asc' | 'desc') => string
+}
+
+const Header: FC<{
+  label: string
+  sort?: CallSort
+  links?: SortLinks
+  num?: boolean
+  col?: OptionalColumn
+}> = ({ label, sort, links, num, col }) => {
+  const cls = [num ? 'num' : '', col ? `opt opt-${col}` : ''].filter(Boolean).join(' ') || undefined
+  if (sort === undefined || links === undefined) {
+    return (
+      <th scope="col" class={cls}>
+        {label}
+      </th>
+    )
+  }
+  const active = links.current.sort === sort
+  const next = active && links.current.order === 'desc' ? 'asc' : 'desc'
+  return (
+    <th
+      scope="col"
+      class={cls}
+      aria-sort={active ? (links.current.order === 'asc' ? 'ascending' : 'descending') : undefined}
+    >
+      <a
+        href={links.href(sort, next)}
+        class="sort"
+        data-testid={`sort-${sort}`}
+        title={`Sort by ${SORT_NAMES[sort]}, ${next === 'desc' ? (sort === 'time' ? 'newest' : 'highest') : sort === 'time' ? 'oldest' : 'lowest'} first`}
+      >
+        {label}
+        {active ? (links.current.order === 'asc' ? ' ▲' : ' ▼') : ''}
+      </a>
+    </th>
+  )
+}
+
+/**
+ * The table of calls: what a reader scans for up front (time, model, provider, status, tokens in
+ * and out, cost, latency), a few optional columns, and every other field on the call's page. On a
+ * phone each row becomes a card (see dashboard.css), labelled by `data-label`.
+ */
+export const CallsTable: FC<{
+  calls: CallRecord[]
+  callHref: (id: string) => string
+  sortLinks?: SortLinks
+}> = ({ calls, callHref, sortLinks }) => {
   if (calls.length === 0) return <p class="empty">No calls in this view.</p>
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabindex={0}>
       <table class="data calls" data-testid="calls-table">
         <thead>
           <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Requested model</th>
-            <th scope="col">Model</th>
-            <th scope="col">Served model</th>
-            <th scope="col">Upstream</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">
-              HTTP
-            </th>
-            <th scope="col">Error</th>
-            <th scope="col" class="num">
-              Input
-            </th>
-            <th scope="col" class="num">
-              Cache read
-            </th>
-            <th scope="col" class="num">
-              Cache write
-            </th>
-            <th scope="col" class="num">
-              Output
-            </th>
-            <th scope="col" class="num">
-              Reasoning
-            </th>
-            <th scope="col">Usage provenance</th>
-            <th scope="col" class="num">
-              Cost
-            </th>
-            <th scope="col">Cost breakdown</th>
-            <th scope="col" class="num">
-              Cache savings
-            </th>
-            <th scope="col" class="num">
-              Reported
-            </th>
-            <th scope="col">Card</th>
-            <th scope="col" class="num">
-              Latency
-            </th>
-            <th scope="col" class="num">
-              TTFT
-            </th>
-            <th scope="col">Endpoint</th>
-            <th scope="col">Stream</th>
-            <th scope="col">Tier</th>
-            <th scope="col">Request id</th>
-            <th scope="col">Tags</th>
-            <th scope="col">Id</th>
+            <Header label="Time" sort="time" links={sortLinks} />
+            <Header label="Model" />
+            <Header label="Provider" />
+            <Header label="Status" />
+            <Header label="In" sort="tokens" links={sortLinks} num />
+            <Header label="Out" num />
+            <Header label="Cache read" num col="cache" />
+            <Header label="Reasoning" num col="reasoning" />
+            <Header label="Cost" sort="cost" links={sortLinks} num />
+            <Header label="Reported" num col="reported" />
+            <Header label="Latency" sort="latency" links={sortLinks} num />
+            <Header label="Upstream" col="upstream" />
+            <Header label="Request id" col="request" />
+            <Header label="Tags" col="tags" />
           </tr>
         </thead>
         <tbody>
-          {calls.map((call) => (
-            <tr data-href={callHref(call.id)} class={`status-${call.status}`}>
-              <td class="nowrap">
-                <a href={callHref(call.id)}>
-                  <LocalTime iso={call.timestamp} />
-                </a>
-              </td>
-              <td>{call.provider}</td>
-              <td class="model-cell">{call.requestedModel}</td>
-              <td>{call.model ?? <span class="muted">unknown</span>}</td>
-              <td>{call.servedModel ?? ''}</td>
-              <td>{call.upstreamProvider ?? ''}</td>
-              <td>
-                <span class={`badge badge-${call.status}`}>{call.status}</span>
-              </td>
-              <td class="num">{call.httpStatus ?? ''}</td>
-              <td>{call.errorType ?? ''}</td>
-              <td class="num">{formatCount(call.usage.inputTokens)}</td>
-              <td class="num">{formatCount(call.usage.cacheReadTokens)}</td>
-              <td class="num">{formatCount(call.usage.cacheWriteTokens)}</td>
-              <td class="num">{formatCount(call.usage.outputTokens)}</td>
-              <td class="num">{formatCount(call.usage.reasoningTokens)}</td>
-              <td class="small">{provenanceNote(call) || <span class="muted">reported</span>}</td>
-              <td class="num money">
-                <Money usd={call.cost} missing="unpriced" />
-              </td>
-              <td class="small nowrap">{breakdownNote(call)}</td>
-              <td class="num money">
-                <Money usd={call.cacheSavings ?? null} missing="" />
-              </td>
-              <td class="num money">
-                <Money usd={call.reportedCost} missing="" />
-              </td>
-              <td class="small">{call.card ?? ''}</td>
-              <td class="num">
-                {call.latencyMs === null ? '' : `${formatCount(call.latencyMs)} ms`}
-              </td>
-              <td class="num">
-                {call.timeToFirstTokenMs === null
-                  ? ''
-                  : `${formatCount(call.timeToFirstTokenMs)} ms`}
-              </td>
-              <td class="small">{call.endpoint}</td>
-              <td>{call.stream ? 'yes' : 'no'}</td>
-              <td>{call.serviceTier ?? ''}</td>
-              <td class="small mono">{call.requestId ?? ''}</td>
-              <td class="small">
-                {Object.entries(call.tags).map(([key, value]) => (
-                  <span class="tag">
-                    {key}={value}
-                  </span>
-                ))}
-              </td>
-              <td class="small mono">{call.id}</td>
-            </tr>
-          ))}
+          {calls.map((call) => {
+            const note = provenanceNote(call)
+            return (
+              <tr data-href={callHref(call.id)} class={`status-${call.status}`}>
+                <td class="nowrap" data-label="Time">
+                  <a href={callHref(call.id)}>
+                    <LocalTime iso={call.timestamp} />
+                  </a>
+                </td>
+                <td class="model-cell" data-label="Model" title={call.requestedModel}>
+                  {call.model ?? call.requestedModel}
+                </td>
+                <td data-label="Provider">{call.provider}</td>
+                <td data-label="Status">
+                  <span class={`badge badge-${call.status}`}>{call.status}</span>
+                </td>
+                <td class="num" data-label="In">
+                  {formatCount(call.usage.inputTokens)}
+                </td>
+                <td class="num" data-label="Out" title={note === '' ? undefined : note}>
+                  {formatCount(call.usage.outputTokens)}
+                  {note === '' ? null : <span class="muted"> *</span>}
+                </td>
+                <td class="num opt opt-cache" data-label="Cache read">
+                  {formatCount(call.usage.cacheReadTokens)}
+                </td>
+                <td class="num opt opt-reasoning" data-label="Reasoning">
+                  {formatCount(call.usage.reasoningTokens)}
+                </td>
+                <td class="num money" data-label="Cost" title={breakdownNote(call) || undefined}>
+                  <Money usd={call.cost} missing="unpriced" />
+                </td>
+                <td class="num money opt opt-reported" data-label="Reported">
+                  <Money usd={call.reportedCost} missing="" />
+                </td>
+                <td class="num" data-label="Latency">
+                  {call.latencyMs === null ? '' : `${formatCount(call.latencyMs)} ms`}
+                </td>
+                <td class="opt opt-upstream" data-label="Upstream">
+                  {call.upstreamProvider ?? ''}
+                </td>
+                <td class="small mono opt opt-request" data-label="Request id">
+                  {call.requestId ?? ''}
+                </td>
+                <td class="small opt opt-tags" data-label="Tags">
+                  {Object.entries(call.tags).map(([key, value]) => (
+                    <span class="tag">
+                      {key}={value}
+                    </span>
+                  ))}
+                </td>
+              </tr>
+            )
+          })}
         </tbody>
       </table>
     </div>
   )
 }
+
+/** The column chooser: checkboxes the client script turns into shown columns (remembered). */
+export const ColumnChooser: FC = () => (
+  <details class="columns" data-testid="column-chooser">
+    <summary>Columns</summary>
+    <div class="columns-list">
+      {OPTIONAL_COLUMNS.map(([name, label]) => (
+        <label>
+          <input type="checkbox" data-column={name} /> {label}
+        </label>
+      ))}
+    </div>
+  </details>
+)

@@ -4,7 +4,7 @@
  */
 import type { Child, FC } from 'hono/jsx'
 import type { Overview } from '../data/overview.js'
-import { formatCompact, formatCount, formatShare, formatUsd } from '../format.js'
+import { formatCompact, formatCount, formatShare, formatUsd, plural } from '../format.js'
 
 const Card: FC<{
   label: string
@@ -48,18 +48,18 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
       >
         <span data-testid="spend-computed" data-exact={overview.cost ?? ''}>
           computed {overview.cost === null ? 'unpriced' : formatUsd(overview.cost)} on{' '}
-          {formatCount(overview.pricedCalls)} priced calls
+          {plural(overview.pricedCalls, 'priced call')}
         </span>
         {overview.unpricedReportedCalls > 0 ? (
           <span data-testid="spend-reported" data-exact={overview.reportedCostOfUnpriced ?? ''}>
             {' '}
             + reported by providers {formatUsd(overview.reportedCostOfUnpriced ?? '0')} on{' '}
-            {formatCount(overview.unpricedReportedCalls)} unpriced calls
+            {plural(overview.unpricedReportedCalls, 'unpriced call')}
           </span>
         ) : null}
       </Card>
       <Card label="Calls" value={formatCount(overview.calls)} testid="card-calls">
-        {formatCount(overview.abortedCalls)} aborted streams
+        {plural(overview.abortedCalls, 'aborted stream')}
       </Card>
       <Card
         label="Tokens"
@@ -95,7 +95,7 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
         testid="card-errors"
         tone={overview.errorRate !== null && overview.errorRate > 0.05 ? 'warn' : undefined}
       >
-        <a href={errorsHref}>{formatCount(overview.errorCalls)} failed calls</a>
+        <a href={errorsHref}>{plural(overview.errorCalls, 'failed call')}</a>
       </Card>
       <Card
         label="Unpriced calls"
@@ -126,12 +126,12 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
             {reported.calls > 0 ? (
               <div>
                 {formatUsd(reported.reportedCost)} reported vs {formatUsd(reported.computedCost)}{' '}
-                computed on {formatCount(reported.calls)} calls
+                computed on {plural(reported.calls, 'call')}
               </div>
             ) : null}
             {reported.uncomparedCalls > 0 ? (
               <div class="warn">
-                + {formatCount(reported.uncomparedCalls)} reported calls we cannot price (
+                + {plural(reported.uncomparedCalls, 'reported call')} we cannot price (
                 {formatUsd(reported.uncomparedReportedCost)})
               </div>
             ) : null}

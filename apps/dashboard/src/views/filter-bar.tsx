@@ -4,8 +4,27 @@
  */
 import type { FC } from 'hono/jsx'
 import { DAY_MS, RANGE_LABELS, RANGE_PRESETS } from '../period.js'
-import type { ViewQuery } from '../validate-query.js'
+import { REFRESHES, type ViewQuery } from '../validate-query.js'
 import { filterParams, withQuery } from './links.js'
+
+/** A query parameter the page could not use: the page shows the rest, and this beside the filter. */
+export interface FilterProblem {
+  parameter: string
+  message: string
+}
+
+/** The parameters that have a field in the bar (their problems show under that field). */
+const FIELDS = new Set(['range', 'from', 'to', 'provider', 'model', 'tag', 'q', 'refresh'])
+
+const Problem: FC<{ problems: FilterProblem[]; name: string }> = ({ problems, name }) => {
+  const found = problems.filter((p) => p.parameter === name)
+  if (found.length === 0) return null
+  return (
+    <span class="field-problem" role="alert" data-testid={`problem-${name}`}>
+      {found.map((p) => p.message).join('; ')}
+    </span>
+  )
+}
 
 export interface FilterBarProps {
   view: ViewQuery
@@ -15,6 +34,10 @@ export interface FilterBarProps {
   models: string[]
   /** Page-specific parameters kept across filter changes (e.g. `stack`). */
   keep?: Record<string, string>
+  /** Parameters of the URL that were ignored, with why. */
+  problems?: FilterProblem[] | undefined
+  /** Show the search box (call id or request id). */
+  search?: boolean
 }
 
 function dateOf(at: Date): string {
@@ -22,7 +45,15 @@ function dateOf(at: Date): string {
 }
 
 /** The filter form. */
-export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models, keep = {} }) => {
+export const FilterBar: FC<FilterBarProps> = ({
+  view,
+  action,
+  providers,
+  models,
+  keep = {},
+  problems = [],
+  search = false,
+}) => {
   const preset = view.period.range
   const custom = preset === null
   // A custom period shows its first and last day (until is exclusive).
@@ -45,14 +76,17 @@ export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models,
             Custom…
           </option>
         </select>
+        <Problem problems={problems} name="range" />
       </label>
       <label class="field field-date">
         <span>From</span>
         <input type="date" name="from" value={fromValue} data-period />
+        <Problem problems={problems} name="from" />
       </label>
       <label class="field field-date">
         <span>To</span>
         <input type="date" name="to" value={toValue} data-period />
+        <Problem problems={problems} name="to" />
       </label>
       <label class="field">
         <span>Provider</span>
@@ -64,6 +98,7 @@ export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models,
             </option>
           ))}
         </select>
+        <Problem problems={problems} name="provider" />
       </label>
       <label class="field">
         <span>Model</span>
@@ -75,10 +110,39 @@ export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models,
             </option>
           ))}
         </select>
+        <Problem problems={problems} name="model" />
       </label>
       <label class="field">
         <span>Tag</span>
         <input type="text" name="tag" placeholder="key=value" size={14} autocomplete="off" />
+        <Problem problems={problems} name="tag" />
+      </label>
+      {search ? (
+        <label class="field">
+          <span>Call or request id</span>
+          <input
+            type="search"
+            name="q"
+            value={view.search ?? ''}
+            placeholder="search"
+            size={18}
+            autocomplete="off"
+            data-testid="search"
+          />
+          <Problem problems={problems} name="q" />
+        </label>
+      ) : null}
+      <label class="field">
+        <span>Auto-refresh</span>
+        <select name="refresh" data-autosubmit data-testid="refresh">
+          <option value="">Off</option>
+          {REFRESHES.map((every) => (
+            <option value={every} selected={view.refresh === every}>
+              every {every.replace('m', ' min')}
+            </option>
+          ))}
+        </select>
+        <Problem problems={problems} name="refresh" />
       </label>
       {tags.map(([key, value]) => (
         <input type="hidden" name="tag" value={`${key}=${value}`} />
@@ -92,6 +156,14 @@ export const FilterBar: FC<FilterBarProps> = ({ view, action, providers, models,
       <button type="submit" class="button">
         Apply
       </button>
+      {problems.some((p) => !FIELDS.has(p.parameter)) ? (
+        <p class="field-problem" role="alert" data-testid="problem-other">
+          {problems
+            .filter((p) => !FIELDS.has(p.parameter))
+            .map((p) => p.message)
+            .join('; ')}
+        </p>
+      ) : null}
       {tags.length > 0 ? (
         <div class="chips">
           {tags.map(([key, value]) => {

@@ -9,10 +9,11 @@ import { safeJsonForScript } from '../safe-json.js'
 export interface LayoutProps {
   title: string
   /** Which top-bar link is current. */
-  section: 'overview' | 'calls'
-  /** Overview and calls links keep the current filters. */
+  section: 'overview' | 'calls' | 'tags'
+  /** Overview, calls and tags links keep the current filters. */
   overviewHref: string
   callsHref: string
+  tagsHref?: string
   /** Data for the client script, serialised with `safeJsonForScript`. */
   clientData?: unknown
   children?: Child
@@ -49,7 +50,23 @@ export const Layout: FC<LayoutProps> = (props) => (
           <a href={props.callsHref} aria-current={props.section === 'calls' ? 'page' : undefined}>
             Calls
           </a>
+          <a
+            href={props.tagsHref ?? '/tags'}
+            aria-current={props.section === 'tags' ? 'page' : undefined}
+          >
+            Tags
+          </a>
         </nav>
+        {/* The client script makes this a light / dark / system switch, remembered in this browser. */}
+        <button
+          type="button"
+          class="theme-toggle"
+          id="theme-toggle"
+          data-testid="theme-toggle"
+          hidden
+        >
+          Theme: system
+        </button>
       </header>
       <main class="page">{props.children}</main>
       {props.clientData === undefined ? null : (

@@ -52,6 +52,12 @@ export function callsParams(view: ViewQuery, overrides: ParamOverrides = {}): UR
   if (limit && limit !== String(DEFAULT_LIMIT)) params.set('limit', limit)
   const offset = 'offset' in overrides ? overrides.offset : String(view.offset)
   if (offset && offset !== '0') params.set('offset', offset)
+  const sort = 'sort' in overrides ? overrides.sort : view.sort
+  if (sort && sort !== 'time') params.set('sort', sort)
+  const order = 'order' in overrides ? overrides.order : view.order
+  if (order && order !== 'desc') params.set('order', order)
+  const q = 'q' in overrides ? overrides.q : view.search
+  if (q) params.set('q', q)
   return params
 }
 

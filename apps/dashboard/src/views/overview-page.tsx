@@ -9,10 +9,13 @@ import type { Breakdown } from '../data/breakdown.js'
 import type { Overview } from '../data/overview.js'
 import { DAY_MS, MAX_HOUR_BUCKET_DAYS } from '../period.js'
 import type { ViewQuery } from '../validate-query.js'
-import { BreakdownTable } from './breakdown-table.js'
+import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
+import { formatCount, formatUsd, plural } from '../format.js'
+import { BreakdownTable, UNKNOWN } from './breakdown-table.js'
+import { ReportedTable } from './reported-table.js'
 import { Cards } from './cards.js'
 import { CallsTable, PeriodText } from './calls-table.js'
-import { FilterBar } from './filter-bar.js'
+import { FilterBar, type FilterProblem } from './filter-bar.js'
 import { callsParams, filterParams, overviewParams, withQuery } from './links.js'
 
 export interface OverviewPageProps {
@@ -22,7 +25,81 @@ export interface OverviewPageProps {
   latest: { rows: CallRecord[]; total: number }
   providers: string[]
   models: string[]
+  problems?: FilterProblem[]
+  /** The ledger holds no call at all: show how to meter a first one. */
+  emptyLedger?: boolean
+  colors?: { model: Record<string, string>; provider: Record<string, string> }
 }
+
+/** Spend per provider or per model, summed exactly from the model x provider rows. */
+function spendBy(table: Breakdown, key: 'provider' | 'model') {
+  const sums = new Map<string | null, { pico: bigint; calls: number; priced: number }>()
+  for (const row of table.rows) {
+    const name = row[key] ?? null
+    const entry = sums.get(name) ?? { pico: 0n, calls: 0, priced: 0 }
+    if (row.cost !== null) entry.pico += picoFromUsd(row.cost)
+    entry.calls += row.calls
+    entry.priced += row.pricedCalls
+    sums.set(name, entry)
+  }
+  return [...sums.entries()]
+    .sort(([, a], [, b]) => (a.pico === b.pico ? b.calls - a.calls : a.pico > b.pico ? -1 : 1))
+    .map(([name, { pico, calls, priced }]) => ({ name, cost: usdFromPico(pico), calls, priced }))
+}
+
+/** The text alternative of a bar chart: the same figures as a table, behind a disclosure. */
+const ChartTable: FC<{ title: string; rows: ReturnType<typeof spendBy>; testid: string }> = ({
+  title,
+  rows,
+  testid,
+}) => (
+  <details class="chart-table" data-testid={testid}>
+    <summary>Show as a table</summary>
+    <table class="data compact">
+      <caption class="sr-only">{title}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{title}</th>
+          <th scope="col" class="num">
+            Calls
+          </th>
+          <th scope="col" class="num">
+            Cost
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr>
+            <td>{row.name ?? UNKNOWN}</td>
+            <td class="num">{formatCount(row.calls)}</td>
+            <td class="num money" title={`$${row.cost}`}>
+              {row.priced === 0 ? 'unpriced' : formatUsd(row.cost)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </details>
+)
+
+/** What an empty ledger shows: the two lines that meter a first call, and where it lands. */
+const EmptyState: FC = () => (
+  <section class="panel empty-state" data-testid="empty-state">
+    <h2>No calls in this ledger yet</h2>
+    <p>Wrap the client you already use; every call lands here with its exact cost:</p>
+    <pre class="code" tabindex={0}>
+      <code>
+        {`const meter = createMeter({ store: 'sqlite:./tokenledger.db' })
+const deepseek = meter.wrap(new OpenAI({ baseURL: 'https://api.deepseek.com', apiKey }))`}
+      </code>
+    </pre>
+    <p class="muted">
+      Then open this dashboard on the same ledger:{' '}
+      <code>tokenledger dashboard --db sqlite:./tokenledger.db</code>
+    </p>
+  </section>
+)
 
 /** The data the client script needs to draw the charts (serialised safely by the layout). */
 export interface OverviewClientData {
@@ -95,6 +172,9 @@ export const OverviewPage: FC<OverviewPageProps> = ({
   latest,
   providers,
   models,
+  problems,
+  emptyLedger = false,
+  colors,
 }) => {
   const days = (view.period.until.getTime() - view.period.since.getTime()) / DAY_MS
   const here = (overrides: Parameters<typeof overviewParams>[1]) =>
@@ -117,7 +197,9 @@ export const OverviewPage: FC<OverviewPageProps> = ({
         providers={providers}
         models={models}
         keep={view.stack === 'model' ? {} : { stack: view.stack }}
+        problems={problems}
       />
+      {emptyLedger ? <EmptyState /> : null}
       <Cards
         overview={overview}
         unpricedHref={withQuery('/calls', callsParams(view, { priced: 'no', offset: null }))}
@@ -167,7 +249,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({
           <canvas
             id="spend-chart"
             role="img"
-            aria-label={`Spend per ${view.bucket}, stacked by ${view.stack}`}
+            aria-label={`Spend per ${view.bucket}, stacked by ${view.stack}; the CSV link has the figures`}
           ></canvas>
         </div>
       </section>
@@ -181,8 +263,13 @@ export const OverviewPage: FC<OverviewPageProps> = ({
             </a>
           </div>
           <div class="chart">
-            <canvas id="provider-chart" role="img" aria-label="Spend by provider"></canvas>
+            <canvas
+              id="provider-chart"
+              role="img"
+              aria-label="Spend by provider; the table below has the figures"
+            ></canvas>
           </div>
+          <ChartTable title="Provider" rows={spendBy(table, 'provider')} testid="provider-table" />
         </section>
         <section class="panel" id="by-model">
           <div class="panel-head">
@@ -192,8 +279,13 @@ export const OverviewPage: FC<OverviewPageProps> = ({
             </a>
           </div>
           <div class="chart">
-            <canvas id="model-chart" role="img" aria-label="Spend by model"></canvas>
+            <canvas
+              id="model-chart"
+              role="img"
+              aria-label="Spend by model; the table below has the figures"
+            ></canvas>
           </div>
+          <ChartTable title="Model" rows={spendBy(table, 'model')} testid="model-table" />
         </section>
       </div>
 
@@ -209,7 +301,15 @@ export const OverviewPage: FC<OverviewPageProps> = ({
             CSV
           </a>
         </div>
-        <BreakdownTable breakdown={table} filterHref={filterHref} />
+        <BreakdownTable breakdown={table} filterHref={filterHref} colors={colors?.model} />
+      </section>
+
+      <section class="panel" id="reported">
+        <div class="panel-head">
+          <h2>Provider-reported vs computed cost</h2>
+          <span class="muted small">Where they differ, the price table or the provider is off</span>
+        </div>
+        <ReportedTable breakdown={table} />
       </section>
 
       <section class="panel" id="calls">
@@ -217,16 +317,12 @@ export const OverviewPage: FC<OverviewPageProps> = ({
           <h2>Latest calls</h2>
           <div class="toggles">
             <span class="muted">
-              {latest.rows.length} of {latest.total}
+              {formatCount(latest.rows.length)} of {plural(latest.total, 'call')}
             </span>
             <a class="toggle" href={withQuery('/calls', callsParams(view, { offset: null }))}>
               All calls →
             </a>
-            <a
-              class="csv"
-              href={csvHref(view, 'calls', { limit: String(latest.rows.length || 1) })}
-              download
-            >
+            <a class="csv" href={csvHref(view, 'calls')} download>
               CSV
             </a>
           </div>

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
+import { exportCommand } from './export.js'
 import { pricesCommand } from './prices.js'
 import { repriceCommand } from './reprice.js'
 import { reportCommand } from './report.js'
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   program.addCommand(estimateCommand())
   program.addCommand(reportCommand())
   program.addCommand(repriceCommand())
+  program.addCommand(exportCommand())
 }

@@ -6,6 +6,7 @@ import type { LedgerStore } from '../ledger-store.js'
 import { openStore } from '../open-store.js'
 import { ENGINES } from '../testing/test-engines.js'
 import type { LedgerFixture } from '../testing/test-engines.js'
+import { LATEST_VERSION } from './index.js'
 import { createRecordFactory } from '../testing/record-factory.js'
 
 /** Every (call_id, key, value, ts) the records' tags should produce, sorted. */
@@ -51,11 +52,13 @@ for (const engine of ENGINES) {
         await sql`INSERT INTO call_tags (call_id, key, value) VALUES (${records[0]!.id}, 'user', 'stale')`.execute(
           store.db,
         )
-        await sql`DELETE FROM tokenledger_migrations WHERE version = 2`.execute(store.db)
+        await sql`DELETE FROM tokenledger_migrations WHERE version >= 2`.execute(store.db)
         await store.close()
 
         await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(
-          /schema is at version 1, this tokenledger needs version 2; open it once read-write/,
+          new RegExp(
+            `schema is at version 1, this tokenledger needs version ${LATEST_VERSION}; open it once read-write`,
+          ),
         )
         const migrated = await openStore(fixture.url)
         try {

@@ -1,9 +1,14 @@
 import { initialMigration } from './001-initial.js'
 import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
+import { int8CountsMigration } from './003-int8-counts.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, callTagsByTimeMigration]
+export const MIGRATIONS: readonly Migration[] = [
+  initialMigration,
+  callTagsByTimeMigration,
+  int8CountsMigration,
+]
 
 /** The schema version this build of the store writes and understands. */
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

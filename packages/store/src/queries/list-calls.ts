@@ -2,20 +2,27 @@ import { TokenledgerError } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
 import type { CallRecord } from '../call-record.js'
-import type { LedgerQuery, ListQuery, StoreDialect } from '../ledger-store.js'
+import type { CallFilterQuery, ListQuery, StoreDialect } from '../ledger-store.js'
 import { recordFromRow, toInt } from '../record-mapping.js'
 import type { StoredCallRow } from '../record-mapping.js'
 import type { LedgerDatabase } from '../schema.js'
 import { callColumnsSelect } from '../sql-fragments.js'
+import {
+  callFilterConditions,
+  callOrder,
+  needsRawCount,
+  validateCallFilters,
+} from './call-filters.js'
 import { callsSource, planQuery, whereClause } from './query-source.js'
+import type { QueryPart } from './query-source.js'
 import { validateInteger, validateQuery } from './validate-query.js'
 
 export const MAX_PAGE = 10_000
 
 /**
- * `LedgerStore#listCalls`: one page, newest first (ties by id, so pages never overlap). The total
- * comes from the rollups when they can answer, so paging a large ledger never counts millions of
- * rows.
+ * `LedgerStore#listCalls`: one page, newest first by default (ties by time then id, so pages never
+ * overlap). The total comes from the rollups when they can answer (a `priced` filter counts
+ * `priced_calls` there), so paging a large ledger never counts millions of rows.
  */
 export async function listCalls(
   db: Kysely<LedgerDatabase>,
@@ -23,20 +30,44 @@ export async function listCalls(
   query: ListQuery,
 ): Promise<{ rows: CallRecord[]; total: number }> {
   validateQuery(query, 'listCalls')
+  validateCallFilters(query, 'listCalls')
   validateInteger(query.limit, 'limit', 'listCalls', 1, MAX_PAGE)
   validateInteger(query.offset, 'offset', 'listCalls', 0, Number.MAX_SAFE_INTEGER)
   const calls = callsSource(dialect)
+  const extra = callFilterConditions(query)
   const { rows } = await sql<StoredCallRow>`
-    SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query)}
-    ORDER BY calls.ts DESC, calls.id DESC LIMIT ${query.limit} OFFSET ${query.offset}`.execute(db)
+    SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query, extra)}
+    ${callOrder(query)} LIMIT ${query.limit} OFFSET ${query.offset}`.execute(db)
+  return { rows: rows.map(recordFromRow), total: await countCalls(db, dialect, query) }
+}
+
+/** How many calls a list query selects, from the rollups where they can answer. */
+async function countCalls(
+  db: Kysely<LedgerDatabase>,
+  dialect: StoreDialect,
+  query: CallFilterQuery,
+): Promise<number> {
+  const parts: QueryPart[] = needsRawCount(query)
+    ? [{ query, source: callsSource(dialect) }]
+    : planQuery(dialect, { ...query, groupBy: [] })
   let total = 0
-  for (const part of planQuery(dialect, { ...query, groupBy: [] })) {
-    const { rows: counted } = await sql<{ n: unknown }>`
-      SELECT ${part.source.metrics.calls} AS n FROM ${part.source.from}
-      ${whereClause(part.source, part.query, part.where)}`.execute(db)
-    total += toInt(counted[0]?.n ?? 0)
+  for (const part of parts) {
+    const { source } = part
+    const rollups = source.kind === 'rollups'
+    const counted =
+      !rollups || query.priced === undefined
+        ? source.metrics.calls
+        : query.priced
+          ? sql`SUM(call_rollups.priced_calls)`
+          : source.metrics.unpricedCalls
+    const { rows } = await sql<{ n: unknown }>`
+      SELECT ${counted} AS n FROM ${source.from}
+      ${whereClause(source, part.query, [...(part.where ?? []), ...(rollups ? [] : callFilterConditions(query))])}`.execute(
+      db,
+    )
+    total += toInt(rows[0]?.n ?? 0)
   }
-  return { rows: rows.map(recordFromRow), total }
+  return total
 }
 
 /** `LedgerStore#getCall`. */
@@ -56,10 +87,12 @@ export async function getCall(db: Kysely<LedgerDatabase>, id: string): Promise<C
 export async function* iterateCalls(
   db: Kysely<LedgerDatabase>,
   dialect: StoreDialect,
-  query: LedgerQuery,
+  query: CallFilterQuery,
   batchSize = 1000,
 ): AsyncGenerator<CallRecord[]> {
   validateQuery(query, 'iterateCalls')
+  validateCallFilters(query, 'iterateCalls')
+  const filters = callFilterConditions(query)
   validateInteger(batchSize, 'batchSize', 'iterateCalls', 1, 100_000)
   const calls = callsSource(dialect)
   let after: { ts: number; id: string } | null = null
@@ -69,7 +102,7 @@ export async function* iterateCalls(
         ? []
         : [sql`(calls.ts > ${after.ts} OR (calls.ts = ${after.ts} AND calls.id > ${after.id}))`]
     const { rows }: { rows: StoredCallRow[] } = await sql<StoredCallRow>`
-      SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query, position)}
+      SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query, [...filters, ...position])}
       ORDER BY calls.ts, calls.id LIMIT ${batchSize}`.execute(db)
     if (rows.length === 0) return
     const records = rows.map(recordFromRow)

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { TokenledgerError } from '@tokenledger/pricing'
+import { loadDriver } from '../load-driver.js'
 
 /**
  * The part of a better-sqlite3 statement the store uses. Declared here, as kysely does, so the
@@ -54,13 +55,18 @@ export interface SqliteConnectionOptions {
  * - 16 KiB pages in new files (PAGE_SIZE).
  * Read-only opens use `{ readonly: true, fileMustExist: true }` and change no setting stored in
  * the file.
- * @throws TokenledgerError STORE_UNAVAILABLE when the file cannot be opened.
+ * @throws TokenledgerError STORE_UNAVAILABLE when the file cannot be opened; DRIVER_MISSING when
+ *   better-sqlite3 is not installed.
  */
 export async function openSqliteDatabase(
   options: SqliteConnectionOptions,
 ): Promise<SqliteDatabase> {
-  // Imported lazily: PostgreSQL users never load the native SQLite module.
-  const { default: Database } = await import('better-sqlite3')
+  // Imported lazily: PostgreSQL users never load (or install) the native SQLite module.
+  const { default: Database } = await loadDriver(
+    'better-sqlite3',
+    `sqlite:${options.path}`,
+    () => import('better-sqlite3'),
+  )
   const path = options.path === ':memory:' ? options.path : resolve(options.path)
   let db: SqliteDatabase
   try {

@@ -1,8 +1,8 @@
 /**
- * @module @tokenledger/store/testing: helpers for tests and benchmarks of packages that use the
- * ledger. Not part of the stable API.
+ * @module @tokenledger/store/testing: deterministic call records and the seeded random source
+ * behind them, for tests, benchmarks and demos of packages that use the ledger. Pure: importing
+ * it connects to nothing (the engines are in `@tokenledger/store/testing/engines`). Not part of
+ * the stable API.
  */
 export { createRecordFactory, FACTORY_PROFILES } from './record-factory.js'
 export type { RecordFactory, RecordFactoryOptions } from './record-factory.js'
-export { ENGINES, PG_URL } from './test-engines.js'
-export type { LedgerFixture, TestEngine } from './test-engines.js'

@@ -1,6 +1,8 @@
 /**
  * The engines every store test runs against (kysely's DIALECTS pattern). Narrow them with
- * `TOKENLEDGER_ENGINES=sqlite` (or `postgres`).
+ * `TOKENLEDGER_ENGINES=sqlite` (or `postgres`). Import them from `@tokenledger/store/testing/engines`:
+ * importing that entry point probes the PostgreSQL server once (tests need the skip reason when
+ * they are collected); `@tokenledger/store/testing` itself never connects anywhere.
  *
  * PostgreSQL: `TOKENLEDGER_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/test). Each
  * test gets its own schema `tl_test_<random>`, dropped afterwards, so concurrent runs never
@@ -11,7 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import { loadDriver } from '../load-driver.js'
 import type { StoreDialect } from '../ledger-store.js'
 
 export const PG_URL =
@@ -32,7 +34,11 @@ export interface TestEngine {
   fresh(): Promise<LedgerFixture>
 }
 
+/** `pg`, loaded only when PostgreSQL is wanted: it is an optional peer dependency of the store. */
+const loadPg = async () => (await loadDriver('pg', PG_URL, () => import('pg'))).default
+
 async function pgReachable(): Promise<string | null> {
+  const pg = await loadPg()
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
   client.on('error', () => undefined)
   try {
@@ -45,6 +51,10 @@ async function pgReachable(): Promise<string | null> {
     await client.end().catch(() => undefined)
   }
 }
+
+const wanted = (process.env['TOKENLEDGER_ENGINES'] ?? 'sqlite,postgres')
+  .split(',')
+  .map((name) => name.trim())
 
 const sqlite: TestEngine = {
   name: 'sqlite',
@@ -80,6 +90,7 @@ const postgres: TestEngine = {
     return {
       url: `${PG_URL}${separator}schema=${schema}`,
       async cleanup() {
+        const pg = await loadPg()
         const client = new pg.Client({ connectionString: PG_URL })
         await client.connect()
         try {
@@ -91,10 +102,6 @@ const postgres: TestEngine = {
     }
   },
 }
-
-const wanted = (process.env['TOKENLEDGER_ENGINES'] ?? 'sqlite,postgres')
-  .split(',')
-  .map((name) => name.trim())
 
 /** The engines to test, each with its skip reason (null: runs). */
 export const ENGINES: TestEngine[] = [sqlite, postgres].filter((engine) =>
