@@ -539,6 +539,7 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
     expect(JSON.parse(result.stdout)).toEqual([
       {
         group: 'openrouter',
+        keys: { provider: 'openrouter' },
         calls: 2,
         inputTokens: 5120,
         cacheReadTokens: 4352,
@@ -548,10 +549,14 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         cost: '0.00079968',
         reportedCost: '0.00015859',
         unpricedCalls: 0,
+        reportedCostOfUnpriced: null,
+        unpricedReportedCalls: 0,
+        spend: '0.00079968',
         errorCalls: 0,
       },
       {
         group: 'tokenhub',
+        keys: { provider: 'tokenhub' },
         calls: 2,
         inputTokens: 4800,
         cacheReadTokens: 3512,
@@ -561,10 +566,14 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         cost: '0.000355536',
         reportedCost: null,
         unpricedCalls: 0,
+        reportedCostOfUnpriced: null,
+        unpricedReportedCalls: 0,
+        spend: '0.000355536',
         errorCalls: 0,
       },
       {
         group: 'deepseek',
+        keys: { provider: 'deepseek' },
         calls: 7,
         inputTokens: 3140,
         cacheReadTokens: 2560,
@@ -574,6 +583,9 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         cost: '0.000208544',
         reportedCost: null,
         unpricedCalls: 1,
+        reportedCostOfUnpriced: null,
+        unpricedReportedCalls: 0,
+        spend: '0.000208544',
         errorCalls: 1,
       },
     ])
