@@ -88,7 +88,7 @@ async function installProject(
     join(dir, 'package.json'),
     JSON.stringify({ name, private: true, type: 'module', dependencies }, null, 2),
   )
-  const binaries = COMPILE
+  const binaries: Record<string, string> = COMPILE
     ? { npm_config_build_from_source: 'true' }
     : { npm_config_better_sqlite3_binary_host: mirror.url }
   const result = await run(

@@ -77,7 +77,7 @@
     for (var i = 0; i < nodes.length; i++) {
       var iso = nodes[i].getAttribute('datetime')
       var at = new Date(iso)
-      if (isNaN(at.getTime())) continue
+      if (Number.isNaN(at.getTime())) continue
       nodes[i].title = iso
       nodes[i].textContent = LOCAL.format(at)
     }
@@ -225,7 +225,9 @@
             formatUsd(d.exact[item.dataIndex]) +
             ' (' +
             plural(d.calls[item.dataIndex], 'call') +
-            (d.unpriced[item.dataIndex] ? ', ' + d.unpriced[item.dataIndex] + ' unpriced' : '') +
+            (d.unpriced[item.dataIndex]
+              ? ', ' + count(d.unpriced[item.dataIndex]) + ' unpriced'
+              : '') +
             ')'
           )
         },
@@ -514,7 +516,7 @@
     if (!node) return null
     try {
       return JSON.parse(node.textContent)
-    } catch (error) {
+    } catch {
       return null
     }
   }

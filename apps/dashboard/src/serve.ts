@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import type { PricingTable } from '@tokenledger/pricing'
+import { type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import { openStore, type LedgerStore } from '@tokenledger/store'
 import { createDashboardApp } from './app.js'
 import { isLoopbackHost } from './host-check.js'
@@ -45,7 +45,7 @@ function urlHost(host: string): string {
 /**
  * Opens the ledger read-only and serves the dashboard.
  * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened (missing file, no schema)
- * @throws TypeError for a bad port or token, an empty TOKENLEDGER_DASHBOARD_TOKEN, or a non-loopback
+ * @throws TokenledgerError OPTION_INVALID for a bad port or token, an empty TOKENLEDGER_DASHBOARD_TOKEN, or a non-loopback
  *   host without a token
  * @example const { url, close } = await startDashboard({ db: 'sqlite:./tokenledger.db', port: 0 })
  */
@@ -54,19 +54,22 @@ export async function startDashboard(
 ): Promise<RunningDashboard> {
   const { host = '127.0.0.1', port = 8787 } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `startDashboard: option port: expected an integer 0..65535, got ${String(port)}`,
     )
   }
   const envToken = process.env['TOKENLEDGER_DASHBOARD_TOKEN']
   if (options.token === undefined && envToken === '') {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       'startDashboard: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it or give a token of at least 8 characters',
     )
   }
   const token = options.token ?? envToken
   if (token === undefined && !isLoopbackHost(host.replace(/^\[|\]$/g, ''))) {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `startDashboard: option host: ${host} is not a loopback address, and without a token anyone who can reach it could read the ledger; set a token (TOKENLEDGER_DASHBOARD_TOKEN) or bind 127.0.0.1`,
     )
   }

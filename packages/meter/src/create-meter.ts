@@ -4,15 +4,17 @@
  */
 import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import type { LedgerStore, Tags } from '@tokenledger/store'
+import { attachBudgets, closeBudgets, type MeterBudgets } from './budget-hook.js'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
+import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
-import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { checkTags, mergeTags, TagScope } from './tags.js'
 import { createStderrReporter } from './stderr-reporter.js'
 import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
@@ -42,6 +44,11 @@ export interface MeterOptions {
   fetch?: FetchLike
   /** Most records kept in memory while the ledger is unavailable; beyond it the oldest go. @default 10000 */
   maxQueue?: number
+  /**
+   * Most bytes the waiting records may take (estimated: about 2.5 KB per record plus its strings
+   * and tags); beyond it the oldest go. @default 33554432 (32 MiB)
+   */
+  maxQueueBytes?: number
   /** Records per insert transaction. @default 500 */
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
@@ -52,7 +59,11 @@ export interface MeterOptions {
    * drops nothing. @default 250
    */
   retryDelayMs?: number
-  /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
+  /**
+   * Write queued records when the process ends: on `beforeExit`, SIGINT and SIGTERM, and (SQLite,
+   * synchronously) on `exit`, which also covers `process.exit()` and uncaught exceptions.
+   * @default true
+   */
   flushOnExit?: boolean
   /**
    * SQLite ledgers opened from a URL: how long a write waits for another process's lock. SQLite
@@ -60,6 +71,13 @@ export interface MeterOptions {
    * busy ledger later instead of freezing the application. @default 100
    */
   busyTimeoutMs?: number
+  /**
+   * Budgets checked before each call is sent (see @tokenledger/budget): definitions, a budgets
+   * configuration, or a guard from `createBudgetGuard()`. A `block` budget the call's worst case
+   * would pass makes the metered fetch throw TokenledgerError BUDGET_EXCEEDED, nothing sent.
+   * @throws (at createMeter) TokenledgerError BUDGET_INVALID naming a bad definition.
+   */
+  budgets?: MeterBudgets
   /**
    * OpenTelemetry: each call becomes a GenAI span (child of the span active when it was made) and
    * is counted in the GenAI metrics and a cost counter (see otel/call-telemetry.ts). On whenever
@@ -99,6 +117,12 @@ export interface Meter {
   wrap<T extends WrappableClient<T>>(client: T, options?: WrapOptions): T
   /** A child meter sharing this meter's queue whose calls carry `tags` too. */
   withTags(tags: Tags): Meter
+  /**
+   * A child meter sharing this meter's queue whose calls go to `options.provider` (wins over
+   * detection from the URL: a provider behind another base URL) and carry `options.tags` too.
+   * @throws TokenledgerError for an unknown provider id or bad tags.
+   */
+  child(options: WrapOptions): Meter
   /** Runs `fn`; every metered call made inside it (awaits included) carries `tags`. */
   runWithTags<R>(tags: Tags, fn: () => R): R
   /**
@@ -111,6 +135,14 @@ export interface Meter {
    * Calls made afterwards still work but are no longer recorded. Children share this.
    */
   close(): Promise<void>
+  /**
+   * Writes every queued record synchronously and returns how many are left: for code that must
+   * call `process.exit()` itself. Only a SQLite ledger can be written this way (the meter also does
+   * it from an `exit` handler); with PostgreSQL nothing is written and all queued records are left:
+   * `await meter.flush()` before exiting instead. Calls whose response is still being read are not
+   * queued yet.
+   */
+  flushSync(): number
   /** Queue and stream counters. */
   stats(): MeterStats
 }
@@ -141,6 +173,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,
+    maxQueueBytes: settings.maxQueueBytes,
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
@@ -162,6 +195,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     report,
     streams: new Set(),
     reads: new Set(),
+    deferred: new Set(),
     taps: new Map(),
     sweepTimer: null,
     closed: false,
@@ -173,7 +207,11 @@ export function createMeter(options: MeterOptions = {}): Meter {
       return queue.size + core.reads.size + core.taps.size
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
+    flushSync: () => flushSync(core),
   }
+  if (options.budgets !== undefined) attachBudgets(core, options.budgets, store, prices, report)
+  // Opened now, not at the first write, so that an exit soon after the first calls finds it open.
+  if (typeof store !== 'object') queue.openSoon()
   if (settings.flushOnExit) registerExitFlush(flushable)
   const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
   return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
@@ -194,10 +232,16 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
     withTags(tags: Tags): Meter {
       return makeMeter(core, { provider: scope.provider, tags: mergeTags(scope.tags, checkTags(tags, 'meter.withTags(tags)')) }, onClose)
     },
+    child(childOptions: WrapOptions): Meter {
+      const provider: CallProvider | undefined =
+        childOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, childOptions.provider, 'meter.child({ provider })')
+      return makeMeter(core, { provider, tags: mergeTags(scope.tags, checkTags(childOptions.tags, 'meter.child({ tags })')) }, onClose)
+    },
     runWithTags<R>(tags: Tags, fn: () => R): R {
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
     },
     flush: () => flushAll(core),
+    flushSync: () => flushSync(core),
     async close(): Promise<void> {
       if (core.closed) return
       core.closed = true
@@ -207,6 +251,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
         await Promise.allSettled([...core.reads])
         if (core.sweepTimer) clearInterval(core.sweepTimer)
         await core.queue.close()
+        await closeBudgets(core)
       } finally {
         onClose()
       }
@@ -214,6 +259,12 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
     stats: () => ({ ...core.queue.stats(), streams: core.streams.size }),
   }
   return meter
+}
+
+/** Queues what finished calls left for a later turn, then writes everything queued, synchronously. */
+function flushSync(core: MeterCore): number {
+  settleNow(core)
+  return core.queue.flushSync()
 }
 
 /** Waits for body reads in progress (their records), then writes everything queued. */
@@ -231,6 +282,7 @@ async function openSink(url: string | undefined, busyTimeoutMs: number): Promise
 
 interface Settings {
   maxQueue: number
+  maxQueueBytes: number
   batchSize: number
   flushIntervalMs: number
   retryDelayMs: number
@@ -274,6 +326,7 @@ function checkOptions(options: MeterOptions): Settings {
   }
   return {
     maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
+    maxQueueBytes: positiveInteger(options.maxQueueBytes, 'maxQueueBytes', 32 * 1024 * 1024),
     batchSize: positiveInteger(options.batchSize, 'batchSize', 500),
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import type { UsageStyle } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
+import { reserveBudget } from './budget-hook.js'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { type CallProvider, explicitProvider } from './provider-detect.js'
@@ -100,7 +101,11 @@ export function createMeteredFetch(
     const injected = needsUsageOption(core, style, provider, target.base)
       ? withStreamUsage(target.endpoint, init)
       : null
+    // Budgets: the call's worst case is reserved before anything is sent (or BUDGET_EXCEEDED thrown).
+    const reserving = reserveBudget(core, scope, provider, input, init, target)
+    const callId = reserving === null ? undefined : await reserving
     const call: Call = {
+      callId,
       input,
       init,
       target,
@@ -147,6 +152,8 @@ export function createMeteredFetch(
 
 /** One call of the metered fetch, read lazily. */
 interface Call {
+  /** The id a budget reservation gave the call's record; random when undefined. */
+  callId: string | undefined
   input: FetchInput
   /** The caller's init (the body as the caller wrote it: the record reads this one). */
   init: RequestInit | undefined
@@ -174,7 +181,7 @@ function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | nu
       return null
     }
     call.pending = {
-      id: randomUUID(),
+      id: call.callId ?? randomUUID(),
       startedAt: call.startedAt,
       startPerf: call.startPerf,
       provider: call.provider,
@@ -258,7 +265,7 @@ function observe(
       // parsed body and may change it later); the record is built with the next batch.
       if (body.kind === 'elsewhere') {
         // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at }))
+        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
         return
       }
       if (body.kind === 'error') {
@@ -270,7 +277,7 @@ function observe(
           outcome(status, null, {
             errorType: thrownType(body.error),
             partial: true,
-            endPerf: body.at,
+            endPerf: body.at ?? performance.now(),
           }),
         )
         return
@@ -281,7 +288,7 @@ function observe(
       )
       const ended = outcome(facts.errorType ? 'error' : 'ok', facts, {
         errorType: facts.errorType,
-        endPerf: body.at,
+        endPerf: body.at ?? performance.now(),
       })
       settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
     },
@@ -386,9 +393,27 @@ function outcomeOf(
   }
 }
 
-/** Runs `work` in a later turn of the event loop, tracked so flush() waits for it. */
+/**
+ * Runs `work` in a later turn of the event loop, tracked so flush() waits for it, and listed in
+ * `core.deferred` so an exiting process can run it at once (settleNow).
+ */
 function later(core: MeterCore, work: () => void): void {
-  background(core, () => new Promise<void>((resolve) => setImmediate(() => resolve(work()))))
+  background(
+    core,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const run = (): void => {
+          if (!core.deferred.delete(run)) return
+          try {
+            resolve(work())
+          } catch (error) {
+            reject(error)
+          }
+        }
+        core.deferred.add(run)
+        setImmediate(run)
+      }),
+  )
 }
 
 /** Queues a call whose request is read when its record is built, with the next batch. */
@@ -414,7 +439,10 @@ function finished(
   core.notices.check(record, call.injectedUsage)
   if (core.telemetry) {
     try {
-      core.telemetry.record(record, call.telemetryContext, outcome.facts?.responseId ?? null)
+      core.telemetry.record(record, call.telemetryContext, {
+        responseId: outcome.facts?.responseId ?? null,
+        url: call.target.url,
+      })
     } catch (error) {
       core.report(error, { phase: 'record', callId: record.id })
     }

@@ -22,6 +22,8 @@ export type {
   SummaryRow,
 } from './ledger-store.js'
 export { isGroupKey } from './queries/validate-query.js'
+export { mergeSummaryRows } from './queries/summarize.js'
+export { mergeSeriesRows } from './queries/time-series.js'
 export { CALL_COLUMNS } from './record-mapping.js'
 export { LATEST_VERSION as LEDGER_SCHEMA_VERSION } from './migrations/index.js'
 export type { CallRecord, CallStatus, Tags } from './call-record.js'
@@ -35,5 +37,23 @@ export type {
   NullablePicoColumn,
   PicoColumn,
 } from './schema.js'
+export {
+  isLedgerBusy,
+  loadBudgetDefinitions,
+  openWhenFree,
+  readStandings,
+  releaseReservations,
+  renewReservations,
+  reserveInLedger,
+  saveBudgetDefinitions,
+} from './budgets/budget-ledger.js'
+export type {
+  BudgetClaim,
+  BudgetStanding,
+  BudgetWindow,
+  ReserveRequest,
+  ReserveResult,
+  StoredBudgetDefinition,
+} from './budgets/budget-ledger.js'
 export { csvCell, csvText, toCsv } from './queries/csv-cell.js'
 export type { CsvCell } from './queries/csv-cell.js'

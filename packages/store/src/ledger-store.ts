@@ -179,11 +179,16 @@ export interface LedgerStore {
   /**
    * Stores calls in one transaction. Idempotent on `id`: a call whose id is already stored is
    * skipped (the first write wins), so a retried batch never counts twice.
-   * @throws TokenledgerError STORE_UNAVAILABLE for a record that cannot be stored (the message names
-   *   the record and field) or a ledger that cannot be written; USAGE_INVALID for a usage that breaks
-   *   the subset rules.
+   * @throws TokenledgerError RECORD_INVALID for a record that cannot be stored (the message names
+   *   the record and field); USAGE_INVALID for a usage that breaks the subset rules;
+   *   STORE_UNAVAILABLE for a ledger that cannot be written.
    */
   insert(records: CallRecord[]): Promise<void>
+  /**
+   * SQLite only (undefined on PostgreSQL): `insert` done synchronously, for a process's `exit`
+   * handler, where nothing asynchronous runs any more. Throws as `insert` does.
+   */
+  readonly insertSync?: (records: CallRecord[]) => void
   /**
    * Aggregates over the calls the query selects, grouped by `groupBy`. Rows are ordered by their
    * group values (code-unit order, nulls last), so both engines return the same order. Whole

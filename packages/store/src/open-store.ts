@@ -14,7 +14,7 @@ import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
  * @example
  * const store = await openStore('sqlite:./tokenledger.db')
  * const [total] = await store.summarize({ since: new Date('2026-05-01T00:00:00Z') })
- * console.log(total.cost, `${total.unpricedCalls} calls could not be priced`)
+ * if (total) console.log(total.cost, `${total.unpricedCalls} calls could not be priced`)
  * await store.close()
  */
 export async function openStore(

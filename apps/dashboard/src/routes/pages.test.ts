@@ -75,8 +75,8 @@ describe('dashboard pages', () => {
       refresh: null,
       // One colour per model and per provider, from the server, for every chart of the page.
       colors: facetColors({
-        // Unpriced models are named by their ids (item 12), so they get colours too.
-        models: [...new Set(records.map(modelOf))],
+        // Calls without a canonical model are named by the model id served, else requested.
+        models: [...new Set(records.map((r) => r.model ?? r.servedModel ?? r.requestedModel))],
         providers: [...new Set(records.map((r) => r.provider))],
       }),
     })
@@ -168,7 +168,7 @@ describe('dashboard pages', () => {
     expect(html).toContain('data-testid="problem-other"')
     expect(html).toContain('query parameter &#39;bucket&#39;: expected one of hour, day')
     // The cards and charts of the view without the bad filter are there.
-    expect(html).toContain(`title="$${expectedTotals(records).spend} (exact): computed cost plus`)
+    expect(html).toContain(`title="$${expectedTotals(records).spend} (exact): computed cost`)
     expect(html).toContain('<canvas id="spend-chart"')
     const tags = await page('/tags?key=user&tag=broken', 400)
     expect(tags).toContain('data-testid="problem-tag"')

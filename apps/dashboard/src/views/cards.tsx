@@ -9,9 +9,9 @@ import { formatCompact, formatCount, formatShare, formatUsd, plural } from '../f
 const Card: FC<{
   label: string
   value: Child
-  title?: string
+  title?: string | undefined
   testid: string
-  tone?: 'warn' | 'good'
+  tone?: 'warn' | 'good' | undefined
   children?: Child
 }> = (props) => (
   <section class={`card${props.tone ? ` card-${props.tone}` : ''}`} data-testid={props.testid}>
