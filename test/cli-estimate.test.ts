@@ -202,6 +202,22 @@ describe('tokenledger estimate', () => {
     expect(missing.stderr).toContain('no such file')
   })
 
+  it('warns about a prompt above the model context window', () => {
+    const file = write('huge.jsonl', [
+      bodies[0],
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tokens '.repeat(140_000) }] },
+    ])
+    const result = runCli(['estimate', file, '--at', '2026-05-01', '--json'], env)
+    const model = JSON.parse(result.stdout).models.find(
+      (m: { model: string }) => m.model === 'gpt-4o-mini',
+    )
+    expect(model.notes).toContainEqual(
+      expect.stringMatching(
+        /^warning: 1 request\(s\) have a prompt above the context window \(1[23]\d,\d{3} tokens\): a provider will reject them, yet they are priced here$/,
+      ),
+    )
+  })
+
   it('warns when a batch file holds no requests', () => {
     const empty = join(dir, 'empty.jsonl')
     writeFileSync(empty, '')
