@@ -12,6 +12,7 @@ import {
   NOW,
   expectedTotals,
   groupBy,
+  modelOf,
   testRecords,
 } from '../__fixtures__/reference.js'
 import { createDashboardApp } from '../app.js'
