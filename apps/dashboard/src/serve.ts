@@ -22,6 +22,8 @@ export interface StartDashboardOptions {
   pricing?: PricingTable
   /** Told about unexpected request errors. @default no-op */
   onError?: (error: unknown) => void
+  /** Keep answers about past hours for a minute (see createDashboardApp). @default true */
+  cache?: boolean
 }
 
 /** A running dashboard. */
@@ -64,6 +66,7 @@ export async function startDashboard(
       token,
       pricing: options.pricing,
       onError: options.onError,
+      ...(options.cache === undefined ? {} : { cache: options.cache }),
     })
     server = await new Promise<ServerType>((resolve, reject) => {
       const started = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(started))
