@@ -107,7 +107,7 @@ function makeText(random, words, chars) {
     else if (roll < 0.1) text += ` ${Math.floor(random() * 100000)}`
     else {
       // Zipf: rank ~ 1 / u^1.3, clamped to the vocabulary.
-      const rank = Math.min(words.length - 1, Math.floor(1 / Math.pow(random() + 1e-9, 1.3)) - 1)
+      const rank = Math.min(words.length - 1, Math.floor(1 / (random() + 1e-9) ** 1.3) - 1)
       text += ` ${words[rank]}`
       if (random() < 0.08) text += random() < 0.5 ? '.' : ','
     }

@@ -4,6 +4,8 @@
 // the store's default (durable) settings, and every record must be in it at the end.
 // Second figure: the metering work alone per call (normalise, price, hand to the store queue): the
 // meter's fetch over an in-memory fetch, minus that in-memory fetch alone.
+// Third: the same interleaved comparison with OpenTelemetry on (the real SDK, a batch span
+// processor and a metric reader, exporting to memory); the main figures have it off.
 import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -44,7 +46,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
   const server = await startServer()
   const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
   const errors = []
-  const meter = createMeter({ store, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false })
+  const meter = createMeter({ store, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false, openTelemetry: false })
   const bare = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 })
   const wrapped = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 }))
   try {
@@ -74,6 +76,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
     const written = summary?.calls ?? 0
 
     const work = await meteringWork(quick ? 20_000 : 100_000)
+    const otel = await withOpenTelemetry(server.url, bare, dir, perKind, log)
 
     const ratio = (kind) => median(times.wrapped[kind]) / median(times.bare[kind])
     const all = (side) => [...times[side].json, ...times[side].stream]
@@ -93,6 +96,9 @@ export async function run({ quick = false, log = () => {} } = {}) {
         { label: 'meter errors reported through onError', value: String(errors.length) },
         { label: 'metering work alone per non-streamed call (normalise, price, queue, its share of the batched SQLite write)', value: `${work.json.toFixed(1)} µs` },
         { label: 'metering work alone per streamed call', value: `${work.stream.toFixed(1)} µs` },
+        { label: 'OpenTelemetry on (spans and metrics to the real SDK): non-streamed median ratio', value: `${otel.json.toFixed(3)}` },
+        { label: 'OpenTelemetry on: streamed median ratio', value: `${otel.stream.toFixed(3)}` },
+        { label: 'OpenTelemetry on: spans exported / records written / calls made', value: `${otel.spans} / ${otel.written} / ${otel.calls}` },
         { label: 'ledger', value: 'SQLite file, store defaults (WAL, durable synchronous setting), written in batches off the call path' },
       ],
       notes: [
@@ -104,6 +110,49 @@ export async function run({ quick = false, log = () => {} } = {}) {
     server.close()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The interleaved bare / wrapped comparison again with OpenTelemetry on: a meter given the real
+ * SDK's providers (batch span processor, metric reader, both exporting to memory).
+ */
+async function withOpenTelemetry(url, bare, dir, perKind, log) {
+  const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
+  const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics')
+  const spans = new InMemorySpanExporter()
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans, { maxQueueSize: 100_000, maxExportBatchSize: 512 })] })
+  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 1000 })
+  const meterProvider = new MeterProvider({ readers: [reader] })
+  const db = join(dir, 'ledger-otel.db')
+  const errors = []
+  const meter = createMeter({ store: `sqlite:${db}`, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false, openTelemetry: { tracerProvider, meterProvider } })
+  const wrapped = meter.wrap(new OpenAI({ baseURL: url, apiKey: 'bench', maxRetries: 0 }))
+  for (let i = 0; i < 50; i++) await timeCall(wrapped, i % 2 === 0)
+  const times = { bare: { json: [], stream: [] }, wrapped: { json: [], stream: [] } }
+  for (let i = 0; i < perKind * 2; i++) {
+    const stream = i % 2 === 1
+    const kind = stream ? 'stream' : 'json'
+    const first = Math.floor(i / 2) % 2 === 0 ? 'bare' : 'wrapped'
+    const second = first === 'bare' ? 'wrapped' : 'bare'
+    times[first][kind].push(await timeCall(first === 'bare' ? bare : wrapped, stream))
+    times[second][kind].push(await timeCall(second === 'bare' ? bare : wrapped, stream))
+    if (i % 1000 === 999) log(`  OpenTelemetry on: ${i + 1} / ${perKind * 2} call pairs`)
+  }
+  await meter.close()
+  await tracerProvider.forceFlush()
+  const reader2 = await openStore(`sqlite:${db}`, { readOnly: true })
+  const [summary] = await reader2.summarize({})
+  await reader2.close()
+  const result = {
+    json: median(times.wrapped.json) / median(times.bare.json),
+    stream: median(times.wrapped.stream) / median(times.bare.stream),
+    spans: spans.getFinishedSpans().length,
+    written: summary?.calls ?? 0,
+    calls: 50 + perKind * 2,
+    errors: errors.length,
+  }
+  await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()])
+  return result
 }
 
 /** Microseconds per call the meter adds when the network costs nothing. */

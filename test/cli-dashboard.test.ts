@@ -2,13 +2,15 @@
  * `tokenledger dashboard` as a user runs it: the built binary (so the client script and chart.js
  * are served from dist/), on a real SQLite ledger, read-only, with and without a token.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStore } from '@tokenledger/store'
 import { createRecordFactory } from '@tokenledger/store/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertDistFresh } from './helpers/dist-freshness.js'
 import { CLI_BIN, runCli } from './helpers/run-cli.js'
 
 interface Running {
@@ -19,7 +21,7 @@ interface Running {
 
 /** Starts the built CLI's dashboard on port 0 and waits for the URL it prints. */
 function startCli(args: string[], env: Record<string, string> = {}): Promise<Running> {
-  if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: run \`pnpm build\` first`)
+  assertDistFresh()
   const child = spawn(process.execPath, [CLI_BIN, 'dashboard', '--port', '0', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -122,5 +124,73 @@ describe('tokenledger dashboard', () => {
     expect(badPort.stderr).toContain(
       '--port: expected a port number 0..65535 (0 picks a free port), got "99999"',
     )
+  })
+
+  it('answers a foreign Host name only with a token (DNS rebinding), seen by curl', async () => {
+    const curl = (url: string, host: string, extra: string[] = []) =>
+      execFileSync(
+        'curl',
+        ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${host}`, ...extra, url],
+        {
+          encoding: 'utf8',
+        },
+      )
+    const open = await startCli(['--db', db])
+    try {
+      const api = `${open.url}api/overview?range=7d`
+      expect(curl(api, 'evil.example')).toBe('421')
+      expect(curl(api, 'evil.example:8787')).toBe('421')
+      expect(curl(api, 'localhost')).toBe('200')
+    } finally {
+      await stop(open.child)
+    }
+    const allowed = await startCli(['--db', db, '--allow-host', 'ledger.internal'])
+    try {
+      expect(curl(`${allowed.url}api/overview`, 'ledger.internal')).toBe('200')
+    } finally {
+      await stop(allowed.child)
+    }
+    const tokened = await startCli(['--db', db, '--token', 'secret-token-1'])
+    try {
+      const base = tokened.url.replace(/\?.*$/, '')
+      expect(
+        curl(`${base}api/overview`, 'dash.example.com', [
+          '-H',
+          'Authorization: Bearer secret-token-1',
+        ]),
+      ).toBe('200')
+    } finally {
+      await stop(tokened.child)
+    }
+  })
+
+  it('refuses a non-loopback bind without a token, and an empty token variable', () => {
+    const exposed = runCli(['dashboard', '--db', db, '--host', '0.0.0.0', '--port', '0'])
+    expect(exposed.code).toBe(1)
+    expect(exposed.stderr).toBe(
+      'error: --host 0.0.0.0 would expose the ledger beyond this machine without a token; set --token or TOKENLEDGER_DASHBOARD_TOKEN, or bind 127.0.0.1\n',
+    )
+    const empty = runCli(['dashboard', '--db', db, '--port', '0'], {
+      TOKENLEDGER_DASHBOARD_TOKEN: '',
+    })
+    expect(empty.code).toBe(1)
+    expect(empty.stderr).toBe(
+      'error: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it, or set a token of at least 8 characters\n',
+    )
+  })
+
+  it('names the port in one line when it is in use', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const busy = runCli(['dashboard', '--db', db, '--port', String(port)])
+      expect(busy.code).toBe(1)
+      expect(busy.stderr).toBe(
+        `error: --port ${port}: 127.0.0.1:${port} is already in use; pick another port (0 picks a free one)\n`,
+      )
+    } finally {
+      blocker.close()
+    }
   })
 })

@@ -48,13 +48,19 @@ describe('tokenledger cost', () => {
       [['--input', '1.5', '--output', '1'], '--input: expected a non-negative whole number of tokens, got "1.5"'],
       [['--input', '10', '--output', '1', '--cache-read', '11'], '--cache-read + --cache-write (11) exceed --input (10): cached tokens are part of the input'],
       [['--input', '10', '--output', '1', '--reasoning', '2'], '--reasoning (2) exceeds --output (1): reasoning tokens are part of the output'],
-      [['--input', '10', '--output', '1', '--at', 'yesterday'], '--at: expected a date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM[:SS][Z], got "yesterday"'],
+      [['--input', '10', '--output', '1', '--at', 'yesterday'], '--at: expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], got "yesterday"'],
+      [['--input', '10', '--output', '1', '--at', '2026-02-30'], '--at: "2026-02-30" is not a date: February 2026 has 28 days'],
+      [['--input', '10', '--output', '1', '--at', '2026-01-01 junk'], '--at: expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM], got "2026-01-01 junk"'],
+      [['--input', '10', '--output', '1', '--at', '2026-05-01T25:00'], '--at: "2026-05-01T25:00": hour 25 is not 00-23'],
     ]
     for (const [flags, message] of cases) {
       const result = runCli(['cost', '--provider', 'tokenhub', '--model', 'deepseek-v4-flash', ...flags])
       expect(result.code, flags.join(' ')).toBe(1)
       expect(result.stderr, flags.join(' ')).toContain(message)
     }
+    // A date-time without a zone is UTC, whatever the machine's zone.
+    const local = runCli(['cost', '--provider', 'tokenhub', '--model', 'deepseek-v4-flash', '--input', '1', '--output', '1', '--at', '2026-05-01 10:00'], { TZ: 'America/New_York' })
+    expect(local.stdout).toContain('at 2026-05-01T10:00:00.000Z')
     const provider = runCli(['cost', '--provider', 'nowhere', '--model', 'x', '--input', '1', '--output', '1'])
     expect(provider.code).toBe(1)
     expect(provider.stderr).toMatch(/--provider: unknown provider "nowhere"; known providers: .*deepseek.*openrouter/)

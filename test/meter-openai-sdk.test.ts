@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { runCli } from './helpers/run-cli.js'
+import { localPricesFile } from './helpers/sdk-ledger.js'
+import { loadPricingTable } from '@tokenledger/pricing'
 
 const QUESTION = [{ role: 'user' as const, content: 'What is the capital of Australia?' }]
 
@@ -69,11 +71,20 @@ afterAll(async () => {
 
 let ledgerCounter = 0
 
+/**
+ * The bundled table with DeepSeek's API at the DeepSeek replay server: it stands for DeepSeek's own
+ * API, whose streams the meter leaves as they are (it would ask a gateway for usage).
+ */
+function localPrices() {
+  const file = localPricesFile(dir, [{ id: 'deepseek', name: 'DeepSeek', usageStyle: 'deepseek', url: deepseek.url }])
+  return loadPricingTable({ overrides: [file], env: {} })
+}
+
 /** A fresh meter on a fresh SQLite ledger file. */
 function freshMeter(): { meter: Meter; db: string; errors: unknown[] } {
   const db = join(dir, `ledger-${++ledgerCounter}.db`)
   const errors: unknown[] = []
-  const meter = createMeter({ store: `sqlite:${db}`, onError: (error) => errors.push(error), flushOnExit: false })
+  const meter = createMeter({ store: `sqlite:${db}`, prices: localPrices(), onError: (error) => errors.push(error), flushOnExit: false })
   return { meter, db, errors }
 }
 

@@ -9,7 +9,8 @@
  * - unopenable: a directory sits where the ledger file should be (SQLITE_CANTOPEN);
  * - read-only: the meter is handed a store opened with `{ readOnly: true }`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,7 +19,10 @@ import { isTokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
+import {
+  fixtureJson,
+  fixtureText,
+} from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 
 // The store's own SQLite driver, to hold a lock from a second connection like another process would.
@@ -53,7 +57,10 @@ async function twoCalls(client: OpenAI): Promise<string[]> {
     .withResponse()
   expect(data.usage?.prompt_tokens).toBe(1536)
   const { data: stream, response: streamResponse } = await client.chat.completions
-    .create({ model: 'deepseek-v4-flash', messages: QUESTION, stream: true }, { headers: { 'x-replay': 'stream' } })
+    .create(
+      { model: 'deepseek-v4-flash', messages: QUESTION, stream: true },
+      { headers: { 'x-replay': 'stream' } },
+    )
     .withResponse()
   let text = ''
   for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
@@ -83,7 +90,9 @@ describe('an unwritable ledger never breaks the caller', () => {
       retryDelayMs: 10,
       flushOnExit: false,
     })
-    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), { provider: 'deepseek' })
+    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), {
+      provider: 'deepseek',
+    })
 
     const seen = await twoCalls(client)
     await meter.flush()
@@ -94,7 +103,10 @@ describe('an unwritable ledger never breaks the caller', () => {
     try {
       for (let i = 0; i < 5; i++) seen.push(...(await twoCalls(client)))
       // The background writer has tried, failed on the lock and told onError.
-      await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 5000, interval: 10 })
+      await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), {
+        timeout: 5000,
+        interval: 10,
+      })
       expect(errors[0]!.context.phase).toBe('write')
       expect(isTokenledgerError(errors[0]!.error, 'STORE_UNAVAILABLE')).toBe(true)
       await expect(meter.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
@@ -122,7 +134,9 @@ describe('an unwritable ledger never breaks the caller', () => {
       retryDelayMs: 10,
       flushOnExit: false,
     })
-    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), { provider: 'deepseek' })
+    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), {
+      provider: 'deepseek',
+    })
     const seen = await twoCalls(client)
     await expect(meter.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     expect(errors.some((context) => context.phase === 'open')).toBe(true)
@@ -137,8 +151,14 @@ describe('an unwritable ledger never breaks the caller', () => {
     await (await openStore(`sqlite:${db}`)).close()
     const readOnly = await openStore(`sqlite:${db}`, { readOnly: true })
     const errors: Error[] = []
-    const meter = createMeter({ store: readOnly, onError: (error) => errors.push(error), flushOnExit: false })
-    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), { provider: 'deepseek' })
+    const meter = createMeter({
+      store: readOnly,
+      onError: (error) => errors.push(error),
+      flushOnExit: false,
+    })
+    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), {
+      provider: 'deepseek',
+    })
     await twoCalls(client)
     await expect(meter.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
     expect(errors.length).toBeGreaterThan(0)
@@ -162,7 +182,9 @@ describe('an unwritable ledger never breaks the caller', () => {
       },
       flushOnExit: false,
     })
-    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), { provider: 'deepseek' })
+    const client = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }), {
+      provider: 'deepseek',
+    })
     const locker = new Database(db)
     locker.exec('BEGIN EXCLUSIVE')
     const seen: string[] = []
@@ -179,5 +201,40 @@ describe('an unwritable ledger never breaks the caller', () => {
     expect(await storedRequestIds(db)).toEqual(seen.slice(2).sort())
     await meter.close()
     await store.close()
+  })
+
+  it('with the default onError, a meter that cannot write says so on stderr, once per kind', async () => {
+    // The BUILT meter in a child process, so its real stderr is what is checked.
+    const db = join(dir, 'default-on-error.db')
+    mkdirSync(db)
+    const file = join(dir, 'default-on-error.mjs')
+    const meterUrl = new URL('../packages/meter/dist/index.js', import.meta.url).href
+    writeFileSync(
+      file,
+      `import { createMeter } from ${JSON.stringify(meterUrl)}
+const meter = createMeter({ store: ${JSON.stringify(`sqlite:${db}`)}, provider: 'deepseek', flushIntervalMs: 1, retryDelayMs: 1, flushOnExit: false })
+for (let i = 0; i < 30; i++) {
+  const response = await meter.fetch(${JSON.stringify(`${server.url}/chat/completions`)}, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'hi' }] }),
+  })
+  await response.json()
+  await new Promise((resolve) => setTimeout(resolve, 2))
+}
+await meter.flush().catch(() => {})
+if (meter.stats().failures < 5) throw new Error('too few failures to show the rate limit')
+`,
+    )
+    const stderr = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [file], (error, _stdout, err) =>
+        error ? reject(error) : resolve(err),
+      ),
+    )
+    const lines = stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      /^tokenledger meter: open failed, \d+ record\(s\): sqlite:.*default-on-error\.db: cannot open/,
+    )
   })
 })

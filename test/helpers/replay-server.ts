@@ -2,7 +2,8 @@
  * A local HTTP server that replays recorded provider responses, for end-to-end tests of the real
  * SDKs against real sockets. It listens on 127.0.0.1, port 0, and answers each POST from a route:
  * chosen by the `x-replay` request header when present, else by the request's model (the JSON
- * body's `model`, or Gemini's `/models/{model}:...` path).
+ * body's `model`, or Gemini's `/models/{model}:...` path); a streamed request prefers the route
+ * `<name> stream` when there is one.
  *
  * A route answers with JSON or with SSE text (sent block by block), can set the status (500...),
  * can stop mid-stream and wait for the client to hang up (`pauseAfterBlocks`: the client sees
@@ -68,8 +69,12 @@ export async function startReplayServer(routes: Record<string, ReplayRoute>, bas
       const gemini = /\/models\/([^/:?]+):/.exec(path)
       const header = req.headers['x-replay']
       const name = (typeof header === 'string' ? header : undefined) ?? (body?.['model'] as string | undefined) ?? gemini?.[1] ?? ''
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, route: name })
-      const route = routes[name]
+      // A streamed request takes the route `<name> stream` when there is one, so one model can
+      // answer JSON and SSE (the README samples call the same model both ways).
+      const streamed = body?.['stream'] === true || path.includes(':streamGenerateContent')
+      const streamRoute = streamed ? routes[`${name} stream`] : undefined
+      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, route: streamRoute ? `${name} stream` : name })
+      const route = streamRoute ?? routes[name]
       if (!route) {
         send(res, 404, { error: { message: `replay server: no route for ${JSON.stringify(name)}`, type: 'not_found_error' } })
         return

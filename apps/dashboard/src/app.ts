@@ -2,11 +2,17 @@
  * The dashboard as a Hono app: pages, JSON API, CSV downloads and static assets over one ledger.
  * @module
  */
-import { defaultPricingTable, isTokenledgerError, type PricingTable } from '@tokenledger/pricing'
+import {
+  defaultPricingTable,
+  isTokenledgerError,
+  type PricingTable,
+  TokenledgerError,
+} from '@tokenledger/pricing'
 import type { LedgerStore } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { tokenAuth } from './auth.js'
 import { cachingStore } from './data/answer-cache.js'
+import { hostCheck } from './host-check.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
@@ -26,18 +32,23 @@ export interface DashboardOptions {
   /** The ledger to show; open it read-only (`openStore(url, { readOnly: true })`). */
   store: LedgerStore
   /** When set, every request needs it (bearer header, `?token=`, or the session cookie). At least 8 characters. */
-  token?: string
+  token?: string | undefined
+  /**
+   * Without a token, only loopback `Host` names are answered (DNS rebinding guard); these names are
+   * accepted too. Ignored when a token is set.
+   */
+  allowedHosts?: readonly string[] | undefined
   /** Pricing table for model names; defaults to `defaultPricingTable()`. */
-  pricing?: PricingTable
+  pricing?: PricingTable | undefined
   /** The clock period presets are relative to. @default () => new Date() */
-  now?: () => Date
+  now?: (() => Date) | undefined
   /** Told about unexpected errors (answered 500 without details). @default no-op */
-  onError?: (error: unknown) => void
+  onError?: ((error: unknown) => void) | undefined
   /**
    * Keep answers about whole past hours for a minute, shared by concurrent requests; false reads
    * the ledger on every request. @default true
    */
-  cache?: boolean
+  cache?: boolean | undefined
 }
 
 const STORE_METHODS = [
@@ -56,8 +67,8 @@ const CSP =
 
 /**
  * Builds the dashboard app. Options are checked here, once: a bad option throws at construction.
- * @throws TypeError when `store` lacks the ledger methods, `token` is too short or has spaces, or
- *   `now` / `onError` are not functions
+ * @throws TokenledgerError OPTION_INVALID when `store` lacks the ledger methods, `token` is not a
+ *   string of at least 8 characters without spaces, or `now` / `onError` are not functions
  * @example
  * const store = await openStore('sqlite:./tokenledger.db', { readOnly: true })
  * const app = createDashboardApp({ store, token: process.env.TOKENLEDGER_DASHBOARD_TOKEN })
@@ -70,16 +81,26 @@ export function createDashboardApp(options: DashboardOptions): Hono {
     typeof store !== 'object' ||
     STORE_METHODS.some((m) => typeof store[m] !== 'function')
   ) {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `createDashboardApp: option store: expected a LedgerStore (from openStore) with ${STORE_METHODS.join(', ')}`,
     )
   }
   if (token !== undefined && typeof token !== 'string')
-    throw new TypeError('createDashboardApp: option token: expected a string')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createDashboardApp: option token: expected a string',
+    )
   if (options.now !== undefined && typeof options.now !== 'function')
-    throw new TypeError('createDashboardApp: option now: expected a function returning a Date')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createDashboardApp: option now: expected a function returning a Date',
+    )
   if (typeof onError !== 'function')
-    throw new TypeError('createDashboardApp: option onError: expected a function')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createDashboardApp: option onError: expected a function',
+    )
   const now = options.now ?? (() => new Date())
   const deps: RouteDeps = {
     // Answers about past hours are shared and kept a minute (see answer-cache.ts).
@@ -96,7 +117,9 @@ export function createDashboardApp(options: DashboardOptions): Hono {
     c.header('Referrer-Policy', 'no-referrer')
     c.header('X-Frame-Options', 'DENY')
   })
+  // Without a token, the Host check keeps other sites' pages (DNS rebinding) out.
   if (token !== undefined) app.use(tokenAuth(token))
+  else app.use(hostCheck(options.allowedHosts))
   app.route('/', staticRoutes())
   app.route('/', overviewRoutes(deps))
   app.route('/', seriesRoutes(deps))

@@ -7,6 +7,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
+import { TokenledgerError } from '@tokenledger/pricing'
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'tokenledger_session'
@@ -26,11 +27,13 @@ function sessionValue(token: string): string {
 /**
  * Builds the token middleware.
  * @param token the required token; at least 8 characters without spaces
- * @throws TypeError at construction for an empty or malformed token (fail early, hono style)
+ * @throws TokenledgerError OPTION_INVALID at construction for an empty or malformed token (fail
+ *   early, hono style)
  */
 export function tokenAuth(token: string): MiddlewareHandler {
   if (token.length < 8 || /\s/.test(token)) {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       'createDashboardApp: option token: expected at least 8 characters without spaces',
     )
   }

@@ -5,20 +5,23 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import type { PricingTable } from '@tokenledger/pricing'
+import { type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import { openStore, type LedgerStore } from '@tokenledger/store'
 import { createDashboardApp } from './app.js'
+import { isLoopbackHost } from './host-check.js'
 
 /** Options of `startDashboard`. */
 export interface StartDashboardOptions {
   /** Store URL (`sqlite:PATH`, a bare path, `postgres://...`). @default process.env.TOKENLEDGER_DB ?? './tokenledger.db' */
   db?: string
-  /** Interface to bind. Anything but loopback exposes the ledger to the network: set a token. @default '127.0.0.1' */
+  /** Interface to bind. Anything but loopback exposes the ledger to the network, so it needs a token. @default '127.0.0.1' */
   host?: string
   /** TCP port; 0 picks a free one. @default 8787 */
   port?: number
-  /** Required access token. @default process.env.TOKENLEDGER_DASHBOARD_TOKEN (none when unset) */
+  /** Required access token. @default process.env.TOKENLEDGER_DASHBOARD_TOKEN (none when unset; set but empty is an error) */
   token?: string
+  /** Host names answered besides loopback ones when there is no token (see host-check.ts). */
+  allowedHosts?: readonly string[]
   pricing?: PricingTable
   /** Told about unexpected request errors. @default no-op */
   onError?: (error: unknown) => void
@@ -44,7 +47,8 @@ function urlHost(host: string): string {
 /**
  * Opens the ledger read-only and serves the dashboard.
  * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened (missing file, no schema)
- * @throws TypeError for a bad port or token
+ * @throws TokenledgerError OPTION_INVALID for a bad port or token, an empty TOKENLEDGER_DASHBOARD_TOKEN, or a non-loopback
+ *   host without a token
  * @example const { url, close } = await startDashboard({ db: 'sqlite:./tokenledger.db', port: 0 })
  */
 export async function startDashboard(
@@ -52,18 +56,32 @@ export async function startDashboard(
 ): Promise<RunningDashboard> {
   const { host = '127.0.0.1', port = 8787 } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `startDashboard: option port: expected an integer 0..65535, got ${String(port)}`,
     )
   }
   const envToken = process.env['TOKENLEDGER_DASHBOARD_TOKEN']
-  const token = options.token ?? (envToken === undefined || envToken === '' ? undefined : envToken)
+  if (options.token === undefined && envToken === '') {
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'startDashboard: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it or give a token of at least 8 characters',
+    )
+  }
+  const token = options.token ?? envToken
+  if (token === undefined && !isLoopbackHost(host.replace(/^\[|\]$/g, ''))) {
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `startDashboard: option host: ${host} is not a loopback address, and without a token anyone who can reach it could read the ledger; set a token (TOKENLEDGER_DASHBOARD_TOKEN) or bind 127.0.0.1`,
+    )
+  }
   const store = await openStore(options.db, { readOnly: true })
   let server: ServerType
   try {
     const app = createDashboardApp({
       store,
       token,
+      allowedHosts: options.allowedHosts,
       pricing: options.pricing,
       onError: options.onError,
       ...(options.cache === undefined ? {} : { cache: options.cache }),

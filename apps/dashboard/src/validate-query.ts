@@ -3,7 +3,7 @@
  * answers 400 with a message that names the parameter, says what is wrong and what was expected:
  * `query parameter 'range': expected one of today, 7d, 30d, 90d, got "yesterday"`.
  */
-import { TokenledgerError } from '@tokenledger/pricing'
+import { readInstant, TokenledgerError } from '@tokenledger/pricing'
 import { CALL_SORTS, type CallSort, type CallStatus, type Tags } from '@tokenledger/store'
 import { z } from 'zod'
 import {
@@ -154,18 +154,12 @@ const label = (what: string, max: number) =>
     })
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/
-const instant = z
-  .string()
-  .refine(
-    (value) =>
-      (DATE.test(value) || DATE_TIME.test(value)) &&
-      !Number.isNaN(Date.parse(DATE.test(value) ? `${value}T00:00:00Z` : value)),
-    {
-      error: (issue) =>
-        `expected a date YYYY-MM-DD or a date-time with a zone such as 2026-11-01T09:00:00Z, got ${show(String(issue.input))}`,
-    },
-  )
+// One strict parser (@tokenledger/pricing): 2026-02-30 and trailing junk are errors; a URL is
+// shared between people in different zones, so a date-time must say its zone here.
+const instant = z.string().superRefine((value, ctx) => {
+  const result = readInstant(value, { requireZone: true })
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.problem })
+})
 
 const integer = (min: number, max: number) =>
   z
@@ -232,7 +226,7 @@ function toInstant(value: string, endOfDay: boolean): Date {
     const start = Date.parse(`${value}T00:00:00Z`)
     return new Date(endOfDay ? start + DAY_MS : start)
   }
-  return new Date(Date.parse(value))
+  return (readInstant(value, { requireZone: true }) as { ok: true; date: Date }).date
 }
 
 /**

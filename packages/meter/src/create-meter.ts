@@ -7,14 +7,18 @@ import type { LedgerStore, Tags } from '@tokenledger/store'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
-import { createMeteredFetch } from './metered-fetch.js'
+import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
+import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import { type OnMeterError, type QueueStats, RecordQueue, type RecordSink } from './record-queue.js'
-import { checkTags, EMPTY_TAGS, mergeTags, TagScope } from './tags.js'
+import { checkTags, mergeTags, TagScope } from './tags.js'
+import { createStderrReporter } from './stderr-reporter.js'
 import { implausibleUsage } from './usage-plausibility.js'
 import { type WrappableClient, wrapClient } from './wrap-client.js'
+import { type CallTelemetryOptions, createCallTelemetry } from './otel/call-telemetry.js'
+import { UsageNotices } from './usage-notices.js'
 
 /** Options of `createMeter`. */
 export interface MeterOptions {
@@ -30,7 +34,7 @@ export interface MeterOptions {
   prices?: PricingTable
   /**
    * Told about every failure of the meter (store unavailable, records dropped...). The call being
-   * metered never sees these. @default a no-op
+   * metered never sees these. @default a line on stderr per kind of failure, at most once a minute
    */
   onError?: OnMeterError
   /** Provider id for calls through `meter.fetch`; detected from each URL when absent. */
@@ -39,13 +43,26 @@ export interface MeterOptions {
   fetch?: FetchLike
   /** Most records kept in memory while the ledger is unavailable; beyond it the oldest go. @default 10000 */
   maxQueue?: number
+  /**
+   * Most bytes the waiting records may take (estimated: about 2.5 KB per record plus its strings
+   * and tags); beyond it the oldest go. @default 33554432 (32 MiB)
+   */
+  maxQueueBytes?: number
   /** Records per insert transaction. @default 500 */
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
   flushIntervalMs?: number
-  /** First retry delay after a failed write, in ms (doubles up to 30 s). @default 250 */
+  /**
+   * First retry delay after a failed write, in ms. It doubles up to 10 s while the queue is less
+   * than half full, and stays at this value once it is half full, so a short outage under load
+   * drops nothing. @default 250
+   */
   retryDelayMs?: number
-  /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
+  /**
+   * Write queued records when the process ends: on `beforeExit`, SIGINT and SIGTERM, and (SQLite,
+   * synchronously) on `exit`, which also covers `process.exit()` and uncaught exceptions.
+   * @default true
+   */
   flushOnExit?: boolean
   /**
    * SQLite ledgers opened from a URL: how long a write waits for another process's lock. SQLite
@@ -53,6 +70,14 @@ export interface MeterOptions {
    * busy ledger later instead of freezing the application. @default 100
    */
   busyTimeoutMs?: number
+  /**
+   * OpenTelemetry: each call becomes a GenAI span (child of the span active when it was made) and
+   * is counted in the GenAI metrics and a cost counter (see otel/call-telemetry.ts). On whenever
+   * `@opentelemetry/api` is installed, with the globally registered providers; give providers
+   * here to use others, or `false` to turn it off. Nothing is loaded when the package is absent.
+   * @default true
+   */
+  openTelemetry?: boolean | CallTelemetryOptions
 }
 
 /** Options of `meter.wrap()`. */
@@ -71,8 +96,12 @@ export interface MeterStats extends QueueStats {
 
 /** A meter: metered fetch, client wrapper, tags, and the write queue's controls. */
 export interface Meter {
-  /** A metered `fetch`, for any SDK's `fetch` option (Anthropic, Gemini, plain fetch...). */
-  readonly fetch: FetchLike
+  /**
+   * A metered `fetch`, for any SDK's `fetch` option (Anthropic, Vercel AI, LangChain, Gemini...).
+   * The provider is detected from each call's URL; `meter.fetch.withProvider(id)` gives one that
+   * records every call under that provider (a gateway, a local URL).
+   */
+  readonly fetch: MeteredFetch
   /**
    * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
    * @throws TokenledgerError for an unknown provider id or bad tags.
@@ -92,6 +121,14 @@ export interface Meter {
    * Calls made afterwards still work but are no longer recorded. Children share this.
    */
   close(): Promise<void>
+  /**
+   * Writes every queued record synchronously and returns how many are left: for code that must
+   * call `process.exit()` itself. Only a SQLite ledger can be written this way (the meter also does
+   * it from an `exit` handler); with PostgreSQL nothing is written and all queued records are left:
+   * `await meter.flush()` before exiting instead. Calls whose response is still being read are not
+   * queued yet.
+   */
+  flushSync(): number
   /** Queue and stream counters. */
   stats(): MeterStats
 }
@@ -107,7 +144,7 @@ export interface Meter {
  */
 export function createMeter(options: MeterOptions = {}): Meter {
   const settings = checkOptions(options)
-  const onError = options.onError ?? (() => {})
+  const onError = options.onError ?? createStderrReporter()
   const report = (error: unknown, context: Parameters<OnMeterError>[1]): void => {
     try {
       onError(error instanceof Error ? error : new Error(String(error)), context)
@@ -122,10 +159,11 @@ export function createMeter(options: MeterOptions = {}): Meter {
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,
+    maxQueueBytes: settings.maxQueueBytes,
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
-    maxBackoffMs: 30_000,
+    maxBackoffMs: 10_000,
     onBuilt: (record) => {
       const problem = implausibleUsage(prices, record)
       if (problem !== null) {
@@ -135,7 +173,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
   })
   const core: MeterCore = {
     prices,
-    detector: new ProviderDetector(prices),
+    detector: new ProviderDetector(prices, (error) => report(error, { phase: 'record' })),
     builder: new RecordBuilder(prices, report),
     queue,
     scope: new TagScope(),
@@ -143,16 +181,22 @@ export function createMeter(options: MeterOptions = {}): Meter {
     report,
     streams: new Set(),
     reads: new Set(),
+    deferred: new Set(),
     taps: new Map(),
     sweepTimer: null,
     closed: false,
+    notices: new UsageNotices((error, callId) => report(error, { phase: 'record', callId })),
+    telemetry: options.openTelemetry === false ? null : createCallTelemetry(options.openTelemetry === true ? {} : options.openTelemetry),
   }
   const flushable: Flushable = {
     get pending() {
       return queue.size + core.reads.size + core.taps.size
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
+    flushSync: () => flushSync(core),
   }
+  // Opened now, not at the first write, so that an exit soon after the first calls finds it open.
+  if (typeof store !== 'object') queue.openSoon()
   if (settings.flushOnExit) registerExitFlush(flushable)
   const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
   return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
@@ -162,7 +206,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
 
 function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Meter {
   const meter: Meter = {
-    fetch: createMeteredFetch(core, scope, core.baseFetch),
+    fetch: createMeterFetch(core, scope),
     wrap<T extends WrappableClient<T>>(client: T, wrapOptions: WrapOptions = {}): T {
       const provider: CallProvider | undefined =
         wrapOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
@@ -177,6 +221,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
     },
     flush: () => flushAll(core),
+    flushSync: () => flushSync(core),
     async close(): Promise<void> {
       if (core.closed) return
       core.closed = true
@@ -195,6 +240,12 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
   return meter
 }
 
+/** Queues what finished calls left for a later turn, then writes everything queued, synchronously. */
+function flushSync(core: MeterCore): number {
+  settleNow(core)
+  return core.queue.flushSync()
+}
+
 /** Waits for body reads in progress (their records), then writes everything queued. */
 async function flushAll(core: MeterCore): Promise<void> {
   await settleTaps(core)
@@ -210,6 +261,7 @@ async function openSink(url: string | undefined, busyTimeoutMs: number): Promise
 
 interface Settings {
   maxQueue: number
+  maxQueueBytes: number
   batchSize: number
   flushIntervalMs: number
   retryDelayMs: number
@@ -235,6 +287,10 @@ function checkOptions(options: MeterOptions): Settings {
   if (typeof store === 'string' && store.trim() === '') {
     throw new TokenledgerError('OPTION_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
   }
+  const otel = options.openTelemetry
+  if (otel !== undefined && typeof otel !== 'boolean' && (typeof otel !== 'object' || otel === null)) {
+    throw new TokenledgerError('OPTION_INVALID', `createMeter({ openTelemetry }): expected true, false or { tracerProvider, meterProvider }, got ${String(otel)}`)
+  }
   for (const name of ['onError', 'fetch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
       throw new TokenledgerError('OPTION_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)
@@ -249,6 +305,7 @@ function checkOptions(options: MeterOptions): Settings {
   }
   return {
     maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
+    maxQueueBytes: positiveInteger(options.maxQueueBytes, 'maxQueueBytes', 32 * 1024 * 1024),
     batchSize: positiveInteger(options.batchSize, 'batchSize', 500),
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),

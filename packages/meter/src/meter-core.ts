@@ -11,6 +11,8 @@ import type { MeterErrorContext, RecordQueue } from './record-queue.js'
 import type { ResponseTap } from './response-tap.js'
 import type { StreamObserver } from './stream/stream-observer.js'
 import type { TagScope } from './tags.js'
+import type { UsageNotices } from './usage-notices.js'
+import type { CallTelemetry } from './otel/call-telemetry.js'
 
 /** Shared meter state. */
 export interface MeterCore {
@@ -27,11 +29,20 @@ export interface MeterCore {
   readonly streams: Set<StreamObserver>
   /** Background reads of response bodies, so flush() can wait for their records. */
   readonly reads: Set<Promise<void>>
+  /**
+   * Work put off to a later turn of the event loop (a finished stream's parsing); run at once by
+   * settleNow when the process exits before that turn comes.
+   */
+  readonly deferred: Set<() => void>
   /** Tapped JSON responses not yet delivered, with their start time (performance.now()). */
   readonly taps: Map<ResponseTap, number>
   /** Sweeps unread tapped bodies now and then (unref'd); null while there are none. */
   sweepTimer: NodeJS.Timeout | null
   closed: boolean
+  /** Tells onError once per kind of call that came back without usage. */
+  readonly notices: UsageNotices
+  /** OpenTelemetry spans and metrics of each call; null when off or `@opentelemetry/api` is absent. */
+  readonly telemetry: CallTelemetry | null
 }
 
 /** What a metered fetch adds to every call it makes. */

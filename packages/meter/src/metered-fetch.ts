@@ -15,19 +15,56 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { UsageStyle } from '@tokenledger/pricing'
-import type { CallStatus } from '@tokenledger/store'
+import type { CallRecord, CallStatus } from '@tokenledger/store'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
-import type { CallProvider } from './provider-detect.js'
-import { styleFor } from './normalisers/normaliser-for.js'
-import { type FetchInput, type FetchLike, readRequest, readTarget, type RequestTarget, withStreamUsage } from './read-request.js'
+import { type CallProvider, explicitProvider } from './provider-detect.js'
+import { NORMALISERS, styleFor } from './normalisers/normaliser-for.js'
+import {
+  type FetchInput,
+  type FetchLike,
+  readRequest,
+  readTarget,
+  type RequestTarget,
+  withStreamUsage,
+} from './read-request.js'
 import { readErrorType, readResponseBody } from './read-response.js'
 import { type TapMode, type TappedBody, tapResponse } from './response-tap.js'
 import { startSweeper } from './tap-sweeper.js'
-import { createStreamObserver, type StreamEnd, type StreamObserver } from './stream/stream-observer.js'
+import {
+  createStreamObserver,
+  type StreamEnd,
+  type StreamObserver,
+} from './stream/stream-observer.js'
 import { tapStream } from './stream/stream-tap.js'
-import { createStreamAccumulator, emptyFacts, type StreamFacts } from './stream/stream-accumulator.js'
+import {
+  createStreamAccumulator,
+  emptyFacts,
+  type StreamFacts,
+} from './stream/stream-accumulator.js'
 import { mergeTags } from './tags.js'
+
+/** `meter.fetch`: a metered fetch, and a way to name the provider of every call it makes. */
+export interface MeteredFetch extends FetchLike {
+  /**
+   * A metered fetch recording every call under `provider` (a pricing-table id), for a gateway or a
+   * local URL the table does not know. Tags and everything else are this fetch's.
+   * @throws TokenledgerError PRICING_LOOKUP for an unknown provider id, listing the known ones.
+   */
+  withProvider(provider: string): MeteredFetch
+}
+
+/** The `meter.fetch` of a scope, with its `withProvider`. */
+export function createMeterFetch(core: MeterCore, scope: FetchScope): MeteredFetch {
+  const fetch = createMeteredFetch(core, scope, core.baseFetch) as MeteredFetch
+  fetch.withProvider = function withProvider(provider: string): MeteredFetch {
+    return createMeterFetch(core, {
+      ...scope,
+      provider: explicitProvider(core.prices, provider, 'meter.fetch.withProvider(provider)'),
+    })
+  }
+  return fetch
+}
 
 /** The underlying fetch of each metered fetch, so wrapping twice never records twice. */
 const UNDERLYING = new WeakMap<FetchLike, FetchLike>()
@@ -41,17 +78,28 @@ export function unwrapFetch(fetch: FetchLike): FetchLike {
  * Builds a metered fetch over `underlying` for a scope (provider, tags). `tap` says how JSON bodies
  * are read: `'all'` readers for any caller, `'json'` for the openai SDK (see response-tap.ts).
  */
-export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlying: FetchLike, tap: TapMode = 'all'): FetchLike {
+export function createMeteredFetch(
+  core: MeterCore,
+  scope: FetchScope,
+  underlying: FetchLike,
+  tap: TapMode = 'all',
+): FetchLike {
   const base = unwrapFetch(underlying)
-  const meteredFetch: FetchLike = async function meteredFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
+  const meteredFetch: FetchLike = async function meteredFetch(
+    input: FetchInput,
+    init?: RequestInit,
+  ): Promise<Response> {
     if (core.closed) return base(input, init)
     const target = readTarget(input, init)
     if (!target) return base(input, init)
     const provider = scope.provider ?? core.detector.detect(target.base)
     const style = styleFor(target.endpoint, provider.style)
-    // OpenAI-style streams get `include_usage` when the caller did not ask for it (a string edit of
-    // the JSON body); everything else about the request is read later, off the caller's path.
-    const injected = needsUsageOption(style) ? withStreamUsage(target.endpoint, init) : null
+    // Streams get `include_usage` when the caller did not ask for it and the provider may need it (a
+    // string edit of the JSON body); everything else about the request is read later, off the
+    // caller's path.
+    const injected = needsUsageOption(core, style, provider, target.base)
+      ? withStreamUsage(target.endpoint, init)
+      : null
     const call: Call = {
       input,
       init,
@@ -64,6 +112,7 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
       // The scoped tags are read here, in the caller's async context.
       scoped: core.scope.current(),
       pending: null,
+      telemetryContext: core.telemetry?.activeContext(),
     }
     const sent = base(input, injected ?? init)
     let response: Response
@@ -72,7 +121,7 @@ export function createMeteredFetch(core: MeterCore, scope: FetchScope, underlyin
     } catch (error) {
       const start = started(core, scope, call)
       if (start) {
-        settle(core, start, {
+        settle(core, call, start, {
           status: init?.signal?.aborted || isAbortError(error) ? 'aborted' : 'error',
           httpStatus: null,
           errorType: thrownType(error),
@@ -111,6 +160,8 @@ interface Call {
   scoped: FetchScope['tags']
   /** Set by `started()`; undefined when the call turned out not to be metered. */
   pending: CallStart | null | undefined
+  /** The OpenTelemetry context active when the call was made (its span's parent); undefined when off. */
+  telemetryContext: unknown
 }
 
 /** Reads the call's request (once) and starts its record; null when it is not metered. */
@@ -140,12 +191,25 @@ function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | nu
 }
 
 /**
- * OpenAI (and OpenAI-compatible hosts we do not know) send no stream usage unless asked. DeepSeek
- * puts it on its last chunk and OpenRouter always sends it, unasked: for them the request and the
- * stream stay exactly as the caller made them.
+ * Stream usage is asked for wherever the provider accepts `stream_options.include_usage` and may
+ * not send usage otherwise: OpenAI and every OpenAI-compatible host (TokenHub, Oxen, Gemini's
+ * OpenAI endpoint, hosts the table does not know), and a gateway or local server given a
+ * DeepSeek-style provider explicitly (vLLM-like servers send stream usage only when asked).
+ * Left alone, because they send usage unasked and asking could only change what the caller gets:
+ * DeepSeek's own API (usage on its last chunk; asked, it documents a separate `choices: []` chunk,
+ * which the meter would then hide, taking the usage away from a caller that had it) and
+ * OpenRouter-style providers (their usage chunk always comes). A stream that still ends without
+ * usage is told to onError (usage-notices.ts).
  */
-function needsUsageOption(style: UsageStyle): boolean {
-  return style === 'openai'
+function needsUsageOption(
+  core: MeterCore,
+  style: UsageStyle,
+  provider: CallProvider,
+  base: string,
+): boolean {
+  if (style === 'openai') return true
+  // The provider's own API sends usage unasked (the lookup is cached per base URL).
+  return style === 'deepseek' && !core.detector.isOwnApi(base, provider.id)
 }
 
 function observe(
@@ -170,7 +234,12 @@ function observe(
       } catch {
         // Not JSON, or the body went away: the status alone names the error.
       }
-      settle(core, start, outcome('error', null, { errorType: errorType ?? `http_${response.status}` }))
+      settle(
+        core,
+        call,
+        start,
+        outcome('error', null, { errorType: errorType ?? `http_${response.status}` }),
+      )
     })
     return response
   }
@@ -181,24 +250,43 @@ function observe(
     return response
   }
 
-  const tap = tapResponse(response, (body: TappedBody) => {
-    core.taps.delete(tap)
-    // Runs just after the caller got the body: the body's facts are read now (the caller owns the
-    // parsed body and may change it later); the record is built with the next batch.
-    if (body.kind === 'elsewhere') {
-      // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-      settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at }))
-      return
-    }
-    if (body.kind === 'error') {
-      const status = signal?.aborted ? 'aborted' : 'error'
-      settleLazily(core, scope, call, outcome(status, null, { errorType: thrownType(body.error), partial: true, endPerf: body.at }))
-      return
-    }
-    const facts = readResponseBody(call.style, body.kind === 'json' ? body.value : parseJson(body.text))
-    const ended = outcome(facts.errorType ? 'error' : 'ok', facts, { errorType: facts.errorType, endPerf: body.at })
-    settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
-  }, mode)
+  const tap = tapResponse(
+    response,
+    (body: TappedBody) => {
+      core.taps.delete(tap)
+      // Runs just after the caller got the body: the body's facts are read now (the caller owns the
+      // parsed body and may change it later); the record is built with the next batch.
+      if (body.kind === 'elsewhere') {
+        // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
+        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
+        return
+      }
+      if (body.kind === 'error') {
+        const status = signal?.aborted ? 'aborted' : 'error'
+        settleLazily(
+          core,
+          scope,
+          call,
+          outcome(status, null, {
+            errorType: thrownType(body.error),
+            partial: true,
+            endPerf: body.at ?? performance.now(),
+          }),
+        )
+        return
+      }
+      const facts = readResponseBody(
+        call.style,
+        body.kind === 'json' ? body.value : parseJson(body.text),
+      )
+      const ended = outcome(facts.errorType ? 'error' : 'ok', facts, {
+        errorType: facts.errorType,
+        endPerf: body.at ?? performance.now(),
+      })
+      settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
+    },
+    mode,
+  )
   core.taps.set(tap, call.startPerf)
   core.sweepTimer ??= startSweeper(core)
   return response
@@ -237,8 +325,10 @@ function meterStream(
           // A caller that stops after the final usage arrived has the whole answer: that call is ok.
           const status: CallStatus =
             how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
-          // A complete stream with its usage needs no estimate: let go of the text kept for one.
-          if (status !== 'aborted' && facts.finalUsage) accumulator.release()
+          // A complete stream whose usage has both totals needs no estimate: let go of the text kept
+          // for one (a malformed count, say `completion_tokens: "12"`, is estimated from that text).
+          if (status !== 'aborted' && facts.finalUsage && hasTotals(call.style, facts))
+            accumulator.release()
           settleLazily(core, scope, call, {
             ...ended,
             status,
@@ -256,6 +346,12 @@ function meterStream(
   tapStream(body, observer)
 }
 
+/** True when the usage reports both input and output totals, so no estimate will read the text. */
+function hasTotals(style: UsageStyle, facts: StreamFacts): boolean {
+  const { provenance } = NORMALISERS[style](facts.usage)
+  return provenance.inputTokens !== 'missing' && provenance.outputTokens !== 'missing'
+}
+
 /** Runs a body read off the caller's path, tracked so flush() can wait for its record. */
 function background(core: MeterCore, work: () => Promise<void>): void {
   const task: Promise<void> = work()
@@ -265,9 +361,18 @@ function background(core: MeterCore, work: () => Promise<void>): void {
 }
 
 /** How a call ended, given what the response said. */
-type Outcome = (status: CallStatus, facts: StreamFacts | null, extra?: Partial<CallOutcome>) => CallOutcome
+type Outcome = (
+  status: CallStatus,
+  facts: StreamFacts | null,
+  extra?: Partial<CallOutcome>,
+) => CallOutcome
 
-function outcomeOf(response: Response, status: CallStatus, facts: StreamFacts | null, extra: Partial<CallOutcome> = {}): CallOutcome {
+function outcomeOf(
+  response: Response,
+  status: CallStatus,
+  facts: StreamFacts | null,
+  extra: Partial<CallOutcome> = {},
+): CallOutcome {
   return {
     status,
     httpStatus: response.status,
@@ -281,22 +386,58 @@ function outcomeOf(response: Response, status: CallStatus, facts: StreamFacts | 
   }
 }
 
-/** Runs `work` in a later turn of the event loop, tracked so flush() waits for it. */
+/**
+ * Runs `work` in a later turn of the event loop, tracked so flush() waits for it, and listed in
+ * `core.deferred` so an exiting process can run it at once (settleNow).
+ */
 function later(core: MeterCore, work: () => void): void {
-  background(core, () => new Promise<void>((resolve) => setImmediate(() => resolve(work()))))
+  background(
+    core,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const run = (): void => {
+          if (!core.deferred.delete(run)) return
+          try {
+            resolve(work())
+          } catch (error) {
+            reject(error)
+          }
+        }
+        core.deferred.add(run)
+        setImmediate(run)
+      }),
+  )
 }
 
 /** Queues a call whose request is read when its record is built, with the next batch. */
 function settleLazily(core: MeterCore, scope: FetchScope, call: Call, outcome: CallOutcome): void {
   core.queue.push(() => {
     const start = started(core, scope, call)
-    return start ? core.builder.build(start, outcome) : null
+    return start ? finished(core, call, outcome, core.builder.build(start, outcome)) : null
   })
 }
 
 /** Queues the call; its record is built with the next batch. Never throws. */
-function settle(core: MeterCore, start: CallStart, outcome: CallOutcome): void {
-  core.queue.push(() => core.builder.build(start, outcome))
+function settle(core: MeterCore, call: Call, start: CallStart, outcome: CallOutcome): void {
+  core.queue.push(() => finished(core, call, outcome, core.builder.build(start, outcome)))
+}
+
+/** A record just built: told to the usage notices and to OpenTelemetry when it is on. */
+function finished(
+  core: MeterCore,
+  call: Call,
+  outcome: CallOutcome,
+  record: CallRecord,
+): CallRecord {
+  core.notices.check(record, call.injectedUsage)
+  if (core.telemetry) {
+    try {
+      core.telemetry.record(record, call.telemetryContext, outcome.facts?.responseId ?? null)
+    } catch (error) {
+      core.report(error, { phase: 'record', callId: record.id })
+    }
+  }
+  return record
 }
 
 function isAbortError(error: unknown): boolean {
@@ -307,7 +448,8 @@ function isAbortError(error: unknown): boolean {
 export function thrownType(error: unknown): string {
   if (!(error instanceof Error)) return 'network_error'
   const cause = (error as { cause?: unknown }).cause
-  const causeCode = cause && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined
+  const causeCode =
+    cause && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined
   if (typeof causeCode === 'string') return causeCode
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string') return code

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LedgerStore, openStore } from '@tokenledger/store'
 import { createRecordFactory } from '@tokenledger/store/testing'
 import { ENGINES } from '@tokenledger/store/testing/engines'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type MeterErrorContext, RecordQueue } from './record-queue.js'
 
 let dir: string
@@ -29,6 +30,7 @@ function queue(
     ownsStore: false,
     onError: (error, context) => errors.push({ error, context }),
     maxQueue: 1000,
+    maxQueueBytes: 64 * 1024 * 1024,
     batchSize: 10,
     flushIntervalMs: 60_000,
     backoffMs: 10,
@@ -122,6 +124,43 @@ describe('RecordQueue', () => {
     expect(errors[0]!.context).toEqual({ phase: 'open', records: 1 })
     await q.flush()
     expect(q.stats()).toMatchObject({ written: 1, failures: 1 })
+  })
+})
+
+describe('RecordQueue retries', () => {
+  it('soon once the queue is half full, so a short outage under load drops nothing', async () => {
+    const path = join(dir, 'locked.db')
+    const locked = await openStore(`sqlite:${path}`, { busyTimeoutMs: 5 })
+    const Database = createRequire(import.meta.resolve('@tokenledger/store'))(
+      'better-sqlite3',
+    ) as new (path: string) => { exec(sql: string): void; close(): void }
+    const locker = new Database(path)
+    try {
+      const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+      const q = queue(errors, {
+        store: locked,
+        maxQueue: 1000,
+        batchSize: 100,
+        flushIntervalMs: 5,
+        backoffMs: 20,
+        maxBackoffMs: 30_000,
+      })
+      const records = createRecordFactory({ seed: 12 }).batch(1000)
+      locker.exec('BEGIN EXCLUSIVE')
+      for (const record of records.slice(0, 100)) q.push(record)
+      // A quiet outage: the backoff doubles past a second (20, 40, ... 1280 ms: the next try is due about 2.5 s in).
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      expect(q.stats().failures).toBeGreaterThanOrEqual(5)
+      locker.exec('ROLLBACK')
+      // The ledger is back and a burst fills the queue: waiting out the backoff would drop the
+      // next records. Half full, the queue retries at the first delay and drains.
+      for (const record of records.slice(100)) q.push(record)
+      await vi.waitFor(() => expect(q.stats().written).toBe(1000), { timeout: 1000, interval: 5 })
+      expect(q.stats()).toMatchObject({ dropped: 0, queued: 0 })
+    } finally {
+      locker.close()
+      await locked.close()
+    }
   })
 })
 

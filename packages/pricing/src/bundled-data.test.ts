@@ -13,12 +13,12 @@ const usage = (input: number, cacheRead: number, output: number) => ({
 describe('the bundled pricing table', () => {
   it('is generated from pricing/*.json and up to date', () => {
     const committed = readFileSync(new URL('./bundled-data.generated.ts', import.meta.url), 'utf8')
-    expect(committed, 'run `node packages/pricing/scripts/bundle-data.mjs`').toBe(renderBundledData())
+    expect(committed, 'run `pnpm generate`').toBe(renderBundledData())
   })
 
   it('has an up-to-date JSON Schema beside the data', () => {
     const committed = JSON.parse(readFileSync(new URL('../../../pricing/provider.schema.json', import.meta.url), 'utf8'))
-    expect(committed, 'run `pnpm build && node packages/pricing/scripts/json-schema.mjs`').toEqual(providerJsonSchema())
+    expect(committed, 'run `pnpm build && pnpm generate`').toEqual(providerJsonSchema())
   })
 
   it('serves DeepSeek V4 Flash from several providers', () => {

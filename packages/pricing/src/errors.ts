@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'the ledger cannot be opened or written',
   QUERY_INVALID: 'a query parameter is invalid',
   DRIVER_MISSING: 'a database driver the store URL needs is not installed',
+  PROVIDER_UNKNOWN: 'calls go to a host no provider of the pricing table has: they are unpriced',
+  USAGE_MISSING: 'a response carried no usage: its tokens are estimated',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -53,3 +53,5 @@ export {
 export type { Usd } from './money.js'
 export { ERROR_CODES, isTokenledgerError, TokenledgerError } from './errors.js'
 export type { ErrorCode } from './errors.js'
+export { readInstant } from './instant.js'
+export type { InstantOptions, InstantResult } from './instant.js'

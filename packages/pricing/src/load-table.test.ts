@@ -100,3 +100,20 @@ describe('validation errors name the file, the model and the field', () => {
       .toThrow(/pricing\/acme\.json: usageStyle: .*"openai"\|"deepseek"\|"openrouter"\|"anthropic"\|"gemini"/)
   })
 })
+
+describe('card dates are read strictly', () => {
+  const broken = (mutate: (data: ReturnType<typeof testProvider>) => void) => {
+    const data = testProvider()
+    mutate(data)
+    return () => validateProvider('pricing/acme.json', data)
+  }
+
+  it('rejects a card from or checked date that does not exist', () => {
+    expect(broken((data) => { data.models[0]!.cards[0]!.from = '2026-02-30' }))
+      .toThrow('pricing/acme.json: models[0] (acme-chat).cards[0].from: "2026-02-30" is not a date: February 2026 has 28 days')
+    expect(broken((data) => { data.models[0]!.cards[0]!.from = '2026-01-01T24:00:00Z' }))
+      .toThrow('pricing/acme.json: models[0] (acme-chat).cards[0].from: "2026-01-01T24:00:00Z": hour 24 is not 00-23')
+    expect(broken((data) => { data.models[0]!.cards[0]!.checked = '2026-04-31' }))
+      .toThrow('pricing/acme.json: models[0] (acme-chat).cards[0].checked: "2026-04-31" is not a date: April 2026 has 30 days')
+  })
+})

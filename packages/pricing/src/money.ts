@@ -15,7 +15,6 @@ export type Usd = string & { readonly __usd: true }
 export const RATE_DECIMALS = 6
 /** Decimal places of picodollar amounts. */
 export const PICO_DECIMALS = 12
-const PICO = 10n ** BigInt(PICO_DECIMALS)
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/
 

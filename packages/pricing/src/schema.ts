@@ -4,6 +4,7 @@
  * (`pnpm --filter @tokenledger/pricing gen:schema`), and a test fails when it is stale.
  */
 import { z } from 'zod'
+import { type InstantOptions, readInstant } from './instant.js'
 import { RATE_DECIMALS } from './money.js'
 
 const rateDecimal = z
@@ -13,13 +14,21 @@ const rateDecimal = z
     error: `at most ${RATE_DECIMALS} decimal places (rates are exact to 1e-6 USD per 1M tokens)`,
   })
 
+/** Adds the strict parser's problem as the issue: the shape alone let 2026-02-30 through. */
+const checkInstant = (options: InstantOptions) => (value: string, ctx: z.RefinementCtx) => {
+  const result = readInstant(value, options)
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.problem })
+}
+
 const isoInstant = z
   .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value)), {
+  .refine((value) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value), {
     error: 'expected an ISO date or date-time with a zone (e.g. 2026-04-24T00:00:00Z)',
+    abort: true,
   })
+  .superRefine(checkInstant({ requireZone: true }))
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD' })
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD', abort: true }).superRefine(checkInstant({ dateOnly: true }))
 
 /** Rates in USD per 1M tokens. Input and output are required: a card with unknown prices is no card. */
 export const ratesSchema = z.strictObject({

@@ -37,3 +37,5 @@ export type {
   NullablePicoColumn,
   PicoColumn,
 } from './schema.js'
+export { csvCell, csvText, toCsv } from './queries/csv-cell.js'
+export type { CsvCell } from './queries/csv-cell.js'

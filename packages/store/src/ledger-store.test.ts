@@ -2,7 +2,6 @@ import { isTokenledgerError, picoFromUsd, usdFromPico } from '@tokenledger/prici
 import type { Usd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { asStored } from './__fixtures__/expected-summary.js'
 import type { CallRecord } from './call-record.js'
 import type { LedgerStore } from './ledger-store.js'
 import { migrateToLatest } from './migrations/run-migrations.js'
@@ -246,6 +245,21 @@ for (const engine of ENGINES) {
       )
       await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(
         /version 99 is newer/,
+      )
+    })
+
+    it('insertSync: SQLite writes synchronously (for exit handlers); PostgreSQL has none', async () => {
+      if (engine.name === 'postgres') {
+        expect(store.insertSync).toBeUndefined()
+        return
+      }
+      store.insertSync!([FULL])
+      expect(await store.getCall(FULL.id)).toStrictEqual(FULL)
+      store.insertSync!([FULL, BARE])
+      expect((await store.listCalls({ limit: 10, offset: 0 })).total).toBe(2)
+      const tooCostly = { ...BARE, id: 'too-costly', cost: '9300000' as Usd }
+      expect(() => store.insertSync!([tooCostly])).toThrow(
+        /insertSync: records\[0\] \(id too-costly\): cost: 9300000 USD is beyond what the ledger stores/,
       )
     })
 

@@ -8,13 +8,13 @@ import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
  * @param url `sqlite:PATH`, a bare file path, or `postgres://user@host:port/db[?schema=NAME]`.
  *   Default: `TOKENLEDGER_DB`, else `./tokenledger.db`.
  * @param options `readOnly` (default false): no writes, no migration, the ledger must exist;
- *   `busyTimeoutMs` (SQLite, default 10000).
+ *   `busyTimeoutMs` (SQLite, default 10000); `postgresTimeoutMs` (PostgreSQL, default 30000).
  * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened, connected to or
  *   migrated, or its schema is missing (read-only) or newer than this version.
  * @example
  * const store = await openStore('sqlite:./tokenledger.db')
  * const [total] = await store.summarize({ since: new Date('2026-05-01T00:00:00Z') })
- * console.log(total.cost, `${total.unpricedCalls} calls could not be priced`)
+ * if (total) console.log(total.cost, `${total.unpricedCalls} calls could not be priced`)
  * await store.close()
  */
 export async function openStore(
@@ -31,6 +31,7 @@ export async function openStore(
       connectionString: location.connectionString,
       schema: location.schema,
       readOnly,
+      ...(options.postgresTimeoutMs === undefined ? {} : { timeoutMs: options.postgresTimeoutMs }),
     })
     return new SqlLedgerStore(engine, { readOnly, where: redact(target) })
   }

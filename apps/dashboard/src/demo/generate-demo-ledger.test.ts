@@ -18,7 +18,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-async function demoLedger(seed = 42): Promise<{ store: LedgerStore; url: string }> {
+async function demoLedger(): Promise<{ store: LedgerStore; url: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenledger-demo-'))
   dirs.push(dir)
   const url = `sqlite:${join(dir, 'demo.db')}`

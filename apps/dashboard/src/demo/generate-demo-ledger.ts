@@ -10,6 +10,7 @@ import {
   picoFromUsd,
   usdFromPico,
   type PricingTable,
+  TokenledgerError,
   type Usd,
 } from '@tokenledger/pricing'
 import type { CallRecord, LedgerStore } from '@tokenledger/store'
@@ -61,7 +62,7 @@ export function demoCanaryId(seed: number): string {
 
 /**
  * Writes the demo traffic into `store`.
- * @throws TypeError for bad options; whatever `store.insert` throws
+ * @throws TokenledgerError OPTION_INVALID for bad options; whatever `store.insert` throws
  * @example
  * const store = await openStore('sqlite:./demo-ledger.db')
  * const summary = await generateDemoLedger({ store, days: 90 })
@@ -70,17 +71,25 @@ export async function generateDemoLedger(options: DemoLedgerOptions): Promise<De
   const { store, days = 90, callsPerDay = 2500, seed = 42, batchSize = 5000 } = options
   const end = options.end ?? new Date()
   if (!Number.isInteger(days) || days < 1 || days > 3660)
-    throw new TypeError(`generateDemoLedger: option days: expected 1..3660, got ${days}`)
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `generateDemoLedger: option days: expected 1..3660, got ${days}`,
+    )
   if (!Number.isFinite(callsPerDay) || callsPerDay < 1)
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `generateDemoLedger: option callsPerDay: expected at least 1, got ${callsPerDay}`,
     )
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new TypeError(
+    throw new TokenledgerError(
+      'OPTION_INVALID',
       `generateDemoLedger: option batchSize: expected a positive integer, got ${batchSize}`,
     )
   if (Number.isNaN(end.getTime()))
-    throw new TypeError('generateDemoLedger: option end: expected a valid Date')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'generateDemoLedger: option end: expected a valid Date',
+    )
   const table = options.pricing ?? defaultPricingTable()
   const rng = new Random(seed)
   const firstDay = startOfUtcDay(end).getTime() - (days - 1) * DAY_MS

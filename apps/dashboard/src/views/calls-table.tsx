@@ -80,7 +80,7 @@ export interface SortLinks {
 const Header: FC<{
   label: string
   sort?: CallSort
-  links?: SortLinks
+  links?: SortLinks | undefined
   num?: boolean
   col?: OptionalColumn
 }> = ({ label, sort, links, num, col }) => {

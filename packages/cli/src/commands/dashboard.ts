@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { CliExit } from '../cli-exit.js'
 import { dbOption } from '../shared-flags.js'
 
 interface DashboardOptions {
@@ -6,9 +7,8 @@ interface DashboardOptions {
   host: string
   port: number
   token?: string
+  allowHost?: string[]
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 function parsePort(value: string): number {
   const port = Number(value)
@@ -25,6 +25,38 @@ function parseToken(value: string): string {
     throw new InvalidArgumentError('--token: expected at least 8 characters without spaces')
   }
   return value
+}
+
+function parseEnvToken(value: string): string {
+  if (value.length < 8 || /\s/.test(value)) {
+    throw new CliExit(
+      1,
+      'error: TOKENLEDGER_DASHBOARD_TOKEN: expected at least 8 characters without spaces',
+    )
+  }
+  return value
+}
+
+/** One line for a port that cannot be bound (in use, or privileged), instead of a stack trace. */
+function listenError(error: unknown, options: DashboardOptions): CliExit | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  const where = `${options.host}:${options.port}`
+  if (code === 'EADDRINUSE') {
+    return new CliExit(
+      1,
+      `error: --port ${options.port}: ${where} is already in use; pick another port (0 picks a free one)`,
+    )
+  }
+  if (code === 'EACCES') {
+    return new CliExit(
+      1,
+      `error: --port ${options.port}: not allowed to listen on ${where}; use a port above 1023`,
+    )
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new CliExit(1, `error: --host ${options.host}: no such address on this machine`)
+  }
+  return null
 }
 
 /**
@@ -50,26 +82,45 @@ export function dashboardCommand(): Command {
         'require this access token (default: $TOKENLEDGER_DASHBOARD_TOKEN)',
       ).argParser(parseToken),
     )
+    .addOption(
+      new Option(
+        '--allow-host <name>',
+        'without a token, also answer requests for this Host name (loopback names always); repeatable',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
     .action(async (options: DashboardOptions) => {
       const envToken = process.env['TOKENLEDGER_DASHBOARD_TOKEN']
-      const token = options.token ?? (envToken ? parseToken(envToken) : undefined)
-      if (!LOOPBACK.has(options.host) && token === undefined) {
-        process.stderr.write(
-          `warning: --host ${options.host} exposes the ledger beyond this machine without a token; set --token or TOKENLEDGER_DASHBOARD_TOKEN\n`,
+      if (options.token === undefined && envToken === '') {
+        throw new CliExit(
+          1,
+          'error: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it, or set a token of at least 8 characters',
         )
       }
+      const token = options.token ?? (envToken !== undefined ? parseEnvToken(envToken) : undefined)
       // Loaded on demand: the server stack (hono, the store) costs every other command startup time.
-      const { startDashboard } = await import('@tokenledger/dashboard')
-      const dashboard = await startDashboard({
-        ...(options.db !== undefined ? { db: options.db } : {}),
-        host: options.host,
-        port: options.port,
-        ...(token !== undefined ? { token } : {}),
-        onError: (error) =>
-          process.stderr.write(
-            `dashboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-          ),
-      })
+      const { isLoopbackHost, startDashboard } = await import('@tokenledger/dashboard')
+      if (token === undefined && !isLoopbackHost(options.host.replace(/^\[|\]$/g, ''))) {
+        throw new CliExit(
+          1,
+          `error: --host ${options.host} would expose the ledger beyond this machine without a token; set --token or TOKENLEDGER_DASHBOARD_TOKEN, or bind 127.0.0.1`,
+        )
+      }
+      let dashboard: Awaited<ReturnType<typeof startDashboard>>
+      try {
+        dashboard = await startDashboard({
+          ...(options.db !== undefined ? { db: options.db } : {}),
+          host: options.host,
+          port: options.port,
+          ...(token !== undefined ? { token } : {}),
+          ...(options.allowHost !== undefined ? { allowedHosts: options.allowHost } : {}),
+          onError: (error) =>
+            process.stderr.write(
+              `dashboard: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+            ),
+        })
+      } catch (error) {
+        throw listenError(error, options) ?? error
+      }
       process.stdout.write(`tokenledger dashboard: ${dashboard.openUrl}\n`)
       process.stderr.write('(Ctrl+C to stop)\n')
       await new Promise<void>((resolve) => {

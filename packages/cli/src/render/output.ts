@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync'
+import { toCsv } from '@tokenledger/store'
 import type { OutputFormat } from '../shared-flags.js'
 import { type Column, renderTable } from './table.js'
 
@@ -24,8 +24,9 @@ export function printRows<Row>(
   if (format === 'json') return printJson(rows.map(view.json))
   if (format === 'csv') {
     const headers = Object.keys(view.csv)
-    const records = rows.map((row) => headers.map((header) => view.csv[header]!(row) ?? ''))
-    process.stdout.write(stringify([headers, ...records]))
+    // One cell policy with the dashboard's downloads: formula starts made inert (OWASP).
+    const records = rows.map((row) => headers.map((header) => view.csv[header]!(row)))
+    process.stdout.write(toCsv(headers, records, '\n'))
     return
   }
   if (rows.length === 0) {

@@ -1,4 +1,5 @@
 import Table from 'cli-table3'
+import { terminalSafe } from './terminal-safe.js'
 
 /** A column of a rendered table: header, how to read a cell from a row, alignment. */
 export interface Column<Row> {
@@ -9,14 +10,16 @@ export interface Column<Row> {
 
 /**
  * Draws rows as a terminal table: numbers right-aligned, no colour when NO_COLOR is set or stdout
- * is not a terminal (cli-table3 colours only its borders; we keep them plain).
+ * is not a terminal (cli-table3 colours only its borders; we keep them plain). Control characters
+ * in cells are escaped (terminal-safe.ts).
  */
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
   const table = new Table({
-    head: columns.map((column) => column.header),
+    head: columns.map((column) => terminalSafe(column.header)),
     colAligns: columns.map((column) => column.align ?? 'left'),
     style: { head: [], border: [], compact: true },
   })
-  for (const row of rows) table.push(columns.map((column) => column.value(row)))
+  // Cells hold provider- and user-controlled text: never let it drive the terminal.
+  for (const row of rows) table.push(columns.map((column) => terminalSafe(column.value(row))))
   return table.toString()
 }

@@ -58,7 +58,7 @@ export interface Figures {
   cacheReadTokens: Figure
   cacheWriteTokens: Figure
   /** Part of the cache writes with a 1-hour TTL (Anthropic); undefined when not reported. */
-  cacheWrite1hTokens?: number
+  cacheWrite1hTokens?: number | undefined
   outputTokens: Figure
   reasoningTokens: Figure
 }

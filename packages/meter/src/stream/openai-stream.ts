@@ -15,7 +15,11 @@ import {
   stringField,
 } from './stream-accumulator.js'
 
-const FINAL_RESPONSE_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed'])
+const FINAL_RESPONSE_EVENTS = new Set([
+  'response.completed',
+  'response.incomplete',
+  'response.failed',
+])
 
 /** Reads chat-completion chunks (`choices[].delta`) and Responses API events (`type: response.*`). */
 export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccumulator {
@@ -31,7 +35,8 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     const choices = chunk['choices']
     if (Array.isArray(choices)) {
       for (const choice of choices) {
-        const delta = (choice as Record<string, unknown> | null)?.['delta'] as Record<string, unknown> | null | undefined
+        const delta = (choice as Record<string, unknown> | null)?.['delta'] as
+          Record<string, unknown> | null | undefined
         if (delta && typeof delta === 'object' && readDelta(delta)) verdict |= CARRIED_TEXT
       }
     }
@@ -39,11 +44,15 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     if (usage && typeof usage === 'object') {
       facts.usage = usage
       facts.finalUsage = true
-      // With include_usage the usage arrives in an extra chunk with no choice: the caller did not
-      // ask for it, so it must not see it. DeepSeek puts usage on a chunk WITH a choice: kept.
-      if (options.injectedUsage && Array.isArray(choices) && choices.length === 0) verdict |= DROP
     }
-    if (chunk['error'] !== undefined && chunk['error'] !== null) facts.errorType = errorTypeOf(chunk['error']) ?? 'stream_error'
+    const error = chunk['error']
+    if (error !== undefined && error !== null)
+      facts.errorType = errorTypeOf(error) ?? 'stream_error'
+    // With include_usage the usage arrives in an extra chunk with no choice: the caller did not ask
+    // for it, so it must not see it. Some hosts send that chunk with `usage: null` (their usage rode
+    // on the last choice): hidden all the same. A chunk WITH a choice (DeepSeek's usage) is kept.
+    else if (options.injectedUsage && Array.isArray(choices) && choices.length === 0)
+      verdict |= DROP
     return verdict
   }
 
@@ -53,7 +62,8 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     if (typeof delta['content'] === 'string') text += delta['content'].length
     if (typeof delta['refusal'] === 'string') text += delta['refusal'].length
     // DeepSeek says reasoning_content, OpenRouter says reasoning.
-    if (typeof delta['reasoning_content'] === 'string') reasoning += delta['reasoning_content'].length
+    if (typeof delta['reasoning_content'] === 'string')
+      reasoning += delta['reasoning_content'].length
     if (typeof delta['reasoning'] === 'string') reasoning += delta['reasoning'].length
     const toolCalls = delta['tool_calls']
     if (Array.isArray(toolCalls)) {
@@ -84,7 +94,8 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
         facts.usage = usage
         facts.finalUsage = FINAL_RESPONSE_EVENTS.has(type)
       }
-      if (type === 'response.failed') facts.errorType = errorTypeOf(response['error']) ?? 'response_failed'
+      if (type === 'response.failed')
+        facts.errorType = errorTypeOf(response['error']) ?? 'response_failed'
     }
     // A Responses `error` event is { type: 'error', code, message }: its code names the error.
     if (type === 'error') facts.errorType = stringField(event, 'code') ?? 'stream_error'
@@ -95,7 +106,8 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     const parsed = parseEventData(data)
     if (!parsed) return 0
     const type = parsed['type']
-    if (typeof type === 'string' && (type.startsWith('response.') || type === 'error')) return responsesEvent(type, parsed)
+    if (typeof type === 'string' && (type.startsWith('response.') || type === 'error'))
+      return responsesEvent(type, parsed)
     return chatChunk(parsed)
   }
 
@@ -126,7 +138,7 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
   }
 }
 
-/** Events worth parsing as they come: usage, a Responses `response` object, an error. */
-const INTERESTING = /"(?:usage|response)"\s*:\s*\{|"error"/
+/** Events worth parsing as they come: usage, a Responses `response` object, an error, no choice. */
+const INTERESTING = /"(?:usage|response)"\s*:\s*\{|"error"|"choices"\s*:\s*\[\s*\]/
 /** A non-empty text field of a chat delta, or a Responses text delta. */
 const HAS_TEXT = /"(?:content|reasoning_content|reasoning|refusal|arguments|delta)"\s*:\s*"[^"]/

@@ -3,6 +3,11 @@
  * `call_rollups_daily` when that gives the same answer (no tag filter or tag group, and a range
  * aligned to whole UTC hours or days).
  * Both sources expose the same named expressions, so a query is written once.
+ *
+ * A call's `model` dimension is its canonical model id or, when the pricing table did not know the
+ * model, the id the provider served (else the one requested): unpriced models are named, never
+ * lumped together. The rollups key unknown models as '', so their share is read from the raw calls
+ * (a partial part, `calls.model IS NULL`) whenever a query groups or filters by model.
  */
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
@@ -20,7 +25,7 @@ export interface QuerySource {
   /** The time grain of the rows: one call, one hour, one day. */
   grain: 'call' | 'hour' | 'day'
   from: RawBuilder<unknown>
-  /** The model column as stored ('' for none in the rollups), for equality filters. */
+  /** The model column as stored ('' for unknown in the rollups), for equality filters. */
   modelColumn: RawBuilder<unknown>
   ts: RawBuilder<unknown>
   provider: RawBuilder<unknown>
@@ -43,6 +48,9 @@ export interface QuerySource {
     abortedCalls: RawBuilder<unknown>
     reportedCalls: RawBuilder<unknown>
     computedCostOfReported: RawBuilder<unknown>
+    /** Provider-reported cost of the calls we could not price (SQL NULL: this source cannot say). */
+    reportedCostOfUnpriced: RawBuilder<unknown>
+    unpricedReportedCalls: RawBuilder<unknown>
   }
 }
 
@@ -61,20 +69,93 @@ export function rollupsCanAnswer(query: LedgerQuery): boolean {
 export interface QueryPart {
   query: LedgerQuery
   source: QuerySource
+  /** Extra conditions that carve this part out of its source (see `planQuery`). */
+  where?: RawBuilder<unknown>[]
+  /**
+   * `unpricedReported`: this part adds only `reportedCostOfUnpriced` and `unpricedReportedCalls`
+   * (every other metric is zero), for a rollup part that cannot say them.
+   */
+  only?: 'unpricedReported'
+}
+
+/** What the answer to a query needs besides its filters. */
+export interface PlanOptions {
+  /** It is grouped or stacked by model: unknown models must be named by their raw ids. */
+  byModel?: boolean
+  /** It reports the provider-reported cost of unpriced calls. */
+  unpricedReported?: boolean
+}
+
+/** The query groups, stacks or filters by model. */
+function touchesModel(query: LedgerQuery, options: PlanOptions): boolean {
+  return (
+    options.byModel === true || query.model !== undefined || (query.groupBy ?? []).includes('model')
+  )
+}
+
+/**
+ * Completes the rollup parts of a plan: where the model matters, the rollups answer for the known
+ * models only and the raw calls for the unknown ones; and the reported cost of unpriced calls,
+ * which the rollups do not hold, comes from the raw calls (only the unpriced ones are read).
+ */
+function completeRollupParts(
+  dialect: StoreDialect,
+  parts: QueryPart[],
+  query: LedgerQuery,
+  options: PlanOptions,
+): QueryPart[] {
+  const split = touchesModel(query, options)
+  return parts.flatMap((part): QueryPart[] => {
+    if (part.source.kind !== 'rollups') return [part]
+    const done: QueryPart[] = [
+      split ? { ...part, where: [sql`${part.source.modelColumn} <> ''`] } : part,
+    ]
+    if (split) {
+      done.push({
+        query: part.query,
+        source: callsSource(dialect),
+        where: [sql`calls.model IS NULL`],
+      })
+    }
+    if (options.unpricedReported) {
+      done.push({
+        query: part.query,
+        source: callsSource(dialect),
+        where: [
+          sql`calls.cost_pico IS NULL`,
+          sql`calls.reported_cost_pico IS NOT NULL`,
+          ...(split ? [sql`calls.model IS NOT NULL`] : []),
+        ],
+        only: 'unpricedReported',
+      })
+    }
+    return done
+  })
 }
 
 /**
  * Plans a query. A range that does not start and end on whole hours (the dashboard's "last 30
- * days" from now) is split: the partial hours at either end from the raw calls (at most two hours
- * of them), the partial days from the hourly rollup, and the whole days inside from the daily
- * rollup (24 times fewer rows), unless the query groups by hour. Tag filters and tag groups always
- * read the raw calls.
+ * days" from now) is split: the whole hours inside it from the rollups, the partial hours at
+ * either end from the raw calls (at most two hours of them), so it stays fast on a large ledger.
+ * Tag filters and tag groups always read the raw calls.
  */
 export function planQuery(
   dialect: StoreDialect,
   query: LedgerQuery,
   choice: SourceChoice = 'auto',
+  options: PlanOptions = {},
 ): QueryPart[] {
+  return completeRollupParts(dialect, planRange(dialect, query, choice), query, options)
+}
+
+/**
+ * Splits a query's range between the rollups and the raw calls (see `planQuery`):
+ * [since, hourStart) raw | [hourStart, dayStart) hours | [dayStart, dayEnd) days |
+ * [dayEnd, hourEnd) hours | [hourEnd, until) raw. Whole days come from the daily rollup (24 times
+ * fewer rows) unless the query groups by hour. An open end (no since / until) belongs to the
+ * coarsest piece alone; empty pieces are left out.
+ */
+function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoice): QueryPart[] {
   const tagged =
     Object.keys(query.tags ?? {}).length > 0 ||
     (query.groupBy ?? []).some((key) => key.startsWith('tag:'))
@@ -92,23 +173,19 @@ export function planQuery(
   const dayStart = hourStart === undefined ? undefined : Math.ceil(hourStart / DAY_MS) * DAY_MS
   const dayEnd = hourEnd === undefined ? undefined : Math.floor(hourEnd / DAY_MS) * DAY_MS
   const days = !hourly && (dayStart === undefined || dayEnd === undefined || dayStart < dayEnd)
-  // [since, hourStart) raw | [hourStart, dayStart) hours | [dayStart, dayEnd) days |
-  // [dayEnd, hourEnd) hours | [hourEnd, until) raw. An open end (no since / until) belongs to
-  // the coarsest piece alone; empty pieces are left out.
-  const bounded = (start: number | undefined, end: number | undefined) => ({ start, end })
   const pieces: { start: number | undefined; end: number | undefined; source: QuerySource }[] = []
   if (since !== undefined)
-    pieces.push({ ...bounded(since, hourStart), source: callsSource(dialect) })
+    pieces.push({ start: since, end: hourStart, source: callsSource(dialect) })
   if (days) {
     if (since !== undefined)
-      pieces.push({ ...bounded(hourStart, dayStart), source: rollupSource(dialect) })
-    pieces.push({ ...bounded(dayStart, dayEnd), source: dailyRollupSource(dialect) })
+      pieces.push({ start: hourStart, end: dayStart, source: rollupSource(dialect) })
+    pieces.push({ start: dayStart, end: dayEnd, source: dailyRollupSource(dialect) })
     if (until !== undefined)
-      pieces.push({ ...bounded(dayEnd, hourEnd), source: rollupSource(dialect) })
+      pieces.push({ start: dayEnd, end: hourEnd, source: rollupSource(dialect) })
   } else {
-    pieces.push({ ...bounded(hourStart, hourEnd), source: rollupSource(dialect) })
+    pieces.push({ start: hourStart, end: hourEnd, source: rollupSource(dialect) })
   }
-  if (until !== undefined) pieces.push({ ...bounded(hourEnd, until), source: callsSource(dialect) })
+  if (until !== undefined) pieces.push({ start: hourEnd, end: until, source: callsSource(dialect) })
   const parts: QueryPart[] = []
   for (const { start, end, source } of pieces) {
     if (start !== undefined && end !== undefined && start >= end) continue
@@ -138,14 +215,16 @@ const ref = (column: string) => sql.ref(column)
 export function callsSource(dialect: StoreDialect): QuerySource {
   const count = (condition: RawBuilder<unknown>) =>
     sql`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`
+  // Unknown models by the id served (else requested), never lumped together (module comment).
+  const model = sql`COALESCE(calls.model, calls.served_model, calls.requested_model)`
   return {
     kind: 'calls',
     grain: 'call',
     from: sql`calls`,
-    modelColumn: ref('calls.model'),
+    modelColumn: model,
     ts: ref('calls.ts'),
     provider: ref('calls.provider'),
-    model: ref('calls.model'),
+    model,
     upstream: ref('calls.upstream_provider'),
     status: ref('calls.status'),
     metrics: {
@@ -165,6 +244,13 @@ export function callsSource(dialect: StoreDialect): QuerySource {
       computedCostOfReported: moneySum(
         dialect,
         sql`CASE WHEN calls.reported_cost_pico IS NOT NULL THEN calls.cost_pico END`,
+      ),
+      reportedCostOfUnpriced: moneySum(
+        dialect,
+        sql`CASE WHEN calls.cost_pico IS NULL THEN calls.reported_cost_pico END`,
+      ),
+      unpricedReportedCalls: count(
+        sql`calls.cost_pico IS NULL AND calls.reported_cost_pico IS NOT NULL`,
       ),
     },
   }
@@ -205,6 +291,9 @@ function rollupTableSource(
       abortedCalls: sql`SUM(CASE WHEN ${col('status')} = 'aborted' THEN ${col('calls')} ELSE 0 END)`,
       reportedCalls: sql`SUM(${col('reported_calls')})`,
       computedCostOfReported: moneySum(dialect, col('computed_of_reported_pico')),
+      // Not kept per rollup row: `planQuery` adds a part of raw unpriced calls for it.
+      reportedCostOfUnpriced: sql`NULL`,
+      unpricedReportedCalls: sql`0`,
     },
   }
 }
@@ -232,9 +321,7 @@ export function whereClause(
   if (query.since) conditions.push(sql`${source.ts} >= ${query.since.getTime()}`)
   if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
   if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
-  if (query.model !== undefined) {
-    conditions.push(sql`${source.modelColumn} = ${query.model}`)
-  }
+  if (query.model !== undefined) conditions.push(sql`${source.modelColumn} = ${query.model}`)
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
   for (const [key, value] of Object.entries(query.tags ?? {})) {
     // One point lookup in call_tags' key (key, value, ts, call_id) per call of the range, which is

@@ -22,7 +22,6 @@ import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlit
  * cost more than the call itself), and one upsert per distinct rollup key, summed in memory.
  */
 export class SqliteWriter {
-  readonly #db: SqliteDatabase
   readonly #insertCall: SqliteStatement
   readonly #insertTag: SqliteStatement
   readonly #insertTagsOfRange: SqliteStatement
@@ -35,7 +34,6 @@ export class SqliteWriter {
   readonly #updateTx: SqliteTransaction<[CostRow[]], void>
 
   constructor(db: SqliteDatabase) {
-    this.#db = db
     // One row per statement: measured faster here than multi-row VALUES or RETURNING, because
     // better-sqlite3 runs a prepared statement with little overhead and `changes` is free.
     this.#insertCall = db.prepare(

@@ -12,7 +12,7 @@ export function fixtureText(name: string): string {
 }
 
 /** A recorded JSON payload, parsed. */
-export function fixtureJson<T = Record<string, unknown>>(name: string): T {
+export function fixtureJson<T extends object = Record<string, unknown>>(name: string): T {
   return JSON.parse(fixtureText(name)) as T
 }
 

@@ -1,0 +1,119 @@
+/**
+ * OpenTelemetry for metered calls: each finished call becomes a CLIENT span named and attributed
+ * as the GenAI semantic conventions say (child of the span active when the call was made), and is
+ * counted in the conventions' metrics plus tokenledger's cost counter:
+ * - `gen_ai.client.token.usage` (histogram, `{token}`, by `gen_ai.token.type` input / output);
+ * - `gen_ai.client.operation.duration` (histogram, seconds);
+ * - `tokenledger.client.cost` (counter, USD, priced calls only).
+ * Spans and metrics are made when the record is built, with the next batch, off the caller's path;
+ * the span keeps the call's real start and end times. The meter and the proxy share this module.
+ *
+ * The cost counter is a floating-point sum, as every OpenTelemetry counter is: good for charts,
+ * not for invoices. The exact figure is the span's `tokenledger.cost.usd` and the ledger.
+ */
+import type { CallRecord } from '@tokenledger/store'
+import { metricAttributes, spanAttributes, spanName } from './gen-ai-attributes.js'
+import {
+  type CounterLike,
+  type HistogramLike,
+  loadOtelApi,
+  type MeterProviderLike,
+  type OtelContext,
+  type TracerLike,
+  type TracerProviderLike,
+} from './otel-api.js'
+
+/** Options of `createCallTelemetry`. */
+export interface CallTelemetryOptions {
+  /** @default the globally registered TracerProvider */
+  tracerProvider?: TracerProviderLike
+  /** @default the globally registered MeterProvider */
+  meterProvider?: MeterProviderLike
+}
+
+/** Spans and metrics of finished calls. */
+export interface CallTelemetry {
+  /** The context active now: capture it when the call starts, so its span gets the right parent. */
+  activeContext(): OtelContext
+  /**
+   * Emits the span and metrics of a finished call. `parent` is the context captured at its start
+   * (default: none, a root span); `responseId` the provider's completion id when known.
+   */
+  record(record: CallRecord, parent?: OtelContext, responseId?: string | null): void
+}
+
+const SCOPE = '@tokenledger/meter'
+const SPAN_KIND_CLIENT = 2
+const STATUS_ERROR = 2
+/** The conventions' advised buckets for token counts and for durations in seconds. */
+const TOKEN_BUCKETS = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+]
+const DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+]
+
+/**
+ * Telemetry for metered calls, or null when `@opentelemetry/api` is not installed.
+ * @example
+ * const telemetry = createCallTelemetry()
+ * const parent = telemetry?.activeContext() // when the call starts
+ * telemetry?.record(record, parent)        // when its record is built
+ */
+export function createCallTelemetry(
+  options: CallTelemetryOptions = {},
+  loadApi = loadOtelApi,
+): CallTelemetry | null {
+  const api = loadApi()
+  if (!api) return null
+  const tracer: TracerLike = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(
+    SCOPE,
+  )
+  const meter = (options.meterProvider ?? api.metrics.getMeterProvider()).getMeter(SCOPE)
+  const tokens: HistogramLike = meter.createHistogram('gen_ai.client.token.usage', {
+    unit: '{token}',
+    description: 'Number of input and output tokens used',
+    advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+  })
+  const duration: HistogramLike = meter.createHistogram('gen_ai.client.operation.duration', {
+    unit: 's',
+    description: 'GenAI operation duration',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  })
+  const cost: CounterLike = meter.createCounter('tokenledger.client.cost', {
+    unit: 'USD',
+    description:
+      'Cost of priced GenAI calls as tokenledger computed it (a float sum; the ledger is exact)',
+  })
+  return {
+    activeContext: () => api.context.active(),
+    record(record, parent, responseId = null) {
+      const start = Date.parse(record.timestamp)
+      const span = tracer.startSpan(
+        spanName(record),
+        {
+          kind: SPAN_KIND_CLIENT,
+          startTime: start,
+          attributes: spanAttributes(record, responseId),
+        },
+        parent,
+      )
+      if (record.status !== 'ok')
+        span.setStatus({ code: STATUS_ERROR, message: record.errorType ?? record.status })
+      span.end(start + (record.latencyMs ?? 0))
+
+      const attributes = metricAttributes(record)
+      if (record.latencyMs !== null) duration.record(record.latencyMs / 1000, attributes)
+      // Failed calls were not billed: their zero counts would only skew the token histogram.
+      if (record.status !== 'error') {
+        if (record.usage.provenance.inputTokens !== 'missing') {
+          tokens.record(record.usage.inputTokens, { ...attributes, 'gen_ai.token.type': 'input' })
+        }
+        if (record.usage.provenance.outputTokens !== 'missing') {
+          tokens.record(record.usage.outputTokens, { ...attributes, 'gen_ai.token.type': 'output' })
+        }
+      }
+      if (record.cost !== null) cost.add(Number(record.cost), attributes)
+    },
+  }
+}
