@@ -10,7 +10,10 @@ const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.
 export async function startDashboardProcess(db, { log }) {
   const child = spawn(process.execPath, [BIN, 'dashboard', '--db', db, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TOKENLEDGER_DASHBOARD_TOKEN: '' },
+    // No token: the variable is left out (a set but empty one is refused as a mistake).
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => name !== 'TOKENLEDGER_DASHBOARD_TOKEN'),
+    ),
   })
   let stderr = ''
   child.stderr.on('data', (chunk) => {
