@@ -28,7 +28,7 @@ async function startServer(db, cache) {
   )
   const [line] = await once(child.stdout, 'data')
   return {
-    url: String(line).trim(),
+    url: String(line).trim().replace('tokenledger dashboard: ', ''),
     async stop() {
       child.kill('SIGTERM')
       await once(child, 'exit')

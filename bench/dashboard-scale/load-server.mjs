@@ -4,5 +4,5 @@ import { startDashboard } from '../../apps/dashboard/dist/index.js'
 
 const [db, cache] = process.argv.slice(2)
 const dashboard = await startDashboard({ db, port: 0, cache: cache !== 'off' })
-process.stdout.write(`${dashboard.url}\n`)
+process.stdout.write(`tokenledger dashboard: ${dashboard.url}\n`)
 process.on('SIGTERM', () => dashboard.close().then(() => process.exit(0)))
