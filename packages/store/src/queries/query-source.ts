@@ -25,7 +25,7 @@ export interface QuerySource {
   /** The time grain of the rows: one call, one hour, one day. */
   grain: 'call' | 'hour' | 'day'
   from: RawBuilder<unknown>
-  /** The model column as stored ('' for unknown in the rollups), for equality filters. */
+  /** The model column as stored ('' for none in the rollups), for equality filters. */
   modelColumn: RawBuilder<unknown>
   ts: RawBuilder<unknown>
   provider: RawBuilder<unknown>
@@ -135,9 +135,10 @@ function completeRollupParts(
 
 /**
  * Plans a query. A range that does not start and end on whole hours (the dashboard's "last 30
- * days" from now) is split: the whole hours inside it from the rollups, the partial hours at
- * either end from the raw calls (at most two hours of them), so it stays fast on a large ledger.
- * Tag filters and tag groups always read the raw calls.
+ * days" from now) is split: the partial hours at either end from the raw calls (at most two hours
+ * of them), the partial days from the hourly rollup, and the whole days inside from the daily
+ * rollup (24 times fewer rows), unless the query groups by hour. Tag filters and tag groups always
+ * read the raw calls.
  */
 export function planQuery(
   dialect: StoreDialect,
@@ -148,13 +149,7 @@ export function planQuery(
   return completeRollupParts(dialect, planRange(dialect, query, choice), query, options)
 }
 
-/**
- * Splits a query's range between the rollups and the raw calls (see `planQuery`):
- * [since, hourStart) raw | [hourStart, dayStart) hours | [dayStart, dayEnd) days |
- * [dayEnd, hourEnd) hours | [hourEnd, until) raw. Whole days come from the daily rollup (24 times
- * fewer rows) unless the query groups by hour. An open end (no since / until) belongs to the
- * coarsest piece alone; empty pieces are left out.
- */
+/** Splits a query's range between the rollups and the raw calls (see `planQuery`). */
 function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoice): QueryPart[] {
   const tagged =
     Object.keys(query.tags ?? {}).length > 0 ||
@@ -173,19 +168,23 @@ function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoi
   const dayStart = hourStart === undefined ? undefined : Math.ceil(hourStart / DAY_MS) * DAY_MS
   const dayEnd = hourEnd === undefined ? undefined : Math.floor(hourEnd / DAY_MS) * DAY_MS
   const days = !hourly && (dayStart === undefined || dayEnd === undefined || dayStart < dayEnd)
+  // [since, hourStart) raw | [hourStart, dayStart) hours | [dayStart, dayEnd) days |
+  // [dayEnd, hourEnd) hours | [hourEnd, until) raw. An open end (no since / until) belongs to
+  // the coarsest piece alone; empty pieces are left out.
+  const bounded = (start: number | undefined, end: number | undefined) => ({ start, end })
   const pieces: { start: number | undefined; end: number | undefined; source: QuerySource }[] = []
   if (since !== undefined)
-    pieces.push({ start: since, end: hourStart, source: callsSource(dialect) })
+    pieces.push({ ...bounded(since, hourStart), source: callsSource(dialect) })
   if (days) {
     if (since !== undefined)
-      pieces.push({ start: hourStart, end: dayStart, source: rollupSource(dialect) })
-    pieces.push({ start: dayStart, end: dayEnd, source: dailyRollupSource(dialect) })
+      pieces.push({ ...bounded(hourStart, dayStart), source: rollupSource(dialect) })
+    pieces.push({ ...bounded(dayStart, dayEnd), source: dailyRollupSource(dialect) })
     if (until !== undefined)
-      pieces.push({ start: dayEnd, end: hourEnd, source: rollupSource(dialect) })
+      pieces.push({ ...bounded(dayEnd, hourEnd), source: rollupSource(dialect) })
   } else {
-    pieces.push({ start: hourStart, end: hourEnd, source: rollupSource(dialect) })
+    pieces.push({ ...bounded(hourStart, hourEnd), source: rollupSource(dialect) })
   }
-  if (until !== undefined) pieces.push({ start: hourEnd, end: until, source: callsSource(dialect) })
+  if (until !== undefined) pieces.push({ ...bounded(hourEnd, until), source: callsSource(dialect) })
   const parts: QueryPart[] = []
   for (const { start, end, source } of pieces) {
     if (start !== undefined && end !== undefined && start >= end) continue
@@ -215,16 +214,15 @@ const ref = (column: string) => sql.ref(column)
 export function callsSource(dialect: StoreDialect): QuerySource {
   const count = (condition: RawBuilder<unknown>) =>
     sql`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`
-  // Unknown models by the id served (else requested), never lumped together (module comment).
-  const model = sql`COALESCE(calls.model, calls.served_model, calls.requested_model)`
   return {
     kind: 'calls',
     grain: 'call',
     from: sql`calls`,
-    modelColumn: model,
+    modelColumn: ref('calls.model'),
     ts: ref('calls.ts'),
     provider: ref('calls.provider'),
-    model,
+    // Unknown models by the id served (else requested), never lumped together (module comment).
+    model: sql`COALESCE(calls.model, calls.served_model, calls.requested_model)`,
     upstream: ref('calls.upstream_provider'),
     status: ref('calls.status'),
     metrics: {
@@ -321,7 +319,11 @@ export function whereClause(
   if (query.since) conditions.push(sql`${source.ts} >= ${query.since.getTime()}`)
   if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
   if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
-  if (query.model !== undefined) conditions.push(sql`${source.modelColumn} = ${query.model}`)
+  if (query.model !== undefined) {
+    // The rollups' bare column keeps their key usable; raw calls match unknown models by raw id.
+    const model = source.kind === 'rollups' ? source.modelColumn : source.model
+    conditions.push(sql`${model} = ${query.model}`)
+  }
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
   for (const [key, value] of Object.entries(query.tags ?? {})) {
     // One point lookup in call_tags' key (key, value, ts, call_id) per call of the range, which is

@@ -1,4 +1,4 @@
-import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
+import { picoFromUsd, usdFromPico, type Usd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
 import type { GroupKey, LedgerQuery, StoreDialect, SummaryRow } from '../ledger-store.js'
@@ -82,6 +82,21 @@ export async function summarize(
   return sortRows(mergeSummaries(parts, keys).map(finish), keys)
 }
 
+/**
+ * Adds up the answers of several disjoint pieces of one query (money exactly), in `summarize`'s
+ * order; a caller that splits a range (a cache of past hours, for instance) merges with this.
+ */
+export function mergeSummaryRows(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
+  if (parts.length === 1) return parts[0]!
+  return sortRows(
+    mergeSummaries(
+      parts.map((rows) => rows.map(sumsOf)),
+      keys,
+    ).map(finish),
+    keys,
+  )
+}
+
 function sortRows(rows: SummaryRow[], keys: GroupKey[]): SummaryRow[] {
   return rows.sort((a, b) =>
     compareGroups(
@@ -90,37 +105,6 @@ function sortRows(rows: SummaryRow[], keys: GroupKey[]): SummaryRow[] {
       keys.map((key) => ({ key })),
     ),
   )
-}
-
-/**
- * Adds up the answers of several disjoint pieces of one query (money exactly) into what
- * `summarize` answers for the whole; a caller that splits a range (a cache of past hours, for
- * instance) merges with this.
- */
-export function mergeSummaryRows(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
-  const pico = (usd: string | null) => (usd === null ? 0n : picoFromUsd(usd))
-  const sums = parts.map((rows) =>
-    rows.map((row): PartSums => ({
-      group: { ...row.group },
-      calls: row.calls,
-      inputTokens: row.inputTokens,
-      cacheReadTokens: row.cacheReadTokens,
-      cacheWriteTokens: row.cacheWriteTokens,
-      outputTokens: row.outputTokens,
-      reasoningTokens: row.reasoningTokens,
-      cost: pico(row.cost),
-      reportedCost: pico(row.reportedCost),
-      cacheSavings: pico(row.cacheSavings),
-      unpricedCalls: row.unpricedCalls,
-      errorCalls: row.errorCalls,
-      abortedCalls: row.abortedCalls,
-      reportedCalls: row.reportedCalls,
-      computedCostOfReported: pico(row.computedCostOfReported),
-      reportedCostOfUnpriced: pico(row.reportedCostOfUnpriced),
-      unpricedReportedCalls: row.unpricedReportedCalls,
-    })),
-  )
-  return sortRows(mergeSummaries(sums, keys).map(finish), keys)
 }
 
 async function summarizePart(
@@ -198,6 +182,30 @@ function finish(row: PartSums): SummaryRow {
       cost === null && reportedOfUnpriced === null
         ? null
         : usdFromPico(row.cost + row.reportedCostOfUnpriced),
+  }
+}
+
+/** The sums behind a finished row (the inverse of `finish`), to add cached answers up again. */
+function sumsOf(row: SummaryRow): PartSums {
+  const pico = (usd: Usd | null) => (usd === null ? 0n : picoFromUsd(usd))
+  return {
+    group: row.group,
+    calls: row.calls,
+    inputTokens: row.inputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    outputTokens: row.outputTokens,
+    reasoningTokens: row.reasoningTokens,
+    cost: pico(row.cost),
+    reportedCost: pico(row.reportedCost),
+    cacheSavings: pico(row.cacheSavings),
+    unpricedCalls: row.unpricedCalls,
+    errorCalls: row.errorCalls,
+    abortedCalls: row.abortedCalls,
+    reportedCalls: row.reportedCalls,
+    computedCostOfReported: pico(row.computedCostOfReported),
+    reportedCostOfUnpriced: pico(row.reportedCostOfUnpriced),
+    unpricedReportedCalls: row.unpricedReportedCalls,
   }
 }
 
