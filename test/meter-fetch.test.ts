@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMeter } from '@tokenledger/meter'
-import { loadPricingTable } from '@tokenledger/pricing'
+import { fixedPricingTable } from './helpers/fixed-prices.js'
 import { type CallRecord, openStore } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
@@ -42,7 +42,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** The bundled table with Anthropic and Google answering at the replay servers' URLs. */
+/** The fixed May 2026 table (helpers/fixed-prices.ts) with Anthropic and Google at the replay servers. */
 function localPrices() {
   const override = join(dir, 'local-hosts.json')
   const provider = (id: string, name: string, usageStyle: string, url: string) => ({
@@ -62,7 +62,7 @@ function localPrices() {
       ],
     }),
   )
-  return loadPricingTable({ overrides: [override], env: {} })
+  return fixedPricingTable([override])
 }
 
 async function rows(db: string): Promise<CallRecord[]> {

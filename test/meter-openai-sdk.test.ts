@@ -2,7 +2,7 @@
  * End to end: the real `openai` SDK (6.x), wrapped by the meter, against a local server replaying
  * recorded DeepSeek, OpenRouter and TokenHub payloads, with a real SQLite ledger. Each test checks
  * what the caller sees (identical to an unwrapped client) and what the ledger holds, to the
- * picodollar. Prices are the cards in force now (calls are recorded at the time they are made):
+ * picodollar. Prices are those of the fixed May 2026 table (helpers/fixed-prices.ts), in force now:
  * - DeepSeek deepseek-v4-flash (from 2026-04-26 12:15Z): input 0.14, cache read 0.0028, output 0.28
  * - OpenRouter deepseek/deepseek-v4-flash (from 2026-04-24): input 0.14, output 0.28, no cache-read
  *   rate (cache reads are priced as fresh input)
@@ -20,7 +20,7 @@ import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fi
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { runCli } from './helpers/run-cli.js'
 import { localPricesFile } from './helpers/sdk-ledger.js'
-import { loadPricingTable } from '@tokenledger/pricing'
+import { fixedPricingTable } from './helpers/fixed-prices.js'
 
 const QUESTION = [{ role: 'user' as const, content: 'What is the capital of Australia?' }]
 
@@ -77,7 +77,7 @@ let ledgerCounter = 0
  */
 function localPrices() {
   const file = localPricesFile(dir, [{ id: 'deepseek', name: 'DeepSeek', usageStyle: 'deepseek', url: deepseek.url }])
-  return loadPricingTable({ overrides: [file], env: {} })
+  return fixedPricingTable([file])
 }
 
 /** A fresh meter on a fresh SQLite ledger file. */
@@ -539,6 +539,7 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
     expect(JSON.parse(result.stdout)).toEqual([
       {
         group: 'openrouter',
+        keys: { provider: 'openrouter' },
         calls: 2,
         inputTokens: 5120,
         cacheReadTokens: 4352,
@@ -549,9 +550,13 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         reportedCost: '0.00015859',
         unpricedCalls: 0,
         errorCalls: 0,
+        reportedCostOfUnpriced: null,
+        unpricedReportedCalls: 0,
+        spend: '0.00079968',
       },
       {
         group: 'tokenhub',
+        keys: { provider: 'tokenhub' },
         calls: 2,
         inputTokens: 4800,
         cacheReadTokens: 3512,
@@ -562,9 +567,13 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         reportedCost: null,
         unpricedCalls: 0,
         errorCalls: 0,
+        reportedCostOfUnpriced: null,
+        unpricedReportedCalls: 0,
+        spend: '0.000355536',
       },
       {
         group: 'deepseek',
+        keys: { provider: 'deepseek' },
         calls: 7,
         inputTokens: 3140,
         cacheReadTokens: 2560,
@@ -575,6 +584,9 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         reportedCost: null,
         unpricedCalls: 1,
         errorCalls: 1,
+        reportedCostOfUnpriced: null,
+        unpricedReportedCalls: 0,
+        spend: '0.000208544',
       },
     ])
     const statuses = (await ledgerRows(db)).map((row) => row.status)

@@ -70,6 +70,7 @@ describe('the README sample for @anthropic-ai/sdk', () => {
   it('records a cached message (5m and 1h writes) and a stream exactly', async () => {
     const db = join(dir, 'readme.db')
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {})
     await runReadmeSample('packages/meter/README.md', 'anthropic', {
       TOKENLEDGER_DB: `sqlite:${db}`,
       TOKENLEDGER_PRICES: prices,
@@ -77,8 +78,11 @@ describe('the README sample for @anthropic-ai/sdk', () => {
       ANTHROPIC_API_KEY: 'test',
     })
     expect(warn).not.toHaveBeenCalled()
+    // The streamed answer, as the caller read it.
+    expect(log.mock.calls).toEqual([['Revenue grew 12% while costs stayed flat.']])
     warn.mockRestore()
-    const groups = report(db)
+    log.mockRestore()
+    const groups = await report(db)
     expect(Object.keys(groups)).toEqual(['claude-haiku-4-5'])
     expect(groups['claude-haiku-4-5']).toMatchObject(EXPECTED)
   })
@@ -111,6 +115,6 @@ describe('new Anthropic({ fetch: meter.fetch })', () => {
     expect(events).toEqual(bareEvents)
     await meter.close()
     expect(errors).toEqual([])
-    expect(report(db)['claude-haiku-4-5']).toMatchObject(EXPECTED)
+    expect((await report(db))['claude-haiku-4-5']).toMatchObject(EXPECTED)
   })
 })

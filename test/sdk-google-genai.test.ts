@@ -2,8 +2,8 @@
  * Google's `@google/genai` (2.x) with `meter.fetch` in `httpOptions`: the README's sample run as
  * written (`generateContent` and `generateContentStream`), the ledger read back through
  * `tokenledger report --json`.
- * Prices (USD per 1M tokens): gemini-2.5-pro (prompt <= 200k) input 1.25, cache read 0.31, output
- * 10.00; gemini-2.5-flash input 0.30, output 2.50.
+ * Prices (USD per 1M tokens, cards from 2026-07-24): gemini-2.5-pro (prompt <= 200k) input 1.25,
+ * cache read 0.125, output 10; gemini-2.5-flash input 0.30, output 2.50.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -56,17 +56,17 @@ describe('the README sample for @google/genai', () => {
       'gemini-2.5-flash stream',
     ])
 
-    const groups = report(db)
+    const groups = await report(db)
     expect(Object.keys(groups).sort()).toEqual(['gemini-2.5-flash', 'gemini-2.5-pro'])
     // prompt 1200 of which 1024 cached; output 80 + 420 thinking = 500:
-    //   176 x 1.25 = 220, 1024 x 0.31 = 317.44, 500 x 10 = 5000 -> 5537.44 uUSD
+    //   176 x 1.25 = 220, 1024 x 0.125 = 128, 500 x 10 = 5000 -> 5348 uUSD
     expect(groups['gemini-2.5-pro']).toMatchObject({
       calls: 1,
       inputTokens: 1200,
       cacheReadTokens: 1024,
       outputTokens: 500,
       reasoningTokens: 420,
-      cost: '0.00553744',
+      cost: '0.005348',
     })
     // the last cumulative usage: prompt 310, output 11 + 200 thinking = 211:
     //   310 x 0.30 = 93, 211 x 2.50 = 527.5 -> 620.5 uUSD

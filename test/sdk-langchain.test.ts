@@ -62,7 +62,7 @@ describe('the README sample for LangChain JS', () => {
     expect(warn).not.toHaveBeenCalled()
     warn.mockRestore()
 
-    const groups = report(db)
+    const groups = await report(db)
     expect(Object.keys(groups).sort()).toEqual(['claude-haiku-4-5', 'gpt-4o', 'gpt-4o-mini'])
     // 86 fresh x 2.50 = 215, 1920 cached x 1.25 = 2400, 300 out x 10 = 3000 -> 5615 uUSD
     expect(groups['gpt-4o']).toMatchObject({

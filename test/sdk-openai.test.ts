@@ -5,13 +5,14 @@
  * told when usage is missing, a malformed count estimated rather than taken as 0), with the ledger
  * read back through `tokenledger report --json`.
  * Prices (USD per 1M tokens): gpt-4o input 2.50, cache read 1.25, output 10.00; gpt-4o-mini 0.15,
- * 0.075, 0.60; gpt-4.1 2.00, 0.50, 8.00; deepseek-v4-flash (DeepSeek) 0.14, 0.0028, 0.28.
+ * 0.075, 0.60; gpt-4.1 2.00, 0.50, 8.00; deepseek-v4-flash on the test gateway (DeepSeek's rates of
+ * 2026-04-26) 0.14, 0.0028, 0.28.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMeter } from '@tokenledger/meter'
-import { isTokenledgerError } from '@tokenledger/pricing'
+import { isTokenledgerError, loadPricingTable } from '@tokenledger/pricing'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
@@ -92,7 +93,7 @@ describe('the README sample for the openai SDK', () => {
     const streamed = openai.requests.find((request) => request.route === 'gpt-4o-mini stream')
     expect(streamed?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } })
 
-    const groups = report(db)
+    const groups = await report(db)
     // gpt-4o: 86 fresh x 2.50 = 215, 1920 cached x 1.25 = 2400, 300 out x 10 = 3000 -> 5615 uUSD
     expect(groups['gpt-4o']).toMatchObject({
       calls: 1,
@@ -124,17 +125,52 @@ describe('the README sample for the openai SDK', () => {
   })
 })
 
+/**
+ * A DeepSeek-style gateway provider for the tests below, carrying DeepSeek's own flat rates of
+ * 2026-04-26 (a fact, from its pricing page): DeepSeek's current cards bill by the time of day,
+ * which would make exact figures depend on when the test runs.
+ */
+function gatewayPrices() {
+  const file = join(dir, 'gateway-prices.json')
+  writeFileSync(
+    file,
+    JSON.stringify({
+      id: 'gateway',
+      name: 'Test gateway serving DeepSeek V4 Flash (DeepSeek-style usage)',
+      apiBaseUrls: [],
+      usageStyle: 'deepseek',
+      reportsCost: false,
+      models: [
+        {
+          id: 'deepseek-v4-flash',
+          cards: [
+            {
+              from: '2026-04-26T12:15:00Z',
+              source: 'https://api-docs.deepseek.com/quick_start/pricing',
+              checked: '2026-05-22',
+              note: "Test fixture: DeepSeek's own rates from this date, on a test provider.",
+              rates: { input: '0.14', output: '0.28', cacheRead: '0.0028' },
+            },
+          ],
+        },
+      ],
+    }),
+  )
+  return loadPricingTable({ overrides: [file], env: {} })
+}
+
 describe('stream usage of OpenAI-compatible hosts', () => {
   it('asks a gateway for usage even with a DeepSeek-style provider, and hides the choices: [] / usage: null chunk', async () => {
     const db = join(dir, 'gateway.db')
     const errors: Error[] = []
     const meter = createMeter({
       store: `sqlite:${db}`,
+      prices: gatewayPrices(),
       onError: (error) => errors.push(error),
       flushOnExit: false,
     })
     const bare = new OpenAI({ baseURL: gateway.url, apiKey: 'test', maxRetries: 0 })
-    const wrapped = meter.wrap(bare, { provider: 'deepseek' })
+    const wrapped = meter.wrap(bare, { provider: 'gateway' })
     const read = async (
       client: OpenAI,
       options: { stream_options?: { include_usage: boolean } } = {},
@@ -161,7 +197,7 @@ describe('stream usage of OpenAI-compatible hosts', () => {
     await meter.close()
     expect(errors).toEqual([])
     // 128 fresh x 0.14 = 17.92, 512 cached x 0.0028 = 1.4336, 9 out x 0.28 = 2.52 -> 21.8736 uUSD, twice
-    expect(report(db)['deepseek-v4-flash']).toMatchObject({
+    expect((await report(db))['deepseek-v4-flash']).toMatchObject({
       calls: 2,
       inputTokens: 1280,
       cacheReadTokens: 1024,
@@ -194,10 +230,14 @@ describe('stream usage of OpenAI-compatible hosts', () => {
 
   it('estimates a malformed completion_tokens from the streamed text, as the JSON path does (never 0)', async () => {
     const db = join(dir, 'malformed.db')
-    const meter = createMeter({ store: `sqlite:${db}`, flushOnExit: false })
+    const meter = createMeter({
+      store: `sqlite:${db}`,
+      prices: gatewayPrices(),
+      flushOnExit: false,
+    })
     const wrapped = meter.wrap(
       new OpenAI({ baseURL: gateway.url, apiKey: 'test', maxRetries: 0 }),
-      { provider: 'deepseek' },
+      { provider: 'gateway' },
     )
     await wrapped.chat.completions.create(
       { model: 'deepseek-v4-flash', messages: QUESTION },
@@ -215,7 +255,7 @@ describe('stream usage of OpenAI-compatible hosts', () => {
     // output tokens, estimated; the JSON answer's text counts its finish_reason "stop" too (39 -> 10).
     // Input as reported: 128 x 0.14 = 17.92 + 512 x 0.0028 = 1.4336; output 9 x 0.28 = 2.52 and
     // 10 x 0.28 = 2.8 -> 21.8736 + 22.1536 = 44.0272 uUSD.
-    expect(report(db)['deepseek-v4-flash']).toMatchObject({
+    expect((await report(db))['deepseek-v4-flash']).toMatchObject({
       calls: 2,
       inputTokens: 1280,
       outputTokens: 19,
@@ -228,12 +268,13 @@ describe('stream usage of OpenAI-compatible hosts', () => {
     const errors: Array<{ error: Error; phase: string }> = []
     const meter = createMeter({
       store: `sqlite:${db}`,
+      prices: gatewayPrices(),
       onError: (error, context) => errors.push({ error, phase: context.phase }),
       flushOnExit: false,
     })
     const wrapped = meter.wrap(
       new OpenAI({ baseURL: gateway.url, apiKey: 'test', maxRetries: 0 }),
-      { provider: 'deepseek' },
+      { provider: 'gateway' },
     )
     for (let i = 0; i < 3; i++) {
       const stream = await wrapped.chat.completions.create(
@@ -249,11 +290,11 @@ describe('stream usage of OpenAI-compatible hosts', () => {
     expect(isTokenledgerError(errors[0]!.error, 'USAGE_MISSING')).toBe(true)
     expect(errors[0]!.phase).toBe('record')
     expect(errors[0]!.error.message).toBe(
-      'deepseek /chat/completions (model "deepseek-v4-flash"): the stream carried no usable input or output count although the meter asked for it ' +
+      'gateway /chat/completions (model "deepseek-v4-flash"): the stream carried no usable input or output count although the meter asked for it ' +
         '(stream_options.include_usage); its tokens are estimated from the text and flagged "estimated" in the record (told once for this provider and endpoint)',
     )
     // Prompt "How should the meter write?" (27 chars) -> ceil(27 / 4) + 4 = 11; output 9, estimated.
-    expect(report(db)['deepseek-v4-flash']).toMatchObject({
+    expect((await report(db))['deepseek-v4-flash']).toMatchObject({
       calls: 3,
       inputTokens: 33,
       outputTokens: 27,
@@ -267,6 +308,7 @@ describe('provider per call', () => {
     const errors: Error[] = []
     const meter = createMeter({
       store: `sqlite:${db}`,
+      prices: gatewayPrices(),
       onError: (error) => errors.push(error),
       flushOnExit: false,
     })
@@ -277,12 +319,12 @@ describe('provider per call', () => {
         { headers: { 'x-replay': 'malformed-json' } },
       )
     }
-    // The same host through meter.fetch.withProvider: priced under DeepSeek.
+    // The same host through meter.fetch.withProvider: priced as the gateway provider.
     const named = new OpenAI({
       baseURL: gateway.url,
       apiKey: 'test',
       maxRetries: 0,
-      fetch: meter.fetch.withProvider('deepseek'),
+      fetch: meter.fetch.withProvider('gateway'),
     })
     await named.chat.completions.create(
       { model: 'deepseek-v4-flash', messages: QUESTION },
@@ -297,9 +339,9 @@ describe('provider per call', () => {
         'name the provider with createMeter({ provider }), meter.fetch.withProvider(id) or meter.wrap(client, { provider }), ' +
         "or add the URL to a provider's apiBaseUrls in a price file (createMeter({ prices }))",
     )
-    const groups = report(db, 'provider')
+    const groups = await report(db, 'provider')
     expect(groups[host]).toMatchObject({ calls: 2, unpricedCalls: 2 })
-    expect(groups['deepseek']).toMatchObject({ calls: 1, unpricedCalls: 0, cost: '0.0000221536' })
+    expect(groups['gateway']).toMatchObject({ calls: 1, unpricedCalls: 0, cost: '0.0000221536' })
   })
 
   it('rejects an unknown provider id in withProvider, naming the option', () => {

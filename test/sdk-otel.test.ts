@@ -163,7 +163,7 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
       expect(span.spanContext().traceId).toBe(parent.spanContext().traceId)
     }
     const [chat, failed, claude] = calls as [ReadableSpan, ReadableSpan, ReadableSpan]
-    const groups = report(db)
+    const groups = await report(db)
     expect(chat.attributes).toMatchObject({
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
       [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_NAME_VALUE_OPENAI,
@@ -307,7 +307,7 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
     const [app, call] = spans.getFinishedSpans()
     expect([app?.name, call?.name]).toEqual(['answer ticket', 'chat gpt-4o'])
     expect(call!.parentSpanContext?.spanId).toBe(app!.spanContext().spanId)
-    expect(call!.attributes['tokenledger.cost.usd']).toBe(report(db)['gpt-4o']!.cost)
+    expect(call!.attributes['tokenledger.cost.usd']).toBe((await report(db))['gpt-4o']!.cost)
     expect((await points('tokenledger.client.cost')).points.map((point) => point.value)).toEqual([
       0.005615,
     ])

@@ -80,7 +80,7 @@ describe('the README sample for the Vercel AI SDK', () => {
       openai.requests.find((request) => request.route === 'gpt-4o-mini stream')?.body,
     ).toMatchObject({ stream_options: { include_usage: true } })
 
-    const groups = report(db)
+    const groups = await report(db)
     expect(Object.keys(groups).sort()).toEqual(['claude-haiku-4-5', 'gpt-4.1', 'gpt-4o-mini'])
     // Responses JSON 4864 uUSD + stream 3024 uUSD (worked out in sdk-openai.test.ts)
     expect(groups['gpt-4.1']).toMatchObject({

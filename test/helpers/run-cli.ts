@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { assertDistFresh } from './dist-freshness.js'
 
@@ -24,4 +24,28 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     timeout: 60_000,
   })
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+}
+
+/**
+ * `runCli` without blocking the event loop: for tests whose replay servers live in the same
+ * process (a blocked loop lets a keep-alive socket expire under the next request: ECONNRESET).
+ */
+export function runCliAsync(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  assertDistFresh()
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_BIN, ...args],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', COLUMNS: '120', TZ: 'UTC', ...env },
+        timeout: 60_000,
+        maxBuffer: 64 << 20,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+        resolve({ code, stdout, stderr })
+      },
+    )
+  })
 }

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
-import { runCli } from './run-cli.js'
+import { runCliAsync } from './run-cli.js'
 
 /** A provider of the bundled table answering at `url` (its models and cards stay as bundled). */
 export interface LocalProvider {
@@ -46,8 +46,8 @@ export interface ReportGroup {
 }
 
 /** `tokenledger report --db sqlite:DB --by KEY --json`, groups keyed by name; fails on stderr or exit code. */
-export function report(db: string, by = 'model'): Record<string, ReportGroup> {
-  const result = runCli(['report', '--db', `sqlite:${db}`, '--by', by, '--json'])
+export async function report(db: string, by = 'model'): Promise<Record<string, ReportGroup>> {
+  const result = await runCliAsync(['report', '--db', `sqlite:${db}`, '--by', by, '--json'])
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)
   const rows = JSON.parse(result.stdout) as ReportGroup[]

@@ -14,7 +14,7 @@
  * attempts are error records).
  */
 import { randomUUID } from 'node:crypto'
-import type { UsageStyle } from '@tokenledger/pricing'
+import type { MeteredUsage, UsageStyle } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
 import { reserveBudget } from './budget-hook.js'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
@@ -334,12 +334,14 @@ function meterStream(
             how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
           // A complete stream whose usage has both totals needs no estimate: let go of the text kept
           // for one (a malformed count, say `completion_tokens: "12"`, is estimated from that text).
-          if (status !== 'aborted' && facts.finalUsage && hasTotals(call.style, facts))
-            accumulator.release()
+          // Normalised once, here; the record reuses it.
+          const usage = NORMALISERS[call.style](facts.usage)
+          if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator.release()
           settleLazily(core, scope, call, {
             ...ended,
             status,
             facts,
+            usage,
             errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
             partial: status === 'aborted',
             firstTextPerf,
@@ -354,8 +356,7 @@ function meterStream(
 }
 
 /** True when the usage reports both input and output totals, so no estimate will read the text. */
-function hasTotals(style: UsageStyle, facts: StreamFacts): boolean {
-  const { provenance } = NORMALISERS[style](facts.usage)
+function hasTotals({ provenance }: MeteredUsage): boolean {
   return provenance.inputTokens !== 'missing' && provenance.outputTokens !== 'missing'
 }
 
