@@ -270,6 +270,15 @@ describe('dashboard pages', () => {
     ])
   })
 
+  it('a ledger whose budgets cannot be read still shows its spend, and says why', async () => {
+    const writer = await openStore(ledger.url)
+    await writer.db.schema.dropTable('budget_definitions').execute()
+    await writer.close()
+    const html = await page('/?range=30d')
+    expect(html).toContain('The budgets could not be read:')
+    expect(html).toContain(`title="$${expectedTotals(records).cost} (exact)`)
+  })
+
   it('serves chart.js, the client script and the stylesheet from this package', async () => {
     const chart = await app.request('/static/chart.umd.js')
     expect(chart.status).toBe(200)

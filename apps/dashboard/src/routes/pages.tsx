@@ -110,7 +110,10 @@ export function pageRoutes(deps: RouteDeps): Hono {
           offset: 0,
         }),
         periodOnly(view) ? modelProviderRows.then(facetsOf) : facets(store, view),
-        budgetStatus(store, { now: deps.now() }),
+        // A ledger whose budgets cannot be read still shows its spend; the panel says why.
+        budgetStatus(store, { now: deps.now() }).catch((error: unknown) => ({
+          error: error instanceof Error ? error.message : String(error),
+        })),
       ])
       const overview = overviewFromRows(view, rows)
       const table = breakdownFromRows('model-provider', rows)

@@ -28,7 +28,17 @@ function periodText(budget: BudgetStatus): string {
 }
 
 /** The budgets table (nothing when no budget is declared). */
-export const BudgetsPanel: FC<{ budgets: BudgetStatus[] }> = ({ budgets }) => {
+export const BudgetsPanel: FC<{ budgets: BudgetStatus[] | { error: string } }> = ({ budgets }) => {
+  if ('error' in budgets) {
+    return (
+      <section class="panel" id="budgets" data-testid="budgets">
+        <h2>Budgets</h2>
+        <p class="field-problem" role="alert">
+          The budgets could not be read: {budgets.error}
+        </p>
+      </section>
+    )
+  }
   if (budgets.length === 0) return null
   return (
     <section class="panel" id="budgets" data-testid="budgets">

@@ -32,7 +32,7 @@ export interface OverviewPageProps {
   emptyLedger?: boolean
   colors?: { model: Record<string, string>; provider: Record<string, string> }
   /** Each declared budget's standing, at risk first. */
-  budgets?: BudgetStatus[]
+  budgets?: BudgetStatus[] | { error: string }
 }
 
 /** Spend per provider or per model, summed exactly from the model x provider rows. */
