@@ -69,6 +69,7 @@ async function startTokenledger(upstreamPort, db, budgets) {
   ]
   if (budgets) args.push('--budgets', budgets)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
   let stderr = ''
   child.stderr.on('data', (data) => (stderr += String(data)))
   const line = await firstLine(child)
@@ -76,7 +77,14 @@ async function startTokenledger(upstreamPort, db, budgets) {
   return { port, pid: child.pid, stderr: () => stderr, close: () => stop(child) }
 }
 
+/** Children still running, stopped if this process ends early. */
+const children = new Set()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
 function stop(child) {
+  children.delete(child)
   return new Promise((resolve) => {
     child.once('exit', resolve)
     child.kill('SIGTERM')
@@ -162,7 +170,7 @@ function rssMiB(pid) {
 
 export async function run({ quick = false, log = () => {} } = {}) {
   const rates = quick ? [500, 1000] : [500, 1000, 2000]
-  const perRate = quick ? 1500 : 4000
+  const perRate = quick ? 1500 : 3000
   const rounds = 2
   const memoryRequests = quick ? 20_000 : 100_000
   const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-proxy-'))

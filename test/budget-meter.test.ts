@@ -9,6 +9,7 @@ import { budgetStatus, type BudgetDefinition } from '@tokenledger/budget'
 import { createMeter } from '@tokenledger/meter'
 import { isTokenledgerError, TokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
+import OpenAI from 'openai'
 import { ENGINES, type LedgerFixture } from '@tokenledger/store/testing/engines'
 import { startReplayServer, type ReplayServer } from './helpers/replay-server.js'
 
@@ -113,6 +114,27 @@ for (const engine of ENGINES) {
       })
       // Now that the reservations became actual costs there is room again.
       expect((await call()).status).toBe(200)
+    })
+
+    it('a wrapped openai client gets the refusal as the cause of APIConnectionError, nothing sent', async () => {
+      const { upstream, meter } = await setup([
+        { id: 'none', scope: {}, limit: '0', period: 'day', action: 'block' },
+      ])
+      const client = meter.wrap(
+        new OpenAI({ baseURL: upstream.url, apiKey: 'sk-wrapped', maxRetries: 0 }),
+      )
+      const error = await client.chat.completions
+        .create({
+          model: 'deepseek-v4-flash',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(OpenAI.APIConnectionError)
+      const cause = (error as Error).cause
+      expect(isTokenledgerError(cause, 'BUDGET_EXCEEDED')).toBe(true)
+      expect((cause as TokenledgerError).details).toMatchObject({ budget: 'none', limit: '0' })
+      expect(upstream.requests).toHaveLength(0)
     })
 
     it('a warn budget reports and sends; a scope that does not match is not checked', async () => {
