@@ -172,3 +172,48 @@ function usd(pico: bigint): string {
   const fraction = (pico % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '')
   return fraction ? `${whole}.${fraction}` : `${whole}`
 }
+
+describe('budgets when the ledger cannot be reached', () => {
+  // A PostgreSQL URL on a port nobody listens on: the budget check cannot read or reserve.
+  async function unreachable(ledgerUnavailable: 'allow' | 'block') {
+    const closed = await startReplayServer({})
+    const port = new URL(closed.url).port
+    await closed.close()
+    const upstream = await startReplayServer({ 'deepseek-v4-flash': { json: ANSWER } })
+    const errors: Array<{ error: Error; phase: string }> = []
+    const meter = createMeter({
+      store: `postgres://root@127.0.0.1:${port}/test`,
+      budgets: { budgets: [{ id: 'all', scope: {}, limit: '1', period: 'day', action: 'block' }], ledgerUnavailable },
+      flushOnExit: false,
+      retryDelayMs: 60_000,
+      onError: (error, context) => errors.push({ error, phase: context.phase }),
+    }).child({ provider: 'deepseek' })
+    cleanups.push(async () => {
+      await Promise.race([meter.close(), new Promise((resolve) => setTimeout(resolve, 1000))])
+      await upstream.close()
+    })
+    const result = await meter
+      .fetch(`${upstream.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY })
+      .then(
+        (response) => response.status,
+        (error: unknown) => error,
+      )
+    return { result, upstream, errors }
+  }
+
+  it("'block' refuses the call with STORE_UNAVAILABLE before sending it", async () => {
+    const { result, upstream } = await unreachable('block')
+    expect(isTokenledgerError(result, 'STORE_UNAVAILABLE')).toBe(true)
+    expect((result as Error).message).toMatch(/^budget check: the ledger is unreachable \(.*\); call refused \(ledgerUnavailable: 'block'\)$/)
+    expect(upstream.requests).toHaveLength(0)
+  })
+
+  it("'allow' (the default) sends the call and reports it", async () => {
+    const { result, upstream, errors } = await unreachable('allow')
+    expect(result).toBe(200)
+    expect(upstream.requests).toHaveLength(1)
+    const reported = errors.filter((e) => e.phase === 'budget').map((e) => e.error.message)
+    expect(reported).toHaveLength(1)
+    expect(reported[0]).toMatch(/call sent unchecked \(ledgerUnavailable: 'allow'\)$/)
+  })
+})
