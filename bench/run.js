@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 
 const BENCHES = [
   ['cost-math', './cost-math.mjs'],
+  ['pricing-table', './pricing-table.mjs'],
   ['meter-overhead', './meter-overhead.mjs'],
   ['ledger-ingest', './ledger-ingest.mjs'],
   ['dashboard-scale', './dashboard-scale.mjs'],

@@ -409,6 +409,17 @@ describe('dashboard API: validation', () => {
     ['/api/calls/x?range=7d', 'range', /unknown parameter/],
     ['/api/csv/everything', 'view', /expected one of overview, series, breakdown, calls/],
     ['/api/csv/calls?limit=100000', 'limit', /unknown parameter/],
+    [
+      '/api/overview?from=2025-01-01&to=2025-12-31&tag=user%3Dalice',
+      'tag',
+      /expected a period of at most 92 days with a tag filter, this one has 365/,
+    ],
+    [
+      '/api/tags?from=2025-01-01&to=2025-12-31&key=user',
+      'key',
+      /at most 92 days with the tag view/,
+    ],
+    ['/api/tags?range=30d', 'key', /expected a tag key, e.g. key=team/],
     ['/api/calls?sort=price', 'sort', /expected one of time, cost, tokens, latency, got "price"/],
     ['/api/calls?order=up', 'order', /expected one of desc, asc/],
     ['/api/calls?q=' + 'x'.repeat(201), 'q', /at most 200 characters/],

@@ -439,7 +439,10 @@ function finished(
   core.notices.check(record, call.injectedUsage)
   if (core.telemetry) {
     try {
-      core.telemetry.record(record, call.telemetryContext, outcome.facts?.responseId ?? null)
+      core.telemetry.record(record, call.telemetryContext, {
+        responseId: outcome.facts?.responseId ?? null,
+        url: call.target.url,
+      })
     } catch (error) {
       core.report(error, { phase: 'record', callId: record.id })
     }

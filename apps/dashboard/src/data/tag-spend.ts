@@ -68,15 +68,20 @@ export async function loadTagSpend(
 ): Promise<TagSpend> {
   const group = `tag:${key}` as GroupKey
   const query = ledgerQueryOf(view)
-  const [byValue, byTime] = await Promise.all([
-    store.summarize({ ...query, groupBy: [group] }),
-    store.summarize({ ...query, groupBy: [view.bucket, group] }),
-  ])
-  const total = addRows(byValue)
-  const values = byValue
-    .map((row) => ({
-      row: valueRow(row.group[group] ?? null, [row], total.costPico),
-      pico: row.cost === null ? 0n : picoFromUsd(row.cost),
+  // One read: the rows by bucket and value; the totals by value are their sums.
+  const byTime = await store.summarize({ ...query, groupBy: [view.bucket, group] })
+  const total = addRows(byTime)
+  const perValue = new Map<string | null, SummaryRow[]>()
+  for (const row of byTime) {
+    const value = row.group[group] ?? null
+    const rows = perValue.get(value)
+    if (rows) rows.push(row)
+    else perValue.set(value, [row])
+  }
+  const values = [...perValue.entries()]
+    .map(([value, rows]) => ({
+      row: valueRow(value, rows, total.costPico),
+      pico: addRows(rows).costPico,
     }))
     .sort((a, b) =>
       a.pico !== b.pico

@@ -2,6 +2,7 @@ import { initialMigration } from './001-initial.js'
 import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
 import { int8CountsMigration } from './003-int8-counts.js'
 import { budgetReservationsMigration } from './004-budget-reservations.js'
+import { dailyRollupsMigration } from './005-daily-rollups.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
@@ -10,6 +11,7 @@ export const MIGRATIONS: readonly Migration[] = [
   callTagsByTimeMigration,
   int8CountsMigration,
   budgetReservationsMigration,
+  dailyRollupsMigration,
 ]
 
 /** The schema version this build of the store writes and understands. */

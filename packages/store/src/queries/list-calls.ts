@@ -57,7 +57,7 @@ async function countCalls(
       !rollups || query.priced === undefined
         ? source.metrics.calls
         : query.priced
-          ? sql`SUM(call_rollups.priced_calls)`
+          ? sql`(${source.metrics.calls} - ${source.metrics.unpricedCalls})`
           : source.metrics.unpricedCalls
     const { rows } = await sql<{ n: unknown }>`
       SELECT ${counted} AS n FROM ${source.from}

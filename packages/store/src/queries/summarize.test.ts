@@ -182,21 +182,36 @@ for (const engine of ENGINES) {
       }
     })
 
-    it('an unaligned range: whole hours from the rollups, the edge hours from the raw calls', async () => {
+    it('an unaligned range: whole days and hours from the rollups, the edge hours from the raw calls', async () => {
       const query = {
         since: new Date('2026-05-10T07:30:00.001Z'),
         until: new Date('2026-06-20T16:45:00Z'),
       }
-      expect(
-        planQuery(store.dialect, query).map((part) => [
-          part.source.kind,
+      const plan = (q: LedgerQuery) =>
+        planQuery(store.dialect, q).map((part) => [
+          part.source.grain,
           part.query.since?.toISOString(),
           part.query.until?.toISOString(),
-        ]),
-      ).toEqual([
-        ['calls', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
-        ['rollups', '2026-05-10T08:00:00.000Z', '2026-06-20T16:00:00.000Z'],
-        ['calls', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+        ])
+      expect(plan(query)).toEqual([
+        ['call', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
+        ['hour', '2026-05-10T08:00:00.000Z', '2026-05-11T00:00:00.000Z'],
+        ['day', '2026-05-11T00:00:00.000Z', '2026-06-20T00:00:00.000Z'],
+        ['hour', '2026-06-20T00:00:00.000Z', '2026-06-20T16:00:00.000Z'],
+        ['call', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+      ])
+      // Grouped by hour, no day rows can answer.
+      expect(plan({ ...query, groupBy: ['hour'] })).toEqual([
+        ['call', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
+        ['hour', '2026-05-10T08:00:00.000Z', '2026-06-20T16:00:00.000Z'],
+        ['call', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+      ])
+      // Open ends belong to the day rows alone.
+      expect(plan({})).toEqual([['day', undefined, undefined]])
+      expect(plan({ until: new Date('2026-05-10T07:10:00Z') })).toEqual([
+        ['day', undefined, '2026-05-10T00:00:00.000Z'],
+        ['hour', '2026-05-10T00:00:00.000Z', '2026-05-10T07:00:00.000Z'],
+        ['call', '2026-05-10T07:00:00.000Z', '2026-05-10T07:10:00.000Z'],
       ])
       expect(
         planQuery(store.dialect, {
@@ -204,11 +219,6 @@ for (const engine of ENGINES) {
           until: new Date('2026-05-10T07:50:00Z'),
         }).map((p) => p.source.kind),
       ).toEqual(['calls'])
-      expect(
-        planQuery(store.dialect, { until: new Date('2026-05-10T07:10:00Z') }).map(
-          (p) => p.source.kind,
-        ),
-      ).toEqual(['rollups', 'calls'])
       for (const range of [
         query,
         { since: new Date('2026-05-31T23:59:59.999Z') },

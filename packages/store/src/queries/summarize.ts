@@ -1,4 +1,4 @@
-import { usdFromPico } from '@tokenledger/pricing'
+import { picoFromUsd, usdFromPico, type Usd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
 import type { GroupKey, LedgerQuery, StoreDialect, SummaryRow } from '../ledger-store.js'
@@ -79,7 +79,25 @@ export async function summarize(
       summarizePart(db, dialect, part),
     ),
   )
-  const rows = mergeSummaries(parts, keys).map(finish)
+  return sortRows(mergeSummaries(parts, keys).map(finish), keys)
+}
+
+/**
+ * Adds up the answers of several disjoint pieces of one query (money exactly), in `summarize`'s
+ * order; a caller that splits a range (a cache of past hours, for instance) merges with this.
+ */
+export function mergeSummaryRows(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
+  if (parts.length === 1) return parts[0]!
+  return sortRows(
+    mergeSummaries(
+      parts.map((rows) => rows.map(sumsOf)),
+      keys,
+    ).map(finish),
+    keys,
+  )
+}
+
+function sortRows(rows: SummaryRow[], keys: GroupKey[]): SummaryRow[] {
   return rows.sort((a, b) =>
     compareGroups(
       a.group,
@@ -167,6 +185,30 @@ function finish(row: PartSums): SummaryRow {
   }
 }
 
+/** The sums behind a finished row (the inverse of `finish`), to add cached answers up again. */
+function sumsOf(row: SummaryRow): PartSums {
+  const pico = (usd: Usd | null) => (usd === null ? 0n : picoFromUsd(usd))
+  return {
+    group: row.group,
+    calls: row.calls,
+    inputTokens: row.inputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    outputTokens: row.outputTokens,
+    reasoningTokens: row.reasoningTokens,
+    cost: pico(row.cost),
+    reportedCost: pico(row.reportedCost),
+    cacheSavings: pico(row.cacheSavings),
+    unpricedCalls: row.unpricedCalls,
+    errorCalls: row.errorCalls,
+    abortedCalls: row.abortedCalls,
+    reportedCalls: row.reportedCalls,
+    computedCostOfReported: pico(row.computedCostOfReported),
+    reportedCostOfUnpriced: pico(row.reportedCostOfUnpriced),
+    unpricedReportedCalls: row.unpricedReportedCalls,
+  }
+}
+
 function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey): GroupColumn {
   if (TIME_KEYS.has(key)) {
     const bucket = key as TimeBucket
@@ -192,9 +234,14 @@ function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey):
  * parameter, so any key works, and no join multiplies the rows.
  */
 function tagValue(dialect: StoreDialect, key: string): RawBuilder<unknown> {
-  return dialect === 'postgres'
-    ? sql`(calls.tags::jsonb ->> ${key})`
-    : sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
+  if (dialect === 'postgres') return sql`(calls.tags::jsonb ->> ${key})`
+  // json_extract with a literal path (a bound path is parsed again for every row) is several
+  // times cheaper than a json_each subquery per row (a 30-day tag breakdown on 200k calls:
+  // 130 -> 25-45 ms). A quoted path label cannot hold a quote, a backslash or a control
+  // character, so such keys keep the subquery; sql.lit doubles single quotes.
+  if (!/["\\\u0000-\u001f]/.test(key))
+    return sql`json_extract(calls.tags, ${sql.lit(`$."${key}"`)})`
+  return sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
 }
 
 function partialRow(row: Record<string, unknown>, groups: GroupColumn[]): PartSums {

@@ -1,4 +1,4 @@
-import { TokenledgerError, usdFromPico } from '@tokenledger/pricing'
+import { TokenledgerError, picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { SeriesQuery, SeriesRow, StoreDialect } from '../ledger-store.js'
@@ -33,7 +33,8 @@ export async function timeSeries(
     )
   }
   const parts = await Promise.all(
-    planQuery(dialect, { ...query, groupBy: [] }, source, {
+    // Planned as grouped by its bucket: hour buckets must not read the daily rollup.
+    planQuery(dialect, { ...query, groupBy: [query.bucket] }, source, {
       byModel: query.stackBy === 'model',
     }).map(async ({ query: part, source: from, where }) => {
       const key = query.stackBy === 'model' ? from.model : from.provider
@@ -83,4 +84,35 @@ function compareKey(a: string | null, b: string | null): number {
   if (a === null) return 1
   if (b === null) return -1
   return a < b ? -1 : 1
+}
+
+/** Adds up the series of several disjoint pieces of one query (money exactly), in order. */
+export function mergeSeriesRows(parts: SeriesRow[][]): SeriesRow[] {
+  const merged = new Map<
+    string,
+    { bucket: string; key: string | null; pico: bigint; calls: number; unpriced: number }
+  >()
+  for (const row of parts.flat()) {
+    const id = `${row.bucket}\u0000${row.key ?? '\u0001'}`
+    const point = merged.get(id) ?? {
+      bucket: row.bucket,
+      key: row.key,
+      pico: 0n,
+      calls: 0,
+      unpriced: 0,
+    }
+    if (row.cost !== null) point.pico += picoFromUsd(row.cost)
+    point.calls += row.calls
+    point.unpriced += row.unpricedCalls
+    merged.set(id, point)
+  }
+  return [...merged.values()]
+    .sort((a, b) => Date.parse(a.bucket) - Date.parse(b.bucket) || compareKey(a.key, b.key))
+    .map(({ bucket, key, pico, calls, unpriced }) => ({
+      bucket,
+      key,
+      cost: unpriced === calls ? null : usdFromPico(pico),
+      calls,
+      unpricedCalls: unpriced,
+    }))
 }
