@@ -42,6 +42,7 @@ async function startUpstream() {
   const child = fork(here('./support/instant-server.mjs'), [], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
+  children.add(child)
   const port = Number(await firstLine(child))
   return { port, close: () => child.kill() }
 }
@@ -52,6 +53,7 @@ async function startBare(upstreamPort) {
     [here('./support/bare-proxy.mjs'), `http://127.0.0.1:${upstreamPort}`],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
+  children.add(child)
   const port = Number(await firstLine(child))
   return { port, pid: child.pid, close: () => stop(child) }
 }
