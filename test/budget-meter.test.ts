@@ -4,6 +4,7 @@
  * upstream never sees it), lets a `warn` budget's call through with a report, and the standing
  * (`budgetStatus`) reads back exactly. Real ledgers: a SQLite file and a PostgreSQL schema.
  */
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { budgetStatus, type BudgetDefinition } from '@tokenledger/budget'
 import { createMeter } from '@tokenledger/meter'
@@ -12,6 +13,11 @@ import { openStore } from '@tokenledger/store'
 import OpenAI from 'openai'
 import { ENGINES, type LedgerFixture } from '@tokenledger/store/testing/engines'
 import { startReplayServer, type ReplayServer } from './helpers/replay-server.js'
+
+// Fixed DeepSeek rates for these tests (the bundled card has peak / off-peak hours): see the file.
+process.env['TOKENLEDGER_PRICES'] = fileURLToPath(
+  new URL('./helpers/fixed-prices.json', import.meta.url),
+)
 
 const USAGE = {
   prompt_tokens: 10,
@@ -183,17 +189,28 @@ describe('budgets when the ledger cannot be reached', () => {
     const errors: Array<{ error: Error; phase: string }> = []
     const meter = createMeter({
       store: `postgres://root@127.0.0.1:${port}/test`,
-      budgets: { budgets: [{ id: 'all', scope: {}, limit: '1', period: 'day', action: 'block' }], ledgerUnavailable },
+      budgets: {
+        budgets: [{ id: 'all', scope: {}, limit: '1', period: 'day', action: 'block' }],
+        ledgerUnavailable,
+      },
       flushOnExit: false,
       retryDelayMs: 60_000,
       onError: (error, context) => errors.push({ error, phase: context.phase }),
     }).child({ provider: 'deepseek' })
     cleanups.push(async () => {
-      await Promise.race([meter.close(), new Promise((resolve) => setTimeout(resolve, 1000))])
+      // Its record cannot be written (the ledger is unreachable): close() says so, as it should.
+      await Promise.race([
+        meter.close().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ])
       await upstream.close()
     })
     const result = await meter
-      .fetch(`${upstream.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY })
+      .fetch(`${upstream.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: BODY,
+      })
       .then(
         (response) => response.status,
         (error: unknown) => error,
@@ -204,7 +221,9 @@ describe('budgets when the ledger cannot be reached', () => {
   it("'block' refuses the call with STORE_UNAVAILABLE before sending it", async () => {
     const { result, upstream } = await unreachable('block')
     expect(isTokenledgerError(result, 'STORE_UNAVAILABLE')).toBe(true)
-    expect((result as Error).message).toMatch(/^budget check: the ledger is unreachable \(.*\); call refused \(ledgerUnavailable: 'block'\)$/)
+    expect((result as Error).message).toMatch(
+      /^budget check: the ledger is unreachable \(.*\); call refused \(ledgerUnavailable: 'block'\)$/,
+    )
     expect(upstream.requests).toHaveLength(0)
   })
 
