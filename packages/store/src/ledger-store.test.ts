@@ -228,6 +228,7 @@ for (const engine of ENGINES) {
         [1, 'initial'],
         [2, 'call-tags-by-time'],
         [3, 'int8-counts'],
+        [4, 'budget-reservations'],
         [5, 'daily-rollups'],
       ])
       await again.close()
