@@ -4,13 +4,20 @@
  * upstream never sees it), lets a `warn` budget's call through with a report, and the standing
  * (`budgetStatus`) reads back exactly. Real ledgers: a SQLite file and a PostgreSQL schema.
  */
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { budgetStatus, type BudgetDefinition } from '@tokenledger/budget'
 import { createMeter } from '@tokenledger/meter'
 import { isTokenledgerError, TokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
+import OpenAI from 'openai'
 import { ENGINES, type LedgerFixture } from '@tokenledger/store/testing/engines'
 import { startReplayServer, type ReplayServer } from './helpers/replay-server.js'
+
+// Fixed DeepSeek rates for these tests (the bundled card has peak / off-peak hours): see the file.
+process.env['TOKENLEDGER_PRICES'] = fileURLToPath(
+  new URL('./helpers/fixed-prices.json', import.meta.url),
+)
 
 const USAGE = {
   prompt_tokens: 10,
@@ -115,6 +122,27 @@ for (const engine of ENGINES) {
       expect((await call()).status).toBe(200)
     })
 
+    it('a wrapped openai client gets the refusal as the cause of APIConnectionError, nothing sent', async () => {
+      const { upstream, meter } = await setup([
+        { id: 'none', scope: {}, limit: '0', period: 'day', action: 'block' },
+      ])
+      const client = meter.wrap(
+        new OpenAI({ baseURL: upstream.url, apiKey: 'sk-wrapped', maxRetries: 0 }),
+      )
+      const error = await client.chat.completions
+        .create({
+          model: 'deepseek-v4-flash',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        })
+        .catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(OpenAI.APIConnectionError)
+      const cause = (error as Error).cause
+      expect(isTokenledgerError(cause, 'BUDGET_EXCEEDED')).toBe(true)
+      expect((cause as TokenledgerError).details).toMatchObject({ budget: 'none', limit: '0' })
+      expect(upstream.requests).toHaveLength(0)
+    })
+
     it('a warn budget reports and sends; a scope that does not match is not checked', async () => {
       const { upstream, call, errors } = await setup([
         {
@@ -150,3 +178,61 @@ function usd(pico: bigint): string {
   const fraction = (pico % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '')
   return fraction ? `${whole}.${fraction}` : `${whole}`
 }
+
+describe('budgets when the ledger cannot be reached', () => {
+  // A PostgreSQL URL on a port nobody listens on: the budget check cannot read or reserve.
+  async function unreachable(ledgerUnavailable: 'allow' | 'block') {
+    const closed = await startReplayServer({})
+    const port = new URL(closed.url).port
+    await closed.close()
+    const upstream = await startReplayServer({ 'deepseek-v4-flash': { json: ANSWER } })
+    const errors: Array<{ error: Error; phase: string }> = []
+    const meter = createMeter({
+      store: `postgres://root@127.0.0.1:${port}/test`,
+      budgets: {
+        budgets: [{ id: 'all', scope: {}, limit: '1', period: 'day', action: 'block' }],
+        ledgerUnavailable,
+      },
+      flushOnExit: false,
+      retryDelayMs: 60_000,
+      onError: (error, context) => errors.push({ error, phase: context.phase }),
+    }).child({ provider: 'deepseek' })
+    cleanups.push(async () => {
+      // Its record cannot be written (the ledger is unreachable): close() says so, as it should.
+      await Promise.race([
+        meter.close().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ])
+      await upstream.close()
+    })
+    const result = await meter
+      .fetch(`${upstream.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: BODY,
+      })
+      .then(
+        (response) => response.status,
+        (error: unknown) => error,
+      )
+    return { result, upstream, errors }
+  }
+
+  it("'block' refuses the call with STORE_UNAVAILABLE before sending it", async () => {
+    const { result, upstream } = await unreachable('block')
+    expect(isTokenledgerError(result, 'STORE_UNAVAILABLE')).toBe(true)
+    expect((result as Error).message).toMatch(
+      /^budget check: the ledger is unreachable \(.*\); call refused \(ledgerUnavailable: 'block'\)$/,
+    )
+    expect(upstream.requests).toHaveLength(0)
+  })
+
+  it("'allow' (the default) sends the call and reports it", async () => {
+    const { result, upstream, errors } = await unreachable('allow')
+    expect(result).toBe(200)
+    expect(upstream.requests).toHaveLength(1)
+    const reported = errors.filter((e) => e.phase === 'budget').map((e) => e.error.message)
+    expect(reported).toHaveLength(1)
+    expect(reported[0]).toMatch(/call sent unchecked \(ledgerUnavailable: 'allow'\)$/)
+  })
+})

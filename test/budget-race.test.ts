@@ -19,6 +19,11 @@ import { openStore } from '@tokenledger/store'
 import { ENGINES } from '@tokenledger/store/testing/engines'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+// Fixed DeepSeek rates for these tests (the bundled card has peak / off-peak hours): see the file.
+process.env['TOKENLEDGER_PRICES'] = fileURLToPath(
+  new URL('./helpers/fixed-prices.json', import.meta.url),
+)
+
 const RACER = fileURLToPath(new URL('./helpers/budget-racer.mjs', import.meta.url))
 // Each call: 10 prompt + 100 output tokens of deepseek-v4-flash (0.14 / 0.28 USD per 1M tokens).
 const ACTUAL_PICO = 10n * 140_000n + 100n * 280_000n

@@ -169,6 +169,67 @@ describe('tokenledger estimate', () => {
     expect(json.problems.map((problem: { line: number }) => problem.line)).toEqual([2, 5])
   })
 
+  it('reports a line of invalid UTF-8 by its number, and names what FILE is when it is not a file', () => {
+    const file = join(dir, 'latin1.jsonl')
+    const good = Buffer.from(`${JSON.stringify(bodies[0])}\n`)
+    // "café" written in Latin-1: 0xE9 alone is not UTF-8.
+    const bad = Buffer.concat([
+      Buffer.from('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}]}\n'),
+    ])
+    // A real U+FFFD in valid UTF-8 is text, not an error.
+    const replacement = Buffer.from(
+      `${JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a \uFFFD b' }] })}\n`,
+    )
+    writeFileSync(file, Buffer.concat([good, bad, replacement]))
+    const result = runCli(['estimate', file, '--at', '2026-05-01'], env)
+    expect(result.code).toBe(3)
+    expect(result.stdout).toContain(`${file}: 2 requests (1 line(s) skipped)`)
+    expect(result.stderr).toContain(`skipped ${file}:2: not valid UTF-8 text`)
+
+    const folder = runCli(['estimate', dir, '--at', '2026-05-01'], env)
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toContain(
+      `FILE: cannot read "${dir}": is a directory; expected a JSONL batch file`,
+    )
+    const device = runCli(['estimate', '/dev/zero', '--at', '2026-05-01'], env)
+    expect(device.code).toBe(1)
+    expect(device.stderr).toContain(
+      'FILE: cannot read "/dev/zero": is not a regular file (a pipe, socket or device)',
+    )
+    const missing = runCli(['estimate', join(dir, 'nope.jsonl'), '--at', '2026-05-01'], env)
+    expect(missing.stderr).toContain('no such file')
+  })
+
+  it('warns about a prompt above the model context window', () => {
+    const file = write('huge.jsonl', [
+      bodies[0],
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tokens '.repeat(140_000) }] },
+    ])
+    const result = runCli(['estimate', file, '--at', '2026-05-01', '--json'], env)
+    const model = JSON.parse(result.stdout).models.find(
+      (m: { model: string }) => m.model === 'gpt-4o-mini',
+    )
+    expect(model.notes).toContainEqual(
+      expect.stringMatching(
+        /^warning: 1 request\(s\) have a prompt above the context window \(1[23]\d,\d{3} tokens\): a provider will reject them, yet they are priced here$/,
+      ),
+    )
+  })
+
+  it('warns when a batch file holds no requests', () => {
+    const empty = join(dir, 'empty.jsonl')
+    writeFileSync(empty, '')
+    const result = runCli(['estimate', empty, '--model', 'gpt-4o-mini', '--at', '2026-05-01'], env)
+    expect(result.stderr).toContain(`warning: ${empty} holds no requests (the file is empty)`)
+    const blank = join(dir, 'blank.jsonl')
+    writeFileSync(blank, '\n\n')
+    expect(
+      runCli(['estimate', blank, '--model', 'gpt-4o-mini', '--at', '2026-05-01'], env).stderr,
+    ).toContain('holds no requests (only blank lines)')
+  })
+
   it('exits 2 for an unknown model: at once for --model, after estimating for a model in the file', () => {
     const flag = runCli(['estimate', batchFile, '--model', 'gpt-4o-mni'], env)
     expect(flag.code).toBe(2)

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -5,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { defaultPricingTable, type MeteredUsage, type Usd } from '@tokenledger/pricing'
 import { type CallRecord, openStore } from '@tokenledger/store'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from './helpers/run-cli.js'
+import { CLI_BIN, runCli } from './helpers/run-cli.js'
 
 const usd = (value: string) => value as Usd
 
@@ -409,12 +410,84 @@ describe('tokenledger report and reprice', () => {
     expect(json(['report', '--db', db, '--model', 'gpt-4o', '--json'])).toEqual([])
   })
 
+  it('reprice --until limits the calls to an end, exclusive', () => {
+    // B (2026-05-01T23:30, wrong price) is before the end; D (2026-05-02T09:00, newly priced) is not.
+    const result = json(['reprice', '--db', db, '--dry-run', '--until', '2026-05-02', '--json'])
+    expect(result).toMatchObject({
+      until: '2026-05-02T00:00:00.000Z',
+      calls: 2,
+      changed: 1,
+      newlyPriced: 0,
+    })
+    const window = json([
+      'reprice',
+      '--db',
+      db,
+      '--dry-run',
+      '--since',
+      '2026-05-02',
+      '--until',
+      '2026-05-02T09:00:00.001Z',
+      '--json',
+    ])
+    expect(window).toMatchObject({ calls: 2, changed: 1, newlyPriced: 1 })
+    const backwards = runCli([
+      'reprice',
+      '--db',
+      db,
+      '--since',
+      '2026-05-02',
+      '--until',
+      '2026-05-01',
+    ])
+    expect(backwards.code).toBe(1)
+    expect(backwards.stderr).toBe(
+      'error: --until 2026-05-01T00:00:00.000Z is not after --since 2026-05-02T00:00:00.000Z\n',
+    )
+  })
+
+  it('names a directory or an empty file given as --db, and exits quietly when the reader goes', async () => {
+    const folder = runCli(['report', '--db', dir])
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toBe(
+      `error: sqlite:${dir}: is a directory; expected a ledger file, such as ${join(dir, 'tokenledger.db')}\n`,
+    )
+    writeFileSync(join(dir, 'empty.db'), '')
+    const empty = runCli(['report', '--db', join(dir, 'empty.db')])
+    expect(empty.code).toBe(1)
+    expect(empty.stderr).toContain('it is not a ledger yet: the first writer creates the schema')
+    expect(empty.stderr).not.toContain('tokenledger report`')
+
+    // `report | head -2`: a reader that leaves early ends the report quietly (no EPIPE trace).
+    const store = await openStore(db)
+    await store.insert(
+      // 400 hours of JSON rows: about 160 kB, more than a pipe holds.
+      Array.from({ length: 400 }, (_, i) =>
+        call(`many-${i}`, {
+          timestamp: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
+        }),
+      ),
+    )
+    await store.close()
+    const piped = spawnSync(
+      'sh',
+      ['-c', `node "${CLI_BIN}" report --db "${db}" --by hour --json | head -2`],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', TZ: 'UTC' },
+      },
+    )
+    expect(piped.stdout.split('\n')).toHaveLength(3)
+    expect(piped.stderr).toBe('')
+  })
+
   it('reprice --dry-run shows the changes and writes nothing', () => {
     const before = json(['report', '--db', db, '--by', 'model', '--json'])
     const result = json(['reprice', '--db', db, '--dry-run', '--json'])
     expect(result).toEqual({
       dryRun: true,
       since: null,
+      until: null,
       calls: 6,
       changed: 2,
       newlyPriced: 1,

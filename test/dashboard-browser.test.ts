@@ -26,8 +26,8 @@ const READY = { timeout: 60_000 }
 interface ChartDataset {
   label: string
   key: string | null
-  exact: string[]
-  data: number[]
+  exact: (string | null)[]
+  data: (number | null)[]
 }
 
 describe('dashboard in Chromium', () => {
@@ -102,8 +102,13 @@ describe('dashboard in Chromium', () => {
         data: d.data,
       }))
     })
-  const sum = (sets: { exact: string[] }[]) =>
-    usdFromPico(sets.flatMap((d) => d.exact).reduce((total, usd) => total + picoFromUsd(usd), 0n))
+  // An unpriced bucket's exact value is null (unknown, never $0): it adds nothing to the total.
+  const sum = (sets: { exact: (string | null)[] }[]) =>
+    usdFromPico(
+      sets
+        .flatMap((d) => d.exact)
+        .reduce((total, usd) => total + (usd === null ? 0n : picoFromUsd(usd)), 0n),
+    )
 
   it('loads without console errors and draws one dataset per model, summing to the API total', async () => {
     await page.goto(dashboard.url)
@@ -114,8 +119,29 @@ describe('dashboard in Chromium', () => {
     expect(sets.map((d) => d.key).sort()).toEqual(models.rows.map((r) => r.model).sort())
     expect(new Set(sets.map((d) => d.label)).size).toBe(sets.length)
     expect(sum(sets)).toBe(overview.cost)
+    // A model with no priced call is named by its id and marked, its bars left empty (items 11, 12).
+    const unpriced = sets.filter((d) => d.exact.every((usd) => usd === null || usd === '0'))
+    expect(unpriced.length).toBeGreaterThan(0)
+    for (const d of unpriced) {
+      expect(d.key).not.toBeNull()
+      expect(d.label).toBe(`${d.key} (unpriced)`)
+      d.exact.forEach((usd, i) => {
+        if (usd === null) expect(d.data[i]).toBeNull()
+      })
+    }
+    // The spend-by-model bars: an unpriced model's axis label says so.
+    const ticks = await page.evaluate(() => {
+      const chart = (
+        window as unknown as {
+          __dashboard: { charts: { models: { scales: { y: { ticks: { label: string }[] } } } } }
+        }
+      ).__dashboard.charts.models
+      return chart.scales.y.ticks.map((tick) => tick.label)
+    })
+    for (const d of unpriced) expect(ticks).toContain(`${d.key} (unpriced)`)
+    const spend = await api<{ spend: string }>('/api/overview')
     expect(await page.getByTestId('card-spend').locator('.card-value').getAttribute('title')).toBe(
-      `$${overview.cost} (exact)`,
+      `$${spend.spend} (exact): computed cost plus what providers reported for calls we could not price`,
     )
     // Times are shown in the browser's zone (New York here), not the server's.
     const shown = await page.locator('table.calls time').first().textContent()

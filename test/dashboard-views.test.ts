@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateDemoLedger, startDashboard } from '@tokenledger/dashboard'
 import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
-import { openStore, type CallRecord } from '@tokenledger/store'
+import { openStore, saveBudgetDefinitions, type CallRecord } from '@tokenledger/store'
 import { createRecordFactory } from '@tokenledger/store/testing'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -57,6 +57,20 @@ describe('dashboard pages in Chromium, every size and theme', () => {
     }).batch(BULK_CALLS)
     for (let i = 0; i < bulk.length; i += 20_000) await store.insert(bulk.slice(i, i + 20_000))
     callId = (await store.listCalls({ limit: 1, offset: 0 })).rows[0]!.id
+    // Two budgets, so the overview shows its budgets panel (one of them at risk).
+    await saveBudgetDefinitions(
+      store,
+      [
+        { id: 'team-month', scope: {}, limit: '100000', period: 'month', action: 'block' },
+        {
+          id: 'deepseek-day',
+          scope: { provider: 'deepseek' },
+          limit: '0.01',
+          period: 'day',
+          action: 'warn',
+        },
+      ].map((definition) => ({ id: definition.id, definition: JSON.stringify(definition) })),
+    )
     await store.close()
     dashboard = await startDashboard({ db, port: 0 })
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {

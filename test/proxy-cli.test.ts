@@ -4,6 +4,7 @@
  * when stopped with SIGTERM (nothing of the caller's key on its output), and the budgets of the
  * ledger reported as a table and as JSON.
  */
+import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureJson } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { CLI_BIN, runCli } from './helpers/run-cli.js'
+
+// Fixed DeepSeek rates for these tests (the bundled card has peak / off-peak hours): see the file.
+process.env['TOKENLEDGER_PRICES'] = fileURLToPath(
+  new URL('./helpers/fixed-prices.json', import.meta.url),
+)
 
 let dir: string
 let deepseek: ReplayServer
@@ -84,7 +90,12 @@ describe('tokenledger proxy', () => {
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', TZ: 'UTC' },
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          NO_COLOR: '1',
+          TZ: 'UTC',
+          TOKENLEDGER_PRICES: process.env['TOKENLEDGER_PRICES']!,
+        },
       },
     )
     let stdout = ''
@@ -128,7 +139,8 @@ describe('tokenledger proxy', () => {
     }
 
     // The budgets the proxy declared, from the ledger alone.
-    const json = runCli(['budgets', '--db', db, '--json'])
+    const prices = { TOKENLEDGER_PRICES: process.env['TOKENLEDGER_PRICES']! }
+    const json = runCli(['budgets', '--db', db, '--json'], prices)
     expect(json.code).toBe(0)
     const [status] = JSON.parse(json.stdout) as Array<Record<string, unknown>>
     expect(status).toMatchObject({
@@ -140,7 +152,7 @@ describe('tokenledger proxy', () => {
       usedPercent: '0.0',
       unpricedCalls: 0,
     })
-    const table = runCli(['budgets', '--db', db])
+    const table = runCli(['budgets', '--db', db], prices)
     expect(table.code).toBe(0)
     expect(table.stdout).toContain('daily')
     expect(table.stdout).toContain('provider=deepseek')

@@ -4,6 +4,7 @@
  * byte-identical to what the upstream sends when called directly, and the ledger reads back exactly
  * (prices: DeepSeek deepseek-v4-flash, input 0.14, cache read 0.0028, output 0.28 USD per 1M tokens).
  */
+import { fileURLToPath } from 'node:url'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -19,6 +20,11 @@ import {
   fixtureText,
 } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
+
+// Fixed DeepSeek rates for these tests (the bundled card has peak / off-peak hours): see the file.
+process.env['TOKENLEDGER_PRICES'] = fileURLToPath(
+  new URL('./helpers/fixed-prices.json', import.meta.url),
+)
 
 const SECRETS = [
   'sk-sdk-secret-0001',
@@ -198,6 +204,7 @@ describe('tokenledger proxy with real clients', () => {
     const before = await recordedCount()
     const script = `
 import sys, urllib.request
+
 url, key, route, body = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].encode()
 request = urllib.request.Request(url, data=body, method='POST', headers={
   'Content-Type': 'application/json', 'Authorization': 'Bearer ' + key,

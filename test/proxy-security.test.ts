@@ -5,6 +5,7 @@
  * API style through the proxy (Anthropic messages, Gemini generateContent, the Responses API,
  * JSON and SSE), and a budget refusal answered 429 before the upstream sees anything.
  */
+import { fileURLToPath } from 'node:url'
 import { connect } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +19,11 @@ import {
   fixtureText,
 } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
+
+// Fixed DeepSeek rates for these tests (the bundled card has peak / off-peak hours): see the file.
+process.env['TOKENLEDGER_PRICES'] = fileURLToPath(
+  new URL('./helpers/fixed-prices.json', import.meta.url),
+)
 
 let dir: string
 let deepseek: ReplayServer

@@ -1,5 +1,7 @@
-// Runs `tokenledger dashboard` as its own process (the built CLI, port 0), so its memory is its own:
-// peak resident set (VmHWM) and current (VmRSS) from /proc/<pid>/status.
+// Runs the dashboard as its own process, so its memory is its own: peak resident set (VmHWM) and
+// current (VmRSS) from /proc/<pid>/status. By default `tokenledger dashboard` (the built CLI, port
+// 0); with `cache: 'off'` the same server without its answer cache (load-server.mjs), so that
+// repeated requests measure the ledger's answers, not remembered ones.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -7,10 +9,17 @@ import { fileURLToPath } from 'node:url'
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url))
 
 /** Starts the dashboard on `db` and resolves once it prints its URL. */
-export async function startDashboardProcess(db, { log }) {
-  const child = spawn(process.execPath, [BIN, 'dashboard', '--db', db, '--port', '0'], {
+export async function startDashboardProcess(db, { log, cache = 'on' }) {
+  const args =
+    cache === 'off'
+      ? [fileURLToPath(new URL('./load-server.mjs', import.meta.url)), db, 'off']
+      : [BIN, 'dashboard', '--db', db, '--port', '0']
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TOKENLEDGER_DASHBOARD_TOKEN: '' },
+    // No token: the variable is left out (a set but empty one is refused as a mistake).
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => name !== 'TOKENLEDGER_DASHBOARD_TOKEN'),
+    ),
   })
   let stderr = ''
   child.stderr.on('data', (chunk) => {
@@ -26,7 +35,7 @@ export async function startDashboardProcess(db, { log }) {
     )
     child.stdout.on('data', (chunk) => {
       stdout += chunk
-      const match = /tokenledger dashboard: (http:\/\/\S+)/.exec(stdout)
+      const match = /(?:tokenledger dashboard: )?(http:\/\/\S+)/.exec(stdout)
       if (match) {
         clearTimeout(timer)
         resolve(match[1].replace(/\/$/, ''))

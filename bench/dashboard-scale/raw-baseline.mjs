@@ -68,7 +68,7 @@ const pico = (value) => (value === null || value === undefined ? 0n : BigInt(val
 async function grouped(engine, keys, since, until, tag) {
   const tagged = tag === undefined ? '' : ` AND ${engine.tagValue(tag[0])} = ?`
   const rows = await engine.all(
-    `SELECT ${keys.join(', ')}, ${SUMS} FROM calls WHERE ts >= ? AND ts < ?${tagged} GROUP BY ${keys.join(', ')}`,
+    `SELECT ${keys.join(', ')}, ${SUMS} FROM calls WHERE ts >= ? AND ts < ?${tagged} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`,
     tag === undefined ? [since, until] : [since, until, tag[1]],
   )
   return rows.map((row) => ({
@@ -156,7 +156,10 @@ export async function rawOverview(engine, since, until, tag) {
 
 /** Spend by `key` (model or provider): one entry per group, keyed by its value. */
 export async function rawBreakdown(engine, key, since, until) {
-  const rows = await grouped(engine, [key], since, until)
+  // Models the pricing table does not know are grouped by the id served, else requested; a group
+  // with no priced call costs null (unknown), as the store answers.
+  const column = key === 'model' ? 'COALESCE(model, served_model, requested_model) AS model' : key
+  const rows = await grouped(engine, [column], since, until)
   const t = add(rows)
   return {
     total: usdFromPico(t.cost),
@@ -167,7 +170,7 @@ export async function rawBreakdown(engine, key, since, until) {
         {
           calls: r.calls,
           unpricedCalls: r.unpriced,
-          cost: usdFromPico(r.cost),
+          cost: r.unpriced === r.calls ? null : usdFromPico(r.cost),
           cacheSavings: usdFromPico(r.cacheSavings),
           reportedCost: r.reportedCost === null ? null : usdFromPico(r.reportedCost),
         },

@@ -265,7 +265,18 @@
         title: { display: true, text: 'Spend (USD)' },
         ticks: { callback: tickUsd },
       },
-      y: { grid: { display: false }, title: { display: true, text: axisTitle } },
+      y: {
+        grid: { display: false },
+        title: { display: true, text: axisTitle },
+        // A row with no priced call has no bar (its cost is unknown): its axis label says why.
+        ticks: {
+          callback: function (value, index) {
+            var row = rows[index]
+            var name = this.getLabelForValue(value)
+            return row && row.cost === null ? name + ' (unpriced)' : name
+          },
+        },
+      },
     }
     options.plugins.tooltip = {
       callbacks: {
@@ -285,9 +296,7 @@
       type: 'bar',
       data: {
         labels: rows.map(function (row) {
-          return (
-            (row[key] === null ? '(unknown)' : row[key]) + (row.cost === null ? ' (unpriced)' : '')
-          )
+          return row[key] === null ? '(unknown)' : row[key]
         }),
         datasets: [
           {

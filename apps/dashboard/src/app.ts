@@ -14,6 +14,7 @@ import { tokenAuth } from './auth.js'
 import { hostCheck } from './host-check.js'
 import { cachingStore } from './data/answer-cache.js'
 import { breakdownRoutes } from './routes/breakdown.js'
+import { budgetsRoutes } from './routes/budgets.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
 import { exportRoutes } from './routes/export.js'
@@ -125,6 +126,7 @@ export function createDashboardApp(options: DashboardOptions): Hono {
   app.route('/', seriesRoutes(deps))
   app.route('/', tagRoutes(deps))
   app.route('/', breakdownRoutes(deps))
+  app.route('/', budgetsRoutes(deps))
   app.route('/', callsRoutes(deps))
   app.route('/', csvRoutes(deps))
   app.route('/', exportRoutes(deps))

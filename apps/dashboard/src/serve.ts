@@ -25,6 +25,8 @@ export interface StartDashboardOptions {
   pricing?: PricingTable
   /** Told about unexpected request errors. @default no-op */
   onError?: (error: unknown) => void
+  /** Keep answers about past hours for a minute (see createDashboardApp). @default true */
+  cache?: boolean
 }
 
 /** A running dashboard. */
@@ -82,6 +84,7 @@ export async function startDashboard(
       allowedHosts: options.allowedHosts,
       pricing: options.pricing,
       onError: options.onError,
+      ...(options.cache === undefined ? {} : { cache: options.cache }),
     })
     server = await new Promise<ServerType>((resolve, reject) => {
       const started = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(started))

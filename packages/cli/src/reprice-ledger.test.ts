@@ -5,7 +5,7 @@ import { defaultPricingTable, type Usd } from '@tokenledger/pricing'
 import { type CallRecord, openStore } from '@tokenledger/store'
 import { createRecordFactory } from '@tokenledger/store/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { applyReprice, planReprice, priceCall } from './reprice-ledger.js'
+import { applyReprice, planReprice, repriceCall } from './reprice-ledger.js'
 
 /**
  * A ledger priced by the bundled table, then damaged: every third call carries a wrong price,
@@ -41,7 +41,7 @@ describe('planReprice / applyReprice', () => {
     // Priced the way the meter prices them, with today's table.
     const records = createRecordFactory({ seed: 31, stepMs: 15 * 60_000 })
       .batch(600)
-      .map((record) => ({ ...record, ...priceCall(table, record) }))
+      .map((record) => ({ ...record, ...repriceCall(table, record) }))
     const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
     await store.insert(damaged(records))
     return { store, table, records }

@@ -4,8 +4,8 @@
  */
 import {
   picoFromUsd,
+  priceCall,
   type PricingTable,
-  type ServiceTier,
   type Usd,
   usdFromPico,
 } from '@tokenledger/pricing'
@@ -35,47 +35,34 @@ const PAGE = 1_000
 export const KEEP_UPDATES = 100_000
 
 /**
- * The price a call gets from `table`, resolving its model as the meter does: the model the
- * provider says it served, else the one requested. Null fields: the call cannot be priced.
+ * The price a call gets from `table`, by the one rule the meter records with (`priceCall` of
+ * @tokenledger/pricing). Null fields: the call cannot be priced.
  */
-export function priceCall(table: PricingTable, call: CallRecord): Omit<CostUpdate, 'id'> {
-  const names =
-    call.servedModel === null ? [call.requestedModel] : [call.servedModel, call.requestedModel]
-  const resolved =
-    names.map((name) => table.resolveModel(call.provider, name)).find((found) => found !== null) ??
-    null
-  if (!resolved)
-    return { cost: null, costBreakdown: null, cacheSavings: null, card: null, model: null }
-  const tier = pricingTier(call.serviceTier)
-  const cost = table.price({
+export function repriceCall(table: PricingTable, call: CallRecord): Omit<CostUpdate, 'id'> {
+  const { resolved, cost } = priceCall(table, {
     provider: call.provider,
-    model: resolved.model.id,
+    requestedModel: call.requestedModel,
+    servedModel: call.servedModel,
     at: new Date(call.timestamp),
     usage: call.usage,
-    ...(tier ? { serviceTier: tier } : {}),
+    serviceTier: call.serviceTier,
   })
-  if (!cost)
+  if (!cost) {
     return {
       cost: null,
       costBreakdown: null,
       cacheSavings: null,
       card: null,
-      model: resolved.model.id,
+      model: resolved?.model.id ?? null,
     }
+  }
   return {
     cost: cost.total,
     costBreakdown: cost.breakdown,
     cacheSavings: cost.cacheSavings,
     card: cost.card.id,
-    model: resolved.model.id,
+    model: resolved!.model.id,
   }
-}
-
-/** As the meter does: `flex`, `priority` and `batch` select a service tier; anything else is standard. */
-function pricingTier(reported: string | null): ServiceTier | undefined {
-  return reported === 'flex' || reported === 'priority' || reported === 'batch'
-    ? reported
-    : undefined
 }
 
 function differs(call: CallRecord, next: Omit<CostUpdate, 'id'>): boolean {
@@ -184,7 +171,7 @@ async function tally(
   const result: Tally = { groups: new Map(), updates: [], changed: 0 }
   for await (const page of store.iterateCalls(query, PAGE)) {
     for (const call of page) {
-      const next = priceCall(table, call)
+      const next = repriceCall(table, call)
       const key = `${call.provider}\u0000${call.requestedModel}`
       let group = result.groups.get(key)
       if (!group) {
@@ -244,7 +231,7 @@ export async function applyReprice(
   }
   for await (const page of store.iterateCalls(query, PAGE)) {
     const updates = page.flatMap((call) => {
-      const next = priceCall(table, call)
+      const next = repriceCall(table, call)
       return differs(call, next) ? [{ id: call.id, ...next }] : []
     })
     if (updates.length > 0) await store.updateCosts(updates)

@@ -24,7 +24,12 @@ export interface LineChunk {
 export interface NumberedLine {
   line: number
   text: string
+  /** The line's bytes are not valid UTF-8 (`text` then holds U+FFFD in their place). */
+  invalidUtf8?: true
 }
+
+// Decoding with `fatal` finds invalid UTF-8; Buffer#toString would replace it silently.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Default target size of a chunk: big enough to amortise a worker round trip, small enough to stay flat. */
 export const DEFAULT_CHUNK_BYTES = 512 * 1024
@@ -119,7 +124,16 @@ export function* linesOf(chunk: Pick<LineChunk, 'firstLine' | 'bytes'>): Generat
     if (end > start && bytes[end - 1] === 0x0d) end--
     let text = bytes.toString('utf8', start, end)
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-    yield { line, text }
+    let valid = true
+    // Only a line that decoded to a replacement character can be invalid: check those strictly.
+    if (text.includes('\uFFFD')) {
+      try {
+        STRICT_UTF8.decode(bytes.subarray(start, end))
+      } catch {
+        valid = false
+      }
+    }
+    yield valid ? { line, text } : { line, text, invalidUtf8: true }
     line++
     start = next
   }

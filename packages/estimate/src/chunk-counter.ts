@@ -80,7 +80,11 @@ export function countChunk(chunk: LineChunk, options: ChunkCountOptions): ChunkR
   const requests: CountedRequest[] = []
   const problems: LineProblem[] = []
   let blankLines = 0
-  for (const { line, text } of linesOf(chunk)) {
+  for (const { line, text, invalidUtf8 } of linesOf(chunk)) {
+    if (invalidUtf8) {
+      problems.push({ line, message: `${options.file}:${line}: not valid UTF-8 text` })
+      continue
+    }
     if (text.trim() === '') {
       blankLines++
       continue

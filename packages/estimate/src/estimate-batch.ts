@@ -210,6 +210,11 @@ function describeModel(state: ModelState, provider: string | undefined): ModelEs
           : `an assumed ${FALLBACK_MAX_OUTPUT.toLocaleString('en-US')} tokens (no limit known)`
     notes.push(`${state.unbounded} request(s) set no output limit: their high is ${bound}`)
   }
+  if (state.overContext > 0 && state.contextWindow !== null) {
+    notes.push(
+      `warning: ${state.overContext} request(s) have a prompt above the context window (${state.contextWindow.toLocaleString('en-US')} tokens): a provider will reject them, yet they are priced here`,
+    )
+  }
   if (state.bySize > 0)
     notes.push(
       `${state.bySize} request(s) took their expected output from ledger calls of a similar prompt size`,

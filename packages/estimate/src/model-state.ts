@@ -65,6 +65,8 @@ export interface ModelState {
   unbounded: number
   /** Requests whose expected output came from history of similar prompt sizes. */
   bySize: number
+  /** Requests whose prompt alone is above the model's (largest) context window. */
+  overContext: number
 }
 
 /** What setting up a model needs. */
@@ -124,6 +126,7 @@ export async function setUpModel(name: string, setup: ModelSetup): Promise<Model
     highAssumed: 0,
     unbounded: 0,
     bySize: 0,
+    overContext: 0,
   }
 }
 
@@ -181,5 +184,6 @@ export function addRequest(
   state.uncountedParts += request.uncountedParts
   if (range.highAssumed) state.highAssumed++
   if (request.maxOutputTokens === null) state.unbounded++
+  if (state.contextWindow !== null && input > state.contextWindow) state.overContext++
   if (range.bySize) state.bySize++
 }

@@ -8,10 +8,11 @@
  * would have priced them. Unknown models are unpriced (cost null), never 0.
  */
 import {
+  type CallToPrice,
   type MeteredUsage,
+  priceCall,
   type PricingTable,
-  type ResolvedModel,
-  type ServiceTier,
+  resolveCallModel,
   type UsageStyle,
   usdFromPico,
 } from '@tokenledger/pricing'
@@ -62,7 +63,6 @@ export type ReportError = (error: unknown, context: { phase: 'price'; callId: st
 export class RecordBuilder {
   readonly #table: PricingTable
   readonly #report: ReportError
-  readonly #models = new Map<string, ResolvedModel | null>()
 
   constructor(table: PricingTable, report: ReportError) {
     this.#table = table
@@ -75,8 +75,17 @@ export class RecordBuilder {
     const usage = this.#usage(start, outcome)
     const reported = outcome.reportedPico !== undefined ? outcome.reportedPico : facts ? readReportedCost(facts.usage) : null
     const servedModel = facts?.servedModel ?? null
-    const resolved = start.provider.known ? this.#resolve(start.provider.id, servedModel, start.request.model) : null
     const serviceTier = facts?.serviceTier ?? null
+    const toPrice: CallToPrice = {
+      provider: start.provider.id,
+      requestedModel: start.request.model,
+      servedModel,
+      at: new Date(start.startedAt),
+      usage,
+      serviceTier,
+    }
+    // One rule for the model and the price of a call, shared with reprice and the dashboard.
+    const resolved = start.provider.known ? resolveCallModel(this.#table, toPrice) : null
 
     let cost: CallRecord['cost'] = null
     let costBreakdown: CallRecord['costBreakdown'] = null
@@ -84,14 +93,7 @@ export class RecordBuilder {
     let card: string | null = null
     if (resolved) {
       try {
-        const tier = pricingTier(serviceTier)
-        const priced = this.#table.price({
-          provider: start.provider.id,
-          model: resolved.model.id,
-          at: new Date(start.startedAt),
-          usage,
-          ...(tier ? { serviceTier: tier } : {}),
-        })
+        const priced = priceCall(this.#table, toPrice).cost
         if (priced) {
           cost = priced.total
           costBreakdown = priced.breakdown
@@ -160,26 +162,4 @@ export class RecordBuilder {
     const seenChars = facts.answer !== undefined ? textChars(facts.answer) : facts.textChars
     return fillEstimates(usage, { promptTokens, textChars: seenChars, reasoningChars: facts.reasoningChars }, outcome.partial)
   }
-
-  #resolve(provider: string, served: string | null, requested: string): ResolvedModel | null {
-    // The served model is what the provider says it ran; the requested one covers dated snapshots
-    // the table does not list (`gpt-4o-2024-08-06` served for `gpt-4o`).
-    for (const name of served === null ? [requested] : [served, requested]) {
-      if (!name) continue
-      const key = `${provider}\u0000${name}`
-      let found = this.#models.get(key)
-      if (found === undefined) {
-        found = this.#table.resolveModel(provider, name)
-        if (this.#models.size >= 4096) this.#models.clear()
-        this.#models.set(key, found)
-      }
-      if (found) return found
-    }
-    return null
-  }
-}
-
-/** The pricing service tier of a reported one; standard (undefined) for `default`, `standard`, unknown values. */
-function pricingTier(reported: string | null): ServiceTier | undefined {
-  return reported === 'flex' || reported === 'priority' || reported === 'batch' ? reported : undefined
 }

@@ -16,6 +16,9 @@ describe('createMeter options are checked at construction', () => {
   it('rejects bad options naming the option and what was expected', () => {
     expect(rejects({ store: 42 })).toMatch(/^createMeter\(\{ store \}\): expected a LedgerStore/)
     expect(rejects({ store: '  ' })).toMatch(/empty store URL/)
+    // An input error at once, never a ledger that looks unavailable and is retried for ever.
+    expect(rejects({ store: 'mysql://db/ledger' })).toMatch(/unknown scheme "mysql"/)
+    expect(rejects({ maxQueueBytes: 0 })).toMatch(/maxQueueBytes/)
     expect(rejects({ onError: 'log' })).toBe('createMeter({ onError }): expected a function, got string')
     expect(rejects({ tags: { team: 7 } })).toBe('createMeter({ tags }).team: expected a string of at most 1024 characters, got number')
     expect(rejects({ tags: ['a'] })).toMatch(/expected an object of string values, got an array/)

@@ -3,6 +3,9 @@
  * returns repeat no checks on the hot path.
  */
 import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
+// Imported with the meter (the drivers stay lazy): an exit in a process's first second must find it
+// loaded, or its records could not be written synchronously.
+import { defaultStoreUrl, insertSqliteSync, openStore, parseStoreUrl } from '@tokenledger/store'
 import type { LedgerStore, Tags } from '@tokenledger/store'
 import { attachBudgets, closeBudgets, type MeterBudgets } from './budget-hook.js'
 import { RecordBuilder } from './build-record.js'
@@ -66,9 +69,10 @@ export interface MeterOptions {
    */
   flushOnExit?: boolean
   /**
-   * SQLite ledgers opened from a URL: how long a write waits for another process's lock. SQLite
-   * waits synchronously, blocking the event loop, so the meter keeps this short and retries a
-   * busy ledger later instead of freezing the application. @default 100
+   * SQLite ledgers opened from a URL: how long a write waits for another process's lock. The
+   * meter writes such a ledger on a worker thread (`openStore(url, { writeThread: 'worker' })`),
+   * so the wait never blocks the application; a store you pass in writes where it was opened to.
+   * @default 2000
    */
   busyTimeoutMs?: number
   /**
@@ -170,6 +174,11 @@ export function createMeter(options: MeterOptions = {}): Meter {
   const store = options.store
   const queue = new RecordQueue({
     store: typeof store === 'object' ? store : () => openSink(store, settings.busyTimeoutMs),
+    // An exit before the ledger opened: a SQLite file can still be written synchronously.
+    openSync: () =>
+      typeof store === 'object' || parseStoreUrl(store ?? defaultStoreUrl()).dialect !== 'sqlite'
+        ? null
+        : { insertSync: (records) => insertSqliteSync(store ?? defaultStoreUrl(), records, settings.busyTimeoutMs) },
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,
@@ -275,9 +284,8 @@ async function flushAll(core: MeterCore): Promise<void> {
 }
 
 async function openSink(url: string | undefined, busyTimeoutMs: number): Promise<RecordSink> {
-  // Imported on first use, so a meter given a store instance never loads the SQL drivers.
-  const { openStore } = await import('@tokenledger/store')
-  return openStore(url, { busyTimeoutMs })
+  // Writes on a worker thread: a locked file or a stalled disk never blocks the application.
+  return openStore(url, { busyTimeoutMs, writeThread: 'worker' })
 }
 
 interface Settings {
@@ -308,6 +316,8 @@ function checkOptions(options: MeterOptions): Settings {
   if (typeof store === 'string' && store.trim() === '') {
     throw new TokenledgerError('OPTION_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
   }
+  // A malformed URL is an input error now, not a ledger that stays unavailable (OPTION_INVALID).
+  if (typeof store === 'string') parseStoreUrl(store)
   const otel = options.openTelemetry
   if (otel !== undefined && typeof otel !== 'boolean' && (typeof otel !== 'object' || otel === null)) {
     throw new TokenledgerError('OPTION_INVALID', `createMeter({ openTelemetry }): expected true, false or { tracerProvider, meterProvider }, got ${String(otel)}`)
@@ -331,7 +341,7 @@ function checkOptions(options: MeterOptions): Settings {
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),
     flushOnExit: options.flushOnExit ?? true,
-    busyTimeoutMs: positiveInteger(options.busyTimeoutMs, 'busyTimeoutMs', 100, 0),
+    busyTimeoutMs: positiveInteger(options.busyTimeoutMs, 'busyTimeoutMs', 2000, 0),
   }
 }
 

@@ -68,6 +68,11 @@ export interface RecordQueueOptions {
   /** First retry delay after a failure; doubles up to `maxBackoffMs`. */
   backoffMs: number
   maxBackoffMs: number
+  /**
+   * For flushSync() before the store is open: a sink that can only write synchronously (opened on
+   * the spot), or null when there is none for this store.
+   */
+  openSync?: () => Pick<RecordSink, 'insertSync'> | null
   /** Sees every record once, when it is built (before it is written); must not throw. */
   onBuilt?: (record: CallRecord) => void
 }
@@ -195,8 +200,9 @@ export class RecordQueue {
    * @returns how many records are still queued (0 when all were written).
    */
   flushSync(): number {
-    const sink = this.#sink
-    if (!sink?.insertSync || this.#closed) return this.size
+    if (this.#closed || this.size === 0) return this.size
+    const sink = this.#sink ?? this.#options.openSync?.() ?? null
+    if (!sink?.insertSync) return this.size
     this.#reportDrops()
     while (this.size > 0) {
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
@@ -494,7 +500,7 @@ export class RecordQueue {
  * to the queue. Such calls are built within a turn of the event loop once writes fail
  * (#reduceSoon), so the estimate only has to hold for moments.
  */
-export const PENDING_CALL_BYTES = 4_096
+export const PENDING_CALL_BYTES = 2_048
 
 /** How many calls #reduceSoon builds per turn of the event loop. */
 const REDUCE_CHUNK = 256

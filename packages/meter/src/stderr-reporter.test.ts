@@ -23,8 +23,8 @@ describe('the default onError', () => {
       },
     )
     expect(lines).toEqual([
-      'tokenledger meter: write failed, 3 record(s): sqlite:x.db: insert failed (database is locked); repeats of this are shown at most once a minute (pass createMeter({ onError }) to handle them)\n',
-      'tokenledger meter: drop failed, 7 record(s): meter queue: dropped the 7 oldest record(s); repeats of this are shown at most once a minute (pass createMeter({ onError }) to handle them)\n',
+      'tokenledger meter (write, 3 record(s)): sqlite:x.db: insert failed (database is locked); repeats of this are shown at most once a minute (pass createMeter({ onError }) to handle them)\n',
+      'tokenledger meter (drop, 7 record(s)): meter queue: dropped the 7 oldest record(s); repeats of this are shown at most once a minute (pass createMeter({ onError }) to handle them)\n',
     ])
     clock = STDERR_REPORT_INTERVAL_MS
     report(locked, { phase: 'write', records: 3 })

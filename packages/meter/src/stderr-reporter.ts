@@ -34,7 +34,7 @@ export function createStderrReporter(
     kinds.set(kind, { lastAt: at, suppressed: 0 })
     const records = context.records === undefined ? '' : `, ${context.records} record(s)`
     write(
-      `tokenledger meter: ${context.phase} failed${records}: ${error.message}${more}; ` +
+      `tokenledger meter (${context.phase}${records}): ${error.message}${more}; ` +
         `repeats of this are shown at most once a minute (pass createMeter({ onError }) to handle them)\n`,
     )
   }

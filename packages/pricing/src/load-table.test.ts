@@ -238,3 +238,30 @@ describe('card dates are read strictly', () => {
     )
   })
 })
+
+describe('override files: a byte-order mark, and rates out of bounds (issue 9 minor)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bom-'))
+
+  it('accepts a UTF-8 file that starts with a byte-order mark', () => {
+    const file = join(dir, 'bom.json')
+    writeFileSync(file, `\uFEFF${JSON.stringify(testProvider())}`, 'utf8')
+    const table = loadPricingTable({ bundled: false, env: {}, overrides: [file] })
+    expect(table.provider('acme')).toBeDefined()
+  })
+
+  it('rejects a rate above 10000 USD per 1M tokens, naming the field', () => {
+    const file = join(dir, 'huge.json')
+    const data = testProvider()
+    data.models[0]!.cards[0]!.rates.input = '1234567890123456789012345678901'
+    writeFileSync(file, JSON.stringify(data), 'utf8')
+    expect(() => loadPricingTable({ bundled: false, env: {}, overrides: [file] })).toThrow(
+      /huge\.json: models\[0\] \(acme-chat\)\.cards\[0\]\.rates\.input: 1234567890123456789012345678901 is above 10000 USD per 1M tokens/,
+    )
+    data.models[0]!.cards[0]!.rates.input = '10000'
+    writeFileSync(file, JSON.stringify(data), 'utf8')
+    expect(() => loadPricingTable({ bundled: false, env: {}, overrides: [file] })).not.toThrow()
+    data.models[0]!.cards[0]!.rates.input = '10000.000001'
+    writeFileSync(file, JSON.stringify(data), 'utf8')
+    expect(() => loadPricingTable({ bundled: false, env: {}, overrides: [file] })).toThrow(/is above 10000 USD/)
+  })
+})

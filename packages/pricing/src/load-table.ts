@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import { parseJsonText } from './json-text.js'
 import { type CatalogLayer, parseCatalogLayer } from './catalog/catalog-layer.js'
 import { BUNDLED_CATALOGS, BUNDLED_PRICING } from './bundled-data.generated.js'
 import { TokenledgerError } from './errors.js'
@@ -93,7 +94,7 @@ export function loadPricingTable(options: LoadPricingOptions = {}): PricingTable
 function readOverride(file: string): ProviderData[] {
   let data: unknown
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'))
+    data = parseJsonText(readFileSync(file, 'utf8'))
   } catch (error) {
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOENT'

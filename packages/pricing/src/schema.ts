@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { type InstantOptions, readInstant } from './instant.js'
 import { RATE_DECIMALS } from './money.js'
+import { isRateWithinBound, rateBoundProblem } from './rate-bound.js'
 
 const rateDecimal = z
   .string({ error: (issue) => `expected a decimal string, got ${JSON.stringify(issue.input)}` })
@@ -15,6 +16,7 @@ const rateDecimal = z
   .refine((value) => (value.split('.')[1] ?? '').replace(/0+$/, '').length <= RATE_DECIMALS, {
     error: `at most ${RATE_DECIMALS} decimal places (rates are exact to 1e-6 USD per 1M tokens)`,
   })
+  .refine(isRateWithinBound, { error: (issue) => rateBoundProblem(String(issue.input)) })
 
 /** Adds the strict parser's problem as the issue: the shape alone let 2026-02-30 through. */
 const checkInstant = (options: InstantOptions) => (value: string, ctx: z.RefinementCtx) => {

@@ -109,7 +109,7 @@ for (const engine of ENGINES) {
     it('the migration builds the same daily rows from the hourly ones', async () => {
       const before = await bothWays(store)
       await sql`DELETE FROM call_rollups_daily`.execute(store.db)
-      await sql`DELETE FROM tokenledger_migrations WHERE version = 5`.execute(store.db)
+      await sql`DELETE FROM tokenledger_migrations WHERE version >= 5`.execute(store.db)
       await store.close()
       store = await openStore(fixture.url)
       expect(await bothWays(store)).toEqual(before)

@@ -3,6 +3,7 @@
  * kysely. `openStore()` picks the engine from the store URL, migrates, and returns a LedgerStore.
  */
 export { openStore } from './open-store.js'
+export { insertSqliteSync } from './sqlite/sqlite-exit-write.js'
 export { defaultStoreUrl, parseStoreUrl } from './store-url.js'
 export type { StoreLocation } from './store-url.js'
 export { PLAIN_GROUP_KEYS } from './ledger-store.js'

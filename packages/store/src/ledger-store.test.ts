@@ -230,6 +230,7 @@ for (const engine of ENGINES) {
         [3, 'int8-counts'],
         [4, 'budget-reservations'],
         [5, 'daily-rollups'],
+        [6, 'raw-parts-by-time'],
       ])
       await again.close()
     })

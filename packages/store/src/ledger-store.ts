@@ -164,6 +164,13 @@ export interface OpenStoreOptions {
    * @default 30000
    */
   postgresTimeoutMs?: number
+  /**
+   * SQLite only: where inserts run. `'worker'`: on a worker thread that owns its own connection,
+   * so lock waits and disk stalls never block the caller's event loop (the meter opens its ledgers
+   * this way); `'caller'`: synchronously on the caller's thread, cheapest for bulk loads.
+   * @default 'caller'
+   */
+  writeThread?: 'caller' | 'worker'
 }
 
 /**

@@ -40,6 +40,7 @@ export async function openStore(
     path: location.path,
     readOnly,
     busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
+    writeThread: options.writeThread ?? 'caller',
   })
   return new SqlLedgerStore(engine, { readOnly, where: `sqlite:${location.path}` })
 }

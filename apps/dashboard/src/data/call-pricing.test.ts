@@ -54,4 +54,34 @@ describe('callPricing', () => {
     expect(callPricing(table, call('oxen', 'deepseek-v4-pro')).current).toBeNull()
     expect(callPricing(table, { ...unknown, provider: 'nowhere' }).providerName).toBeNull()
   })
+
+  it('prices a routed call by the model served: no stale flag (issue 9 item 14)', () => {
+    // OpenRouter DeepSeek V4 Flash: input 0.14, output 0.28 per 1M tokens (card of 2026-04-24).
+    // 1,000,000 x 0.14/1M + 500,000 x 0.28/1M = 0.14 + 0.14 = 0.28, as the meter stored it.
+    const routed: CallRecord = {
+      ...call('openrouter', 'deepseek/deepseek-v4-flash'),
+      requestedModel: 'openrouter/auto',
+      servedModel: 'deepseek/deepseek-v4-flash',
+      timestamp: '2026-05-01T00:00:00.000Z',
+      usage: {
+        inputTokens: 1_000_000,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        outputTokens: 500_000,
+        reasoningTokens: 0,
+        provenance: {
+          inputTokens: 'reported',
+          cacheReadTokens: 'reported',
+          cacheWriteTokens: 'reported',
+          outputTokens: 'reported',
+          reasoningTokens: 'reported',
+        },
+      },
+      cost: '0.28' as CallRecord['cost'],
+    }
+    const pricing = callPricing(table, routed)
+    expect(pricing.current?.total).toBe('0.28')
+    expect(pricing.modelName).not.toBeNull()
+    expect(pricing.differs).toBe(false)
+  })
 })

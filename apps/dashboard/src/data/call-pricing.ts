@@ -4,10 +4,10 @@
  * was corrected since the call was recorded (`tokenledger reprice` updates the ledger).
  */
 import {
-  SERVICE_TIERS,
+  priceCall,
   type PricingTable,
   type Rates,
-  type ServiceTier,
+  type ResolvedModel,
   type Usd,
 } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
@@ -29,19 +29,25 @@ export interface CallPricing {
   differs: boolean
 }
 
-/** Prices a stored call again with `table`. Never throws: a call the table rejects is just unpriced. */
+/**
+ * Prices a stored call again with `table`, by the one rule the meter records with (`priceCall`:
+ * the served model first, then the requested one). Never throws: a call the table rejects is just
+ * unpriced.
+ */
 export function callPricing(table: PricingTable, call: CallRecord): CallPricing {
-  const resolved = table.resolveModel(call.provider, call.requestedModel)
-  const tier = SERVICE_TIERS.find((t) => t === call.serviceTier) as ServiceTier | undefined
+  let resolved: ResolvedModel | null = null
   let current: CallPricing['current'] = null
   try {
-    const cost = table.price({
+    const priced = priceCall(table, {
       provider: call.provider,
-      model: call.requestedModel,
+      requestedModel: call.requestedModel,
+      servedModel: call.servedModel,
       at: new Date(call.timestamp),
       usage: call.usage,
-      ...(tier ? { serviceTier: tier } : {}),
+      serviceTier: call.serviceTier,
     })
+    resolved = priced.resolved
+    const cost = priced.cost
     if (cost)
       current = {
         total: cost.total,

@@ -3,6 +3,7 @@
  * from the ledger is escaped (hostile model names and tags render as text).
  */
 import { picoFromUsd } from '@tokenledger/pricing'
+import { openStore, saveBudgetDefinitions } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
 import {
@@ -12,6 +13,7 @@ import {
   NOW,
   expectedTotals,
   groupBy,
+  modelOf,
   testRecords,
 } from '../__fixtures__/reference.js'
 import { createDashboardApp } from '../app.js'
@@ -218,6 +220,64 @@ describe('dashboard pages', () => {
     } finally {
       await empty.cleanup()
     }
+  })
+
+  it('the budgets panel lists each declared budget, at risk first, with exact figures', async () => {
+    const writer = await openStore(ledger.url)
+    try {
+      await saveBudgetDefinitions(writer, [
+        {
+          id: 'all-month',
+          definition: JSON.stringify({
+            id: 'all-month',
+            scope: {},
+            limit: '100000',
+            period: 'month',
+            action: 'block',
+          }),
+        },
+        {
+          id: 'deepseek-small',
+          definition: JSON.stringify({
+            id: 'deepseek-small',
+            scope: { provider: 'deepseek' },
+            limit: '0.50',
+            period: 'month',
+            action: 'warn',
+          }),
+        },
+      ])
+    } finally {
+      await writer.close()
+    }
+    const html = await page('/?range=30d')
+    expect(html).toContain('data-testid="budgets"')
+    // At risk first: the small budget, whose spend passed its limit.
+    expect(html.indexOf('data-budget="deepseek-small"')).toBeLessThan(
+      html.indexOf('data-budget="all-month"'),
+    )
+    const sinceMay = records.filter((r) => r.timestamp >= '2026-05-01')
+    const deepseek = expectedTotals(sinceMay.filter((r) => r.provider === 'deepseek')).cost
+    expect(html).toContain(`title="$${deepseek}" data-value="${deepseek}"`)
+    const all = expectedTotals(sinceMay).cost
+    expect(html).toContain(`title="$${all}" data-value="${all}"`)
+    expect(html).toContain('<tr class="at-risk" data-budget="deepseek-small">')
+    const api = (await (await app.request('/api/budgets')).json()) as {
+      budgets: { id: string; spent: string; resetsAt: string }[]
+    }
+    expect(api.budgets.map((b) => [b.id, b.spent, b.resetsAt])).toEqual([
+      ['deepseek-small', deepseek, '2026-06-01T00:00:00.000Z'],
+      ['all-month', all, '2026-06-01T00:00:00.000Z'],
+    ])
+  })
+
+  it('a ledger whose budgets cannot be read still shows its spend, and says why', async () => {
+    const writer = await openStore(ledger.url)
+    await writer.db.schema.dropTable('budget_definitions').execute()
+    await writer.close()
+    const html = await page('/?range=30d')
+    expect(html).toContain('The budgets could not be read:')
+    expect(html).toContain(`title="$${expectedTotals(records).cost} (exact)`)
   })
 
   it('serves chart.js, the client script and the stylesheet from this package', async () => {

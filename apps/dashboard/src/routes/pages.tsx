@@ -5,6 +5,7 @@
  * the rest of the view (answered 400).
  */
 import type { LedgerStore, SummaryRow } from '@tokenledger/store'
+import { budgetStatus } from '@tokenledger/budget'
 import { Hono, type Context } from 'hono'
 import { colorsFor } from '../colors.js'
 import { breakdownFromRows } from '../data/breakdown.js'
@@ -97,7 +98,7 @@ export function pageRoutes(deps: RouteDeps): Hono {
       const { view, problems } = readPageView(c, deps, [...SERIES_PARAMS, ...PAGE_ONLY])
       const modelProviderRows = loadModelProviderRows(store, view)
       // Unfiltered (the landing page), the table's rows already are the facets' rows: ask once.
-      const [rows, latest, options] = await Promise.all([
+      const [rows, latest, options, budgets] = await Promise.all([
         modelProviderRows,
         loadCalls(store, {
           ...view,
@@ -109,6 +110,10 @@ export function pageRoutes(deps: RouteDeps): Hono {
           offset: 0,
         }),
         periodOnly(view) ? modelProviderRows.then(facetsOf) : facets(store, view),
+        // A ledger whose budgets cannot be read still shows its spend; the panel says why.
+        budgetStatus(store, { now: deps.now() }).catch((error: unknown) => ({
+          error: error instanceof Error ? error.message : String(error),
+        })),
       ])
       const overview = overviewFromRows(view, rows)
       const table = breakdownFromRows('model-provider', rows)
@@ -134,6 +139,7 @@ export function pageRoutes(deps: RouteDeps): Hono {
               problems={problems}
               emptyLedger={emptyLedger}
               colors={colors}
+              budgets={budgets}
               {...options}
             />
           </Layout>,

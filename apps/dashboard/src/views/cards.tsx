@@ -48,13 +48,13 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
       >
         <span data-testid="spend-computed" data-exact={overview.cost ?? ''}>
           computed {overview.cost === null ? 'unpriced' : formatUsd(overview.cost)} on{' '}
-          {formatCount(overview.pricedCalls)} priced calls
+          {plural(overview.pricedCalls, 'priced call')}
         </span>
         {overview.unpricedReportedCalls > 0 ? (
           <span data-testid="spend-reported" data-exact={overview.reportedCostOfUnpriced ?? ''}>
             {' '}
             + reported by providers {formatUsd(overview.reportedCostOfUnpriced ?? '0')} on{' '}
-            {formatCount(overview.unpricedReportedCalls)} unpriced calls
+            {plural(overview.unpricedReportedCalls, 'unpriced call')}
           </span>
         ) : null}
       </Card>

@@ -13,6 +13,8 @@ import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import { formatCount, formatUsd, plural } from '../format.js'
 import { BreakdownTable, UNKNOWN } from './breakdown-table.js'
 import { ReportedTable } from './reported-table.js'
+import { BudgetsPanel } from './budgets-panel.js'
+import type { BudgetStatus } from '@tokenledger/budget'
 import { Cards } from './cards.js'
 import { CallsTable, PeriodText } from './calls-table.js'
 import { FilterBar, type FilterProblem } from './filter-bar.js'
@@ -29,6 +31,8 @@ export interface OverviewPageProps {
   /** The ledger holds no call at all: show how to meter a first one. */
   emptyLedger?: boolean
   colors?: { model: Record<string, string>; provider: Record<string, string> }
+  /** Each declared budget's standing, at risk first. */
+  budgets?: BudgetStatus[] | { error: string }
 }
 
 /** Spend per provider or per model, summed exactly from the model x provider rows. */
@@ -175,6 +179,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({
   problems,
   emptyLedger = false,
   colors,
+  budgets = [],
 }) => {
   const days = (view.period.until.getTime() - view.period.since.getTime()) / DAY_MS
   const here = (overrides: Parameters<typeof overviewParams>[1]) =>
@@ -205,6 +210,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({
         unpricedHref={withQuery('/calls', callsParams(view, { priced: 'no', offset: null }))}
         errorsHref={withQuery('/calls', callsParams(view, { status: 'error', offset: null }))}
       />
+      <BudgetsPanel budgets={budgets} />
 
       <section class="panel" id="spend">
         <div class="panel-head">

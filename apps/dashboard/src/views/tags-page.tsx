@@ -149,8 +149,8 @@ export const TagsPage: FC<TagsPageProps> = ({
                           unpriced
                         </td>
                       ) : (
-                        <td class="num money" title={`$${row.cost}`} data-value={row.cost}>
-                          {formatUsd(row.cost)}
+                        <td class="num money" title={`$${row.cost}`} data-value={row.cost ?? ''}>
+                          {formatUsd(row.cost ?? '0')}
                         </td>
                       )}
                       <td class="num">{formatShare(row.share)}</td>

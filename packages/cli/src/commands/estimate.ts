@@ -59,6 +59,15 @@ function parseWorkers(value: string): number | 'auto' {
   return Number(value)
 }
 
+/** 'file' for a regular file, else what it is instead (a directory, a pipe or device, nothing). */
+function fileKind(path: string): string {
+  if (!existsSync(path)) return 'no such file'
+  const stat = statSync(path)
+  if (stat.isFile()) return 'file'
+  if (stat.isDirectory()) return 'is a directory; expected a JSONL batch file'
+  return 'is not a regular file (a pipe, socket or device); expected a JSONL batch file'
+}
+
 /**
  * `tokenledger estimate FILE`: what a batch will cost before it runs, at every provider that serves
  * its model (or one), as a low / expected / high range. Exit codes: 0 all lines estimated, 2 a
@@ -118,8 +127,9 @@ export function estimateCommand(): Command {
             : table.servingProviders(options.model).length > 0
         if (!known) throw unknownModelError(table, options.model, options.provider)
       }
-      if (!existsSync(file) || !statSync(file).isFile()) {
-        throw new TokenledgerError('FLAG_INVALID', `FILE: cannot read "${file}": no such file`)
+      const kind = fileKind(file)
+      if (kind !== 'file') {
+        throw new TokenledgerError('FLAG_INVALID', `FILE: cannot read "${file}": ${kind}`)
       }
       const system = options.system === undefined ? undefined : readSystem(options.system)
       const ledger = options.ledger ? await openLedger(options.db) : null
@@ -165,6 +175,12 @@ export function estimateCommand(): Command {
         await ledger?.store.close()
       }
       if (ledger?.note) process.stderr.write(`${ledger.note}\n`)
+      // Zero requests is a result worth a word: an empty file, or nothing but blank lines.
+      if (estimate.requests === 0 && estimate.skipped === 0) {
+        process.stderr.write(
+          `warning: ${file} holds no requests (${statSync(file).size === 0 ? 'the file is empty' : 'only blank lines'})\n`,
+        )
+      }
       if (options.json) printJson(estimate)
       else process.stdout.write(`${renderEstimate(estimate)}\n`)
       if (estimate.problems.length > 0 && !options.json) {

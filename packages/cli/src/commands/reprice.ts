@@ -10,11 +10,13 @@ import {
   type RepriceGroup,
   type RepriceTotals,
 } from '../reprice-ledger.js'
-import { dbOption, jsonOption, pricesOption, sinceOption } from '../shared-flags.js'
+import { CliExit } from '../cli-exit.js'
+import { dbOption, jsonOption, pricesOption, sinceOption, untilOption } from '../shared-flags.js'
 
 interface RepriceOptions {
   db?: string
   since?: Date
+  until?: Date
   dryRun?: boolean
   json?: boolean
   prices?: string[]
@@ -31,12 +33,22 @@ export function repriceCommand(): Command {
     .description('price the stored calls again with the current pricing table')
     .addOption(dbOption())
     .addOption(sinceOption())
+    .addOption(untilOption())
     .addOption(new Option('--dry-run', 'show what would change; write nothing'))
     .addOption(jsonOption())
     .addOption(pricesOption())
     .action(async (options: RepriceOptions) => {
       const table = tableFromOptions(options)
-      const query: LedgerQuery = options.since ? { since: options.since } : {}
+      if (options.since && options.until && options.until <= options.since) {
+        throw new CliExit(
+          1,
+          `error: --until ${options.until.toISOString()} is not after --since ${options.since.toISOString()}`,
+        )
+      }
+      const query: LedgerQuery = {
+        ...(options.since ? { since: options.since } : {}),
+        ...(options.until ? { until: options.until } : {}),
+      }
       const dryRun = options.dryRun ?? false
       const store = await openStore(options.db, { readOnly: dryRun })
       try {
@@ -64,6 +76,7 @@ export function repriceCommand(): Command {
           printJson({
             dryRun,
             since: options.since?.toISOString() ?? null,
+            until: options.until?.toISOString() ?? null,
             ...totals,
             written,
             groups,

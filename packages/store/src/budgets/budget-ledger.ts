@@ -84,13 +84,73 @@ export interface ReserveRequest {
  * Checks and reserves a call's worst case against its budgets, atomically.
  * @throws whatever the ledger throws (unreachable, lock not obtained within `lockWaitMs`).
  */
-export async function reserveInLedger(
+export function reserveInLedger(
   store: LedgerStore,
   request: ReserveRequest,
 ): Promise<ReserveResult> {
-  const claims = [...request.claims].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  return locked(store, claims, request.lockWaitMs ?? 30_000, async (conn, now) => {
-    const ids = claims.map((claim) => claim.id)
+  // Checks that arrive while a batch holds the lock wait and go together in the next one: one
+  // transaction and one read per budget for all of them, decided one by one in arrival order.
+  let queue = queues.get(store)
+  if (!queue) queues.set(store, (queue = { pending: [], running: false }))
+  const waiting = queue
+  return new Promise<ReserveResult>((resolve, reject) => {
+    waiting.pending.push({ request, resolve, reject })
+    if (!waiting.running) void drain(store, waiting)
+  })
+}
+
+interface PendingCheck {
+  request: ReserveRequest
+  resolve: (result: ReserveResult) => void
+  reject: (error: unknown) => void
+}
+
+const queues = new WeakMap<LedgerStore, { pending: PendingCheck[]; running: boolean }>()
+/** Most checks decided in one transaction. */
+const BATCH = 256
+
+async function drain(
+  store: LedgerStore,
+  queue: { pending: PendingCheck[]; running: boolean },
+): Promise<void> {
+  queue.running = true
+  try {
+    while (queue.pending.length > 0) {
+      const batch = queue.pending.splice(0, BATCH)
+      try {
+        const results = await reserveBatch(
+          store,
+          batch.map((check) => check.request),
+        )
+        batch.forEach((check, i) => check.resolve(results[i]!))
+      } catch (error) {
+        for (const check of batch) check.reject(error)
+      }
+    }
+  } finally {
+    queue.running = false
+  }
+}
+
+async function reserveBatch(
+  store: LedgerStore,
+  requests: ReserveRequest[],
+): Promise<ReserveResult[]> {
+  // Every budget of the batch once, in id order (the lock order), with the earliest period start
+  // asked for it (a check computed just before a period ended counts more spend, never less).
+  const windows = new Map<string, BudgetWindow>()
+  for (const claim of requests.flatMap((request) => request.claims)) {
+    const known = windows.get(claim.id)
+    const earlier =
+      known?.query.since !== undefined &&
+      claim.query.since !== undefined &&
+      claim.query.since < known.query.since
+    if (!known || earlier) windows.set(claim.id, { id: claim.id, query: claim.query })
+  }
+  const budgets = [...windows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const lockWaitMs = Math.min(...requests.map((request) => request.lockWaitMs ?? 30_000))
+  return locked(store, budgets, lockWaitMs, async (conn, now) => {
+    const ids = budgets.map((budget) => budget.id)
     // Clean-up of expired and recorded reservations (they no longer count either way), now and
     // then rather than on every check.
     let swept = lastSweep.get(store)
@@ -99,32 +159,57 @@ export async function reserveInLedger(
     if (due.length > 0) {
       for (const id of due) swept.set(id, now)
       await sql`
-      DELETE FROM budget_reservations
-      WHERE budget IN (${sql.join(due)})
-        AND (expires_ms <= ${now} OR EXISTS (SELECT 1 FROM calls c WHERE c.id = budget_reservations.call_id))`.execute(
+        DELETE FROM budget_reservations
+        WHERE budget IN (${sql.join(due)})
+          AND (expires_ms <= ${now} OR EXISTS (SELECT 1 FROM calls c WHERE c.id = budget_reservations.call_id))`.execute(
         conn,
       )
     }
-    const standings = await standingsOn(conn, store.dialect, claims, now)
-    const byId = new Map(standings.map((standing) => [standing.id, standing]))
-    const over = claims
-      .filter((claim) => {
-        const standing = byId.get(claim.id)!
-        return standing.spentPico + standing.reservedPico + claim.amountPico > claim.limitPico
-      })
-      .map((claim) => claim.id)
-    const refused = claims.some((claim) => claim.block && over.includes(claim.id))
-    if (!refused) {
-      const expires = now + request.leaseMs
-      for (const claim of claims) {
-        await sql`
-          INSERT INTO budget_reservations (budget, call_id, amount_pico, holder, expires_ms)
-          VALUES (${claim.id}, ${request.callId}, ${claim.amountPico.toString()}, ${request.holder}, ${expires})`.execute(
-          conn,
+    const standings = new Map(
+      (await standingsOn(conn, store.dialect, budgets, now)).map((s) => [s.id, s]),
+    )
+    const rows: Array<{
+      budget: string
+      callId: string
+      amount: bigint
+      holder: string
+      expires: number
+    }> = []
+    const results = requests.map((request): ReserveResult => {
+      const before = request.claims.map((claim) => ({ ...standings.get(claim.id)! }))
+      const over = request.claims
+        .filter(
+          (claim, i) =>
+            before[i]!.spentPico + before[i]!.reservedPico + claim.amountPico > claim.limitPico,
         )
+        .map((claim) => claim.id)
+      const refused = request.claims.some((claim) => claim.block && over.includes(claim.id))
+      if (!refused) {
+        for (const claim of request.claims) {
+          standings.get(claim.id)!.reservedPico += claim.amountPico
+          rows.push({
+            budget: claim.id,
+            callId: request.callId,
+            amount: claim.amountPico,
+            holder: request.holder,
+            expires: now + request.leaseMs,
+          })
+        }
       }
+      return { taken: !refused, standings: before, over }
+    })
+    for (let i = 0; i < rows.length; i += 100) {
+      const values = rows
+        .slice(i, i + 100)
+        .map(
+          (row) =>
+            sql`(${row.budget}, ${row.callId}, ${row.amount.toString()}, ${row.holder}, ${row.expires})`,
+        )
+      await sql`
+        INSERT INTO budget_reservations (budget, call_id, amount_pico, holder, expires_ms)
+        VALUES ${sql.join(values)}`.execute(conn)
     }
-    return { taken: !refused, standings: request.claims.map((claim) => byId.get(claim.id)!), over }
+    return results
   })
 }
 

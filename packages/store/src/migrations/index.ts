@@ -3,6 +3,7 @@ import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
 import { int8CountsMigration } from './003-int8-counts.js'
 import { budgetReservationsMigration } from './004-budget-reservations.js'
 import { dailyRollupsMigration } from './005-daily-rollups.js'
+import { rawPartsByTimeMigration } from './006-raw-parts-by-time.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
@@ -12,6 +13,7 @@ export const MIGRATIONS: readonly Migration[] = [
   int8CountsMigration,
   budgetReservationsMigration,
   dailyRollupsMigration,
+  rawPartsByTimeMigration,
 ]
 
 /** The schema version this build of the store writes and understands. */

@@ -91,7 +91,7 @@ export async function assertSchemaCurrent(db: Kysely<any>, where: string): Promi
   } catch (cause) {
     throw new TokenledgerError(
       'STORE_UNAVAILABLE',
-      `${where}: no tokenledger schema (${messageOf(cause)}); open it once read-write (e.g. by the meter or \`tokenledger report\`) to create it`,
+      `${where}: no tokenledger schema (${messageOf(cause)}); it is not a ledger yet: the first writer creates the schema (the meter, or \`tokenledger reprice --db ...\`); read-only commands such as report and dashboard never do`,
       { cause },
     )
   }

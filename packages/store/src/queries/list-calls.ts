@@ -14,6 +14,7 @@ import {
   validateCallFilters,
 } from './call-filters.js'
 import { callsSource, planQuery, whereClause } from './query-source.js'
+import type { QueryPart } from './query-source.js'
 import { validateInteger, validateQuery } from './validate-query.js'
 
 export const MAX_PAGE = 10_000
@@ -46,7 +47,7 @@ async function countCalls(
   dialect: StoreDialect,
   query: CallFilterQuery,
 ): Promise<number> {
-  const parts = needsRawCount(query)
+  const parts: QueryPart[] = needsRawCount(query)
     ? [{ query, source: callsSource(dialect) }]
     : planQuery(dialect, { ...query, groupBy: [] })
   let total = 0

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { mkdirSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { TokenledgerError } from '@tokenledger/pricing'
 import { loadDriver } from '../load-driver.js'
 
@@ -69,6 +69,13 @@ export async function openSqliteDatabase(
   )
   const path = options.path === ':memory:' ? options.path : resolve(options.path)
   let db: SqliteDatabase
+  // SQLite says "disk I/O error" or "unable to open database file" for a directory: name it.
+  if (path !== ':memory:' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new TokenledgerError(
+      'STORE_UNAVAILABLE',
+      `sqlite:${options.path}: is a directory; expected a ledger file, such as ${join(options.path, 'tokenledger.db')}`,
+    )
+  }
   try {
     if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     db = new Database(path, {

@@ -10,6 +10,7 @@ import { openSqliteDatabase } from './sqlite-connection.js'
 import type { SqliteConnectionOptions, SqliteDatabase } from './sqlite-connection.js'
 import { fileIdentity, sameFile } from './sqlite-file-identity.js'
 import type { FileIdentity } from './sqlite-file-identity.js'
+import { SqliteWriteThread } from './sqlite-write-thread.js'
 import { SqliteWriter } from './sqlite-writer.js'
 
 /** One open ledger file: the connection shared by kysely (queries) and the writer. */
@@ -21,7 +22,22 @@ interface OpenLedger {
   identity: FileIdentity | null
   /** Its `-wal` and `-shm` files as they were when it was opened. */
   companions: Array<[string, FileIdentity]>
+  /**
+   * The thread inserts go through (`writeThread: 'worker'`), still starting perhaps, or null:
+   * this thread. The store is usable before it has started (reads, and synchronous writes on
+   * exit); inserts wait for it.
+   */
+  thread: Promise<SqliteWriteThread> | null
 }
+
+/** How a SQLite engine is opened. */
+export interface SqliteEngineOptions extends SqliteConnectionOptions {
+  /** Where inserts run: on the caller's thread, or on a worker thread owning its own connection. */
+  writeThread: 'caller' | 'worker'
+}
+
+/** How long the caller's connection waits for the write thread's lock when it writes itself. */
+const CALLER_BUSY_TIMEOUT_WITH_THREAD_MS = 2_000
 
 /**
  * The SQLite engine: one better-sqlite3 connection shared by kysely (queries) and the writer
@@ -34,7 +50,7 @@ interface OpenLedger {
  * if the file is gone) and fails that one write with STORE_UNAVAILABLE saying so; the meter reports
  * it and its retry lands in the file now at the path.
  */
-export async function createSqliteEngine(options: SqliteConnectionOptions): Promise<StoreEngine> {
+export async function createSqliteEngine(options: SqliteEngineOptions): Promise<StoreEngine> {
   let ledger = await openLedger(options)
   const where = `sqlite:${options.path}`
 
@@ -47,7 +63,7 @@ export async function createSqliteEngine(options: SqliteConnectionOptions): Prom
     // leaves its `-wal` and `-shm` behind, where the new file would take the old file's pages from
     // them: they are removed, but only while they are still the very files the old connection
     // had (another process may have reopened the path already and made its own).
-    await ledger.db.destroy().catch(() => undefined)
+    await closeLedger(ledger)
     for (const [suffix, identity] of ledger.companions) {
       const current = fileIdentity(path + suffix)
       if (current !== null && sameFile(current, identity)) rmSync(path + suffix, { force: true })
@@ -70,6 +86,12 @@ export async function createSqliteEngine(options: SqliteConnectionOptions): Prom
     insertRows: async (rows) => {
       if (!options.readOnly) await checkSameFile()
       const open = ledger
+      if (open.thread) {
+        // Converted (and checked) here, so a bad record is named as before and nothing is sent.
+        const converted = []
+        for (let i = 0; i < rows.length; i++) converted.push(rows.rowAt(i))
+        return (await open.thread).insert(converted)
+      }
       return open.db.connection().execute(async () => writerOf(open).insert(rows))
     },
     insertRowsSync: (rows) => {
@@ -90,12 +112,26 @@ export async function createSqliteEngine(options: SqliteConnectionOptions): Prom
       const open = ledger
       return open.db.connection().execute(async () => writerOf(open).updateCosts(rows))
     },
-    destroy: () => ledger.db.destroy(),
+    destroy: () => closeLedger(ledger),
   }
 }
 
-async function openLedger(options: SqliteConnectionOptions): Promise<OpenLedger> {
-  const raw = await openSqliteDatabase(options)
+async function closeLedger(ledger: OpenLedger): Promise<void> {
+  await ledger.thread?.then((thread) => thread.close()).catch(() => undefined)
+  await ledger.db.destroy().catch(() => undefined)
+}
+
+async function openLedger(options: SqliteEngineOptions): Promise<OpenLedger> {
+  const worker =
+    options.writeThread === 'worker' && !options.readOnly && options.path !== ':memory:'
+  const raw = await openSqliteDatabase(
+    worker
+      ? {
+          ...options,
+          busyTimeoutMs: Math.max(options.busyTimeoutMs, CALLER_BUSY_TIMEOUT_WITH_THREAD_MS),
+        }
+      : options,
+  )
   // Taken right after opening: the file this connection holds.
   const identity = options.path === ':memory:' ? null : fileIdentity(options.path)
   const db = new Kysely<LedgerDatabase>({
@@ -113,5 +149,14 @@ async function openLedger(options: SqliteConnectionOptions): Promise<OpenLedger>
     const companion = identity === null ? null : fileIdentity(options.path + suffix)
     if (companion !== null) companions.push([suffix, companion])
   }
-  return { raw, db, writer: undefined, identity, companions }
+  let thread: Promise<SqliteWriteThread> | null = null
+  if (worker) {
+    thread = SqliteWriteThread.start({
+      path: resolve(options.path),
+      busyTimeoutMs: options.busyTimeoutMs,
+    })
+    // A thread that cannot start fails each insert (with its reason); never an unhandled rejection.
+    thread.catch(() => undefined)
+  }
+  return { raw, db, writer: undefined, identity, companions, thread }
 }
