@@ -52,6 +52,7 @@ export {
 } from './money.js'
 export type { Usd } from './money.js'
 export { ERROR_CODES, isTokenledgerError, TokenledgerError } from './errors.js'
+export { DAY_MS, HOUR_MS, MINUTE_MS } from './time-units.js'
 export type { ErrorCode } from './errors.js'
 export { readInstant } from './instant.js'
 export type { InstantOptions, InstantResult } from './instant.js'
