@@ -94,7 +94,7 @@ export interface Meter {
   readonly fetch: MeteredFetch
   /**
    * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
-   * @throws TokenledgerError for an unknown provider id or bad tags.
+   * @throws TokenledgerError PRICING_LOOKUP for an unknown provider id, OPTION_INVALID for bad tags.
    */
   wrap<T extends WrappableClient<T>>(client: T, options?: WrapOptions): T
   /** A child meter sharing this meter's queue whose calls carry `tags` too. */
