@@ -23,6 +23,7 @@ import {
   rawBreakdown,
   rawCallsPage,
   rawOverview,
+  rawTagSpend,
   sqliteRaw,
 } from './dashboard-scale/raw-baseline.mjs'
 
@@ -36,6 +37,8 @@ const SIZES = {
   quick: { sqlite: 1_000_000, postgres: 300_000 },
 }
 const TARGET_MS = { sqlite: 100, postgres: 300 }
+/** Issue 13 (SQLite, 10M calls): the whole year at most 50 ms, the 30-day tag views 100 ms. */
+const ISSUE_13_MS = { year: 50, tag: 100 }
 const MEMORY_LIMIT = 300 * 2 ** 20
 /**
  * Calls per store.insert (one transaction each), as a bulk load would batch them. Large batches
@@ -113,6 +116,13 @@ const CHECKS = {
     ),
   }),
   calls: (body) => ({ total: body.total, ids: body.rows.map((row) => row.id) }),
+  tags: (body) => ({
+    calls: body.calls,
+    total: body.total,
+    values: Object.fromEntries(
+      body.values.map((v) => [String(v.value), { calls: v.calls, cost: v.cost }]),
+    ),
+  }),
 }
 
 /**
@@ -168,15 +178,28 @@ async function measureEngine({ dialect, db, openRaw, period, log }) {
       path: `/api/series?${view}&bucket=day&stack=model`,
       target: true,
     },
-    // Beyond the targets, to show where the design's limits are (fewer runs: they are slower).
+    // Issue 13's targets: a whole year as fast as 30 days (daily rollups), the tag views.
     {
-      name: 'overview of the whole year (not a target)',
+      name: 'overview of the whole year',
       path: `/api/overview?from=${day(until - 365 * DAY_MS)}&to=${day(until - DAY_MS)}`,
+      check: CHECKS.overview,
+      raw: (e) => rawOverview(e, until - 365 * DAY_MS, until),
+      target: 'year',
+    },
+    {
+      name: 'overview filtered by one tag',
+      path: `/api/overview?${view}&tag=user%3Dalice`,
+      check: CHECKS.overview,
+      raw: (e) => rawOverview(e, since, until, ['user', 'alice']),
+      target: 'tag',
       runs: 5,
     },
     {
-      name: 'overview filtered by one tag, reads raw calls (not a target)',
-      path: `/api/overview?${view}&tag=user%3Dalice`,
+      name: 'spend by tag (breakdown and series by user)',
+      path: `/api/tags?${view}&key=user`,
+      check: CHECKS.tags,
+      raw: (e) => rawTagSpend(e, 'user', since, until),
+      target: 'tag',
       runs: 5,
     },
   ]
@@ -391,14 +414,23 @@ export async function run({
     })
     for (const answer of result.answers) {
       const d = answer.dashboard
-      const within = d.median <= TARGET_MS[dialect]
-      if (answer.target && !within) met = false
-      const over = answer.target && !within ? ` over the ${TARGET_MS[dialect]} ms target` : ''
+      const limit =
+        answer.target === true
+          ? TARGET_MS[dialect]
+          : dialect === 'sqlite'
+            ? ISSUE_13_MS[answer.target]
+            : undefined
+      const within = limit === undefined || d.median <= limit
+      if (!within) met = false
+      const over = !within ? ` over the ${limit} ms target` : ''
       let value = `dashboard ${ms(d.median)} ms (p90 ${ms(d.p90)})${over}`
       if (answer.baseline) {
         const ratio = answer.baseline.median / d.median
         if (answer.name === 'overview') ratios[dialect] = ratio
-        const plain = answer.name.includes('calls') ? 'raw ORDER BY + COUNT(*)' : 'raw GROUP BY'
+        const plain =
+          answer.name.includes('calls,') || answer.name.includes('calls, first')
+            ? 'raw ORDER BY + COUNT(*)'
+            : 'raw GROUP BY'
         // No '|' in values: bench/run.js puts them in Markdown tables.
         value += `; ${plain} ${ms(answer.baseline.median)} ms (p90 ${ms(answer.baseline.p90)}); ratio ${times(ratio)}`
       }

@@ -145,8 +145,10 @@ function ledger(): CallRecord[] {
   ]
 }
 
-const row = (group: string, r: Partial<Record<string, unknown>>) => ({
+/** A report row grouped by `key`; `spend` defaults to `cost` (no reported cost of unpriced calls). */
+const row = (key: string, group: string, r: Partial<Record<string, unknown>>) => ({
   group,
+  keys: { [key]: group === '(none)' ? null : group },
   calls: 0,
   inputTokens: 0,
   cacheReadTokens: 0,
@@ -156,6 +158,9 @@ const row = (group: string, r: Partial<Record<string, unknown>>) => ({
   cost: '0',
   reportedCost: null,
   unpricedCalls: 0,
+  reportedCostOfUnpriced: null,
+  unpricedReportedCalls: 0,
+  spend: r['cost'] === undefined ? '0' : r['cost'],
   errorCalls: 0,
   ...r,
 })
@@ -182,7 +187,7 @@ describe('tokenledger report and reprice', () => {
 
   it('report --by day --json: exact sums per UTC day', () => {
     expect(json(['report', '--db', db, '--by', 'day', '--json'])).toEqual([
-      row('2026-05-01', {
+      row('day', '2026-05-01', {
         calls: 2,
         inputTokens: 1_200_000,
         cacheReadTokens: 400_000,
@@ -190,7 +195,7 @@ describe('tokenledger report and reprice', () => {
         reasoningTokens: 50_000,
         cost: '0.61312',
       }),
-      row('2026-05-02', {
+      row('day', '2026-05-02', {
         calls: 2,
         inputTokens: 2_000_000,
         cacheReadTokens: 400_000,
@@ -198,8 +203,12 @@ describe('tokenledger report and reprice', () => {
         cost: '0.0912',
         reportedCost: '0.3',
         unpricedCalls: 1,
+        // D: unpriced, but OpenRouter reported $0.30 for it (item 13).
+        reportedCostOfUnpriced: '0.3',
+        unpricedReportedCalls: 1,
+        spend: '0.3912',
       }),
-      row('2026-05-03', {
+      row('day', '2026-05-03', {
         calls: 2,
         inputTokens: 5_000,
         outputTokens: 500,
@@ -209,9 +218,9 @@ describe('tokenledger report and reprice', () => {
     ])
   })
 
-  it('report by model, provider and tag; null groups named; filters', () => {
+  it('report by model, provider and tag; unpriced models named; filters', () => {
     expect(json(['report', '--db', db, '--by', 'model', '--json'])).toEqual([
-      row('deepseek-v4-flash', {
+      row('model', 'deepseek-v4-flash', {
         calls: 4,
         inputTokens: 2_200_000,
         cacheReadTokens: 800_000,
@@ -220,12 +229,26 @@ describe('tokenledger report and reprice', () => {
         cost: '0.70432',
         errorCalls: 1,
       }),
-      row('(unknown)', {
-        calls: 2,
-        inputTokens: 1_005_000,
-        outputTokens: 1_000_500,
+      // Unpriced models by the id served or requested, never "(unknown)" (item 12), and with no
+      // priced call their cost is null, never 0 (item 11).
+      row('model', 'deepseek/deepseek-v4-flash', {
+        calls: 1,
+        inputTokens: 1_000_000,
+        outputTokens: 1_000_000,
+        cost: null,
         reportedCost: '0.3',
-        unpricedCalls: 2,
+        unpricedCalls: 1,
+        reportedCostOfUnpriced: '0.3',
+        unpricedReportedCalls: 1,
+        spend: '0.3',
+      }),
+      row('model', 'deepseek-v9-experimental', {
+        calls: 1,
+        inputTokens: 5_000,
+        outputTokens: 500,
+        cost: null,
+        unpricedCalls: 1,
+        spend: null,
       }),
     ])
     expect(
@@ -233,9 +256,10 @@ describe('tokenledger report and reprice', () => {
         (r: { group: string; cost: string; calls: number }) => [r.group, r.calls, r.cost],
       ),
     ).toEqual([
+      // By spend: (none) holds D's reported $0.30.
       ['bob', 1, '0.5'],
-      ['alice', 2, '0.20432'],
       ['(none)', 3, '0'],
+      ['alice', 2, '0.20432'],
     ])
     expect(
       json([
@@ -253,7 +277,7 @@ describe('tokenledger report and reprice', () => {
         '--json',
       ]),
     ).toEqual([
-      row('deepseek', {
+      row('provider', 'deepseek', {
         calls: 2,
         inputTokens: 205_000,
         outputTokens: 20_500,
@@ -281,19 +305,30 @@ describe('tokenledger report and reprice', () => {
     const csv = runCli(['report', '--db', db, '--by', 'week', '--csv'])
     expect(csv.code).toBe(0)
     expect(csv.stdout).toBe(
-      'group,calls,inputTokens,cacheReadTokens,cacheWriteTokens,outputTokens,reasoningTokens,cost,reportedCost,unpricedCalls,errorCalls\n' +
-        '2026-04-27,6,3205000,800000,0,1120500,50000,0.70432,0.3,2,1\n',
+      'week,calls,inputTokens,cacheReadTokens,cacheWriteTokens,outputTokens,reasoningTokens,cost,reportedCost,unpricedCalls,reportedCostOfUnpriced,unpricedReportedCalls,spend,errorCalls\n' +
+        '2026-04-27,6,3205000,800000,0,1120500,50000,0.70432,0.3,2,0.3,1,1.00432,1\n',
     )
     const table = runCli(['report', '--db', db, '--by', 'provider'])
     expect(table.code).toBe(0)
     expect(table.stdout).toMatch(/│ provider\s+│\s+calls │/)
     expect(table.stdout).toMatch(
-      /│ deepseek\s+│\s+4 │\s+1,205,000 │\s+400,000 │\s+120,500 │\s+\$0\.61312 │\s+- │\s+1 │\s+1 │/,
+      /│ deepseek\s+│\s+4 │\s+1,205,000 │\s+400,000 │\s+120,500 │\s+\$0\.61312 │\s+1 │\s+- │\s+\$0\.61312 │\s+1 │/,
+    )
+    // A group with no priced call says so, never $0 (item 11); its reported cost is apart (item 13).
+    expect(table.stdout).toMatch(
+      /│ openrouter\s+│\s+1 │\s+1,000,000 │\s+0 │\s+1,000,000 │\s+unpriced │\s+1 │\s+\$0\.30 │\s+\$0\.30 │\s+0 │/,
     )
     expect(table.stdout).toMatch(
-      /│ total\s+│\s+6 │\s+3,205,000 │\s+800,000 │\s+1,120,500 │\s+\$0\.70432 │\s+\$0\.30 │\s+2 │\s+1 │/,
+      /│ total\s+│\s+6 │\s+3,205,000 │\s+800,000 │\s+1,120,500 │\s+\$0\.70432 │\s+2 │\s+\$0\.30 │\s+\$1\.00432 │\s+1 │/,
     )
-    expect(table.stdout).toContain('2 call(s) could not be priced and are not in the costs')
+    expect(table.stdout).toContain(
+      [
+        'computed cost (4 priced call(s)): $0.70432',
+        '¹ reported by providers for unpriced calls (1 call(s)): $0.30',
+        '² spend, computed + reported: $1.00432',
+        '1 call(s) have no price and no reported cost and are not in the spend; add their prices, then run `tokenledger reprice`',
+      ].join('\n'),
+    )
   })
 
   it('report rejects bad flags and a missing ledger clearly', () => {
@@ -308,6 +343,70 @@ describe('tokenledger report and reprice', () => {
     expect(missing.stderr).toMatch(
       /nope\.db: cannot open read-only .*expected an existing ledger file/,
     )
+  })
+
+  it('report --by day,model groups on two levels; --tag filters; a repeated --by is an error', () => {
+    const rows = json(['report', '--db', db, '--by', 'day,model', '--json'])
+    expect(rows.map((r: { group: string }) => r.group)).toEqual([
+      '2026-05-01 / deepseek-v4-flash',
+      '2026-05-02 / deepseek/deepseek-v4-flash',
+      '2026-05-02 / deepseek-v4-flash',
+      '2026-05-03 / deepseek-v4-flash',
+      '2026-05-03 / deepseek-v9-experimental',
+    ])
+    expect(rows[1].keys).toEqual({ day: '2026-05-02', model: 'deepseek/deepseek-v4-flash' })
+    expect(rows[1].spend).toBe('0.3')
+    const table = runCli(['report', '--db', db, '--by', 'day,model'])
+    expect(table.stdout).toMatch(/│ day\s+│ model\s+│\s+calls │/)
+    expect(table.stdout).toMatch(/│ 2026-05-02 │ deepseek\/deepseek-v4-flash\s+│\s+1 │/)
+    const csv = runCli(['report', '--db', db, '--by', 'day,model', '--csv'])
+    expect(csv.stdout.split('\n')[0]).toMatch(/^day,model,calls,/)
+
+    const alice = json(['report', '--db', db, '--by', 'provider', '--tag', 'user=alice', '--json'])
+    expect(alice.map((r: { group: string; calls: number }) => [r.group, r.calls])).toEqual([
+      ['deepseek', 1],
+      ['tokenhub', 1],
+    ])
+    const both = json(['report', '--db', db, '--tag', 'user=alice', '--tag', 'env=prod', '--json'])
+    expect(both.map((r: { group: string; calls: number }) => [r.group, r.calls])).toEqual([
+      ['2026-05-02', 1],
+    ])
+    const cases: Array<[string[], string]> = [
+      [
+        ['--by', 'day', '--by', 'model'],
+        '--by: given twice (day and model); to group by two keys write --by day,model',
+      ],
+      [['--by', 'day,day'], '--by: day is listed twice in "day,day"'],
+      [
+        ['--by', 'day,model,provider'],
+        '--by: at most two keys (OUTER,INNER), got "day,model,provider"',
+      ],
+      [['--tag', 'user'], '--tag: expected KEY=VALUE, got "user"'],
+      [['--since', '2026-02-30'], '--since: "2026-02-30" is not a date: February 2026 has 28 days'],
+      [['--until', '2026-05-01 junk'], '--until: expected a date YYYY-MM-DD or a date-time'],
+    ]
+    for (const [flags, message] of cases) {
+      const result = runCli(['report', '--db', db, ...flags])
+      expect(result.code, flags.join(' ')).toBe(1)
+      expect(result.stderr, flags.join(' ')).toContain(message)
+    }
+  })
+
+  it('report --model with no calls of a model nobody knows suggests close matches', () => {
+    const typo = runCli(['report', '--db', db, '--model', 'deepseek-v9-experimentl'])
+    expect(typo.code).toBe(2)
+    expect(typo.stdout).toBe('')
+    expect(typo.stderr).toContain(
+      'error: --model: no calls of "deepseek-v9-experimentl" in the ledger, and the pricing table does not know it; close matches: deepseek-v9-experimental',
+    )
+    const flash = runCli(['report', '--db', db, '--model', 'deepseek-v4-flsh'])
+    expect(flash.code).toBe(2)
+    expect(flash.stderr).toMatch(/close matches: .*deepseek-v4-flash/)
+    // An unpriced model the ledger holds is found by its id; a known model without calls is just empty.
+    expect(
+      json(['report', '--db', db, '--model', 'deepseek-v9-experimental', '--json']),
+    ).toHaveLength(1)
+    expect(json(['report', '--db', db, '--model', 'gpt-4o', '--json'])).toEqual([])
   })
 
   it('reprice --dry-run shows the changes and writes nothing', () => {
@@ -394,7 +493,7 @@ describe('tokenledger report and reprice', () => {
       newCost: '0.65792',
     })
     expect(json(['report', '--db', db, '--by', 'model', '--json'])).toEqual([
-      row('deepseek-v4-flash', {
+      row('model', 'deepseek-v4-flash', {
         calls: 5,
         inputTokens: 3_200_000,
         cacheReadTokens: 800_000,
@@ -404,7 +503,14 @@ describe('tokenledger report and reprice', () => {
         reportedCost: '0.3',
         errorCalls: 1,
       }),
-      row('(unknown)', { calls: 1, inputTokens: 5_000, outputTokens: 500, unpricedCalls: 1 }),
+      row('model', 'deepseek-v9-experimental', {
+        calls: 1,
+        inputTokens: 5_000,
+        outputTokens: 500,
+        cost: null,
+        unpricedCalls: 1,
+        spend: null,
+      }),
     ])
     // The day view reads the rollups (whole days): they moved with the update.
     expect(

@@ -5,6 +5,7 @@
  * Before the fix the batch in flight waited forever, so `flush()` never settled, later records were
  * never written and `close()` hung.
  */
+import { createServer, type AddressInfo } from 'node:net'
 import { createMeter, type MeterErrorContext } from '@tokenledger/meter'
 import { openStore } from '@tokenledger/store'
 import { ENGINES } from '@tokenledger/store/testing/engines'
@@ -86,6 +87,57 @@ describe.skipIf(!postgres || postgres.skip !== null)('a silent partition from Po
       expect(new Set(errors.map((context) => context.phase))).toEqual(new Set(['write']))
     } finally {
       await proxy.close()
+      await direct.close()
+      await fixture.cleanup()
+    }
+  }, 60_000)
+
+  it('refused (nothing listens): calls go on, and the records land once the server is there', async () => {
+    const fixture = await postgres!.fresh()
+    const direct = await openStore(fixture.url)
+    const target = new URL(fixture.url)
+    // A port nobody listens on, then a proxy to the real server on that very port.
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    const viaPort = new URL(fixture.url)
+    viaPort.host = `127.0.0.1:${port}`
+    const errors: MeterErrorContext[] = []
+    const meter = createMeter({
+      store: viaPort.toString(),
+      provider: 'deepseek',
+      flushIntervalMs: 20,
+      retryDelayMs: 50,
+      onError: (_error, context) => errors.push(context),
+      flushOnExit: false,
+    })
+    let proxy: Awaited<ReturnType<typeof startSwallowingProxy>> | undefined
+    try {
+      for (let i = 0; i < 30; i++) {
+        const response = await meter.fetch(`${server.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'deepseek-v4-flash',
+            messages: [{ role: 'user', content: `call ${i}` }],
+          }),
+        })
+        expect(response.status).toBe(200)
+        await response.json()
+      }
+      await expect(meter.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      expect(errors.some((context) => context.phase === 'open')).toBe(true)
+      proxy = await startSwallowingProxy(
+        { host: target.hostname, port: Number(target.port || 5432) },
+        port,
+      )
+      await meter.flush()
+      await meter.close()
+      expect(meter.stats()).toMatchObject({ queued: 0, written: 30, dropped: 0 })
+      expect((await direct.listCalls({ limit: 1, offset: 0 })).total).toBe(30)
+    } finally {
+      await proxy?.close()
       await direct.close()
       await fixture.cleanup()
     }

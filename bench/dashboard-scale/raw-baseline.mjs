@@ -13,6 +13,7 @@ export function sqliteRaw(path) {
   const db = new Database(path, { readonly: true, fileMustExist: true })
   const statements = new Map()
   return {
+    tagValue: (key) => `json_extract(tags, '$.${key}')`,
     async all(text, params) {
       let statement = statements.get(text)
       if (!statement) statements.set(text, (statement = db.prepare(text)))
@@ -31,6 +32,7 @@ export async function postgresRaw(connectionString, schema) {
   await client.connect()
   await client.query(`SET search_path TO ${schema}`)
   return {
+    tagValue: (key) => `(tags::jsonb ->> '${key}')`,
     async all(text, params) {
       let n = 0
       const { rows } = await client.query(
@@ -59,11 +61,15 @@ const SUMS = `COUNT(*) AS calls,
 
 const pico = (value) => (value === null || value === undefined ? 0n : BigInt(value))
 
-/** Plain GROUP BY over the raw calls of [since, until), one row per group, money as bigint. */
-async function grouped(engine, keys, since, until) {
+/**
+ * Plain GROUP BY over the raw calls of [since, until), one row per group, money as bigint; with
+ * `tag` ([key, value]) only the calls whose `tags` JSON holds it.
+ */
+async function grouped(engine, keys, since, until, tag) {
+  const tagged = tag === undefined ? '' : ` AND ${engine.tagValue(tag[0])} = ?`
   const rows = await engine.all(
-    `SELECT ${keys.join(', ')}, ${SUMS} FROM calls WHERE ts >= ? AND ts < ? GROUP BY ${keys.join(', ')}`,
-    [since, until],
+    `SELECT ${keys.join(', ')}, ${SUMS} FROM calls WHERE ts >= ? AND ts < ?${tagged} GROUP BY ${keys.join(', ')}`,
+    tag === undefined ? [since, until] : [since, until, tag[1]],
   )
   return rows.map((row) => ({
     model: row.model ?? null,
@@ -112,8 +118,8 @@ function add(rows) {
 }
 
 /** The overview cards' figures (same shape as the fields of GET /api/overview they check). */
-export async function rawOverview(engine, since, until) {
-  const rows = await grouped(engine, ['model', 'provider'], since, until)
+export async function rawOverview(engine, since, until, tag) {
+  const rows = await grouped(engine, ['model', 'provider'], since, until, tag)
   const t = add(rows)
   const compared = add(rows.filter((r) => r.reported > 0 && r.unpriced === 0))
   const uncompared = add(rows.filter((r) => r.reported > 0 && r.unpriced > 0))
@@ -182,4 +188,23 @@ export async function rawCallsPage(engine, since, until, { limit, unpriced = fal
     engine.all(`SELECT COUNT(*) AS n FROM calls WHERE ${filter}`, [since, until]),
   ])
   return { total: Number(count[0].n), ids: rows.map((row) => row.id) }
+}
+
+/** Spend by the values of one tag key (GET /api/tags): calls and cost per value, no tag as null. */
+export async function rawTagSpend(engine, key, since, until) {
+  const rows = await engine.all(
+    `SELECT ${engine.tagValue(key)} AS value, COUNT(*) AS calls, CAST(SUM(cost_pico) AS TEXT) AS cost
+     FROM calls WHERE ts >= ? AND ts < ? GROUP BY 1`,
+    [since, until],
+  )
+  return {
+    calls: rows.reduce((n, r) => n + Number(r.calls), 0),
+    total: usdFromPico(rows.reduce((sum, r) => sum + pico(r.cost), 0n)),
+    values: Object.fromEntries(
+      rows.map((r) => [
+        String(r.value ?? null),
+        { calls: Number(r.calls), cost: usdFromPico(pico(r.cost)) },
+      ]),
+    ),
+  }
 }

@@ -16,10 +16,11 @@ export interface SwallowingProxy {
   close(): Promise<void>
 }
 
-export async function startSwallowingProxy(target: {
-  host: string
-  port: number
-}): Promise<SwallowingProxy> {
+/** Starts a proxy to `target` on 127.0.0.1, on `port` (0: any free port). */
+export async function startSwallowingProxy(
+  target: { host: string; port: number },
+  port = 0,
+): Promise<SwallowingProxy> {
   const sockets = new Set<Socket>()
   let accepted = 0
   const state = { swallow: false }
@@ -40,7 +41,7 @@ export async function startSwallowingProxy(target: {
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
     port: (server.address() as AddressInfo).port,
     get swallow() {

@@ -27,6 +27,8 @@
     return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
   }
   function formatUsd(usd) {
+    // null is an unknown cost (no call could be priced): never shown as $0.00.
+    if (usd === null) return 'unpriced'
     var pico = picoOf(usd)
     var sign = pico < BigInt(0) ? '-' : ''
     var abs = pico < BigInt(0) ? -pico : pico
@@ -170,11 +172,16 @@
     var unknown = series.stackBy === 'model' ? '(unknown model)' : '(unknown provider)'
     var datasets = series.series.map(function (s) {
       return {
-        label: s.label || (s.key === null ? unknown : s.key),
+        label:
+          (s.label || (s.key === null ? unknown : s.key)) + (s.total === null ? ' (unpriced)' : ''),
         key: s.key,
-        data: s.values.map(Number),
+        // An unpriced bucket has no bar (its cost is unknown); the tooltip and legend say so.
+        data: s.values.map(function (v) {
+          return v === null ? null : Number(v)
+        }),
         exact: s.values,
         calls: s.calls,
+        unpriced: s.unpricedCalls,
         total: s.total,
         backgroundColor: colorOf(s.key),
         borderWidth: 0,
@@ -218,6 +225,9 @@
             formatUsd(d.exact[item.dataIndex]) +
             ' (' +
             plural(d.calls[item.dataIndex], 'call') +
+            (d.unpriced[item.dataIndex]
+              ? ', ' + count(d.unpriced[item.dataIndex]) + ' unpriced'
+              : '') +
             ')'
           )
         },
@@ -226,7 +236,7 @@
           var index = items[0].dataIndex
           var total = BigInt(0)
           items[0].chart.data.datasets.forEach(function (d) {
-            total += picoOf(d.exact[index])
+            if (d.exact[index] !== null) total += picoOf(d.exact[index])
           })
           return 'Total: ' + formatUsd(usdFromPico(total))
         },
@@ -275,13 +285,15 @@
       type: 'bar',
       data: {
         labels: rows.map(function (row) {
-          return row[key] === null ? '(unknown)' : row[key]
+          return (
+            (row[key] === null ? '(unknown)' : row[key]) + (row.cost === null ? ' (unpriced)' : '')
+          )
         }),
         datasets: [
           {
             label: 'Spend',
             data: rows.map(function (row) {
-              return Number(row.cost)
+              return row.cost === null ? null : Number(row.cost)
             }),
             exact: rows.map(function (row) {
               return row.cost

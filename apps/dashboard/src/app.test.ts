@@ -15,6 +15,7 @@ import {
   expectedSeries,
   expectedTotals,
   groupBy,
+  modelOf,
   testRecords,
 } from './__fixtures__/reference.js'
 import { createDashboardApp } from './app.js'
@@ -147,8 +148,11 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
         for (const s of series.series) {
           expect(s.values).toHaveLength(series.buckets.length)
           s.values.forEach((value, i) => {
-            sum += picoFromUsd(value)
-            expect(picoFromUsd(value), `${series.buckets[i]} ${s.key}`).toBe(
+            // null: the bucket has calls and none priced (item 11); never a zero.
+            if (value === null) expect(s.unpricedCalls[i]).toBe(s.calls[i])
+            const pico = value === null ? 0n : picoFromUsd(value)
+            sum += pico
+            expect(pico, `${series.buckets[i]} ${s.key}`).toBe(
               cells.get(`${series.buckets[i]} ${String(s.key)}`) ?? 0n,
             )
           })
@@ -159,7 +163,8 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
       expect(day.buckets).toHaveLength(7)
       expect(day.buckets[0]).toBe('2026-05-06T00:00:00.000Z')
       const keys = (await get<SpendOverTime>('/api/series?range=30d')).series.map((s) => s.key)
-      expect(new Set(keys)).toEqual(new Set(records.map((r) => r.model)))
+      // Unpriced models are named by their ids, never lumped as null (item 12).
+      expect(new Set(keys)).toEqual(new Set(records.map(modelOf)))
     },
   )
 
@@ -170,8 +175,8 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
         by === 'provider'
           ? r.provider
           : by === 'model'
-            ? String(r.model)
-            : `${String(r.model)}|${r.provider}`,
+            ? modelOf(r)
+            : `${modelOf(r)}|${r.provider}`,
       )
       expect(breakdown.rows).toHaveLength(groups.size)
       expect(breakdown.total).toBe(expectedTotals(records).cost)
@@ -197,11 +202,11 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
         else {
           const avg = picoFromUsd(row.avgCostPerCall!)
           // Rounded half up to the picodollar: within half a picodollar of the true mean.
-          const diff = avg * BigInt(expected.pricedCalls) - picoFromUsd(expected.cost)
+          const diff = avg * BigInt(expected.pricedCalls) - picoFromUsd(expected.cost!)
           expect(2n * (diff < 0n ? -diff : diff)).toBeLessThanOrEqual(BigInt(expected.pricedCalls))
         }
       }
-      const costs = breakdown.rows.map((r) => picoFromUsd(r.cost))
+      const costs = breakdown.rows.map((r) => picoFromUsd(r.cost ?? '0'))
       expect([...costs].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))).toEqual(costs)
     }
   })
@@ -267,8 +272,9 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
       expect(cells[0]).toBe(row.model ?? '')
       expect(cells[1]).toBe(row.provider)
       expect(cells[callsAt]).toBe(String(row.calls))
-      expect(cells[costAt]).toBe(row.cost)
-      total += picoFromUsd(cells[costAt]!)
+      // Unpriced: an empty cell, never 0 (item 11).
+      expect(cells[costAt]).toBe(row.cost ?? '')
+      if (row.cost !== null) total += picoFromUsd(cells[costAt]!)
     })
     expect(usdFromPico(total)).toBe(json.total)
 
@@ -280,7 +286,7 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
     expect(series).toHaveLength(1 + seriesJson.buckets.length * seriesJson.series.length)
     const seriesTotal = series
       .slice(1)
-      .reduce((sum, line) => sum + picoFromUsd(parseCsvLine(line)[2]!), 0n)
+      .reduce((sum, line) => sum + picoFromUsd(parseCsvLine(line)[2] || '0'), 0n)
     expect(usdFromPico(seriesTotal)).toBe(seriesJson.total)
 
     // The calls CSV is every call of the view (not a page), and its cost column sums exactly.
@@ -301,6 +307,7 @@ describe.each(ENGINES)('dashboard API on $name', ({ name, skip }) => {
     )
     const overview = (await (await app.request('/api/csv/overview?range=30d')).text()).split('\r\n')
     expect(overview).toContain(`cost_usd,${expectedTotals(records).cost}`)
+    expect(overview).toContain(`spend_usd,${expectedTotals(records).spend}`)
   })
 
   it.skipIf(skip)('exports every call of a view as NDJSON, with the list filters', async () => {
@@ -402,6 +409,17 @@ describe('dashboard API: validation', () => {
     ['/api/calls/x?range=7d', 'range', /unknown parameter/],
     ['/api/csv/everything', 'view', /expected one of overview, series, breakdown, calls/],
     ['/api/csv/calls?limit=100000', 'limit', /unknown parameter/],
+    [
+      '/api/overview?from=2025-01-01&to=2025-12-31&tag=user%3Dalice',
+      'tag',
+      /expected a period of at most 92 days with a tag filter, this one has 365/,
+    ],
+    [
+      '/api/tags?from=2025-01-01&to=2025-12-31&key=user',
+      'key',
+      /at most 92 days with the tag view/,
+    ],
+    ['/api/tags?range=30d', 'key', /expected a tag key, e.g. key=team/],
     ['/api/calls?sort=price', 'sort', /expected one of time, cost, tokens, latency, got "price"/],
     ['/api/calls?order=up', 'order', /expected one of desc, asc/],
     ['/api/calls?q=' + 'x'.repeat(201), 'q', /at most 200 characters/],

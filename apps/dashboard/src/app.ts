@@ -12,6 +12,7 @@ import type { LedgerStore } from '@tokenledger/store'
 import { Hono, type Context } from 'hono'
 import { tokenAuth } from './auth.js'
 import { hostCheck } from './host-check.js'
+import { cachingStore } from './data/answer-cache.js'
 import { breakdownRoutes } from './routes/breakdown.js'
 import { callsRoutes } from './routes/calls.js'
 import { csvRoutes } from './routes/csv.js'
@@ -43,6 +44,11 @@ export interface DashboardOptions {
   now?: (() => Date) | undefined
   /** Told about unexpected errors (answered 500 without details). @default no-op */
   onError?: ((error: unknown) => void) | undefined
+  /**
+   * Keep answers about whole past hours for a minute, shared by concurrent requests; false reads
+   * the ledger on every request. @default true
+   */
+  cache?: boolean | undefined
 }
 
 const STORE_METHODS = [
@@ -95,10 +101,12 @@ export function createDashboardApp(options: DashboardOptions): Hono {
       'OPTION_INVALID',
       'createDashboardApp: option onError: expected a function',
     )
+  const now = options.now ?? (() => new Date())
   const deps: RouteDeps = {
-    store,
+    // Answers about past hours are shared and kept a minute (see answer-cache.ts).
+    store: options.cache === false ? store : cachingStore(store, { now }),
     pricing: options.pricing ?? defaultPricingTable(),
-    now: options.now ?? (() => new Date()),
+    now,
   }
 
   const app = new Hono()

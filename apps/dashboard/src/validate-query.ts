@@ -43,6 +43,13 @@ export type Refresh = (typeof REFRESHES)[number]
  */
 export const MAX_TAG_FILTERS = 10
 
+/**
+ * Longest period a tag filter or the tag view may cover. Tags are read from the raw calls, one
+ * index lookup per call of the period, while the server waits (SQLite reads block it): 92 days
+ * (the 90-day preset, any calendar month) bounds that to a few seconds on a 10M-call ledger.
+ */
+export const MAX_TAG_PERIOD_DAYS = 92
+
 /** Most calls one page may list. */
 export const MAX_LIMIT = 500
 export const DEFAULT_LIMIT = 50
@@ -282,6 +289,17 @@ export function parseViewQuery(
     )
   }
 
+  for (const [name, given] of [
+    ['tag', Object.keys(tags).length > 0],
+    ['key', parsed.key !== undefined],
+  ] as const) {
+    if (given && days > MAX_TAG_PERIOD_DAYS) {
+      throw new QueryError(
+        name,
+        `tags are read from the raw calls: expected a period of at most ${MAX_TAG_PERIOD_DAYS} days with ${name === 'tag' ? 'a tag filter' : 'the tag view'}, this one has ${Math.ceil(days)}`,
+      )
+    }
+  }
   const filters: ViewFilters = { tags }
   if (parsed.provider !== undefined) filters.provider = parsed.provider
   if (parsed.model !== undefined) filters.model = parsed.model

@@ -28,7 +28,7 @@ describe('createMeter options are checked at construction', () => {
 
   it('rejects a client that cannot be wrapped, and bad wrap options', async () => {
     const meter = createMeter({ store: ':memory:', flushOnExit: false })
-    expect(() => meter.wrap({} as never)).toThrow(/expected an openai SDK client/)
+    expect(() => meter.wrap({} as never)).toThrow(/expected an openai \(v5 or later\) or @anthropic-ai\/sdk client/)
     const client = { baseURL: 'https://api.deepseek.com', withOptions: () => client }
     expect(() => meter.wrap(client, { provider: 'deep-seek' })).toThrow(/unknown provider "deep-seek"/)
     expect(() => meter.wrap(client, { tags: { '': 'x' } })).toThrow(/tag key "": expected 1 to 128 characters/)

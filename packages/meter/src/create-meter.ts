@@ -8,6 +8,7 @@ import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
+import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
@@ -42,6 +43,11 @@ export interface MeterOptions {
   fetch?: FetchLike
   /** Most records kept in memory while the ledger is unavailable; beyond it the oldest go. @default 10000 */
   maxQueue?: number
+  /**
+   * Most bytes the waiting records may take (estimated: about 2.5 KB per record plus its strings
+   * and tags); beyond it the oldest go. @default 33554432 (32 MiB)
+   */
+  maxQueueBytes?: number
   /** Records per insert transaction. @default 500 */
   batchSize?: number
   /** Longest wait before queued records are written, in ms. @default 200 */
@@ -52,7 +58,11 @@ export interface MeterOptions {
    * drops nothing. @default 250
    */
   retryDelayMs?: number
-  /** Flush on `beforeExit`, SIGINT and SIGTERM. @default true */
+  /**
+   * Write queued records when the process ends: on `beforeExit`, SIGINT and SIGTERM, and (SQLite,
+   * synchronously) on `exit`, which also covers `process.exit()` and uncaught exceptions.
+   * @default true
+   */
   flushOnExit?: boolean
   /**
    * SQLite ledgers opened from a URL: how long a write waits for another process's lock. SQLite
@@ -111,6 +121,14 @@ export interface Meter {
    * Calls made afterwards still work but are no longer recorded. Children share this.
    */
   close(): Promise<void>
+  /**
+   * Writes every queued record synchronously and returns how many are left: for code that must
+   * call `process.exit()` itself. Only a SQLite ledger can be written this way (the meter also does
+   * it from an `exit` handler); with PostgreSQL nothing is written and all queued records are left:
+   * `await meter.flush()` before exiting instead. Calls whose response is still being read are not
+   * queued yet.
+   */
+  flushSync(): number
   /** Queue and stream counters. */
   stats(): MeterStats
 }
@@ -141,6 +159,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,
+    maxQueueBytes: settings.maxQueueBytes,
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     backoffMs: settings.retryDelayMs,
@@ -162,6 +181,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     report,
     streams: new Set(),
     reads: new Set(),
+    deferred: new Set(),
     taps: new Map(),
     sweepTimer: null,
     closed: false,
@@ -173,7 +193,10 @@ export function createMeter(options: MeterOptions = {}): Meter {
       return queue.size + core.reads.size + core.taps.size
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
+    flushSync: () => flushSync(core),
   }
+  // Opened now, not at the first write, so that an exit soon after the first calls finds it open.
+  if (typeof store !== 'object') queue.openSoon()
   if (settings.flushOnExit) registerExitFlush(flushable)
   const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
   return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
@@ -198,6 +221,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
     },
     flush: () => flushAll(core),
+    flushSync: () => flushSync(core),
     async close(): Promise<void> {
       if (core.closed) return
       core.closed = true
@@ -216,6 +240,12 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
   return meter
 }
 
+/** Queues what finished calls left for a later turn, then writes everything queued, synchronously. */
+function flushSync(core: MeterCore): number {
+  settleNow(core)
+  return core.queue.flushSync()
+}
+
 /** Waits for body reads in progress (their records), then writes everything queued. */
 async function flushAll(core: MeterCore): Promise<void> {
   await settleTaps(core)
@@ -231,6 +261,7 @@ async function openSink(url: string | undefined, busyTimeoutMs: number): Promise
 
 interface Settings {
   maxQueue: number
+  maxQueueBytes: number
   batchSize: number
   flushIntervalMs: number
   retryDelayMs: number
@@ -274,6 +305,7 @@ function checkOptions(options: MeterOptions): Settings {
   }
   return {
     maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
+    maxQueueBytes: positiveInteger(options.maxQueueBytes, 'maxQueueBytes', 32 * 1024 * 1024),
     batchSize: positiveInteger(options.batchSize, 'batchSize', 500),
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),

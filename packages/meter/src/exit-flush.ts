@@ -1,11 +1,15 @@
 /**
- * Best-effort writing of queued records when the process ends:
+ * Writing of queued records when the process ends:
  * - `beforeExit` (the event loop ran dry: a normal end of a script): flush every live meter;
  * - `SIGINT` / `SIGTERM`: flush (bounded by a timeout), then let the signal do what it would have
- *   done: when no other listener handles it, it is raised again, so the process still dies of it.
- * Writes are asynchronous, so nothing can be written from `exit` itself; a hard kill or
- * `process.exit()` loses what is still queued (call `meter.flush()` first).
+ *   done: when no other listener handles it, it is raised again, so the process still dies of it;
+ * - `exit` (also after `process.exit()`, an application's own signal handler that calls it, and
+ *   an uncaught exception): only synchronous code runs any more, so what is queued is written
+ *   synchronously where the ledger can do that (SQLite, once open); a PostgreSQL ledger cannot,
+ *   and those records are lost, as everything is on SIGKILL. Calls whose response is still being
+ *   read have no record yet and are lost on every exit but the first two.
  * One set of process listeners serves every meter; they are removed when the last meter closes.
+ * What survives each way out is measured in test/meter-exit-flush.test.ts (meter README).
  */
 
 /** What exit-flush needs of a meter. */
@@ -14,6 +18,8 @@ export interface Flushable {
   readonly pending: number
   /** Writes them; must not throw (failures go to the meter's onError). */
   flushQuietly(): Promise<void>
+  /** Writes them synchronously where the ledger can; must not throw. */
+  flushSync(): void
 }
 
 const live = new Set<Flushable>()
@@ -34,6 +40,16 @@ function onBeforeExit(): void {
   })
 }
 
+function onExit(): void {
+  for (const meter of live) {
+    try {
+      meter.flushSync()
+    } catch {
+      // Nothing can be done about it any more; the meter's onError was told.
+    }
+  }
+}
+
 function onSignal(signal: NodeJS.Signals): void {
   const flushed = Promise.allSettled([...live].map((meter) => meter.flushQuietly()))
   const timeout = new Promise((resolve) => setTimeout(resolve, SIGNAL_FLUSH_TIMEOUT_MS).unref())
@@ -49,6 +65,7 @@ function onSignal(signal: NodeJS.Signals): void {
 export function registerExitFlush(meter: Flushable): void {
   if (live.size === 0) {
     process.on('beforeExit', onBeforeExit)
+    process.on('exit', onExit)
     for (const signal of SIGNALS) process.on(signal, onSignal)
   }
   live.add(meter)
@@ -58,5 +75,6 @@ export function registerExitFlush(meter: Flushable): void {
 export function unregisterExitFlush(meter: Flushable): void {
   if (!live.delete(meter) || live.size > 0) return
   process.removeListener('beforeExit', onBeforeExit)
+  process.removeListener('exit', onExit)
   for (const signal of SIGNALS) process.removeListener(signal, onSignal)
 }

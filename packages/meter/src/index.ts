@@ -10,7 +10,7 @@ export type { WrappableClient } from './wrap-client.js'
 export type { FetchInput, FetchLike } from './read-request.js'
 export type { MeteredFetch } from './metered-fetch.js'
 export { createCallTelemetry } from './otel/call-telemetry.js'
-export type { CallTelemetry, CallTelemetryOptions } from './otel/call-telemetry.js'
+export type { CallDetails, CallTelemetry, CallTelemetryOptions } from './otel/call-telemetry.js'
 export {
   metricAttributes,
   operationName,

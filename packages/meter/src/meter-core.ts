@@ -29,6 +29,11 @@ export interface MeterCore {
   readonly streams: Set<StreamObserver>
   /** Background reads of response bodies, so flush() can wait for their records. */
   readonly reads: Set<Promise<void>>
+  /**
+   * Work put off to a later turn of the event loop (a finished stream's parsing); run at once by
+   * settleNow when the process exits before that turn comes.
+   */
+  readonly deferred: Set<() => void>
   /** Tapped JSON responses not yet delivered, with their start time (performance.now()). */
   readonly taps: Map<ResponseTap, number>
   /** Sweeps unread tapped bodies now and then (unref'd); null while there are none. */

@@ -386,9 +386,27 @@ function outcomeOf(
   }
 }
 
-/** Runs `work` in a later turn of the event loop, tracked so flush() waits for it. */
+/**
+ * Runs `work` in a later turn of the event loop, tracked so flush() waits for it, and listed in
+ * `core.deferred` so an exiting process can run it at once (settleNow).
+ */
 function later(core: MeterCore, work: () => void): void {
-  background(core, () => new Promise<void>((resolve) => setImmediate(() => resolve(work()))))
+  background(
+    core,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const run = (): void => {
+          if (!core.deferred.delete(run)) return
+          try {
+            resolve(work())
+          } catch (error) {
+            reject(error)
+          }
+        }
+        core.deferred.add(run)
+        setImmediate(run)
+      }),
+  )
 }
 
 /** Queues a call whose request is read when its record is built, with the next batch. */
@@ -414,7 +432,10 @@ function finished(
   core.notices.check(record, call.injectedUsage)
   if (core.telemetry) {
     try {
-      core.telemetry.record(record, call.telemetryContext, outcome.facts?.responseId ?? null)
+      core.telemetry.record(record, call.telemetryContext, {
+        responseId: outcome.facts?.responseId ?? null,
+        url: call.target.url,
+      })
     } catch (error) {
       core.report(error, { phase: 'record', callId: record.id })
     }

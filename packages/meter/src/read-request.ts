@@ -87,7 +87,9 @@ export function readRequest(
     // (nested objects may carry their own), else the parsed body decides.
     const models = [...text.matchAll(MODEL)]
     const only = models.length === 1 ? models[0]![1]! : null
-    if (only !== null) model = only.includes('\\') ? (JSON.parse(`"${only}"`) as string) : only
+    // Always parsed, even without escapes: a regex match is a slice that keeps the whole body (the
+    // prompt) alive for as long as the record holds its model name.
+    if (only !== null) model = JSON.parse(`"${only}"`) as string
     else if (typeof body()?.['model'] === 'string') model = body()!['model'] as string
     // JSON text has no unescaped quote inside strings, so this only matches a "stream" key.
     if (STREAM_TRUE.test(text)) stream = true

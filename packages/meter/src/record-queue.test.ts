@@ -30,6 +30,7 @@ function queue(
     ownsStore: false,
     onError: (error, context) => errors.push({ error, context }),
     maxQueue: 1000,
+    maxQueueBytes: 64 * 1024 * 1024,
     batchSize: 10,
     flushIntervalMs: 60_000,
     backoffMs: 10,

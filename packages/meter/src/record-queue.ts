@@ -17,9 +17,15 @@ import type { CallRecord } from '@tokenledger/store'
  */
 export type QueuedCall = CallRecord | (() => CallRecord | null)
 
+/** A queue slot whose call built to nothing (not a recorded call, or a build that failed). */
+const SKIPPED: unique symbol = Symbol('skipped')
+type Slot = QueuedCall | typeof SKIPPED
+
 /** The part of a LedgerStore the queue uses. */
 export interface RecordSink {
   insert(records: CallRecord[]): Promise<void>
+  /** A synchronous insert, where the ledger has one (SQLite): what flushSync() writes with. */
+  readonly insertSync?: ((records: CallRecord[]) => void) | undefined
   close(): Promise<void>
 }
 
@@ -51,6 +57,8 @@ export interface RecordQueueOptions {
   onError: OnMeterError
   /** Most records held in memory while the store is unavailable. */
   maxQueue: number
+  /** Most bytes (estimated, see recordBytes) they may take. */
+  maxQueueBytes: number
   /** Records per insert transaction; a full batch is written at once. */
   batchSize: number
   /** How long a record may wait before its batch is written. */
@@ -66,6 +74,8 @@ export interface RecordQueueOptions {
 export interface QueueStats {
   /** Records waiting in memory. */
   queued: number
+  /** Their estimated size in bytes (see recordBytes). */
+  queuedBytes: number
   /** Records written since the queue started. */
   written: number
   /** Records dropped beyond the bound. */
@@ -84,8 +94,14 @@ const DROP_REPORT_MS = 1000
 /** A bounded, batching, retrying queue of call records. */
 export class RecordQueue {
   readonly #options: RecordQueueOptions
-  #items: QueuedCall[] = []
+  #items: Slot[] = []
+  /** Estimated bytes of each slot of #items. */
+  #sizes: number[] = []
+  #bytes = 0
   #head = 0
+  #reducing = false
+  /** The next slot #reduceSoon builds. */
+  #reduceNext = 0
   #sink: RecordSink | null
   #opening: Promise<RecordSink> | null = null
   #writing: Promise<boolean> | null = null
@@ -110,21 +126,29 @@ export class RecordQueue {
 
   /** A snapshot of the counters. */
   stats(): QueueStats {
-    return { queued: this.size, ...this.#stats }
+    return { queued: this.size, queuedBytes: this.#bytes, ...this.#stats }
   }
 
-  /** Queues a call; O(1), never throws, never waits. */
-  push(call: QueuedCall): void {
+  /**
+   * Queues a call; O(1), never throws, never waits.
+   * @param bytes what the call holds in memory until it is built, when the caller knows better
+   *   than PENDING_CALL_BYTES
+   */
+  push(call: QueuedCall, bytes?: number): void {
+    const size = bytes ?? (typeof call === 'function' ? PENDING_CALL_BYTES : recordBytes(call))
     this.#items.push(call)
-    if (this.size > this.#options.maxQueue) {
-      this.#head++
-      this.#stats.dropped++
-      // Reported in aggregate (at most once a second, and on flush): an overflowing queue under
-      // load must not cost an Error per call.
-      if (this.#unreportedDrops++ === 0)
-        setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref()
+    this.#sizes.push(size)
+    this.#bytes += size
+    while (
+      this.size > this.#options.maxQueue ||
+      (this.#bytes > this.#options.maxQueueBytes && this.size > 1)
+    ) {
+      this.#dropOldest()
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
+    // While the ledger is down, calls are built at once (in the background): a built record keeps
+    // its counts, not the request and response it was read from.
+    if (this.#timerIsBackoff && typeof call === 'function') this.#reduceSoon()
     if (
       this.#timerIsBackoff &&
       this.#filling() &&
@@ -160,6 +184,67 @@ export class RecordQueue {
         )
       }
     }
+  }
+
+  /**
+   * Writes every queued record synchronously, for a process's `exit` handler, where no promise
+   * settles any more. Only a ledger with a synchronous insert (SQLite) can take them, and only
+   * once it is open; a batch that fails stops the write and is reported.
+   * @returns how many records are still queued (0 when all were written).
+   */
+  flushSync(): number {
+    const sink = this.#sink
+    if (!sink?.insertSync || this.#closed) return this.size
+    this.#reportDrops()
+    while (this.size > 0) {
+      const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
+      const batch: CallRecord[] = []
+      for (let i = this.#head; i < end; i++) {
+        const record = this.#buildAt(i)
+        if (record !== null) batch.push(record)
+      }
+      let refused = 0
+      try {
+        if (batch.length > 0) sink.insertSync(batch)
+      } catch (error) {
+        if (!isTokenledgerError(error, 'RECORD_INVALID')) {
+          this.#fail(error, 'write', batch.length)
+          return this.size
+        }
+        for (const record of batch) {
+          try {
+            sink.insertSync([record])
+          } catch (single) {
+            refused++
+            this.#options.onError(asError(single), {
+              phase: 'record',
+              records: 1,
+              callId: record.id,
+              record,
+            })
+          }
+        }
+      }
+      for (let i = this.#head; i < end; i++) this.#bytes -= this.#sizes[i]!
+      this.#head = end
+      this.#stats.written += batch.length - refused
+      this.#stats.refused += refused
+    }
+    this.#items = []
+    this.#sizes = []
+    this.#bytes = 0
+    this.#head = 0
+    return 0
+  }
+
+  /**
+   * Starts opening the store now instead of at the first write, so records queued early in a
+   * process's life can be written synchronously if it exits (flushSync). A failure is reported
+   * and retried with the next write.
+   */
+  openSoon(): void {
+    if (this.#sink || this.#opening) return
+    void this.#openSink()
   }
 
   /** Flushes, stops the timers and closes the store if the queue opened it. */
@@ -201,6 +286,59 @@ export class RecordQueue {
     this.#timerIsBackoff = false
   }
 
+  #dropOldest(): void {
+    this.#bytes -= this.#sizes[this.#head]!
+    this.#head++
+    this.#stats.dropped++
+    // Reported in aggregate (at most once a second, and on flush): an overflowing queue under
+    // load must not cost an Error per call.
+    if (this.#unreportedDrops++ === 0) setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref()
+  }
+
+  /**
+   * The record in slot `index`, building it first if it is still a function (once: the slot then
+   * holds the record, or SKIPPED); null for a slot with nothing to write.
+   */
+  #buildAt(index: number): CallRecord | null {
+    const item = this.#items[index]!
+    if (item === SKIPPED) return null
+    if (typeof item !== 'function') return item
+    let built: CallRecord | null = null
+    try {
+      built = item()
+    } catch (error) {
+      // A record that cannot be built is reported and left out; the batch goes on.
+      this.#options.onError(asError(error), { phase: 'record' })
+      this.#stats.failedBuilds++
+    }
+    // null: the call turned out not to be one the meter records.
+    const size = built === null ? 0 : recordBytes(built)
+    this.#bytes += size - this.#sizes[index]!
+    this.#sizes[index] = size
+    this.#items[index] = built ?? SKIPPED
+    if (built !== null) this.#options.onBuilt?.(built)
+    return built
+  }
+
+  /**
+   * Builds every queued call, REDUCE_CHUNK per turn of the event loop so the application is never
+   * held up, after a failed write: the records wait for the ledger as counts, never as prompts.
+   */
+  #reduceSoon(): void {
+    if (this.#reducing) return
+    this.#reducing = true
+    this.#reduceNext = this.#head
+    const step = () => {
+      let next = Math.max(this.#reduceNext, this.#head)
+      const end = Math.min(next + REDUCE_CHUNK, this.#items.length)
+      for (; next < end; next++) this.#buildAt(next)
+      this.#reduceNext = next
+      if (next < this.#items.length) setImmediate(step)
+      else this.#reducing = false
+    }
+    setImmediate(step)
+  }
+
   /** Background drain: write batches until empty or a failure, then back off. */
   async #drain(): Promise<void> {
     while (this.size > 0 && !this.#closed) {
@@ -229,30 +367,13 @@ export class RecordQueue {
       const sink = await this.#openSink()
       if (!sink) return false
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
-      const queued = this.#items.slice(this.#head, end)
       const batch: CallRecord[] = []
-      for (let i = 0; i < queued.length; i++) {
-        let item = queued[i]!
-        if (typeof item === 'function') {
-          let built: CallRecord | null
-          try {
-            built = item()
-          } catch (error) {
-            // A record that cannot be built is reported and left out; the batch goes on.
-            this.#options.onError(asError(error), { phase: 'record' })
-            this.#stats.failedBuilds++
-            continue
-          }
-          // null: the call turned out not to be one the meter records.
-          if (built === null) continue
-          this.#options.onBuilt?.(built)
-          // Built once: a retried batch reuses the record (same id, so the write stays idempotent).
-          this.#items[this.#head + i] = built
-          queued[i] = built
-          item = built
-        }
-        batch.push(item)
+      // Built once: a retried batch reuses the record (same id, so the write stays idempotent).
+      for (let i = this.#head; i < end; i++) {
+        const record = this.#buildAt(i)
+        if (record !== null) batch.push(record)
       }
+      const queued = this.#items.slice(this.#head, end)
       let refused = 0
       try {
         if (batch.length > 0) await sink.insert(batch)
@@ -282,13 +403,18 @@ export class RecordQueue {
         }
       }
       // Drops may have moved the head meanwhile: only remove what is still queued of this batch.
-      const written = new Set<QueuedCall>(queued)
-      while (this.#head < this.#items.length && written.has(this.#items[this.#head]!)) this.#head++
+      const written = new Set<Slot>(queued)
+      while (this.#head < this.#items.length && written.has(this.#items[this.#head]!)) {
+        this.#bytes -= this.#sizes[this.#head]!
+        this.#head++
+      }
       this.#stats.written += batch.length - refused
       this.#stats.refused += refused
       this.#backoff = 0
       if (this.#head === this.#items.length) {
         this.#items = []
+        this.#sizes = []
+        this.#bytes = 0
         this.#head = 0
       }
       return true
@@ -316,6 +442,7 @@ export class RecordQueue {
   }
 
   #fail(error: unknown, phase: 'open' | 'write', records: number): void {
+    this.#reduceSoon()
     this.#stats.failures++
     this.#lastError = error
     this.#options.onError(asError(error), { phase, records })
@@ -346,16 +473,55 @@ export class RecordQueue {
     this.#options.onError(
       new TokenledgerError(
         'STORE_UNAVAILABLE',
-        `meter queue: dropped the ${dropped} oldest record(s); the ledger is not taking writes and the queue holds at most ${this.#options.maxQueue} (option maxQueue)`,
+        `meter queue: dropped the ${dropped} oldest record(s); the ledger is not taking writes and the queue holds at most ${this.#options.maxQueue} records and ${this.#options.maxQueueBytes} bytes (options maxQueue, maxQueueBytes)`,
       ),
       { phase: 'drop', records: dropped },
     )
   }
 
   #compact(): void {
+    this.#reduceNext = Math.max(0, this.#reduceNext - this.#head)
     this.#items = this.#items.slice(this.#head)
+    this.#sizes = this.#sizes.slice(this.#head)
     this.#head = 0
   }
+}
+
+/**
+ * What a call waiting to be built is taken to hold: its request body and response facts, unknown
+ * to the queue. Such calls are built within a turn of the event loop once writes fail
+ * (#reduceSoon), so the estimate only has to hold for moments.
+ */
+export const PENDING_CALL_BYTES = 4_096
+
+/** How many calls #reduceSoon builds per turn of the event loop. */
+const REDUCE_CHUNK = 256
+
+/**
+ * Estimated heap bytes of a built record waiting in the queue: a fixed part for its objects,
+ * numbers and queue slot, plus its strings at one byte per character. A typical record is then
+ * about 2.7 KB; test/ledger-fault-queue-memory.test.ts measured 3.0 KB of heap per queued record.
+ */
+export function recordBytes(record: CallRecord): number {
+  let bytes = 2_560
+  for (const text of [
+    record.id,
+    record.provider,
+    record.requestedModel,
+    record.servedModel,
+    record.model,
+    record.upstreamProvider,
+    record.endpoint,
+    record.errorType,
+    record.card,
+    record.requestId,
+    record.serviceTier,
+  ]) {
+    if (typeof text === 'string') bytes += text.length
+  }
+  for (const [key, value] of Object.entries(record.tags ?? {}))
+    bytes += 64 + key.length + value.length
+  return bytes
 }
 
 function asError(error: unknown): Error {

@@ -39,6 +39,11 @@ export interface ResponseTap {
    * while nobody reads it or the caller is still reading it.
    */
   settled(): Promise<void> | null
+  /**
+   * Delivers a body already read at once instead of in the later turn: for a process that is
+   * exiting, where that turn never comes. A no-op otherwise.
+   */
+  deliverNow(): void
 }
 
 const proto = Response.prototype
@@ -63,22 +68,30 @@ class TapState implements ResponseTap {
     this.#deliver = deliver
   }
 
+  #body: TappedBody | null = null
+
   finish(body: TappedBody): void {
     if (this.done) return
     this.done = true
     body.at = performance.now()
+    this.#body = body
     // The caller's await resumes first; the meter's part runs in a later turn of the event loop.
-    setImmediate(() => {
-      this.delivered = true
-      try {
-        this.#deliver(body)
-      } catch {
-        // The meter reports its own failures; nothing reaches the caller.
-      } finally {
-        for (const wake of this.waiters ?? []) wake()
-        this.waiters = null
-      }
-    })
+    setImmediate(() => this.deliverNow())
+  }
+
+  deliverNow(): void {
+    const body = this.#body
+    if (body === null || this.delivered) return
+    this.delivered = true
+    this.#body = null
+    try {
+      this.#deliver(body)
+    } catch {
+      // The meter reports its own failures; nothing reaches the caller.
+    } finally {
+      for (const wake of this.waiters ?? []) wake()
+      this.waiters = null
+    }
   }
 
   settled(): Promise<void> | null {

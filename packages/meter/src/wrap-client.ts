@@ -1,5 +1,6 @@
 /**
- * Metering an `openai` SDK client. The wrapper builds a NEW client with `client.withOptions({ fetch })`
+ * Metering an `openai` or `@anthropic-ai/sdk` client (both have `baseURL` and `withOptions()`).
+ * The wrapper builds a NEW client with `client.withOptions({ fetch })`
  * whose fetch is metered, so every SDK behaviour (types, `withResponse()`, streams, retries,
  * errors, timeouts) is the SDK's own, untouched. The client's own `fetch` (a proxy-aware one, say)
  * stays underneath the meter.
@@ -8,8 +9,9 @@ import { TokenledgerError } from '@tokenledger/pricing'
 import type { FetchLike } from './read-request.js'
 
 /**
- * The small part of an `openai` v5/v6 client the meter uses (declared here so the meter never
- * imports the SDK): its base URL and `withOptions`. Any client with the same two members works.
+ * The small part of an `openai` v5/v6 (or `@anthropic-ai/sdk`) client the meter uses (declared
+ * here so the meter never imports the SDK): its base URL and `withOptions`. Any client with the
+ * same two members works.
  */
 export interface WrappableClient<T> {
   baseURL: string
@@ -28,7 +30,7 @@ export function wrapClient<T extends WrappableClient<T>>(
   if (typeof client !== 'object' || client === null || typeof client.withOptions !== 'function') {
     throw new TokenledgerError(
       'OPTION_INVALID',
-      'meter.wrap(client): expected an openai SDK client (v5 or later) with a withOptions() method; for other SDKs pass meter.fetch as their fetch option',
+      'meter.wrap(client): expected an openai (v5 or later) or @anthropic-ai/sdk client with a withOptions() method; for other SDKs pass meter.fetch as their fetch option',
     )
   }
   // `fetch` is a private field in the SDK's types, so it is read reflectively.

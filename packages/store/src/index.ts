@@ -22,6 +22,8 @@ export type {
   SummaryRow,
 } from './ledger-store.js'
 export { isGroupKey } from './queries/validate-query.js'
+export { mergeSummaryRows } from './queries/summarize.js'
+export { mergeSeriesRows } from './queries/time-series.js'
 export { CALL_COLUMNS } from './record-mapping.js'
 export { LATEST_VERSION as LEDGER_SCHEMA_VERSION } from './migrations/index.js'
 export type { CallRecord, CallStatus, Tags } from './call-record.js'

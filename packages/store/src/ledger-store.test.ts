@@ -228,6 +228,7 @@ for (const engine of ENGINES) {
         [1, 'initial'],
         [2, 'call-tags-by-time'],
         [3, 'int8-counts'],
+        [5, 'daily-rollups'],
       ])
       await again.close()
     })
@@ -244,6 +245,21 @@ for (const engine of ENGINES) {
       )
       await expect(openStore(fixture.url, { readOnly: true })).rejects.toThrow(
         /version 99 is newer/,
+      )
+    })
+
+    it('insertSync: SQLite writes synchronously (for exit handlers); PostgreSQL has none', async () => {
+      if (engine.name === 'postgres') {
+        expect(store.insertSync).toBeUndefined()
+        return
+      }
+      store.insertSync!([FULL])
+      expect(await store.getCall(FULL.id)).toStrictEqual(FULL)
+      store.insertSync!([FULL, BARE])
+      expect((await store.listCalls({ limit: 10, offset: 0 })).total).toBe(2)
+      const tooCostly = { ...BARE, id: 'too-costly', cost: '9300000' as Usd }
+      expect(() => store.insertSync!([tooCostly])).toThrow(
+        /insertSync: records\[0\] \(id too-costly\): cost: 9300000 USD is beyond what the ledger stores/,
       )
     })
 

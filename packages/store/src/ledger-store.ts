@@ -14,8 +14,8 @@ export type StoreDialect = 'sqlite' | 'postgres'
 /**
  * A way to group ledger rows. Time buckets are UTC and labelled by their start:
  * `hour` as a full ISO instant (`2026-05-01T13:00:00.000Z`), `day` and `week` (weeks start on
- * Monday) as `2026-05-01`, `month` as `2026-05`. `model` is the canonical model id (null when the
- * pricing table did not know the model), `upstream` the routed upstream (null when not routed),
+ * Monday) as `2026-05-01`, `month` as `2026-05`. `model` is the canonical model id (for a model the
+ * pricing table did not know, the id served, else the one requested), `upstream` the routed upstream (null when not routed),
  * `tag:KEY` the value of that tag (null when the call has no such tag).
  */
 export type GroupKey =
@@ -51,10 +51,14 @@ export interface LedgerQuery {
 
 /**
  * One group of `summarize`. Token counts are plain numbers (exact below 2^53); money is exact.
- * `cost` sums the priced calls only: `unpricedCalls` says how many calls it leaves out.
+ * `cost` sums the priced calls only: `unpricedCalls` says how many calls it leaves out, and
+ * `reportedCostOfUnpriced` what providers reported for those they priced themselves.
  */
 export interface SummaryRow {
-  /** The group's value for each GroupKey asked for (null: no model, no upstream, no such tag). */
+  /**
+   * The group's value for each GroupKey asked for (null: no upstream, no such tag). `model` is the
+   * canonical id, or for a model the pricing table does not know the id served (else requested).
+   */
   group: Record<string, string | null>
   calls: number
   inputTokens: number
@@ -62,8 +66,11 @@ export interface SummaryRow {
   cacheWriteTokens: number
   outputTokens: number
   reasoningTokens: number
-  /** Sum of the computed cost of the priced calls; "0" when none was priced. */
-  cost: Usd
+  /**
+   * Sum of the computed cost of the priced calls; null when the group has calls and none of them
+   * could be priced (unknown, never $0). "0" for a group without calls (the empty totals row).
+   */
+  cost: Usd | null
   /** Sum of the provider-reported costs; null when no call in the group reported one. */
   reportedCost: Usd | null
   cacheSavings: Usd
@@ -74,17 +81,28 @@ export interface SummaryRow {
   reportedCalls: number
   /** Our computed cost on the calls that have a reported cost, to compare with `reportedCost`. */
   computedCostOfReported: Usd
+  /** Provider-reported cost of the calls we could not price; null when none of them reported one. */
+  reportedCostOfUnpriced: Usd | null
+  /** Unpriced calls that carry a provider-reported cost. */
+  unpricedReportedCalls: number
+  /**
+   * The best known spend: `cost` plus `reportedCostOfUnpriced`; null when neither is known. Unpriced
+   * calls without a reported cost are still left out (`unpricedCalls - unpricedReportedCalls`).
+   */
+  spend: Usd | null
 }
 
 /** One point of a stacked time series: one bucket x one model or provider. */
 export interface SeriesRow {
   /** ISO start of the bucket, UTC, e.g. `2026-05-01T00:00:00.000Z`. */
   bucket: string
-  /** The model or provider (null: calls whose model is unknown). */
+  /** The model (as in SummaryRow: unknown models by their raw id) or provider. */
   key: string | null
-  /** Cost of the priced calls in the bucket. */
-  cost: Usd
+  /** Cost of the priced calls in the bucket; null when none of its calls could be priced. */
+  cost: Usd | null
   calls: number
+  /** Calls of the point that could not be priced (left out of `cost`). */
+  unpricedCalls: number
 }
 
 /** Options of `timeSeries`. */
@@ -161,11 +179,16 @@ export interface LedgerStore {
   /**
    * Stores calls in one transaction. Idempotent on `id`: a call whose id is already stored is
    * skipped (the first write wins), so a retried batch never counts twice.
-   * @throws TokenledgerError STORE_UNAVAILABLE for a record that cannot be stored (the message names
-   *   the record and field) or a ledger that cannot be written; USAGE_INVALID for a usage that breaks
-   *   the subset rules.
+   * @throws TokenledgerError RECORD_INVALID for a record that cannot be stored (the message names
+   *   the record and field); USAGE_INVALID for a usage that breaks the subset rules;
+   *   STORE_UNAVAILABLE for a ledger that cannot be written.
    */
   insert(records: CallRecord[]): Promise<void>
+  /**
+   * SQLite only (undefined on PostgreSQL): `insert` done synchronously, for a process's `exit`
+   * handler, where nothing asynchronous runs any more. Throws as `insert` does.
+   */
+  readonly insertSync?: (records: CallRecord[]) => void
   /**
    * Aggregates over the calls the query selects, grouped by `groupBy`. Rows are ordered by their
    * group values (code-unit order, nulls last), so both engines return the same order. Whole

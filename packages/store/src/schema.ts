@@ -102,6 +102,12 @@ export interface CallRollupsTable {
   computed_of_reported_pico: PicoColumn
 }
 
+/** `call_rollups` summed per UTC day (migration 005); same columns, keyed by `day_ts`. */
+export interface CallRollupsDailyTable extends Omit<CallRollupsTable, 'hour_ts'> {
+  /** Epoch milliseconds of the start of the UTC day. */
+  day_ts: IntColumn
+}
+
 /** One row per applied migration (see src/migrations/). */
 export interface MigrationsTable {
   version: number
@@ -114,6 +120,7 @@ export interface LedgerDatabase {
   calls: CallsTable
   call_tags: CallTagsTable
   call_rollups: CallRollupsTable
+  call_rollups_daily: CallRollupsDailyTable
   tokenledger_migrations: MigrationsTable
 }
 

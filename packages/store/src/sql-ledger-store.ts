@@ -35,6 +35,52 @@ export class SqlLedgerStore implements LedgerStore {
     this.#engine = engine
     this.readOnly = options.readOnly
     this.#where = options.where
+    const insertRowsSync = engine.insertRowsSync
+    if (insertRowsSync) {
+      this.insertSync = (records) => {
+        const batch = this.#rowSource('insertSync', records)
+        if (!batch) return
+        try {
+          insertRowsSync(batch.rows)
+        } catch (error) {
+          throw this.#writeError(batch.what, error)
+        }
+      }
+    }
+  }
+
+  /**
+   * Checks a batch and wraps it for the engine (null when empty). Records are converted while the
+   * engine writes (see RowSource), after insert() has returned its promise: a copy of the list
+   * keeps a caller that reuses its array harmless.
+   */
+  #rowSource(what: string, records: CallRecord[]): { what: string; rows: RowSource } | null {
+    this.#assertWritable(what)
+    if (!Array.isArray(records)) {
+      throw new TokenledgerError(
+        'RECORD_INVALID',
+        `${what}: records: expected an array of CallRecord, got ${records === null ? 'null' : typeof records}`,
+      )
+    }
+    if (records.length === 0) return null
+    const list = records.slice()
+    const rows: RowSource = {
+      length: list.length,
+      rowAt: (i) => {
+        const record = list[i]!
+        // The record's name is only spelled out for an error message.
+        return rowFromRecord(
+          record,
+          () =>
+            `${what}: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`,
+        )
+      },
+    }
+    // A one-record batch is how the meter isolates a bad record: name it.
+    return {
+      what: list.length === 1 ? `${what}: records[0] (id ${String(list[0]?.id)})` : what,
+      rows,
+    }
   }
 
   get dialect(): StoreDialect {
@@ -46,33 +92,13 @@ export class SqlLedgerStore implements LedgerStore {
   }
 
   async insert(records: CallRecord[]): Promise<void> {
-    this.#assertWritable('insert')
-    if (!Array.isArray(records)) {
-      throw new TokenledgerError(
-        'RECORD_INVALID',
-        `insert: records: expected an array of CallRecord, got ${records === null ? 'null' : typeof records}`,
-      )
-    }
-    if (records.length === 0) return
-    // Records are converted while the engine writes (see RowSource), after this call has
-    // returned its promise: a copy of the list keeps a caller that reuses its array harmless.
-    const list = records.slice()
-    const rows: RowSource = {
-      length: list.length,
-      rowAt: (i) => {
-        const record = list[i]!
-        // The record's name is only spelled out for an error message.
-        return rowFromRecord(
-          record,
-          () =>
-            `insert: records[${i}]${typeof record?.id === 'string' ? ` (id ${record.id})` : ''}`,
-        )
-      },
-    }
-    // A one-record batch is how the meter isolates a bad record: name it.
-    const what = list.length === 1 ? `insert: records[0] (id ${String(list[0]?.id)})` : 'insert'
-    await this.#write(what, () => this.#engine.insertRows(rows))
+    const batch = this.#rowSource('insert', records)
+    if (!batch) return
+    await this.#write(batch.what, () => this.#engine.insertRows(batch.rows))
   }
+
+  /** See LedgerStore.insertSync; undefined when the engine has no synchronous write. */
+  readonly insertSync?: (records: CallRecord[]) => void
 
   async summarize(query: LedgerQuery): Promise<SummaryRow[]> {
     this.#assertOpen('summarize')
@@ -125,23 +151,26 @@ export class SqlLedgerStore implements LedgerStore {
     try {
       await run()
     } catch (error) {
-      if (error instanceof TokenledgerError) throw error
-      const reason = error instanceof Error ? error.message : String(error)
-      if (isDataError(error)) {
-        throw new TokenledgerError(
-          'RECORD_INVALID',
-          `${this.#where}: ${what}: the database refused a value (${reason}); nothing was written. Write the records one by one to find the bad one`,
-          { cause: error },
-        )
-      }
-      throw new TokenledgerError(
-        'STORE_UNAVAILABLE',
-        `${this.#where}: ${what} failed (${reason}); nothing was written`,
-        {
-          cause: error,
-        },
+      throw this.#writeError(what, error)
+    }
+  }
+
+  /** A failed write as a TokenledgerError: RECORD_INVALID for a data error, else STORE_UNAVAILABLE. */
+  #writeError(what: string, error: unknown): TokenledgerError {
+    if (error instanceof TokenledgerError) return error
+    const reason = error instanceof Error ? error.message : String(error)
+    if (isDataError(error)) {
+      return new TokenledgerError(
+        'RECORD_INVALID',
+        `${this.#where}: ${what}: the database refused a value (${reason}); nothing was written. Write the records one by one to find the bad one`,
+        { cause: error },
       )
     }
+    return new TokenledgerError(
+      'STORE_UNAVAILABLE',
+      `${this.#where}: ${what} failed (${reason}); nothing was written`,
+      { cause: error },
+    )
   }
 
   #assertOpen(what: string): void {

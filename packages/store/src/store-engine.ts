@@ -37,6 +37,8 @@ export interface StoreEngine {
    * transaction stores nothing.
    */
   insertRows(rows: RowSource): Promise<number>
+  /** The same, synchronously, where the driver can (SQLite); for exit handlers. */
+  readonly insertRowsSync?: (rows: RowSource) => number
   /** Applies cost updates and moves rollup contributions, in one transaction. */
   updateCosts(rows: CostRow[]): Promise<void>
   destroy(): Promise<void>

@@ -35,6 +35,11 @@ export function testRecords(): CallRecord[] {
   return [...records, ...hostile]
 }
 
+/** The model a call is grouped under: canonical, else the id served, else the one requested. */
+export function modelOf(r: CallRecord): string {
+  return r.model ?? r.servedModel ?? r.requestedModel
+}
+
 /** Sums over records, the way the overview reports them. */
 export function expectedTotals(records: readonly CallRecord[]) {
   let cost = 0n
@@ -43,9 +48,15 @@ export function expectedTotals(records: readonly CallRecord[]) {
   let unpriced = 0
   let errors = 0
   let aborted = 0
+  let reportedOfUnpriced = 0n
+  let unpricedReported = 0
   for (const r of records) {
     if (r.cost === null) unpriced++
     else cost += picoFromUsd(r.cost)
+    if (r.cost === null && r.reportedCost !== null) {
+      unpricedReported++
+      reportedOfUnpriced += picoFromUsd(r.reportedCost)
+    }
     if (r.cacheSavings) savings += picoFromUsd(r.cacheSavings)
     tokens.input += r.usage.inputTokens
     tokens.cacheRead += r.usage.cacheReadTokens
@@ -55,9 +66,14 @@ export function expectedTotals(records: readonly CallRecord[]) {
     if (r.status === 'error') errors++
     if (r.status === 'aborted') aborted++
   }
+  const allUnpriced = records.length > 0 && unpriced === records.length
   return {
     calls: records.length,
-    cost: usdFromPico(cost),
+    // No priced call: unknown, never $0.
+    cost: allUnpriced ? null : usdFromPico(cost),
+    reportedCostOfUnpriced: unpricedReported === 0 ? null : usdFromPico(reportedOfUnpriced),
+    unpricedReportedCalls: unpricedReported,
+    spend: allUnpriced && unpricedReported === 0 ? null : usdFromPico(cost + reportedOfUnpriced),
     cacheSavings: usdFromPico(savings),
     tokens: { ...tokens, freshInput: tokens.input - tokens.cacheRead - tokens.cacheWrite },
     unpricedCalls: unpriced,
@@ -77,7 +93,7 @@ export function expectedSeries(
   const cells = new Map<string, bigint>()
   for (const r of records) {
     const start = new Date(Math.floor(Date.parse(r.timestamp) / step) * step).toISOString()
-    const cell = `${start} ${String(r[key])}`
+    const cell = `${start} ${key === 'model' ? modelOf(r) : r.provider}`
     cells.set(cell, (cells.get(cell) ?? 0n) + (r.cost === null ? 0n : picoFromUsd(r.cost)))
   }
   return cells

@@ -6,7 +6,7 @@ import { usdFromPico, type Usd } from '@tokenledger/pricing'
 import type { GroupKey, LedgerStore, SummaryRow } from '@tokenledger/store'
 import type { BreakdownBy, ViewQuery } from '../validate-query.js'
 import { ledgerQueryOf } from './ledger-query.js'
-import { addRows, tokenTotals, type TokenTotals } from './overview.js'
+import { addRows, spendOf, tokenTotals, type TokenTotals } from './overview.js'
 
 /** One row of a breakdown. A key not grouped on is absent; a null key is an unknown model or provider. */
 export interface BreakdownRow {
@@ -18,7 +18,13 @@ export interface BreakdownRow {
   errorCalls: number
   abortedCalls: number
   tokens: TokenTotals
-  cost: Usd
+  /** Computed cost of the priced calls; null when none of the row's calls could be priced. */
+  cost: Usd | null
+  /** What providers reported for the row's unpriced calls; null when none reported a cost. */
+  reportedCostOfUnpriced: Usd | null
+  unpricedReportedCalls: number
+  /** `cost` plus `reportedCostOfUnpriced`; null when neither is known. */
+  spend: Usd | null
   /** cost / priced calls, rounded half up to the picodollar; null without priced calls. */
   avgCostPerCall: Usd | null
   /** Share of input tokens read from a cache (0..1); null without input tokens. */
@@ -36,7 +42,12 @@ export interface Breakdown {
   by: BreakdownBy
   /** Highest cost first. */
   rows: BreakdownRow[]
-  total: Usd
+  /** Computed cost of the priced calls of all rows; null when there are calls and none was priced. */
+  total: Usd | null
+  /** What providers reported for the unpriced calls of all rows; null when none reported a cost. */
+  totalReportedOfUnpriced: Usd | null
+  /** `total` plus `totalReportedOfUnpriced`. */
+  totalSpend: Usd | null
   calls: number
 }
 
@@ -62,7 +73,7 @@ function toRow(by: BreakdownBy, row: SummaryRow): BreakdownRow & { costPico: big
     errorCalls: totals.errorCalls,
     abortedCalls: totals.abortedCalls,
     tokens: tokenTotals(totals),
-    cost: usdFromPico(totals.costPico),
+    ...spendOf(totals),
     avgCostPerCall: priced === 0 ? null : usdFromPico(averagePico(totals.costPico, priced)),
     cacheHitShare: totals.inputTokens === 0 ? null : totals.cacheReadTokens / totals.inputTokens,
     cacheSavings: usdFromPico(totals.cacheSavingsPico),
@@ -86,12 +97,14 @@ export function breakdownFromRows(by: BreakdownBy, summary: readonly SummaryRow[
       `${b.model ?? ''} ${b.provider ?? ''}`,
     )
   })
-  const totals = addRows(summary)
+  const totals = spendOf(addRows(summary))
   return {
     by,
     rows: rows.map(({ costPico: _, ...row }) => row),
-    total: usdFromPico(totals.costPico),
-    calls: totals.calls,
+    total: totals.cost,
+    totalReportedOfUnpriced: totals.reportedCostOfUnpriced,
+    totalSpend: totals.spend,
+    calls: addRows(summary).calls,
   }
 }
 

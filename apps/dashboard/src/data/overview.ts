@@ -45,8 +45,14 @@ export interface Overview {
   abortedCalls: number
   /** errorCalls / calls, null without calls. */
   errorRate: number | null
-  /** Sum of the computed cost of the priced calls. */
-  cost: Usd
+  /** Sum of the computed cost of the priced calls; null when there are calls and none was priced. */
+  cost: Usd | null
+  /** What providers reported for the calls we could not price; null when none reported a cost. */
+  reportedCostOfUnpriced: Usd | null
+  /** Unpriced calls that carry a provider-reported cost. */
+  unpricedReportedCalls: number
+  /** `cost` plus `reportedCostOfUnpriced`: the best known spend; null when neither is known. */
+  spend: Usd | null
   /** What cache reads saved against the fresh-input rate. */
   cacheSavings: Usd
   tokens: TokenTotals
@@ -66,6 +72,8 @@ export interface Totals {
   cacheSavingsPico: bigint
   reportedCostPico: bigint
   computedCostOfReportedPico: bigint
+  reportedCostOfUnpricedPico: bigint
+  unpricedReportedCalls: number
   unpricedCalls: number
   errorCalls: number
   abortedCalls: number
@@ -85,6 +93,8 @@ export function addRows(rows: Iterable<SummaryRow>): Totals {
     cacheSavingsPico: 0n,
     reportedCostPico: 0n,
     computedCostOfReportedPico: 0n,
+    reportedCostOfUnpricedPico: 0n,
+    unpricedReportedCalls: 0,
     unpricedCalls: 0,
     errorCalls: 0,
     abortedCalls: 0,
@@ -97,16 +107,45 @@ export function addRows(rows: Iterable<SummaryRow>): Totals {
     totals.cacheWriteTokens += row.cacheWriteTokens
     totals.outputTokens += row.outputTokens
     totals.reasoningTokens += row.reasoningTokens
-    totals.costPico += picoFromUsd(row.cost)
+    if (row.cost !== null) totals.costPico += picoFromUsd(row.cost)
     totals.cacheSavingsPico += picoFromUsd(row.cacheSavings)
     if (row.reportedCost !== null) totals.reportedCostPico += picoFromUsd(row.reportedCost)
     totals.computedCostOfReportedPico += picoFromUsd(row.computedCostOfReported)
+    if (row.reportedCostOfUnpriced !== null) {
+      totals.reportedCostOfUnpricedPico += picoFromUsd(row.reportedCostOfUnpriced)
+    }
+    totals.unpricedReportedCalls += row.unpricedReportedCalls
     totals.unpricedCalls += row.unpricedCalls
     totals.errorCalls += row.errorCalls
     totals.abortedCalls += row.abortedCalls
     totals.reportedCalls += row.reportedCalls
   }
   return totals
+}
+
+/**
+ * The spend figures of exact totals: computed cost (null when there are calls and none was priced,
+ * never a zero), what providers reported for the calls we could not price, and their sum.
+ */
+export function spendOf(totals: Totals): {
+  cost: Usd | null
+  reportedCostOfUnpriced: Usd | null
+  unpricedReportedCalls: number
+  spend: Usd | null
+} {
+  const cost =
+    totals.calls > 0 && totals.unpricedCalls === totals.calls ? null : usdFromPico(totals.costPico)
+  const reported =
+    totals.unpricedReportedCalls === 0 ? null : usdFromPico(totals.reportedCostOfUnpricedPico)
+  return {
+    cost,
+    reportedCostOfUnpriced: reported,
+    unpricedReportedCalls: totals.unpricedReportedCalls,
+    spend:
+      cost === null && reported === null
+        ? null
+        : usdFromPico(totals.costPico + totals.reportedCostOfUnpricedPico),
+  }
 }
 
 /** Token totals by class from exact totals. */
@@ -155,7 +194,7 @@ export function overviewFromRows(view: ViewQuery, rows: readonly SummaryRow[]): 
     errorCalls: totals.errorCalls,
     abortedCalls: totals.abortedCalls,
     errorRate: totals.calls === 0 ? null : totals.errorCalls / totals.calls,
-    cost: usdFromPico(totals.costPico),
+    ...spendOf(totals),
     cacheSavings: usdFromPico(totals.cacheSavingsPico),
     tokens: tokenTotals(totals),
     reported: compareReported(rows),

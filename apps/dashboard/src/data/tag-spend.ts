@@ -23,7 +23,8 @@ export interface TagValueRow {
   unpricedCalls: number
   errorCalls: number
   tokens: TokenTotals
-  cost: Usd
+  /** Null when no call of the value could be priced (unknown, never $0). */
+  cost: Usd | null
   /** Share of the view's priced cost (0..1), null when the view costs nothing. */
   share: number | null
 }
@@ -53,7 +54,8 @@ function valueRow(value: string | null, rows: SummaryRow[], totalPico: bigint): 
     unpricedCalls: totals.unpricedCalls,
     errorCalls: totals.errorCalls,
     tokens: tokenTotals(totals),
-    cost: usdFromPico(totals.costPico),
+    // A value with no priced call has an unknown cost, never $0 (issue 9, item 11).
+    cost: totals.calls === totals.unpricedCalls ? null : usdFromPico(totals.costPico),
     share: totalPico === 0n ? null : Number((totals.costPico * 1_000_000n) / totalPico) / 1_000_000,
   }
 }
@@ -66,15 +68,20 @@ export async function loadTagSpend(
 ): Promise<TagSpend> {
   const group = `tag:${key}` as GroupKey
   const query = ledgerQueryOf(view)
-  const [byValue, byTime] = await Promise.all([
-    store.summarize({ ...query, groupBy: [group] }),
-    store.summarize({ ...query, groupBy: [view.bucket, group] }),
-  ])
-  const total = addRows(byValue)
-  const values = byValue
-    .map((row) => ({
-      row: valueRow(row.group[group] ?? null, [row], total.costPico),
-      pico: picoFromUsd(row.cost),
+  // One read: the rows by bucket and value; the totals by value are their sums.
+  const byTime = await store.summarize({ ...query, groupBy: [view.bucket, group] })
+  const total = addRows(byTime)
+  const perValue = new Map<string | null, SummaryRow[]>()
+  for (const row of byTime) {
+    const value = row.group[group] ?? null
+    const rows = perValue.get(value)
+    if (rows) rows.push(row)
+    else perValue.set(value, [row])
+  }
+  const values = [...perValue.entries()]
+    .map(([value, rows]) => ({
+      row: valueRow(value, rows, total.costPico),
+      pico: addRows(rows).costPico,
     }))
     .sort((a, b) =>
       a.pico !== b.pico
@@ -107,7 +114,7 @@ export async function loadTagSpend(
       }
       series.set(id, entry)
     }
-    entry.pico[at] = entry.pico[at]! + picoFromUsd(row.cost)
+    entry.pico[at] = entry.pico[at]! + (row.cost === null ? 0n : picoFromUsd(row.cost))
     entry.calls[at] = entry.calls[at]! + row.calls
   }
   const order = new Map(values.map((row, i) => [row.value, i]))

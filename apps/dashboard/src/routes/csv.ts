@@ -44,6 +44,9 @@ export function csvRoutes(deps: RouteDeps): Hono {
           ['error_calls', o.errorCalls],
           ['aborted_calls', o.abortedCalls],
           ['cost_usd', o.cost],
+          ['unpriced_reported_calls', o.unpricedReportedCalls],
+          ['reported_cost_of_unpriced_usd', o.reportedCostOfUnpriced],
+          ['spend_usd', o.spend],
           ['cache_savings_usd', o.cacheSavings],
           ['input_tokens', o.tokens.input],
           ['fresh_input_tokens', o.tokens.freshInput],
@@ -95,6 +98,8 @@ export function csvRoutes(deps: RouteDeps): Hono {
           'cache_hit_share',
           'cache_savings_usd',
           'reported_cost_usd',
+          'reported_cost_of_unpriced_usd',
+          'spend_usd',
         ]
         const rows = b.rows.map((row): CsvCell[] => [
           ...keys.map((key) => (key === 'model' ? row.model : row.provider)),
@@ -114,6 +119,8 @@ export function csvRoutes(deps: RouteDeps): Hono {
           row.cacheHitShare === null ? null : row.cacheHitShare.toFixed(6),
           row.cacheSavings,
           row.reportedCost,
+          row.reportedCostOfUnpriced,
+          row.spend,
         ])
         return attachment(c, `by-${b.by}`, view, toCsv(header, rows))
       }

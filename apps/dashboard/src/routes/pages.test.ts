@@ -44,7 +44,10 @@ describe('dashboard pages', () => {
     const totals = expectedTotals(records)
     expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true)
     expect(html).toContain(
-      `<p class="card-value" title="$${totals.cost} (exact)">${formatUsd(totals.cost)}</p>`,
+      `<p class="card-value" title="$${totals.spend} (exact): computed cost plus what providers reported for calls we could not price">${formatUsd(totals.spend!)}</p>`,
+    )
+    expect(html).toContain(
+      `computed ${formatUsd(totals.cost!)} on ${formatCount(totals.pricedCalls)} priced calls`,
     )
     expect(html).toContain(`<p class="card-value">${formatCount(totals.calls)}</p>`)
     expect(html).toContain(`<p class="card-value">${formatCount(totals.unpricedCalls)}</p>`)
@@ -71,7 +74,8 @@ describe('dashboard pages', () => {
       refresh: null,
       // One colour per model and per provider, from the server, for every chart of the page.
       colors: facetColors({
-        models: [...new Set(records.flatMap((r) => (r.model === null ? [] : [r.model])))],
+        // Calls without a canonical model are named by the model id served, else requested.
+        models: [...new Set(records.map((r) => r.model ?? r.servedModel ?? r.requestedModel))],
         providers: [...new Set(records.map((r) => r.provider))],
       }),
     })
@@ -163,7 +167,7 @@ describe('dashboard pages', () => {
     expect(html).toContain('data-testid="problem-other"')
     expect(html).toContain('query parameter &#39;bucket&#39;: expected one of hour, day')
     // The cards and charts of the view without the bad filter are there.
-    expect(html).toContain(`title="$${expectedTotals(records).cost} (exact)"`)
+    expect(html).toContain(`title="$${expectedTotals(records).spend} (exact): computed cost`)
     expect(html).toContain('<canvas id="spend-chart"')
     const tags = await page('/tags?key=user&tag=broken', 400)
     expect(tags).toContain('data-testid="problem-tag"')

@@ -97,14 +97,14 @@ export const BreakdownTable: FC<{
                 // Nothing here could be priced: show that, never a $0.00 that reads as "free".
                 <td
                   class="num money muted"
-                  data-value={row.cost}
+                  data-value=""
                   title="no call in this group could be priced"
                 >
                   unpriced
                 </td>
               ) : (
-                <td class="num money" data-value={row.cost} title={`$${row.cost}`}>
-                  {formatUsd(row.cost)}
+                <td class="num money" data-value={row.cost ?? ''} title={`$${row.cost}`}>
+                  {formatUsd(row.cost ?? '0')}
                 </td>
               )}
               <td
@@ -136,8 +136,11 @@ export const BreakdownTable: FC<{
             </th>
             <td class="num">{formatCount(breakdown.calls)}</td>
             <td colspan={5}></td>
-            <td class="num money" title={`$${breakdown.total}`}>
-              {formatUsd(breakdown.total)}
+            <td
+              class="num money"
+              title={breakdown.total === null ? 'no call could be priced' : `$${breakdown.total}`}
+            >
+              {breakdown.total === null ? 'unpriced' : formatUsd(breakdown.total)}
             </td>
             <td colspan={3}></td>
           </tr>

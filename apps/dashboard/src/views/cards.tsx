@@ -38,11 +38,25 @@ export const Cards: FC<CardsProps> = ({ overview, unpricedHref, errorsHref }) =>
     <div class="cards">
       <Card
         label="Total spend"
-        value={formatUsd(overview.cost)}
-        title={`$${overview.cost} (exact)`}
+        value={overview.spend === null ? 'unpriced' : formatUsd(overview.spend)}
+        title={
+          overview.spend === null
+            ? 'no call could be priced and no provider reported a cost'
+            : `$${overview.spend} (exact): computed cost plus what providers reported for calls we could not price`
+        }
         testid="card-spend"
       >
-        <span data-exact={overview.cost}>{plural(overview.pricedCalls, 'priced call')}</span>
+        <span data-testid="spend-computed" data-exact={overview.cost ?? ''}>
+          computed {overview.cost === null ? 'unpriced' : formatUsd(overview.cost)} on{' '}
+          {formatCount(overview.pricedCalls)} priced calls
+        </span>
+        {overview.unpricedReportedCalls > 0 ? (
+          <span data-testid="spend-reported" data-exact={overview.reportedCostOfUnpriced ?? ''}>
+            {' '}
+            + reported by providers {formatUsd(overview.reportedCostOfUnpriced ?? '0')} on{' '}
+            {formatCount(overview.unpricedReportedCalls)} unpriced calls
+          </span>
+        ) : null}
       </Card>
       <Card label="Calls" value={formatCount(overview.calls)} testid="card-calls">
         {plural(overview.abortedCalls, 'aborted stream')}

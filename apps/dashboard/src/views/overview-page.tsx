@@ -37,7 +37,7 @@ function spendBy(table: Breakdown, key: 'provider' | 'model') {
   for (const row of table.rows) {
     const name = row[key] ?? null
     const entry = sums.get(name) ?? { pico: 0n, calls: 0, priced: 0 }
-    entry.pico += picoFromUsd(row.cost)
+    if (row.cost !== null) entry.pico += picoFromUsd(row.cost)
     entry.calls += row.calls
     entry.priced += row.pricedCalls
     sums.set(name, entry)

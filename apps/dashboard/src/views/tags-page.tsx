@@ -144,7 +144,7 @@ export const TagsPage: FC<TagsPageProps> = ({
                       <td class="num">{formatCount(row.calls)}</td>
                       <td class="num">{formatCount(row.tokens.input)}</td>
                       <td class="num">{formatCount(row.tokens.output)}</td>
-                      {row.pricedCalls === 0 ? (
+                      {row.cost === null ? (
                         <td class="num muted" title="no call in this group could be priced">
                           unpriced
                         </td>

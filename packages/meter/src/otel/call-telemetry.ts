@@ -37,9 +37,17 @@ export interface CallTelemetry {
   activeContext(): OtelContext
   /**
    * Emits the span and metrics of a finished call. `parent` is the context captured at its start
-   * (default: none, a root span); `responseId` the provider's completion id when known.
+   * (default: none, a root span); `details` what the ledger record does not hold.
    */
-  record(record: CallRecord, parent?: OtelContext, responseId?: string | null): void
+  record(record: CallRecord, parent?: OtelContext, details?: CallDetails): void
+}
+
+/** What a span says that the ledger record does not hold. */
+export interface CallDetails {
+  /** The provider's completion id (`chatcmpl-...`, `msg_...`): `gen_ai.response.id`. */
+  responseId?: string | null
+  /** The URL called: `server.address` and `server.port`. */
+  url?: string
 }
 
 const SCOPE = '@tokenledger/meter'
@@ -87,33 +95,42 @@ export function createCallTelemetry(
   })
   return {
     activeContext: () => api.context.active(),
-    record(record, parent, responseId = null) {
+    record(record, parent, details = {}) {
       const start = Date.parse(record.timestamp)
+      const server = details.url === undefined ? null : serverOf(details.url)
+      const attributes = { ...spanAttributes(record, details.responseId ?? null), ...server }
       const span = tracer.startSpan(
         spanName(record),
-        {
-          kind: SPAN_KIND_CLIENT,
-          startTime: start,
-          attributes: spanAttributes(record, responseId),
-        },
+        { kind: SPAN_KIND_CLIENT, startTime: start, attributes },
         parent,
       )
       if (record.status !== 'ok')
         span.setStatus({ code: STATUS_ERROR, message: record.errorType ?? record.status })
       span.end(start + (record.latencyMs ?? 0))
 
-      const attributes = metricAttributes(record)
-      if (record.latencyMs !== null) duration.record(record.latencyMs / 1000, attributes)
+      const metric = { ...metricAttributes(record), ...server }
+      if (record.latencyMs !== null) duration.record(record.latencyMs / 1000, metric)
       // Failed calls were not billed: their zero counts would only skew the token histogram.
       if (record.status !== 'error') {
         if (record.usage.provenance.inputTokens !== 'missing') {
-          tokens.record(record.usage.inputTokens, { ...attributes, 'gen_ai.token.type': 'input' })
+          tokens.record(record.usage.inputTokens, { ...metric, 'gen_ai.token.type': 'input' })
         }
         if (record.usage.provenance.outputTokens !== 'missing') {
-          tokens.record(record.usage.outputTokens, { ...attributes, 'gen_ai.token.type': 'output' })
+          tokens.record(record.usage.outputTokens, { ...metric, 'gen_ai.token.type': 'output' })
         }
       }
-      if (record.cost !== null) cost.add(Number(record.cost), attributes)
+      if (record.cost !== null) cost.add(Number(record.cost), metric)
     },
+  }
+}
+
+/** `server.address` and `server.port` of a URL (the port implied by the scheme when absent). */
+function serverOf(url: string): { 'server.address': string; 'server.port': number } | null {
+  try {
+    const parsed = new URL(url)
+    const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'http:' ? 80 : 443
+    return { 'server.address': parsed.hostname, 'server.port': port }
+  } catch {
+    return null
   }
 }

@@ -6,12 +6,15 @@
  *
  * On the caller's path it only keeps each chunk it hands over (a reference, no copy) and the time
  * it went by. The SSE events are parsed later by `analyse()`, off that path: the final usage, the
- * text seen, and the time of the first chunk that carried text (time to first token). Two cases
- * parse as the chunks go instead:
- * - filter mode (the meter added `include_usage`): the usage-only chunk it caused must be dropped
- *   before the caller sees it, so each chunk is parsed and every other event passed on byte for
- *   byte;
- * - a stream longer than MAX_KEPT_BYTES stops keeping chunks and parses the rest as it goes.
+ * text seen, and the time of the first chunk that carried text (time to first token).
+ *
+ * Filter mode (the meter added `include_usage`): the `choices: []` chunk it caused must be dropped
+ * before the caller sees it. Parsing every chunk on the caller's path to find it cost about twice
+ * the rest of the meter, so instead each chunk is cut at its last blank line (an event split across
+ * chunks is handed over whole, with the chunk that completes it: the same bytes, in the same order)
+ * and searched natively for `"choices":[]`. Only a chunk holding that marker is parsed, its events
+ * passed on byte for byte but the dropped one; from there on the stream is parsed as it goes.
+ * A stream with CR line endings, or longer than MAX_KEPT_BYTES, is parsed as it goes too.
  */
 import { type SseBlock, SseParser } from './sse-parser.js'
 import { CARRIED_TEXT, DROP, type StreamAccumulator } from './stream-accumulator.js'
@@ -63,14 +66,47 @@ export interface StreamObserver {
 const MAX_KEPT_BYTES = 4 << 20
 const EMPTY = new Uint8Array(0)
 
+/** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON), as bytes. */
+const NO_CHOICE = [new TextEncoder().encode('"choices":'), new TextEncoder().encode('"choices": ')]
+
+/**
+ * True when `"choices":[]` occurs in `bytes` before `end`. Typed-array searches for the one byte
+ * `]` (a chat chunk has about one), then a look at what precedes it: no view, no string.
+ */
+function hasNoChoice(bytes: Uint8Array, end: number): boolean {
+  for (let at = bytes.indexOf(93 /* ] */); at !== -1 && at < end; at = bytes.indexOf(93, at + 1)) {
+    if (bytes[at - 1] !== 91 /* [ */) continue
+    for (const marker of NO_CHOICE) if (endsAt(bytes, at - 1, marker)) return true
+  }
+  return false
+}
+
+function endsAt(bytes: Uint8Array, end: number, marker: Uint8Array): boolean {
+  const start = end - marker.length
+  if (start < 0) return false
+  for (let i = 0; i < marker.length; i++) if (bytes[start + i] !== marker[i]) return false
+  return true
+}
+
+/** The offset just past the last blank line ("\n\n") of `bytes`, or -1. */
+function afterLastBlankLine(bytes: Uint8Array): number {
+  for (let at = bytes.lastIndexOf(10 /* \n */); at > 0; at = bytes.lastIndexOf(10, at - 1)) {
+    if (bytes[at - 1] === 10) return at + 1
+  }
+  return -1
+}
+
 /** Creates the observer of one stream; see the module comment. */
 export function createStreamObserver(options: StreamObserverOptions): StreamObserver {
   const { accumulator, hooks, signal, filter } = options
   const parser = new SseParser(filter)
   const encoder = filter ? new TextEncoder() : null
-  let kept: Uint8Array[] | null = filter ? null : []
+  /** Chunks handed over unparsed (whole events only, in filter mode); null once parsing as it goes. */
+  let kept: Uint8Array[] | null = []
   let times: number[] = []
   let keptBytes = 0
+  /** Filter mode: the bytes after a chunk's last blank line, handed over with the next chunk. */
+  let held: Uint8Array | null = null
   let metering = true
   let firstTextAt: number | null = null
   let ended = false
@@ -106,9 +142,58 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
   /** Parses the kept chunks, then parses as it goes from now on. */
   const parseKept = (): void => {
     if (!kept) return
-    for (let i = 0; i < kept.length; i++) feed(parser.push(kept[i]!), times[i]!)
+    // In filter mode the kept chunks are whole events, already handed over: a parser that keeps no
+    // raw text reads them, and the filtering parser starts clean at an event boundary.
+    const reader = encoder ? new SseParser() : parser
+    for (let i = 0; i < kept.length; i++) feed(reader.push(kept[i]!), times[i]!)
     kept = null
     times = []
+  }
+
+  const keep = (value: Uint8Array, at: number): void => {
+    kept!.push(value)
+    times.push(at)
+    keptBytes += value.byteLength
+    if (keptBytes > MAX_KEPT_BYTES) parseKept()
+  }
+
+  /** Parses a chunk as it goes; returns what the caller gets (filter mode drops marked events). */
+  const parseChunk = (value: Uint8Array, at: number): Uint8Array => {
+    const wasIdle = parser.idle
+    const blocks = parser.push(value)
+    if (!encoder) {
+      feed(blocks, at)
+      return value
+    }
+    const before = dropped
+    const out = feed(blocks, at)
+    // The usual case: the chunk held whole events and none was dropped, so it goes as it came.
+    if (wasIdle && parser.idle && dropped === before) return value
+    return out ? encoder.encode(out) : EMPTY
+  }
+
+  /** Filter mode while keeping: hands over whole events; parses only a chunk with the marker. */
+  const scan = (value: Uint8Array, at: number): Uint8Array => {
+    const chunk = held ? concat(held, value) : value
+    held = null
+    if (chunk.indexOf(13 /* \r */) !== -1) {
+      // CR line endings: a blank line is not always "\n\n" here; parse as it goes.
+      parseKept()
+      return parseChunk(chunk, at)
+    }
+    const whole = afterLastBlankLine(chunk)
+    if (whole === -1) {
+      held = chunk === value ? value.slice() : chunk
+      return EMPTY
+    }
+    const events = whole === chunk.byteLength ? chunk : chunk.subarray(0, whole)
+    if (whole < chunk.byteLength) held = chunk.slice(whole)
+    if (hasNoChoice(chunk, whole)) {
+      parseKept()
+      return parseChunk(events, at)
+    }
+    keep(events, at)
+    return events
   }
 
   return {
@@ -116,31 +201,27 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
       if (ended) return value
       const at = performance.now()
       if (kept) {
-        kept.push(value)
-        times.push(at)
-        keptBytes += value.byteLength
-        if (keptBytes > MAX_KEPT_BYTES) parseKept()
+        if (encoder) return scan(value, at)
+        keep(value, at)
         return value
       }
-      const wasIdle = parser.idle
-      const blocks = parser.push(value)
-      if (!encoder) {
-        feed(blocks, at)
-        return value
+      if (held) {
+        value = concat(held, value)
+        held = null
       }
-      const before = dropped
-      const out = feed(blocks, at)
-      // The usual case: the chunk held whole events and none was dropped, so it goes as it came.
-      if (wasIdle && parser.idle && dropped === before) return value
-      return out ? encoder.encode(out) : EMPTY
+      return parseChunk(value, at)
     },
     done() {
       if (ended) return null
       let rest: Uint8Array | null = null
-      if (encoder) {
-        // Filter mode parses as it goes: release what the parser held back.
+      if (encoder && (!kept || held)) {
+        // Release what was held back, through the parser (it may hold the marked event).
+        parseKept()
+        const now = performance.now()
+        let out = held ? feed(parser.push(held), now) : ''
+        held = null
         const { blocks, rest: text } = parser.end()
-        const out = feed(blocks, performance.now()) + text
+        out += feed(blocks, now) + text
         analysed = true
         if (out) rest = encoder.encode(out)
       }
@@ -148,7 +229,12 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
       return rest
     },
     fail(error) {
-      end(signal?.aborted || (error instanceof Error && error.name === 'AbortError') ? 'aborted' : 'broken', error)
+      end(
+        signal?.aborted || (error instanceof Error && error.name === 'AbortError')
+          ? 'aborted'
+          : 'broken',
+        error,
+      )
     },
     abort(reason) {
       end('aborted', reason)
@@ -165,4 +251,11 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
       return ended
     },
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength)
+  out.set(a)
+  out.set(b, a.byteLength)
+  return out
 }

@@ -99,10 +99,33 @@ describe('tapStream', () => {
       const viaText = tapped(source(withUsage, size), true)
       expect(await new Response(viaText.stream).text()).toBe(withoutUsageChunk)
       const viaPipe = tapped(source(withUsage, size), true)
-      expect(await new Response(viaPipe.stream.pipeThrough(new TransformStream())).text()).toBe(withoutUsageChunk)
+      expect(await new Response(viaPipe.stream.pipeThrough(new TransformStream())).text()).toBe(
+        withoutUsageChunk,
+      )
       const [left, right] = tapped(source(withUsage, size), true).stream.tee()
       expect(await new Response(left).text()).toBe(withoutUsageChunk)
       expect(await new Response(right).text()).toBe(withoutUsageChunk)
+    }
+  })
+
+  it('drops the choices: [] / usage: null chunk too, with LF or CRLF line endings, whatever the chunking', async () => {
+    const gateway = fixtureText('gateway-stream-null-usage.sse')
+    for (const text of [gateway, gateway.replaceAll('\n', '\r\n')]) {
+      const blank = text.includes('\r') ? /(?<=\r\n\r\n)/ : /(?<=\n\n)/
+      const expected = text
+        .split(blank)
+        .filter((block) => !block.includes('"choices":[]'))
+        .join('')
+      expect(expected.length).toBeLessThan(text.length)
+      for (const size of [1, 3, 50, 333, 1 << 16]) {
+        const viaIterator = tapped(source(text, size), true)
+        expect(await iterate(viaIterator.stream)).toBe(expected)
+        expect(viaIterator.facts()).toMatchObject({
+          finalUsage: true,
+          usage: { prompt_tokens: 640, completion_tokens: 9 },
+        })
+        expect(viaIterator.firstText()).toBeGreaterThan(0)
+      }
     }
   })
 

@@ -7,12 +7,17 @@ import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import type { CallRecord } from '../call-record.js'
 import type { GroupKey, LedgerQuery, SeriesQuery, SeriesRow, SummaryRow } from '../ledger-store.js'
 
+/** The model a call is grouped under: canonical, else the id served, else the one requested. */
+export function modelOf(record: CallRecord): string {
+  return record.model ?? record.servedModel ?? record.requestedModel
+}
+
 export function matches(record: CallRecord, query: LedgerQuery): boolean {
   const ts = Date.parse(record.timestamp)
   if (query.since && ts < query.since.getTime()) return false
   if (query.until && ts >= query.until.getTime()) return false
   if (query.provider !== undefined && record.provider !== query.provider) return false
-  if (query.model !== undefined && record.model !== query.model) return false
+  if (query.model !== undefined && modelOf(record) !== query.model) return false
   if (query.status !== undefined && record.status !== query.status) return false
   for (const [key, value] of Object.entries(query.tags ?? {})) {
     if (record.tags[key] !== value) return false
@@ -38,7 +43,7 @@ export function groupValue(record: CallRecord, key: GroupKey): string | null {
     case 'month':
       return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`
     case 'model':
-      return record.model
+      return modelOf(record)
     case 'provider':
       return record.provider
     case 'upstream':
@@ -66,6 +71,8 @@ interface Acc {
   abortedCalls: number
   reportedCalls: number
   computedOfReported: bigint
+  reportedOfUnpriced: bigint
+  unpricedReportedCalls: number
 }
 
 export function expectedSummary(records: CallRecord[], query: LedgerQuery): SummaryRow[] {
@@ -87,6 +94,8 @@ export function expectedSummary(records: CallRecord[], query: LedgerQuery): Summ
     abortedCalls: 0,
     reportedCalls: 0,
     computedOfReported: 0n,
+    reportedOfUnpriced: 0n,
+    unpricedReportedCalls: 0,
   })
   if (keys.length === 0) groups.set('[]', empty({}))
   for (const r of records.filter((record) => matches(record, query))) {
@@ -109,25 +118,40 @@ export function expectedSummary(records: CallRecord[], query: LedgerQuery): Summ
       acc.reportedCalls++
       acc.reported += picoFromUsd(r.reportedCost)
       if (r.cost !== null) acc.computedOfReported += picoFromUsd(r.cost)
+      else {
+        acc.unpricedReportedCalls++
+        acc.reportedOfUnpriced += picoFromUsd(r.reportedCost)
+      }
     }
   }
-  const rows = [...groups.values()].map((acc): SummaryRow => ({
-    group: acc.group,
-    calls: acc.calls,
-    inputTokens: acc.inputTokens,
-    cacheReadTokens: acc.cacheReadTokens,
-    cacheWriteTokens: acc.cacheWriteTokens,
-    outputTokens: acc.outputTokens,
-    reasoningTokens: acc.reasoningTokens,
-    cost: usdFromPico(acc.cost),
-    reportedCost: acc.reportedCalls === 0 ? null : usdFromPico(acc.reported),
-    cacheSavings: usdFromPico(acc.savings),
-    unpricedCalls: acc.unpricedCalls,
-    errorCalls: acc.errorCalls,
-    abortedCalls: acc.abortedCalls,
-    reportedCalls: acc.reportedCalls,
-    computedCostOfReported: usdFromPico(acc.computedOfReported),
-  }))
+  const rows = [...groups.values()].map((acc): SummaryRow => {
+    const allUnpriced = acc.calls > 0 && acc.unpricedCalls === acc.calls
+    const reportedOfUnpriced =
+      acc.unpricedReportedCalls === 0 ? null : usdFromPico(acc.reportedOfUnpriced)
+    return {
+      group: acc.group,
+      calls: acc.calls,
+      inputTokens: acc.inputTokens,
+      cacheReadTokens: acc.cacheReadTokens,
+      cacheWriteTokens: acc.cacheWriteTokens,
+      outputTokens: acc.outputTokens,
+      reasoningTokens: acc.reasoningTokens,
+      cost: allUnpriced ? null : usdFromPico(acc.cost),
+      reportedCost: acc.reportedCalls === 0 ? null : usdFromPico(acc.reported),
+      cacheSavings: usdFromPico(acc.savings),
+      unpricedCalls: acc.unpricedCalls,
+      errorCalls: acc.errorCalls,
+      abortedCalls: acc.abortedCalls,
+      reportedCalls: acc.reportedCalls,
+      computedCostOfReported: usdFromPico(acc.computedOfReported),
+      reportedCostOfUnpriced: reportedOfUnpriced,
+      unpricedReportedCalls: acc.unpricedReportedCalls,
+      spend:
+        allUnpriced && reportedOfUnpriced === null
+          ? null
+          : usdFromPico(acc.cost + acc.reportedOfUnpriced),
+    }
+  })
   return rows.sort((a, b) => {
     for (const key of keys) {
       const x = a.group[key] ?? null
@@ -150,6 +174,7 @@ export function expectedSeries(records: CallRecord[], query: SeriesQuery): Serie
       key: row.group[query.stackBy] ?? null,
       cost: row.cost,
       calls: row.calls,
+      unpricedCalls: row.unpricedCalls,
     }
   })
 }

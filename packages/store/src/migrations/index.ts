@@ -1,6 +1,7 @@
 import { initialMigration } from './001-initial.js'
 import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
 import { int8CountsMigration } from './003-int8-counts.js'
+import { dailyRollupsMigration } from './005-daily-rollups.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
@@ -8,6 +9,8 @@ export const MIGRATIONS: readonly Migration[] = [
   initialMigration,
   callTagsByTimeMigration,
   int8CountsMigration,
+  // 004 is taken by a change landing in parallel; versions only need to increase.
+  dailyRollupsMigration,
 ]
 
 /** The schema version this build of the store writes and understands. */

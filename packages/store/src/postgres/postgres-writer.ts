@@ -13,6 +13,7 @@ import {
 } from '../rollups.js'
 import type { LedgerDatabase } from '../schema.js'
 import type { CostRow, RowSource } from '../store-engine.js'
+import { applyDailyDeltas } from './postgres-daily-rollups.js'
 
 /** PostgreSQL type of each `calls` column, for the casts out of the JSON rows. */
 const PG_TYPES: Record<CallColumn, string> = {
@@ -246,6 +247,7 @@ async function applyDeltas(
     SELECT * FROM unnest(${sql.join([...keyArrays, ...sumArrays])})
     ON CONFLICT (${sql.raw(ROLLUP_KEY_COLUMNS.join(', '))})
     DO UPDATE SET ${sql.raw(rollupUpsertAssignments())}`.execute(trx)
+  await applyDailyDeltas(trx, deltas) // the daily rollup, from the same deltas (migration 005)
   return keys
 }
 

@@ -1,6 +1,6 @@
 import { isTokenledgerError, picoFromUsd } from '@tokenledger/pricing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { asStored, matches } from '../__fixtures__/expected-summary.js'
+import { asStored, expectedSummary, matches } from '../__fixtures__/expected-summary.js'
 import type { CallRecord } from '../call-record.js'
 import type { CallFilterQuery, CallSort, LedgerStore, ListQuery } from '../ledger-store.js'
 import { openStore } from '../open-store.js'
@@ -159,6 +159,17 @@ for (const engine of ENGINES) {
         )
         expect(expected.length).toBeGreaterThan(3)
         expect(await store.tagKeys()).toEqual(expected)
+        // Keys that need quoting in a JSON path group exactly as plain ones do.
+        const odd = createRecordFactory({ seed: 4, start: '2026-07-01T00:00:00Z' }).batch(30)
+        odd.forEach((r, i) => {
+          r.tags = { 'a.b': `v${i % 3}`, "it's": 'x', 'q"uote': `w${i % 2}`, 'back\\slash': 'z' }
+        })
+        await store.insert(odd)
+        const since = new Date('2026-07-01T00:00:00Z')
+        for (const key of ['a.b', "it's", 'q"uote', 'back\\slash', 'user'])
+          expect(await store.summarize({ since, groupBy: [`tag:${key}`] })).toEqual(
+            expectedSummary(odd, { since, groupBy: [`tag:${key}`] }),
+          )
       } finally {
         await store.close()
         await fixture.cleanup()

@@ -57,11 +57,14 @@ async function countCalls(
       !rollups || query.priced === undefined
         ? source.metrics.calls
         : query.priced
-          ? sql`SUM(call_rollups.priced_calls)`
+          ? sql`(${source.metrics.calls} - ${source.metrics.unpricedCalls})`
           : source.metrics.unpricedCalls
     const { rows } = await sql<{ n: unknown }>`
       SELECT ${counted} AS n FROM ${source.from}
-      ${whereClause(source, part.query, rollups ? [] : callFilterConditions(query))}`.execute(db)
+      ${whereClause(source, part.query, [
+        ...(part.where ?? []),
+        ...(rollups ? [] : callFilterConditions(query)),
+      ])}`.execute(db)
     total += toInt(rows[0]?.n ?? 0)
   }
   return total

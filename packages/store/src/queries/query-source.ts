@@ -1,11 +1,18 @@
 /**
- * Where an aggregate query reads from: the raw `calls`, or the hourly `call_rollups` when that
- * gives the same answer (no tag filter or tag group, and a range aligned to whole UTC hours).
+ * Where an aggregate query reads from: the raw `calls`, the hourly `call_rollups` or the daily
+ * `call_rollups_daily` when that gives the same answer (no tag filter or tag group, and a range
+ * aligned to whole UTC hours or days).
  * Both sources expose the same named expressions, so a query is written once.
+ *
+ * A call's `model` dimension is its canonical model id or, when the pricing table did not know the
+ * model, the id the provider served (else the one requested): unpriced models are named, never
+ * lumped together. The rollups key unknown models as '', so their share is read from the raw calls
+ * (a partial part, `calls.model IS NULL`) whenever a query groups or filters by model.
  */
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
 import type { LedgerQuery, StoreDialect } from '../ledger-store.js'
+import { DAY_MS } from '../daily-rollups.js'
 import { HOUR_MS } from '../rollups.js'
 import { moneySum } from '../sql-fragments.js'
 
@@ -15,7 +22,11 @@ export type SourceChoice = 'auto' | 'calls' | 'rollups'
 /** The expressions a query may use, for one source table. */
 export interface QuerySource {
   kind: 'calls' | 'rollups'
+  /** The time grain of the rows: one call, one hour, one day. */
+  grain: 'call' | 'hour' | 'day'
   from: RawBuilder<unknown>
+  /** The model column as stored ('' for none in the rollups), for equality filters. */
+  modelColumn: RawBuilder<unknown>
   ts: RawBuilder<unknown>
   provider: RawBuilder<unknown>
   model: RawBuilder<unknown>
@@ -37,6 +48,9 @@ export interface QuerySource {
     abortedCalls: RawBuilder<unknown>
     reportedCalls: RawBuilder<unknown>
     computedCostOfReported: RawBuilder<unknown>
+    /** Provider-reported cost of the calls we could not price (SQL NULL: this source cannot say). */
+    reportedCostOfUnpriced: RawBuilder<unknown>
+    unpricedReportedCalls: RawBuilder<unknown>
   }
 }
 
@@ -55,44 +69,131 @@ export function rollupsCanAnswer(query: LedgerQuery): boolean {
 export interface QueryPart {
   query: LedgerQuery
   source: QuerySource
+  /** Extra conditions that carve this part out of its source (see `planQuery`). */
+  where?: RawBuilder<unknown>[]
+  /**
+   * `unpricedReported`: this part adds only `reportedCostOfUnpriced` and `unpricedReportedCalls`
+   * (every other metric is zero), for a rollup part that cannot say them.
+   */
+  only?: 'unpricedReported'
+}
+
+/** What the answer to a query needs besides its filters. */
+export interface PlanOptions {
+  /** It is grouped or stacked by model: unknown models must be named by their raw ids. */
+  byModel?: boolean
+  /** It reports the provider-reported cost of unpriced calls. */
+  unpricedReported?: boolean
+}
+
+/** The query groups, stacks or filters by model. */
+function touchesModel(query: LedgerQuery, options: PlanOptions): boolean {
+  return (
+    options.byModel === true || query.model !== undefined || (query.groupBy ?? []).includes('model')
+  )
+}
+
+/**
+ * Completes the rollup parts of a plan: where the model matters, the rollups answer for the known
+ * models only and the raw calls for the unknown ones; and the reported cost of unpriced calls,
+ * which the rollups do not hold, comes from the raw calls (only the unpriced ones are read).
+ */
+function completeRollupParts(
+  dialect: StoreDialect,
+  parts: QueryPart[],
+  query: LedgerQuery,
+  options: PlanOptions,
+): QueryPart[] {
+  const split = touchesModel(query, options)
+  return parts.flatMap((part): QueryPart[] => {
+    if (part.source.kind !== 'rollups') return [part]
+    const done: QueryPart[] = [
+      split ? { ...part, where: [sql`${part.source.modelColumn} <> ''`] } : part,
+    ]
+    if (split) {
+      done.push({
+        query: part.query,
+        source: callsSource(dialect),
+        where: [sql`calls.model IS NULL`],
+      })
+    }
+    if (options.unpricedReported) {
+      done.push({
+        query: part.query,
+        source: callsSource(dialect),
+        where: [
+          sql`calls.cost_pico IS NULL`,
+          sql`calls.reported_cost_pico IS NOT NULL`,
+          ...(split ? [sql`calls.model IS NOT NULL`] : []),
+        ],
+        only: 'unpricedReported',
+      })
+    }
+    return done
+  })
 }
 
 /**
  * Plans a query. A range that does not start and end on whole hours (the dashboard's "last 30
- * days" from now) is split: the whole hours inside it from the rollups, the partial hours at
- * either end from the raw calls (at most two hours of them), so it stays fast on a large ledger.
- * Tag filters and tag groups always read the raw calls.
+ * days" from now) is split: the partial hours at either end from the raw calls (at most two hours
+ * of them), the partial days from the hourly rollup, and the whole days inside from the daily
+ * rollup (24 times fewer rows), unless the query groups by hour. Tag filters and tag groups always
+ * read the raw calls.
  */
 export function planQuery(
   dialect: StoreDialect,
   query: LedgerQuery,
   choice: SourceChoice = 'auto',
+  options: PlanOptions = {},
 ): QueryPart[] {
+  return completeRollupParts(dialect, planRange(dialect, query, choice), query, options)
+}
+
+/** Splits a query's range between the rollups and the raw calls (see `planQuery`). */
+function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoice): QueryPart[] {
   const tagged =
     Object.keys(query.tags ?? {}).length > 0 ||
     (query.groupBy ?? []).some((key) => key.startsWith('tag:'))
-  if (choice !== 'auto' || tagged || rollupsCanAnswer(query)) {
+  if (choice !== 'auto' || tagged) {
     return [{ query, source: chooseSource(dialect, query, choice) }]
   }
   const since = query.since?.getTime()
   const until = query.until?.getTime()
-  const start = since === undefined ? undefined : Math.ceil(since / HOUR_MS) * HOUR_MS
-  const end = until === undefined ? undefined : Math.floor(until / HOUR_MS) * HOUR_MS
-  if (start !== undefined && end !== undefined && start >= end) {
+  const hourStart = since === undefined ? undefined : Math.ceil(since / HOUR_MS) * HOUR_MS
+  const hourEnd = until === undefined ? undefined : Math.floor(until / HOUR_MS) * HOUR_MS
+  if (hourStart !== undefined && hourEnd !== undefined && hourStart >= hourEnd) {
     return [{ query, source: callsSource(dialect) }]
   }
-  const parts: QueryPart[] = []
-  const middle: LedgerQuery = { ...query }
-  if (since !== undefined && start !== undefined) {
-    middle.since = new Date(start)
-    if (since < start) {
-      parts.push({ query: { ...query, until: new Date(start) }, source: callsSource(dialect) })
-    }
+  const hourly = (query.groupBy ?? []).includes('hour')
+  const dayStart = hourStart === undefined ? undefined : Math.ceil(hourStart / DAY_MS) * DAY_MS
+  const dayEnd = hourEnd === undefined ? undefined : Math.floor(hourEnd / DAY_MS) * DAY_MS
+  const days = !hourly && (dayStart === undefined || dayEnd === undefined || dayStart < dayEnd)
+  // [since, hourStart) raw | [hourStart, dayStart) hours | [dayStart, dayEnd) days |
+  // [dayEnd, hourEnd) hours | [hourEnd, until) raw. An open end (no since / until) belongs to
+  // the coarsest piece alone; empty pieces are left out.
+  const bounded = (start: number | undefined, end: number | undefined) => ({ start, end })
+  const pieces: { start: number | undefined; end: number | undefined; source: QuerySource }[] = []
+  if (since !== undefined)
+    pieces.push({ ...bounded(since, hourStart), source: callsSource(dialect) })
+  if (days) {
+    if (since !== undefined)
+      pieces.push({ ...bounded(hourStart, dayStart), source: rollupSource(dialect) })
+    pieces.push({ ...bounded(dayStart, dayEnd), source: dailyRollupSource(dialect) })
+    if (until !== undefined)
+      pieces.push({ ...bounded(dayEnd, hourEnd), source: rollupSource(dialect) })
+  } else {
+    pieces.push({ ...bounded(hourStart, hourEnd), source: rollupSource(dialect) })
   }
-  if (until !== undefined && end !== undefined) middle.until = new Date(end)
-  parts.push({ query: middle, source: rollupSource(dialect) })
-  if (until !== undefined && end !== undefined && end < until) {
-    parts.push({ query: { ...query, since: new Date(end) }, source: callsSource(dialect) })
+  if (until !== undefined) pieces.push({ ...bounded(hourEnd, until), source: callsSource(dialect) })
+  const parts: QueryPart[] = []
+  for (const { start, end, source } of pieces) {
+    if (start !== undefined && end !== undefined && start >= end) continue
+    const part: LedgerQuery = { ...query }
+    if (start === undefined) delete part.since
+    else part.since = new Date(start)
+    if (end === undefined) delete part.until
+    else part.until = new Date(end)
+    parts.push({ query: part, source })
   }
   return parts
 }
@@ -115,10 +216,13 @@ export function callsSource(dialect: StoreDialect): QuerySource {
     sql`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`
   return {
     kind: 'calls',
+    grain: 'call',
     from: sql`calls`,
+    modelColumn: ref('calls.model'),
     ts: ref('calls.ts'),
     provider: ref('calls.provider'),
-    model: ref('calls.model'),
+    // Unknown models by the id served (else requested), never lumped together (module comment).
+    model: sql`COALESCE(calls.model, calls.served_model, calls.requested_model)`,
     upstream: ref('calls.upstream_provider'),
     status: ref('calls.status'),
     metrics: {
@@ -139,40 +243,67 @@ export function callsSource(dialect: StoreDialect): QuerySource {
         dialect,
         sql`CASE WHEN calls.reported_cost_pico IS NOT NULL THEN calls.cost_pico END`,
       ),
+      reportedCostOfUnpriced: moneySum(
+        dialect,
+        sql`CASE WHEN calls.cost_pico IS NULL THEN calls.reported_cost_pico END`,
+      ),
+      unpricedReportedCalls: count(
+        sql`calls.cost_pico IS NULL AND calls.reported_cost_pico IS NOT NULL`,
+      ),
     },
   }
 }
 
-export function rollupSource(dialect: StoreDialect): QuerySource {
+/** The hourly rollup (`call_rollups`) or its daily sums (`call_rollups_daily`), as a source. */
+function rollupTableSource(
+  dialect: StoreDialect,
+  table: 'call_rollups' | 'call_rollups_daily',
+): QuerySource {
+  const col = (name: string) => sql.ref(`${table}.${name}`)
   return {
     kind: 'rollups',
-    from: sql`call_rollups`,
-    ts: ref('call_rollups.hour_ts'),
-    provider: ref('call_rollups.provider'),
+    grain: table === 'call_rollups' ? 'hour' : 'day',
+    from: sql.table(table),
+    modelColumn: col('model'),
+    ts: col(table === 'call_rollups' ? 'hour_ts' : 'day_ts'),
+    provider: col('provider'),
     // '' stands for "none" in the rollup key (schema.ts); the API says null, like `calls` does.
-    model: sql`NULLIF(call_rollups.model, '')`,
-    upstream: sql`NULLIF(call_rollups.upstream, '')`,
-    status: ref('call_rollups.status'),
+    model: sql`NULLIF(${col('model')}, '')`,
+    upstream: sql`NULLIF(${col('upstream')}, '')`,
+    status: col('status'),
     metrics: {
-      calls: sql`SUM(call_rollups.calls)`,
-      inputTokens: sql`SUM(call_rollups.input_tokens)`,
-      cacheReadTokens: sql`SUM(call_rollups.cache_read_tokens)`,
-      cacheWriteTokens: sql`SUM(call_rollups.cache_write_tokens)`,
-      outputTokens: sql`SUM(call_rollups.output_tokens)`,
-      reasoningTokens: sql`SUM(call_rollups.reasoning_tokens)`,
-      cost: moneySum(dialect, ref('call_rollups.cost_pico')),
+      calls: sql`SUM(${col('calls')})`,
+      inputTokens: sql`SUM(${col('input_tokens')})`,
+      cacheReadTokens: sql`SUM(${col('cache_read_tokens')})`,
+      cacheWriteTokens: sql`SUM(${col('cache_write_tokens')})`,
+      outputTokens: sql`SUM(${col('output_tokens')})`,
+      reasoningTokens: sql`SUM(${col('reasoning_tokens')})`,
+      cost: moneySum(dialect, col('cost_pico')),
       reportedCost: moneySum(
         dialect,
-        sql`CASE WHEN call_rollups.reported_calls > 0 THEN call_rollups.reported_cost_pico END`,
+        sql`CASE WHEN ${col('reported_calls')} > 0 THEN ${col('reported_cost_pico')} END`,
       ),
-      cacheSavings: moneySum(dialect, ref('call_rollups.cache_savings_pico')),
-      unpricedCalls: sql`SUM(call_rollups.calls - call_rollups.priced_calls)`,
-      errorCalls: sql`SUM(CASE WHEN call_rollups.status = 'error' THEN call_rollups.calls ELSE 0 END)`,
-      abortedCalls: sql`SUM(CASE WHEN call_rollups.status = 'aborted' THEN call_rollups.calls ELSE 0 END)`,
-      reportedCalls: sql`SUM(call_rollups.reported_calls)`,
-      computedCostOfReported: moneySum(dialect, ref('call_rollups.computed_of_reported_pico')),
+      cacheSavings: moneySum(dialect, col('cache_savings_pico')),
+      unpricedCalls: sql`SUM(${col('calls')} - ${col('priced_calls')})`,
+      errorCalls: sql`SUM(CASE WHEN ${col('status')} = 'error' THEN ${col('calls')} ELSE 0 END)`,
+      abortedCalls: sql`SUM(CASE WHEN ${col('status')} = 'aborted' THEN ${col('calls')} ELSE 0 END)`,
+      reportedCalls: sql`SUM(${col('reported_calls')})`,
+      computedCostOfReported: moneySum(dialect, col('computed_of_reported_pico')),
+      // Not kept per rollup row: `planQuery` adds a part of raw unpriced calls for it.
+      reportedCostOfUnpriced: sql`NULL`,
+      unpricedReportedCalls: sql`0`,
     },
   }
+}
+
+/** The hourly rollup as a query source. */
+export function rollupSource(dialect: StoreDialect): QuerySource {
+  return rollupTableSource(dialect, 'call_rollups')
+}
+
+/** The daily rollup (migration 005) as a query source. */
+export function dailyRollupSource(dialect: StoreDialect): QuerySource {
+  return rollupTableSource(dialect, 'call_rollups_daily')
 }
 
 /**
@@ -189,8 +320,9 @@ export function whereClause(
   if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
   if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
   if (query.model !== undefined) {
-    const column = source.kind === 'rollups' ? sql`call_rollups.model` : source.model
-    conditions.push(sql`${column} = ${query.model}`)
+    // The rollups' bare column keeps their key usable; raw calls match unknown models by raw id.
+    const model = source.kind === 'rollups' ? source.modelColumn : source.model
+    conditions.push(sql`${model} = ${query.model}`)
   }
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
   for (const [key, value] of Object.entries(query.tags ?? {})) {

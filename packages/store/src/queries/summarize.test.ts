@@ -1,4 +1,4 @@
-import { isTokenledgerError } from '@tokenledger/pricing'
+import { isTokenledgerError, picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import type { Usd } from '@tokenledger/pricing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -17,6 +17,8 @@ import { planQuery } from './query-source.js'
 import { summarize } from './summarize.js'
 import { timeSeries } from './time-series.js'
 
+const picoOf = (usd: string | null) => (usd === null ? 0n : picoFromUsd(usd as Usd))
+
 /**
  * ~75 days of calls (May to mid-July 2026, so weeks and months have several buckets), plus a few
  * hand-made ones for the edges: a bucket boundary to the millisecond, a call with no tags.
@@ -32,6 +34,42 @@ function dataset(): CallRecord[] {
       tags: {},
       cost: '0.000000000001' as Usd,
       model: 'deepseek-v4-flash',
+    }),
+  )
+  // Unpriced calls the provider priced itself (items 12, 13 of issue 9): routed calls to models
+  // the table does not know, named by the served id (else the requested one), and a known model
+  // whose call could not be priced.
+  const routed = createRecordFactory({
+    seed: 7,
+    start: '2026-05-03T10:20:00.000Z',
+    stepMs: 2 * 3_600_000,
+  })
+  for (let i = 0; i < 12; i++) {
+    records.push(
+      routed.next({
+        provider: 'openrouter',
+        requestedModel: 'openrouter/auto',
+        servedModel: i % 3 === 2 ? null : i % 2 === 0 ? 'acme/secret-model' : 'zeta/other-model',
+        model: null,
+        upstreamProvider: 'Acme',
+        cost: null,
+        costBreakdown: null,
+        cacheSavings: null,
+        card: null,
+        reportedCost: i % 4 === 3 ? null : (`0.${String(1001 + i * 37)}` as Usd),
+      }),
+    )
+  }
+  records.push(
+    routed.next({
+      id: 'known-unpriced-reported',
+      provider: 'openrouter',
+      model: 'deepseek-v4-flash',
+      cost: null,
+      costBreakdown: null,
+      cacheSavings: null,
+      card: null,
+      reportedCost: '0.0123' as Usd,
     }),
   )
   return records
@@ -144,21 +182,36 @@ for (const engine of ENGINES) {
       }
     })
 
-    it('an unaligned range: whole hours from the rollups, the edge hours from the raw calls', async () => {
+    it('an unaligned range: whole days and hours from the rollups, the edge hours from the raw calls', async () => {
       const query = {
         since: new Date('2026-05-10T07:30:00.001Z'),
         until: new Date('2026-06-20T16:45:00Z'),
       }
-      expect(
-        planQuery(store.dialect, query).map((part) => [
-          part.source.kind,
+      const plan = (q: LedgerQuery) =>
+        planQuery(store.dialect, q).map((part) => [
+          part.source.grain,
           part.query.since?.toISOString(),
           part.query.until?.toISOString(),
-        ]),
-      ).toEqual([
-        ['calls', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
-        ['rollups', '2026-05-10T08:00:00.000Z', '2026-06-20T16:00:00.000Z'],
-        ['calls', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+        ])
+      expect(plan(query)).toEqual([
+        ['call', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
+        ['hour', '2026-05-10T08:00:00.000Z', '2026-05-11T00:00:00.000Z'],
+        ['day', '2026-05-11T00:00:00.000Z', '2026-06-20T00:00:00.000Z'],
+        ['hour', '2026-06-20T00:00:00.000Z', '2026-06-20T16:00:00.000Z'],
+        ['call', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+      ])
+      // Grouped by hour, no day rows can answer.
+      expect(plan({ ...query, groupBy: ['hour'] })).toEqual([
+        ['call', '2026-05-10T07:30:00.001Z', '2026-05-10T08:00:00.000Z'],
+        ['hour', '2026-05-10T08:00:00.000Z', '2026-06-20T16:00:00.000Z'],
+        ['call', '2026-06-20T16:00:00.000Z', '2026-06-20T16:45:00.000Z'],
+      ])
+      // Open ends belong to the day rows alone.
+      expect(plan({})).toEqual([['day', undefined, undefined]])
+      expect(plan({ until: new Date('2026-05-10T07:10:00Z') })).toEqual([
+        ['day', undefined, '2026-05-10T00:00:00.000Z'],
+        ['hour', '2026-05-10T00:00:00.000Z', '2026-05-10T07:00:00.000Z'],
+        ['call', '2026-05-10T07:00:00.000Z', '2026-05-10T07:10:00.000Z'],
       ])
       expect(
         planQuery(store.dialect, {
@@ -166,11 +219,6 @@ for (const engine of ENGINES) {
           until: new Date('2026-05-10T07:50:00Z'),
         }).map((p) => p.source.kind),
       ).toEqual(['calls'])
-      expect(
-        planQuery(store.dialect, { until: new Date('2026-05-10T07:10:00Z') }).map(
-          (p) => p.source.kind,
-        ),
-      ).toEqual(['rollups', 'calls'])
       for (const range of [
         query,
         { since: new Date('2026-05-31T23:59:59.999Z') },
@@ -197,13 +245,74 @@ for (const engine of ENGINES) {
       const oxenCalls = records.filter((r) => r.provider === 'oxen')
       expect(oxen?.calls).toBe(oxenCalls.length)
       expect(oxen?.unpricedCalls).toBe(oxenCalls.length)
-      expect(oxen?.cost).toBe('0')
+      // No priced call: the cost is unknown, never $0 (item 11).
+      expect(oxen?.cost).toBeNull()
+      expect(oxen?.spend).toBeNull()
       const [all] = await store.summarize({})
       expect(all?.unpricedCalls).toBe(records.filter((r) => r.cost === null).length)
       expect(all?.unpricedCalls).toBeGreaterThan(50)
-      const unknown = await store.summarize({ groupBy: ['model'] })
-      const nullModel = unknown.find((row) => row.group['model'] === null)
-      expect(nullModel?.unpricedCalls).toBe(records.filter((r) => r.model === null).length)
+      const byModel = await store.summarize({ groupBy: ['model'] })
+      expect(byModel.find((row) => row.group['model'] === null)).toBeUndefined()
+      const experimental = byModel.find((row) => row.group['model'] === 'deepseek-v9-experimental')
+      expect(experimental?.unpricedCalls).toBe(
+        records.filter((r) => r.model === null && r.requestedModel === 'deepseek-v9-experimental')
+          .length,
+      )
+      expect(experimental?.cost).toBeNull()
+    })
+
+    it('names unpriced models by the id served, else requested (item 12), on both sources', async () => {
+      for (const since of [
+        undefined,
+        new Date('2026-05-01T00:00:00Z'),
+        new Date('2026-05-01T00:30:00Z'),
+      ]) {
+        const query = { groupBy: ['model', 'provider'] as GroupKey[], ...(since ? { since } : {}) }
+        const rows = await store.summarize(query)
+        const models = rows.map((row) => row.group['model'])
+        expect(models).toEqual(
+          expect.arrayContaining([
+            'acme/secret-model',
+            'zeta/other-model',
+            'openrouter/auto',
+            'deepseek-v9-experimental',
+          ]),
+        )
+        expect(models).not.toContain(null)
+        expect(rows).toEqual(expectedSummary(records, query))
+      }
+      const [secret] = await store.summarize({ model: 'acme/secret-model' })
+      expect(secret?.calls).toBe(
+        records.filter((r) => r.servedModel === 'acme/secret-model').length,
+      )
+      const { total } = await store.listCalls({ model: 'acme/secret-model', limit: 1, offset: 0 })
+      expect(total).toBe(secret?.calls)
+      const series = await store.timeSeries({ bucket: 'day', stackBy: 'model' })
+      expect(series.filter((p) => p.key === 'zeta/other-model').every((p) => p.cost === null)).toBe(
+        true,
+      )
+    })
+
+    it('totals the provider-reported cost of unpriced calls apart, and the sum (item 13)', async () => {
+      const unpricedReported = records.filter((r) => r.cost === null && r.reportedCost !== null)
+      expect(unpricedReported.length).toBeGreaterThan(5)
+      const pico = (list: CallRecord[], pick: (r: CallRecord) => string | null) =>
+        list.reduce((sum, r) => sum + picoOf(pick(r)), 0n)
+      for (const source of ['auto', 'calls', 'rollups'] as const) {
+        const [all] = await summarize(
+          store.db,
+          store.dialect,
+          { since: new Date('2026-05-01T00:00:00Z') },
+          source,
+        )
+        expect(all?.unpricedReportedCalls).toBe(unpricedReported.length)
+        expect(all?.reportedCostOfUnpriced).toBe(
+          usdFromPico(pico(unpricedReported, (r) => r.reportedCost)),
+        )
+        expect(all?.spend).toBe(
+          usdFromPico(pico(records, (r) => r.cost) + pico(unpricedReported, (r) => r.reportedCost)),
+        )
+      }
     })
 
     it('keeps reported costs beside computed ones', async () => {
@@ -236,6 +345,9 @@ for (const engine of ENGINES) {
           abortedCalls: 0,
           reportedCalls: 0,
           computedCostOfReported: '0',
+          reportedCostOfUnpriced: null,
+          unpricedReportedCalls: 0,
+          spend: '0',
         },
       ])
       expect(await store.summarize({ ...query, groupBy: ['day'] })).toEqual([])

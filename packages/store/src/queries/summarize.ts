@@ -1,5 +1,4 @@
-import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
-import type { Usd } from '@tokenledger/pricing'
+import { picoFromUsd, usdFromPico, type Usd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
 import type { GroupKey, LedgerQuery, StoreDialect, SummaryRow } from '../ledger-store.js'
@@ -8,7 +7,7 @@ import type { LedgerDatabase } from '../schema.js'
 import { bucketLabel, bucketStart, parseMoneySum } from '../sql-fragments.js'
 import type { TimeBucket } from '../sql-fragments.js'
 import { planQuery, whereClause } from './query-source.js'
-import type { QuerySource, SourceChoice } from './query-source.js'
+import type { QueryPart, QuerySource, SourceChoice } from './query-source.js'
 import { validateQuery } from './validate-query.js'
 
 const TIME_KEYS = new Set<string>(['hour', 'day', 'week', 'month'])
@@ -20,6 +19,48 @@ interface GroupColumn {
   /** Turns the selected value into the group label. */
   label(value: unknown): string | null
 }
+
+/** A summary row while parts are added up: money as picodollars, nulls decided at the end. */
+interface PartSums {
+  group: Record<string, string | null>
+  calls: number
+  inputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  outputTokens: number
+  reasoningTokens: number
+  cost: bigint
+  reportedCost: bigint
+  cacheSavings: bigint
+  unpricedCalls: number
+  errorCalls: number
+  abortedCalls: number
+  reportedCalls: number
+  computedCostOfReported: bigint
+  reportedCostOfUnpriced: bigint
+  unpricedReportedCalls: number
+}
+
+const COUNTS = [
+  'calls',
+  'inputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'outputTokens',
+  'reasoningTokens',
+  'unpricedCalls',
+  'errorCalls',
+  'abortedCalls',
+  'reportedCalls',
+  'unpricedReportedCalls',
+] as const
+const MONEY = [
+  'cost',
+  'reportedCost',
+  'cacheSavings',
+  'computedCostOfReported',
+  'reportedCostOfUnpriced',
+] as const
 
 /**
  * `LedgerStore#summarize`. Reads the hourly rollups when they can answer (see query-source.ts),
@@ -34,11 +75,29 @@ export async function summarize(
   validateQuery(query, 'summarize')
   const keys = query.groupBy ?? []
   const parts = await Promise.all(
-    planQuery(dialect, query, source).map((part) =>
-      summarizePart(db, dialect, part.query, part.source),
+    planQuery(dialect, query, source, { unpricedReported: true }).map((part) =>
+      summarizePart(db, dialect, part),
     ),
   )
-  const rows = parts.length === 1 ? parts[0]! : mergeSummaries(parts, keys)
+  return sortRows(mergeSummaries(parts, keys).map(finish), keys)
+}
+
+/**
+ * Adds up the answers of several disjoint pieces of one query (money exactly), in `summarize`'s
+ * order; a caller that splits a range (a cache of past hours, for instance) merges with this.
+ */
+export function mergeSummaryRows(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
+  if (parts.length === 1) return parts[0]!
+  return sortRows(
+    mergeSummaries(
+      parts.map((rows) => rows.map(sumsOf)),
+      keys,
+    ).map(finish),
+    keys,
+  )
+}
+
+function sortRows(rows: SummaryRow[], keys: GroupKey[]): SummaryRow[] {
   return rows.sort((a, b) =>
     compareGroups(
       a.group,
@@ -51,25 +110,32 @@ export async function summarize(
 async function summarizePart(
   db: Kysely<LedgerDatabase>,
   dialect: StoreDialect,
-  query: LedgerQuery,
-  from: QuerySource,
-): Promise<SummaryRow[]> {
+  part: QueryPart,
+): Promise<PartSums[]> {
+  const { query, source: from } = part
   const groups = (query.groupBy ?? []).map((key) => groupColumn(dialect, from, key))
+  const metrics =
+    part.only === 'unpricedReported'
+      ? {
+          reportedCostOfUnpriced: from.metrics.reportedCostOfUnpriced,
+          unpricedReportedCalls: from.metrics.unpricedReportedCalls,
+        }
+      : from.metrics
   const selects = [
     ...groups.map((g, i) => sql`${g.expr} AS ${sql.ref(`g${i}`)}`),
-    ...Object.entries(from.metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
+    ...Object.entries(metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
   ]
   const groupBy =
     groups.length === 0 ? sql`` : sql`GROUP BY ${sql.join(groups.map((_, i) => sql.lit(i + 1)))}`
   const { rows } = await sql<Record<string, unknown>>`
     SELECT ${sql.join(selects)} FROM ${from.from}
-    ${whereClause(from, query)} ${groupBy}`.execute(db)
-  return rows.map((row) => summaryRow(row, groups))
+    ${whereClause(from, query, part.where)} ${groupBy}`.execute(db)
+  return rows.map((row) => partialRow(row, groups))
 }
 
-/** Adds up the rows of several parts of one query, group by group (money exactly). */
-function mergeSummaries(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
-  const merged = new Map<string, SummaryRow>()
+/** Adds up the rows of the parts of one query, group by group (money exactly). */
+function mergeSummaries(parts: PartSums[][], keys: GroupKey[]): PartSums[] {
+  const merged = new Map<string, PartSums>()
   for (const row of parts.flat()) {
     const id = JSON.stringify(keys.map((key) => row.group[key] ?? null))
     const into = merged.get(id)
@@ -77,29 +143,70 @@ function mergeSummaries(parts: SummaryRow[][], keys: GroupKey[]): SummaryRow[] {
       merged.set(id, { ...row, group: { ...row.group } })
       continue
     }
-    const add = (a: Usd, b: Usd) => usdFromPico(picoFromUsd(a) + picoFromUsd(b))
-    into.calls += row.calls
-    into.inputTokens += row.inputTokens
-    into.cacheReadTokens += row.cacheReadTokens
-    into.cacheWriteTokens += row.cacheWriteTokens
-    into.outputTokens += row.outputTokens
-    into.reasoningTokens += row.reasoningTokens
-    into.cost = add(into.cost, row.cost)
-    into.reportedCost =
-      into.reportedCost === null
-        ? row.reportedCost
-        : row.reportedCost === null
-          ? into.reportedCost
-          : add(into.reportedCost, row.reportedCost)
-    into.cacheSavings = add(into.cacheSavings, row.cacheSavings)
-    into.unpricedCalls += row.unpricedCalls
-    into.errorCalls += row.errorCalls
-    into.abortedCalls += row.abortedCalls
-    into.reportedCalls += row.reportedCalls
-    into.computedCostOfReported = add(into.computedCostOfReported, row.computedCostOfReported)
+    for (const name of COUNTS) into[name] += row[name]
+    for (const name of MONEY) into[name] += row[name]
   }
   // Without grouping every part returns one totals row, even when empty: keep one.
-  return [...merged.values()].filter((row) => keys.length === 0 || row.calls > 0)
+  const rows = [...merged.values()].filter((row) => keys.length === 0 || row.calls > 0)
+  return keys.length === 0 && rows.length === 0 ? [partialRow({}, [])] : rows
+}
+
+/**
+ * The row as the API gives it: `cost` is null when the group has calls and none was priced (never a
+ * zero), `reportedCost` and `reportedCostOfUnpriced` are null when no call reported one, and `spend`
+ * adds what we computed to what providers reported for the calls we could not price.
+ */
+function finish(row: PartSums): SummaryRow {
+  const cost = row.calls > 0 && row.unpricedCalls === row.calls ? null : usdFromPico(row.cost)
+  const reportedOfUnpriced =
+    row.unpricedReportedCalls === 0 ? null : usdFromPico(row.reportedCostOfUnpriced)
+  return {
+    group: row.group,
+    calls: row.calls,
+    inputTokens: row.inputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    outputTokens: row.outputTokens,
+    reasoningTokens: row.reasoningTokens,
+    cost,
+    reportedCost: row.reportedCalls === 0 ? null : usdFromPico(row.reportedCost),
+    cacheSavings: usdFromPico(row.cacheSavings),
+    unpricedCalls: row.unpricedCalls,
+    errorCalls: row.errorCalls,
+    abortedCalls: row.abortedCalls,
+    reportedCalls: row.reportedCalls,
+    computedCostOfReported: usdFromPico(row.computedCostOfReported),
+    reportedCostOfUnpriced: reportedOfUnpriced,
+    unpricedReportedCalls: row.unpricedReportedCalls,
+    spend:
+      cost === null && reportedOfUnpriced === null
+        ? null
+        : usdFromPico(row.cost + row.reportedCostOfUnpriced),
+  }
+}
+
+/** The sums behind a finished row (the inverse of `finish`), to add cached answers up again. */
+function sumsOf(row: SummaryRow): PartSums {
+  const pico = (usd: Usd | null) => (usd === null ? 0n : picoFromUsd(usd))
+  return {
+    group: row.group,
+    calls: row.calls,
+    inputTokens: row.inputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    outputTokens: row.outputTokens,
+    reasoningTokens: row.reasoningTokens,
+    cost: pico(row.cost),
+    reportedCost: pico(row.reportedCost),
+    cacheSavings: pico(row.cacheSavings),
+    unpricedCalls: row.unpricedCalls,
+    errorCalls: row.errorCalls,
+    abortedCalls: row.abortedCalls,
+    reportedCalls: row.reportedCalls,
+    computedCostOfReported: pico(row.computedCostOfReported),
+    reportedCostOfUnpriced: pico(row.reportedCostOfUnpriced),
+    unpricedReportedCalls: row.unpricedReportedCalls,
+  }
 }
 
 function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey): GroupColumn {
@@ -127,19 +234,23 @@ function groupColumn(dialect: StoreDialect, source: QuerySource, key: GroupKey):
  * parameter, so any key works, and no join multiplies the rows.
  */
 function tagValue(dialect: StoreDialect, key: string): RawBuilder<unknown> {
-  return dialect === 'postgres'
-    ? sql`(calls.tags::jsonb ->> ${key})`
-    : sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
+  if (dialect === 'postgres') return sql`(calls.tags::jsonb ->> ${key})`
+  // json_extract with a literal path (a bound path is parsed again for every row) is several
+  // times cheaper than a json_each subquery per row (a 30-day tag breakdown on 200k calls:
+  // 130 -> 25-45 ms). A quoted path label cannot hold a quote, a backslash or a control
+  // character, so such keys keep the subquery; sql.lit doubles single quotes.
+  if (!/["\\\u0000-\u001f]/.test(key))
+    return sql`json_extract(calls.tags, ${sql.lit(`$."${key}"`)})`
+  return sql`(SELECT j.value FROM json_each(calls.tags) AS j WHERE j.key = ${key})`
 }
 
-function summaryRow(row: Record<string, unknown>, groups: GroupColumn[]): SummaryRow {
+function partialRow(row: Record<string, unknown>, groups: GroupColumn[]): PartSums {
   const group: Record<string, string | null> = {}
   groups.forEach((g, i) => {
     group[g.key] = g.label(row[`g${i}`])
   })
   const count = (name: string) => toInt(row[name] ?? 0)
-  const usd = (name: string): Usd => usdFromPico(parseMoneySum(row[name]) ?? 0n)
-  const reportedCalls = count('reportedCalls')
+  const pico = (name: string): bigint => parseMoneySum(row[name]) ?? 0n
   return {
     group,
     calls: count('calls'),
@@ -148,14 +259,16 @@ function summaryRow(row: Record<string, unknown>, groups: GroupColumn[]): Summar
     cacheWriteTokens: count('cacheWriteTokens'),
     outputTokens: count('outputTokens'),
     reasoningTokens: count('reasoningTokens'),
-    cost: usd('cost'),
-    reportedCost: reportedCalls === 0 ? null : usd('reportedCost'),
-    cacheSavings: usd('cacheSavings'),
+    cost: pico('cost'),
+    reportedCost: pico('reportedCost'),
+    cacheSavings: pico('cacheSavings'),
     unpricedCalls: count('unpricedCalls'),
     errorCalls: count('errorCalls'),
     abortedCalls: count('abortedCalls'),
-    reportedCalls,
-    computedCostOfReported: usd('computedCostOfReported'),
+    reportedCalls: count('reportedCalls'),
+    computedCostOfReported: pico('computedCostOfReported'),
+    reportedCostOfUnpriced: pico('reportedCostOfUnpriced'),
+    unpricedReportedCalls: count('unpricedReportedCalls'),
   }
 }
 

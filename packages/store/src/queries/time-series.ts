@@ -1,4 +1,4 @@
-import { TokenledgerError, usdFromPico } from '@tokenledger/pricing'
+import { TokenledgerError, picoFromUsd, usdFromPico } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { SeriesQuery, SeriesRow, StoreDialect } from '../ledger-store.js'
@@ -33,30 +33,38 @@ export async function timeSeries(
     )
   }
   const parts = await Promise.all(
-    planQuery(dialect, { ...query, groupBy: [] }, source).map(
-      async ({ query: part, source: from }) => {
-        const key = query.stackBy === 'model' ? from.model : from.provider
-        const { rows } = await sql<{ b: unknown; k: string | null; cost: unknown; n: unknown }>`
+    // Planned as grouped by its bucket: hour buckets must not read the daily rollup.
+    planQuery(dialect, { ...query, groupBy: [query.bucket] }, source, {
+      byModel: query.stackBy === 'model',
+    }).map(async ({ query: part, source: from, where }) => {
+      const key = query.stackBy === 'model' ? from.model : from.provider
+      const { rows } = await sql<{
+        b: unknown
+        k: string | null
+        cost: unknown
+        n: unknown
+        u: unknown
+      }>`
         SELECT ${bucketStart(dialect, query.bucket, from.ts)} AS b, ${key} AS k,
-          ${from.metrics.cost} AS cost, ${from.metrics.calls} AS n
-        FROM ${from.from} ${whereClause(from, part)}
+          ${from.metrics.cost} AS cost, ${from.metrics.calls} AS n, ${from.metrics.unpricedCalls} AS u
+        FROM ${from.from} ${whereClause(from, part, where)}
         GROUP BY 1, 2`.execute(db)
-        return rows
-      },
-    ),
+      return rows
+    }),
   )
   // Parts of a split range can share a bucket (the partial hour and the whole hours of one day).
   const merged = new Map<
     string,
-    { start: number; key: string | null; pico: bigint; calls: number }
+    { start: number; key: string | null; pico: bigint; calls: number; unpriced: number }
   >()
   for (const row of parts.flat()) {
     const start = toInt(row.b)
     const key = row.k === null || row.k === undefined ? null : String(row.k)
     const id = `${start}\u0000${key ?? '\u0001'}`
-    const point = merged.get(id) ?? { start, key, pico: 0n, calls: 0 }
+    const point = merged.get(id) ?? { start, key, pico: 0n, calls: 0, unpriced: 0 }
     point.pico += parseMoneySum(row.cost) ?? 0n
     point.calls += toInt(row.n)
+    point.unpriced += toInt(row.u ?? 0)
     merged.set(id, point)
   }
   return [...merged.values()]
@@ -64,8 +72,10 @@ export async function timeSeries(
     .map((point) => ({
       bucket: new Date(point.start).toISOString(),
       key: point.key,
-      cost: usdFromPico(point.pico),
+      // No priced call in the point: its cost is unknown, not zero.
+      cost: point.unpriced === point.calls ? null : usdFromPico(point.pico),
       calls: point.calls,
+      unpricedCalls: point.unpriced,
     }))
 }
 
@@ -74,4 +84,35 @@ function compareKey(a: string | null, b: string | null): number {
   if (a === null) return 1
   if (b === null) return -1
   return a < b ? -1 : 1
+}
+
+/** Adds up the series of several disjoint pieces of one query (money exactly), in order. */
+export function mergeSeriesRows(parts: SeriesRow[][]): SeriesRow[] {
+  const merged = new Map<
+    string,
+    { bucket: string; key: string | null; pico: bigint; calls: number; unpriced: number }
+  >()
+  for (const row of parts.flat()) {
+    const id = `${row.bucket}\u0000${row.key ?? '\u0001'}`
+    const point = merged.get(id) ?? {
+      bucket: row.bucket,
+      key: row.key,
+      pico: 0n,
+      calls: 0,
+      unpriced: 0,
+    }
+    if (row.cost !== null) point.pico += picoFromUsd(row.cost)
+    point.calls += row.calls
+    point.unpriced += row.unpricedCalls
+    merged.set(id, point)
+  }
+  return [...merged.values()]
+    .sort((a, b) => Date.parse(a.bucket) - Date.parse(b.bucket) || compareKey(a.key, b.key))
+    .map(({ bucket, key, pico, calls, unpriced }) => ({
+      bucket,
+      key,
+      cost: unpriced === calls ? null : usdFromPico(pico),
+      calls,
+      unpricedCalls: unpriced,
+    }))
 }

@@ -72,6 +72,19 @@ export async function createSqliteEngine(options: SqliteConnectionOptions): Prom
       const open = ledger
       return open.db.connection().execute(async () => writerOf(open).insert(rows))
     },
+    insertRowsSync: (rows) => {
+      // Exit handlers cannot reopen (that is asynchronous): a moved file is only reported.
+      if (!options.readOnly && ledger.identity !== null) {
+        const now = fileIdentity(path)
+        if (now === null || !sameFile(now, ledger.identity)) {
+          throw new TokenledgerError(
+            'STORE_UNAVAILABLE',
+            `${where}: the ledger file was ${now === null ? 'deleted' : 'replaced'} while open; nothing was written`,
+          )
+        }
+      }
+      return writerOf(ledger).insert(rows)
+    },
     updateCosts: async (rows) => {
       if (!options.readOnly) await checkSameFile()
       const open = ledger

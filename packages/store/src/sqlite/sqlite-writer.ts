@@ -8,6 +8,7 @@ import {
   rollupUpsertAssignments,
 } from '../rollups.js'
 import type { CostRow, RowSource } from '../store-engine.js'
+import { SqliteDailyRollups } from './sqlite-daily-rollups.js'
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlite-connection.js'
 
 /**
@@ -28,6 +29,7 @@ export class SqliteWriter {
   readonly #selectForUpdate: SqliteStatement
   readonly #updateCost: SqliteStatement
   readonly #deleteEmptyRollup: SqliteStatement
+  readonly #daily: SqliteDailyRollups
   readonly #insertTx: SqliteTransaction<[RowSource], number>
   readonly #updateTx: SqliteTransaction<[CostRow[]], void>
 
@@ -69,6 +71,7 @@ export class SqliteWriter {
       `DELETE FROM call_rollups
        WHERE hour_ts = ? AND provider = ? AND model = ? AND upstream = ? AND status = ? AND calls = 0`,
     )
+    this.#daily = new SqliteDailyRollups(db)
     this.#insertTx = db.transaction((rows: RowSource) => this.#insertAll(rows))
     this.#updateTx = db.transaction((rows: CostRow[]) => this.#updateAll(rows))
   }
@@ -157,6 +160,7 @@ export class SqliteWriter {
       this.#upsertRollup.run(...keyValues, ...sums)
       touched.push(keyValues)
     }
+    this.#daily.apply(deltas) // the daily rollup, from the same deltas (migration 005)
     return touched
   }
 }
