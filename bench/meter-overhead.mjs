@@ -21,7 +21,9 @@ const median = (values) => {
 }
 
 async function startServer() {
-  const child = fork(fileURLToPath(new URL('./support/instant-server.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const child = fork(fileURLToPath(new URL('./support/instant-server.mjs', import.meta.url)), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', (data) => resolve(Number(String(data).trim())))
     child.once('error', reject)
@@ -32,10 +34,19 @@ async function startServer() {
 async function timeCall(client, stream) {
   const t0 = process.hrtime.bigint()
   if (stream) {
-    const response = await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }], stream: true })
-    for await (const _ of response) { /* read every chunk, as a caller would */ }
+    const response = await client.chat.completions.create({
+      model: 'deepseek-v4-flash',
+      messages: [{ role: 'user', content: 'Say hello' }],
+      stream: true,
+    })
+    for await (const _ of response) {
+      /* read every chunk, as a caller would */
+    }
   } else {
-    await client.chat.completions.create({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }] })
+    await client.chat.completions.create({
+      model: 'deepseek-v4-flash',
+      messages: [{ role: 'user', content: 'Say hello' }],
+    })
   }
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
@@ -46,7 +57,13 @@ export async function run({ quick = false, log = () => {} } = {}) {
   const server = await startServer()
   const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
   const errors = []
-  const meter = createMeter({ store, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false, openTelemetry: false })
+  const meter = createMeter({
+    store,
+    provider: 'deepseek',
+    onError: (error) => errors.push(error),
+    flushOnExit: false,
+    openTelemetry: false,
+  })
   const bare = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 })
   const wrapped = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 }))
   try {
@@ -84,22 +101,49 @@ export async function run({ quick = false, log = () => {} } = {}) {
     const worst = Math.max(ratio('json'), ratio('stream'))
     return {
       name: 'meter-overhead',
-      target: 'median per-call time wrapped / bare <= 1.05 (non-streamed and streamed), every record written',
+      target:
+        'median per-call time wrapped / bare <= 1.05 (non-streamed and streamed), every record written',
       met: worst <= 1.05 && written === expectedRecords && errors.length === 0,
-      ratio: { label: 'wrapped / bare median per call (worst of JSON and stream)', value: worst.toFixed(3) },
+      ratio: {
+        label: 'wrapped / bare median per call (worst of JSON and stream)',
+        value: worst.toFixed(3),
+      },
       figures: [
         { label: 'calls per side and kind', value: perKind.toLocaleString('en-US') },
-        { label: 'non-streamed median: bare / wrapped', value: `${median(times.bare.json).toFixed(3)} ms / ${median(times.wrapped.json).toFixed(3)} ms (ratio ${ratio('json').toFixed(3)})` },
-        { label: 'streamed median: bare / wrapped', value: `${median(times.bare.stream).toFixed(3)} ms / ${median(times.wrapped.stream).toFixed(3)} ms (ratio ${ratio('stream').toFixed(3)})` },
+        {
+          label: 'non-streamed median: bare / wrapped',
+          value: `${median(times.bare.json).toFixed(3)} ms / ${median(times.wrapped.json).toFixed(3)} ms (ratio ${ratio('json').toFixed(3)})`,
+        },
+        {
+          label: 'streamed median: bare / wrapped',
+          value: `${median(times.bare.stream).toFixed(3)} ms / ${median(times.wrapped.stream).toFixed(3)} ms (ratio ${ratio('stream').toFixed(3)})`,
+        },
         { label: 'all calls median ratio', value: overall.toFixed(3) },
-        { label: 'records in the ledger / calls made through the meter', value: `${written} / ${expectedRecords}` },
+        {
+          label: 'records in the ledger / calls made through the meter',
+          value: `${written} / ${expectedRecords}`,
+        },
         { label: 'meter errors reported through onError', value: String(errors.length) },
-        { label: 'metering work alone per non-streamed call (normalise, price, queue, its share of the batched SQLite write)', value: `${work.json.toFixed(1)} µs` },
+        {
+          label:
+            'metering work alone per non-streamed call (normalise, price, queue, its share of the batched SQLite write)',
+          value: `${work.json.toFixed(1)} µs`,
+        },
         { label: 'metering work alone per streamed call', value: `${work.stream.toFixed(1)} µs` },
-        { label: 'OpenTelemetry on (spans and metrics to the real SDK): non-streamed median ratio', value: `${otel.json.toFixed(3)}` },
+        {
+          label: 'OpenTelemetry on (spans and metrics to the real SDK): non-streamed median ratio',
+          value: `${otel.json.toFixed(3)}`,
+        },
         { label: 'OpenTelemetry on: streamed median ratio', value: `${otel.stream.toFixed(3)}` },
-        { label: 'OpenTelemetry on: spans exported / records written / calls made', value: `${otel.spans} / ${otel.written} / ${otel.calls}` },
-        { label: 'ledger', value: 'SQLite file, store defaults (WAL, durable synchronous setting), written in batches off the call path' },
+        {
+          label: 'OpenTelemetry on: spans exported / records written / calls made',
+          value: `${otel.spans} / ${otel.written} / ${otel.calls}`,
+        },
+        {
+          label: 'ledger',
+          value:
+            'SQLite file, store defaults (WAL, durable synchronous setting), written in batches off the call path',
+        },
       ],
       notes: [
         'Bare and wrapped clients are the same openai SDK version against the same server process; the order alternates per pair.',
@@ -117,15 +161,34 @@ export async function run({ quick = false, log = () => {} } = {}) {
  * SDK's providers (batch span processor, metric reader, both exporting to memory).
  */
 async function withOpenTelemetry(url, bare, dir, perKind, log) {
-  const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
-  const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics')
+  const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } =
+    await import('@opentelemetry/sdk-trace-base')
+  const {
+    AggregationTemporality,
+    InMemoryMetricExporter,
+    MeterProvider,
+    PeriodicExportingMetricReader,
+  } = await import('@opentelemetry/sdk-metrics')
   const spans = new InMemorySpanExporter()
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans, { maxQueueSize: 100_000, maxExportBatchSize: 512 })] })
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 1000 })
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [
+      new BatchSpanProcessor(spans, { maxQueueSize: 100_000, maxExportBatchSize: 512 }),
+    ],
+  })
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 1000,
+  })
   const meterProvider = new MeterProvider({ readers: [reader] })
   const db = join(dir, 'ledger-otel.db')
   const errors = []
-  const meter = createMeter({ store: `sqlite:${db}`, provider: 'deepseek', onError: (error) => errors.push(error), flushOnExit: false, openTelemetry: { tracerProvider, meterProvider } })
+  const meter = createMeter({
+    store: `sqlite:${db}`,
+    provider: 'deepseek',
+    onError: (error) => errors.push(error),
+    flushOnExit: false,
+    openTelemetry: { tracerProvider, meterProvider },
+  })
   const wrapped = meter.wrap(new OpenAI({ baseURL: url, apiKey: 'bench', maxRetries: 0 }))
   for (let i = 0; i < 50; i++) await timeCall(wrapped, i % 2 === 0)
   const times = { bare: { json: [], stream: [] }, wrapped: { json: [], stream: [] } }
@@ -161,16 +224,36 @@ async function meteringWork(calls) {
   const { json, sse } = await payloads()
   const inMemoryFetch = async (_input, init) => {
     const stream = JSON.parse(init.body).stream
-    return new Response(stream ? sse : json, { status: 200, headers: { 'content-type': stream ? 'text/event-stream' : 'application/json', 'x-request-id': 'r' } })
+    return new Response(stream ? sse : json, {
+      status: 200,
+      headers: {
+        'content-type': stream ? 'text/event-stream' : 'application/json',
+        'x-request-id': 'r',
+      },
+    })
   }
   const store = await openStore(`sqlite:${join(dir, 'ledger.db')}`)
-  const meter = createMeter({ store, provider: 'deepseek', fetch: inMemoryFetch, flushOnExit: false })
+  const meter = createMeter({
+    store,
+    provider: 'deepseek',
+    fetch: inMemoryFetch,
+    flushOnExit: false,
+  })
   const url = 'https://api.deepseek.com/chat/completions'
-  const body = (stream) => JSON.stringify({ model: 'deepseek-v4-flash', messages: [{ role: 'user', content: 'Say hello' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) })
+  const body = (stream) =>
+    JSON.stringify({
+      model: 'deepseek-v4-flash',
+      messages: [{ role: 'user', content: 'Say hello' }],
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    })
   // The meter builds and writes records off the call's path; flush() at the end brings that work
   // inside the timed span, so the figure includes the calls' share of the batched ledger writes.
   const loop = async (fetchFn, stream, after = async () => {}) => {
-    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(stream) }
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body(stream),
+    }
     const t0 = process.hrtime.bigint()
     for (let i = 0; i < calls; i++) {
       const response = await fetchFn(url, init)
@@ -193,9 +276,24 @@ async function meteringWork(calls) {
 }
 
 async function payloads() {
-  const usage = { prompt_tokens: 1200, completion_tokens: 300, total_tokens: 1500, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 120 }, prompt_cache_hit_tokens: 1024, prompt_cache_miss_tokens: 176 }
+  const usage = {
+    prompt_tokens: 1200,
+    completion_tokens: 300,
+    total_tokens: 1500,
+    prompt_tokens_details: { cached_tokens: 1024 },
+    completion_tokens_details: { reasoning_tokens: 120 },
+    prompt_cache_hit_tokens: 1024,
+    prompt_cache_miss_tokens: 176,
+  }
   const base = { id: 'w', created: 1, model: 'deepseek-v4-flash' }
-  const json = JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }], usage })
+  const json = JSON.stringify({
+    ...base,
+    object: 'chat.completion',
+    choices: [
+      { index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' },
+    ],
+    usage,
+  })
   const sse = `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hello!' }, finish_reason: null }] })}\n\ndata: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\ndata: [DONE]\n\n`
   return { json, sse }
 }

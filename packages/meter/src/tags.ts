@@ -22,12 +22,18 @@ const MAX_VALUE = 1024
 export function checkTags(tags: unknown, where: string): Readonly<Tags> {
   if (tags === undefined) return EMPTY_TAGS
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
-    throw new TokenledgerError('OPTION_INVALID', `${where}: expected an object of string values, got ${describe(tags)}`)
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `${where}: expected an object of string values, got ${describe(tags)}`,
+    )
   }
   const copy: Tags = {}
   for (const [key, value] of Object.entries(tags)) {
     if (key === '' || key.length > MAX_KEY) {
-      throw new TokenledgerError('OPTION_INVALID', `${where}: tag key ${JSON.stringify(key)}: expected 1 to ${MAX_KEY} characters`)
+      throw new TokenledgerError(
+        'OPTION_INVALID',
+        `${where}: tag key ${JSON.stringify(key)}: expected 1 to ${MAX_KEY} characters`,
+      )
     }
     if (typeof value !== 'string' || value.length > MAX_VALUE) {
       throw new TokenledgerError(
@@ -44,7 +50,10 @@ export function checkTags(tags: unknown, where: string): Readonly<Tags> {
 export const EMPTY_TAGS: Readonly<Tags> = Object.freeze({})
 
 /** Merges tag sets, later ones winning; returns the first when the others are empty. */
-export function mergeTags(base: Readonly<Tags>, ...more: Array<Readonly<Tags> | undefined>): Readonly<Tags> {
+export function mergeTags(
+  base: Readonly<Tags>,
+  ...more: Array<Readonly<Tags> | undefined>
+): Readonly<Tags> {
   let merged = base
   for (const tags of more) {
     if (!tags || tags === EMPTY_TAGS) continue

@@ -7,7 +7,11 @@ import { loadPricingTable } from './load-table.js'
 
 const table = loadPricingTable({ env: {} })
 const usage = (input: number, cacheRead: number, output: number) => ({
-  inputTokens: input, cacheReadTokens: cacheRead, cacheWriteTokens: 0, outputTokens: output, reasoningTokens: 0,
+  inputTokens: input,
+  cacheReadTokens: cacheRead,
+  cacheWriteTokens: 0,
+  outputTokens: output,
+  reasoningTokens: 0,
 })
 
 describe('the bundled pricing table', () => {
@@ -17,47 +21,109 @@ describe('the bundled pricing table', () => {
   })
 
   it('has an up-to-date JSON Schema beside the data', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../../pricing/provider.schema.json', import.meta.url), 'utf8'))
+    const committed = JSON.parse(
+      readFileSync(new URL('../../../pricing/provider.schema.json', import.meta.url), 'utf8'),
+    )
     expect(committed, 'run `pnpm build && pnpm generate`').toEqual(providerJsonSchema())
   })
 
   it('serves DeepSeek V4 Flash from several providers', () => {
-    const providers = table.servingProviders('deepseek-v4-flash').map((offer) => offer.provider.id).sort()
+    const providers = table
+      .servingProviders('deepseek-v4-flash')
+      .map((offer) => offer.provider.id)
+      .sort()
     expect(providers).toEqual(['deepseek', 'openrouter', 'oxen', 'tokenhub'])
   })
 
   it('prices OpenRouter deepseek/deepseek-v4-flash at the seed prices on 2026-05-01', () => {
     // 1M input x 0.14 + 1M output x 0.28 = 0.42
-    const cost = table.price({ provider: 'openrouter', model: 'deepseek/deepseek-v4-flash', at: new Date('2026-05-01T00:00:00Z'), usage: usage(1_000_000, 0, 1_000_000) })
+    const cost = table.price({
+      provider: 'openrouter',
+      model: 'deepseek/deepseek-v4-flash',
+      at: new Date('2026-05-01T00:00:00Z'),
+      usage: usage(1_000_000, 0, 1_000_000),
+    })
     expect(cost?.total).toBe('0.42')
     expect(cost?.card.source).toBe('001_bebcc662c99e2b9a.txt')
   })
 
   it('prices TokenHub cache reads at their own rate', () => {
     // 600,000 fresh x 0.15 + 400,000 cache reads x 0.003 per 1M = 0.09 + 0.0012
-    const cost = table.price({ provider: 'tokenhub', model: 'deepseek-v4-flash', at: new Date('2026-05-01T00:00:00Z'), usage: usage(1_000_000, 400_000, 0) })
+    const cost = table.price({
+      provider: 'tokenhub',
+      model: 'deepseek-v4-flash',
+      at: new Date('2026-05-01T00:00:00Z'),
+      usage: usage(1_000_000, 400_000, 0),
+    })
     expect(cost?.total).toBe('0.0912')
-    expect(cost?.breakdown).toEqual({ input: '0.09', cacheRead: '0.0012', cacheWrite: '0', output: '0' })
+    expect(cost?.breakdown).toEqual({
+      input: '0.09',
+      cacheRead: '0.0012',
+      cacheWrite: '0',
+      output: '0',
+    })
   })
 
   it('knows Oxen.ai serves V4 Flash and Pro without inventing a price', () => {
     expect(table.resolveModel('oxen', 'deepseek-v4-pro')?.model.cards).toEqual([])
-    expect(table.price({ provider: 'oxen', model: 'deepseek-v4-flash', at: new Date('2026-05-01'), usage: usage(1000, 0, 1000) })).toBeNull()
+    expect(
+      table.price({
+        provider: 'oxen',
+        model: 'deepseek-v4-flash',
+        at: new Date('2026-05-01'),
+        usage: usage(1000, 0, 1000),
+      }),
+    ).toBeNull()
   })
 
   it('follows DeepSeek V4 Flash history: the cache-hit price cut of 2026-04-26 12:15 UTC', () => {
     const at = (iso: string) => new Date(iso)
     const hit = usage(1_000_000, 1_000_000, 0)
-    expect(table.price({ provider: 'deepseek', model: 'deepseek-v4-flash', at: at('2026-04-26T12:14:59Z'), usage: hit })?.total).toBe('0.028')
-    expect(table.price({ provider: 'deepseek', model: 'deepseek-v4-flash', at: at('2026-04-26T12:15:00Z'), usage: hit })?.total).toBe('0.0028')
+    expect(
+      table.price({
+        provider: 'deepseek',
+        model: 'deepseek-v4-flash',
+        at: at('2026-04-26T12:14:59Z'),
+        usage: hit,
+      })?.total,
+    ).toBe('0.028')
+    expect(
+      table.price({
+        provider: 'deepseek',
+        model: 'deepseek-v4-flash',
+        at: at('2026-04-26T12:15:00Z'),
+        usage: hit,
+      })?.total,
+    ).toBe('0.0028')
   })
 
   it('applies DeepSeek V3 off-peak pricing before 2025-09-05 16:00 UTC and not after', () => {
     const million = usage(1_000_000, 0, 1_000_000)
     // standard 0.27 + 1.10; off-peak 0.135 + 0.55; after the change 0.56 + 1.68
-    expect(table.price({ provider: 'deepseek', model: 'deepseek-chat', at: new Date('2025-06-02T12:00:00Z'), usage: million })?.total).toBe('1.37')
-    expect(table.price({ provider: 'deepseek', model: 'deepseek-chat', at: new Date('2025-06-02T17:00:00Z'), usage: million })?.total).toBe('0.685')
-    expect(table.price({ provider: 'deepseek', model: 'deepseek-chat', at: new Date('2025-09-05T17:00:00Z'), usage: million })?.total).toBe('2.24')
+    expect(
+      table.price({
+        provider: 'deepseek',
+        model: 'deepseek-chat',
+        at: new Date('2025-06-02T12:00:00Z'),
+        usage: million,
+      })?.total,
+    ).toBe('1.37')
+    expect(
+      table.price({
+        provider: 'deepseek',
+        model: 'deepseek-chat',
+        at: new Date('2025-06-02T17:00:00Z'),
+        usage: million,
+      })?.total,
+    ).toBe('0.685')
+    expect(
+      table.price({
+        provider: 'deepseek',
+        model: 'deepseek-chat',
+        at: new Date('2025-09-05T17:00:00Z'),
+        usage: million,
+      })?.total,
+    ).toBe('2.24')
   })
 
   it('detects providers from their API base URLs', () => {

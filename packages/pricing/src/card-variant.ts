@@ -42,13 +42,21 @@ export function effectiveRates(card: RateCardData, context: RequestContext): Eff
   if (serviceTier && serviceTier !== 'standard') {
     const variant = card.serviceTiers?.[serviceTier]
     if (!variant) return null
-    result.rates = 'rates' in variant ? variant.rates : multiplyRates(result.rates, variant.multiplier)
+    result.rates =
+      'rates' in variant ? variant.rates : multiplyRates(result.rates, variant.multiplier)
     result.serviceTier = serviceTier
   }
   return result
 }
 
-const RATE_KEYS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'reasoning'] as const
+const RATE_KEYS = [
+  'input',
+  'output',
+  'cacheRead',
+  'cacheWrite5m',
+  'cacheWrite1h',
+  'reasoning',
+] as const
 
 /**
  * Multiplies every rate exactly. The product must still fit 6 decimal places; a table whose

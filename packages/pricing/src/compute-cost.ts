@@ -86,7 +86,12 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
   const plainOutput = BigInt(usage.outputTokens) - reasoning
 
   // A missing cache rate falls back to the fresh-input rate, and the result says so when it mattered.
-  const rateOrInput = (rate: bigint | undefined, tokens: bigint, fallback: RateFallback, note: string): bigint => {
+  const rateOrInput = (
+    rate: bigint | undefined,
+    tokens: bigint,
+    fallback: RateFallback,
+    note: string,
+  ): bigint => {
     if (rate !== undefined) return rate
     if (tokens > 0n) {
       fallbacks.push(fallback)
@@ -94,9 +99,24 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
     }
     return parsed.input
   }
-  const cacheReadRate = rateOrInput(parsed.cacheRead, cacheRead, 'cacheRead', 'the card has no cache-read rate: cache reads')
-  const write5mRate = rateOrInput(parsed.cacheWrite5m, cacheWrite5m, 'cacheWrite5m', 'the card has no cache-write rate: cache writes')
-  const write1hRate = rateOrInput(parsed.cacheWrite1h, cacheWrite1h, 'cacheWrite1h', 'the card has no 1-hour cache-write rate: those writes')
+  const cacheReadRate = rateOrInput(
+    parsed.cacheRead,
+    cacheRead,
+    'cacheRead',
+    'the card has no cache-read rate: cache reads',
+  )
+  const write5mRate = rateOrInput(
+    parsed.cacheWrite5m,
+    cacheWrite5m,
+    'cacheWrite5m',
+    'the card has no cache-write rate: cache writes',
+  )
+  const write1hRate = rateOrInput(
+    parsed.cacheWrite1h,
+    cacheWrite1h,
+    'cacheWrite1h',
+    'the card has no 1-hour cache-write rate: those writes',
+  )
 
   const input = freshInput * parsed.input
   const cacheReadCost = cacheRead * cacheReadRate
@@ -105,7 +125,8 @@ export function computeCost(usage: Usage, rates: Rates, card: CardRef): Cost {
   const total = input + cacheReadCost + cacheWriteCost + output
   const savings = cacheRead * (parsed.input - cacheReadRate)
 
-  if (card.tier !== undefined) notes.push(`prompt above ${card.tier} tokens: the whole request at the tier's rates`)
+  if (card.tier !== undefined)
+    notes.push(`prompt above ${card.tier} tokens: the whole request at the tier's rates`)
   if (card.window !== undefined) notes.push(`time window "${card.window}" applied`)
   if (card.serviceTier !== undefined) notes.push(`service tier "${card.serviceTier}" applied`)
 

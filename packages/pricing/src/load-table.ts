@@ -31,7 +31,10 @@ export function loadPricingTable(options: LoadPricingOptions = {}): PricingTable
   const providers = new Map<string, { data: ProviderData; files: string[] }>()
   if (options.bundled ?? true) {
     for (const { file, data } of BUNDLED_PRICING) {
-      providers.set((data as { id: string }).id, { data: validateProvider(file, data), files: [file] })
+      providers.set((data as { id: string }).id, {
+        data: validateProvider(file, data),
+        files: [file],
+      })
     }
   }
   const envValue = (options.env ?? process.env).TOKENLEDGER_PRICES
@@ -42,9 +45,15 @@ export function loadPricingTable(options: LoadPricingOptions = {}): PricingTable
   for (const file of files) {
     for (const override of readOverride(file)) {
       const existing = providers.get(override.id)
-      providers.set(override.id, existing
-        ? { data: validateProvider(file, mergeProvider(existing.data, override)), files: [...existing.files, file] }
-        : { data: override, files: [file] })
+      providers.set(
+        override.id,
+        existing
+          ? {
+              data: validateProvider(file, mergeProvider(existing.data, override)),
+              files: [...existing.files, file],
+            }
+          : { data: override, files: [file] },
+      )
     }
   }
   return new PricingTable([...providers.values()])
@@ -55,13 +64,23 @@ function readOverride(file: string): ProviderData[] {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'))
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message
-    throw new TokenledgerError('PRICING_INVALID', `${file}: cannot read the price override: ${reason}`, { cause: error })
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : (error as Error).message
+    throw new TokenledgerError(
+      'PRICING_INVALID',
+      `${file}: cannot read the price override: ${reason}`,
+      { cause: error },
+    )
   }
   if (data && typeof data === 'object' && 'providers' in data) {
     const list = (data as { providers: unknown }).providers
     if (!Array.isArray(list)) {
-      throw new TokenledgerError('PRICING_INVALID', `${file}: providers: expected an array of providers`)
+      throw new TokenledgerError(
+        'PRICING_INVALID',
+        `${file}: providers: expected an array of providers`,
+      )
     }
     return list.map((provider, index) => validateProvider(`${file}: providers[${index}]`, provider))
   }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { formatScaled, parseScaled, picoFromReported, picoFromUsd, roundUsd, sumUsd, usdFromPico } from './money.js'
+import {
+  formatScaled,
+  parseScaled,
+  picoFromReported,
+  picoFromUsd,
+  roundUsd,
+  sumUsd,
+  usdFromPico,
+} from './money.js'
 
 describe('money', () => {
   it('parses and formats decimal strings exactly', () => {

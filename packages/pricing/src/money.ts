@@ -104,5 +104,3 @@ export function roundUsd(usd: string, digits: number): string {
   const [whole, fraction = ''] = text.split('.')
   return digits > 0 ? `${whole}.${fraction.padEnd(digits, '0')}` : whole!
 }
-
-

@@ -1,7 +1,13 @@
 import { effectiveRates } from './card-variant.js'
 import { computeCost, type Cost } from './compute-cost.js'
 import { TokenledgerError } from './errors.js'
-import { type CardRef, cardInForce, cardRefId, type IndexedCard, type IndexedModel } from './rate-card.js'
+import {
+  type CardRef,
+  cardInForce,
+  cardRefId,
+  type IndexedCard,
+  type IndexedModel,
+} from './rate-card.js'
 import type { ModelData, ProviderData, ServiceTier } from './schema.js'
 import { checkUsage, type Usage } from './usage.js'
 
@@ -46,10 +52,15 @@ export class PricingTable {
     for (const { data, files } of providers) {
       this.#providers.set(data.id, data)
       this.#origins.set(data.id, { files })
-      for (const url of data.apiBaseUrls) this.#hosts.push({ prefix: normaliseUrl(url), provider: data })
+      for (const url of data.apiBaseUrls)
+        this.#hosts.push({ prefix: normaliseUrl(url), provider: data })
       for (const model of data.models) {
         const cards: IndexedCard[] = model.cards
-          .map((card) => ({ data: card, fromMs: Date.parse(card.from), fromIso: new Date(card.from).toISOString() }))
+          .map((card) => ({
+            data: card,
+            fromMs: Date.parse(card.from),
+            fromIso: new Date(card.from).toISOString(),
+          }))
           .sort((a, b) => a.fromMs - b.fromMs)
         const indexed: IndexedModel = { provider: data, model, cards }
         this.#models.set(key(data.id, model.id), { indexed, matchedBy: 'id' })
@@ -84,15 +95,21 @@ export class PricingTable {
    */
   detectProvider(baseUrl: string): ProviderInfo | undefined {
     const url = normaliseUrl(baseUrl)
-    return this.#hosts.find((host) => url === host.prefix || url.startsWith(`${host.prefix}/`))?.provider
-      ?? this.#hosts.find((host) => sameOrigin(url, host.prefix))?.provider
+    return (
+      this.#hosts.find((host) => url === host.prefix || url.startsWith(`${host.prefix}/`))
+        ?.provider ?? this.#hosts.find((host) => sameOrigin(url, host.prefix))?.provider
+    )
   }
 
   /** Finds a model of a provider by canonical id or alias (case-insensitive); null when unknown. */
   resolveModel(providerId: string, modelOrAlias: string): ResolvedModel | null {
     const found = this.#models.get(key(providerId, modelOrAlias))
     if (!found) return null
-    return { provider: found.indexed.provider, model: found.indexed.model, matchedBy: found.matchedBy }
+    return {
+      provider: found.indexed.provider,
+      model: found.indexed.model,
+      matchedBy: found.matchedBy,
+    }
   }
 
   /**
@@ -131,7 +148,11 @@ export class PricingTable {
   }
 
   /** The card in force for a model at an instant, with its reference; null when none is. */
-  cardAt(providerId: string, modelOrAlias: string, at: Date): { card: IndexedCard; model: IndexedModel } | null {
+  cardAt(
+    providerId: string,
+    modelOrAlias: string,
+    at: Date,
+  ): { card: IndexedCard; model: IndexedModel } | null {
     const found = this.#models.get(key(providerId, modelOrAlias))
     if (!found) return null
     const card = cardInForce(found.indexed, at.getTime())

@@ -52,10 +52,16 @@ export interface EffectiveRates {
   serviceTier?: ServiceTier
 }
 
-export function cardRefId(provider: string, model: string, fromIso: string, variant: Omit<EffectiveRates, 'rates'>): string {
+export function cardRefId(
+  provider: string,
+  model: string,
+  fromIso: string,
+  variant: Omit<EffectiveRates, 'rates'>,
+): string {
   let id = `${provider}/${model}@${fromIso}`
   if (variant.tier !== undefined) id += `+tier>${variant.tier}`
   if (variant.window !== undefined) id += `+window:${variant.window}`
-  if (variant.serviceTier !== undefined && variant.serviceTier !== 'standard') id += `+${variant.serviceTier}`
+  if (variant.serviceTier !== undefined && variant.serviceTier !== 'standard')
+    id += `+${variant.serviceTier}`
   return id
 }

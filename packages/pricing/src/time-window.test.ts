@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { TimeWindow } from './schema.js'
 import { isInWindow } from './time-window.js'
 
-const offPeak: TimeWindow = { name: 'off-peak', timezone: 'UTC', start: '16:30', end: '00:30', rates: { input: '1', output: '1' } }
+const offPeak: TimeWindow = {
+  name: 'off-peak',
+  timezone: 'UTC',
+  start: '16:30',
+  end: '00:30',
+  rates: { input: '1', output: '1' },
+}
 const at = (iso: string) => new Date(iso)
 
 describe('time windows', () => {
@@ -30,7 +36,14 @@ describe('time windows', () => {
   })
 
   it('uses the window time zone and weekday mask', () => {
-    const peak: TimeWindow = { name: 'peak', timezone: 'Asia/Shanghai', start: '09:00', end: '12:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'], rates: { input: '1', output: '1' } }
+    const peak: TimeWindow = {
+      name: 'peak',
+      timezone: 'Asia/Shanghai',
+      start: '09:00',
+      end: '12:00',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      rates: { input: '1', output: '1' },
+    }
     // Monday 09:00 in Beijing is Monday 01:00 UTC.
     expect(isInWindow(peak, at('2026-05-04T01:00:00Z'))).toBe(true)
     expect(isInWindow(peak, at('2026-05-04T00:59:59Z'))).toBe(false)

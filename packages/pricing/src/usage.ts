@@ -41,7 +41,13 @@ export interface MeteredUsage extends Usage {
 
 /** An all-zero usage, handy as a starting point. */
 export function emptyUsage(): Usage {
-  return { inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 }
+  return {
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+  }
 }
 
 /**

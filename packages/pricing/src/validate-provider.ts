@@ -22,23 +22,30 @@ export function validateProvider(file: string, data: unknown): ProviderData {
     const where = `models[${modelIndex}] (${model.id})`
     for (const name of [model.id, ...(model.aliases ?? [])]) {
       const owner = names.get(name)
-      if (owner !== undefined) fail(where, `id or alias "${name}" is already used by model ${owner}`)
+      if (owner !== undefined)
+        fail(where, `id or alias "${name}" is already used by model ${owner}`)
       names.set(name, model.id)
     }
     const froms = new Set<number>()
     model.cards.forEach((card, cardIndex) => {
       const cardWhere = `${where}.cards[${cardIndex}]`
       const from = Date.parse(card.from)
-      if (froms.has(from)) fail(`${cardWhere}.from`, `another card of this model starts at ${card.from}`)
+      if (froms.has(from))
+        fail(`${cardWhere}.from`, `another card of this model starts at ${card.from}`)
       froms.add(from)
       const thresholds = new Set<number>()
       for (const tier of card.tiers ?? []) {
-        if (thresholds.has(tier.above)) fail(`${cardWhere}.tiers`, `two tiers start above ${tier.above}`)
+        if (thresholds.has(tier.above))
+          fail(`${cardWhere}.tiers`, `two tiers start above ${tier.above}`)
         thresholds.add(tier.above)
       }
       for (const [tierName, variant] of Object.entries(card.serviceTiers ?? {})) {
         if (!variant || !('multiplier' in variant)) continue
-        const all = [card.rates, ...(card.tiers ?? []).map((t) => t.rates), ...(card.windows ?? []).map((w) => w.rates)]
+        const all = [
+          card.rates,
+          ...(card.tiers ?? []).map((t) => t.rates),
+          ...(card.windows ?? []).map((w) => w.rates),
+        ]
         try {
           for (const rates of all) multiplyRates(rates, variant.multiplier)
         } catch (error) {
