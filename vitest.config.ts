@@ -10,12 +10,13 @@ export default defineConfig({
     // `@tokenledger/x` -> packages/x/src/index.ts; a subpath `@tokenledger/x/y` -> packages/x/src/y/index.ts.
     alias: [
       { find: /^@tokenledger\/dashboard$/, replacement: src('./apps/dashboard/src/index.ts') },
+      { find: /^@tokenledger\/proxy$/, replacement: src('./apps/proxy/src/index.ts') },
       {
-        find: /^@tokenledger\/(pricing|store|meter|estimate)$/,
+        find: /^@tokenledger\/(pricing|store|budget|meter|estimate)$/,
         replacement: src('./packages/$1/src/index.ts'),
       },
       {
-        find: /^@tokenledger\/(pricing|store|meter|estimate)\/(.+)$/,
+        find: /^@tokenledger\/(pricing|store|budget|meter|estimate)\/(.+)$/,
         replacement: src('./packages/$1/src/$2/index.ts'),
       },
     ],

@@ -9,10 +9,12 @@ import { parseArgs } from 'node:util'
 
 const BENCHES = [
   ['cost-math', './cost-math.mjs'],
+  ['pricing-table', './pricing-table.mjs'],
   ['meter-overhead', './meter-overhead.mjs'],
   ['ledger-ingest', './ledger-ingest.mjs'],
   ['dashboard-scale', './dashboard-scale.mjs'],
   ['estimate-throughput', './estimate-throughput.mjs'],
+  ['proxy-overhead', './proxy-overhead.mjs'],
 ]
 
 const { values } = parseArgs({

@@ -30,7 +30,10 @@ describe('tokenledger cost', () => {
       currency: 'USD',
       cost: '0.42',
       breakdown: { input: '0.14', cacheRead: '0', cacheWrite: '0', output: '0.28' },
-      card: { from: '2026-04-24T00:00:00.000Z', source: '001_bebcc662c99e2b9a.txt' },
+      card: {
+        from: '2026-04-24T00:00:00.000Z',
+        source: 'https://openrouter.ai/deepseek/deepseek-v4-flash',
+      },
     })
   })
 
@@ -245,7 +248,7 @@ describe('tokenledger cost --explain', () => {
     // Off-peak (UTC 16:30-00:30) before 2025-09-05: V3 input at 0.135 instead of 0.27.
     expect(json.cost).toBe('0.135')
     expect(json.explain).toEqual([
-      'provider "deepseek" from pricing/deepseek.json',
+      expect.stringMatching(/^provider "deepseek" from pricing\/deepseek\.json( \+ |$)/),
       'model "deepseek-chat" matched by id',
       expect.stringMatching(
         /^card from 2025-02-26T16:30:00.000Z is the latest not after 2025-06-01T17:00:00.000Z \(\d+ later cards not yet in force\)$/,
@@ -289,7 +292,10 @@ describe('tokenledger prices', () => {
     expect(providers).toEqual(
       expect.arrayContaining(['deepseek', 'openrouter', 'tokenhub', 'oxen']),
     )
-    expect(providers.at(-1)).toBe('oxen')
+    // unknown prices last: Oxen.ai, and catalog-only providers whose first card is after 2026-05-01
+    const unknown = rows.filter((row) => row.rates === null).map((row) => row.provider)
+    expect(unknown).toContain('oxen')
+    expect(providers.slice(-unknown.length)).toEqual(unknown)
     const blended = rows
       .filter((row) => row.rates)
       .map((row) => Number(row.rates!.input) + Number(row.rates!.output))

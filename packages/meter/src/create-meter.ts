@@ -4,6 +4,7 @@
  */
 import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import type { LedgerStore, Tags } from '@tokenledger/store'
+import { attachBudgets, closeBudgets, type MeterBudgets } from './budget-hook.js'
 import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
@@ -71,6 +72,13 @@ export interface MeterOptions {
    */
   busyTimeoutMs?: number
   /**
+   * Budgets checked before each call is sent (see @tokenledger/budget): definitions, a budgets
+   * configuration, or a guard from `createBudgetGuard()`. A `block` budget the call's worst case
+   * would pass makes the metered fetch throw TokenledgerError BUDGET_EXCEEDED, nothing sent.
+   * @throws (at createMeter) TokenledgerError BUDGET_INVALID naming a bad definition.
+   */
+  budgets?: MeterBudgets
+  /**
    * OpenTelemetry: each call becomes a GenAI span (child of the span active when it was made) and
    * is counted in the GenAI metrics and a cost counter (see otel/call-telemetry.ts). On whenever
    * `@opentelemetry/api` is installed, with the globally registered providers; give providers
@@ -109,6 +117,12 @@ export interface Meter {
   wrap<T extends WrappableClient<T>>(client: T, options?: WrapOptions): T
   /** A child meter sharing this meter's queue whose calls carry `tags` too. */
   withTags(tags: Tags): Meter
+  /**
+   * A child meter sharing this meter's queue whose calls go to `options.provider` (wins over
+   * detection from the URL: a provider behind another base URL) and carry `options.tags` too.
+   * @throws TokenledgerError for an unknown provider id or bad tags.
+   */
+  child(options: WrapOptions): Meter
   /** Runs `fn`; every metered call made inside it (awaits included) carries `tags`. */
   runWithTags<R>(tags: Tags, fn: () => R): R
   /**
@@ -204,6 +218,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
     flushQuietly: () => flushAll(core).catch(() => {}),
     flushSync: () => flushSync(core),
   }
+  if (options.budgets !== undefined) attachBudgets(core, options.budgets, store, prices, report)
   // Opened now, not at the first write, so that an exit soon after the first calls finds it open.
   if (typeof store !== 'object') queue.openSoon()
   if (settings.flushOnExit) registerExitFlush(flushable)
@@ -247,6 +262,20 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
         onClose,
       )
     },
+    child(childOptions: WrapOptions): Meter {
+      const provider: CallProvider | undefined =
+        childOptions.provider === undefined
+          ? scope.provider
+          : explicitProvider(core.prices, childOptions.provider, 'meter.child({ provider })')
+      return makeMeter(
+        core,
+        {
+          provider,
+          tags: mergeTags(scope.tags, checkTags(childOptions.tags, 'meter.child({ tags })')),
+        },
+        onClose,
+      )
+    },
     runWithTags<R>(tags: Tags, fn: () => R): R {
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
     },
@@ -261,6 +290,7 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
         await Promise.allSettled([...core.reads])
         if (core.sweepTimer) clearInterval(core.sweepTimer)
         await core.queue.close()
+        await closeBudgets(core)
       } finally {
         onClose()
       }

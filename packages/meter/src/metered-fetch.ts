@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto'
 import type { UsageStyle } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
+import { reserveBudget } from './budget-hook.js'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { type CallProvider, explicitProvider } from './provider-detect.js'
@@ -100,7 +101,11 @@ export function createMeteredFetch(
     const injected = needsUsageOption(core, style, provider, target.base)
       ? withStreamUsage(target.endpoint, init)
       : null
+    // Budgets: the call's worst case is reserved before anything is sent (or BUDGET_EXCEEDED thrown).
+    const reserving = reserveBudget(core, scope, provider, input, init, target)
+    const callId = reserving === null ? undefined : await reserving
     const call: Call = {
+      callId,
       input,
       init,
       target,
@@ -147,6 +152,8 @@ export function createMeteredFetch(
 
 /** One call of the metered fetch, read lazily. */
 interface Call {
+  /** The id a budget reservation gave the call's record; random when undefined. */
+  callId: string | undefined
   input: FetchInput
   /** The caller's init (the body as the caller wrote it: the record reads this one). */
   init: RequestInit | undefined
@@ -174,7 +181,7 @@ function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | nu
       return null
     }
     call.pending = {
-      id: randomUUID(),
+      id: call.callId ?? randomUUID(),
       startedAt: call.startedAt,
       startPerf: call.startPerf,
       provider: call.provider,

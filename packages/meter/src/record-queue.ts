@@ -33,11 +33,13 @@ export interface RecordSink {
 export interface MeterErrorContext {
   /** `open`: opening the store; `write`: a batch insert; `drop`: records dropped beyond the bound;
    * `record`: building a record; `price`: pricing one; `close`: closing the store. */
-  phase: 'open' | 'write' | 'drop' | 'record' | 'price' | 'close'
+  phase: 'open' | 'write' | 'drop' | 'record' | 'price' | 'close' | 'budget'
   /** Records concerned (the batch size, or the number dropped). */
   records?: number
   /** The call concerned, when one is. */
   callId?: string
+  /** `budget`: the budget concerned (a warn budget passed, a call sent unchecked). */
+  budget?: string
   /**
    * The record the ledger refused (phase `record`, RECORD_INVALID): it is not retried, so keep it
    * elsewhere if it matters (a dead-letter file, a log).

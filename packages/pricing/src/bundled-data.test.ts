@@ -5,7 +5,8 @@ import { renderBundledData } from '../scripts/bundle-data.mjs'
 import { providerJsonSchema } from './json-schema.js'
 import { loadPricingTable } from './load-table.js'
 
-const table = loadPricingTable({ env: {} })
+const table = loadPricingTable({ env: {}, layers: [] })
+const curatedOnly = loadPricingTable({ env: {}, layers: [], catalogs: false })
 const usage = (input: number, cacheRead: number, output: number) => ({
   inputTokens: input,
   cacheReadTokens: cacheRead,
@@ -27,12 +28,25 @@ describe('the bundled pricing table', () => {
     expect(committed, 'run `pnpm build && pnpm generate`').toEqual(providerJsonSchema())
   })
 
+  it('cites a URL a user can open as the source of every bundled card', () => {
+    for (const provider of table.providers()) {
+      for (const model of provider.models) {
+        for (const card of model.cards)
+          expect(card.source, `${provider.id}/${model.id}`).toMatch(/^https?:\/\/\S+$/)
+      }
+    }
+  })
+
   it('serves DeepSeek V4 Flash from several providers', () => {
-    const providers = table
+    const providers = curatedOnly
       .servingProviders('deepseek-v4-flash')
       .map((offer) => offer.provider.id)
       .sort()
     expect(providers).toEqual(['deepseek', 'openrouter', 'oxen', 'tokenhub'])
+    // the catalog layers add the providers the curated files do not cover, never replacing one
+    const all = table.servingProviders('deepseek-v4-flash').map((offer) => offer.provider.id)
+    expect(all.slice(0, 4)).toEqual(['deepseek', 'openrouter', 'oxen', 'tokenhub'])
+    expect(all).toEqual(expect.arrayContaining(['fireworks', 'azure-ai', 'doubleword']))
   })
 
   it('prices OpenRouter deepseek/deepseek-v4-flash at the seed prices on 2026-05-01', () => {
@@ -44,7 +58,7 @@ describe('the bundled pricing table', () => {
       usage: usage(1_000_000, 0, 1_000_000),
     })
     expect(cost?.total).toBe('0.42')
-    expect(cost?.card.source).toBe('001_bebcc662c99e2b9a.txt')
+    expect(cost?.card.source).toBe('https://openrouter.ai/deepseek/deepseek-v4-flash')
   })
 
   it('prices TokenHub cache reads at their own rate', () => {
@@ -126,9 +140,65 @@ describe('the bundled pricing table', () => {
     ).toBe('2.24')
   })
 
+  it('prices a model only a catalog knows from its layer, with its catalog and snapshot', () => {
+    // groq llama-3.1-8b-instant: 0.05 / 0.08 per 1M in LiteLLM (2026-07-24) and genai-prices (2026-09-01)
+    const cost = table.price({
+      provider: 'groq',
+      model: 'llama-3.1-8b-instant',
+      at: new Date('2026-08-01T00:00:00Z'),
+      usage: usage(1_000_000, 0, 1_000_000),
+    })
+    expect(cost?.total).toBe('0.13')
+    expect(cost?.card.from).toBe('2026-07-24T00:00:00.000Z')
+    expect(
+      table.price({
+        provider: 'groq',
+        model: 'llama-3.1-8b-instant',
+        at: new Date('2026-07-23T23:59:59Z'),
+        usage: usage(1, 0, 1),
+      }),
+    ).toBeNull()
+    expect(
+      curatedOnly.price({
+        provider: 'groq',
+        model: 'llama-3.1-8b-instant',
+        at: new Date('2026-08-01'),
+        usage: usage(1, 0, 1),
+      }),
+    ).toBeNull()
+  })
+
+  it('keeps curated cards over the catalogs, card by card', () => {
+    // gpt-4o-2024-05-13: curated 5 / 15; genai-prices says 2.5 / 10 (wrong, explained in the card's note)
+    const at = new Date('2026-10-01T00:00:00Z')
+    expect(
+      table.price({
+        provider: 'openai',
+        model: 'gpt-4o-2024-05-13',
+        at,
+        usage: usage(1_000_000, 0, 1_000_000),
+      })?.total,
+    ).toBe('20')
+  })
+
   it('detects providers from their API base URLs', () => {
     expect(table.detectProvider('https://api.deepseek.com/v1')?.id).toBe('deepseek')
     expect(table.detectProvider('https://openrouter.ai/api/v1')?.id).toBe('openrouter')
     expect(table.detectProvider('https://hub.oxen.ai/api/ai')?.id).toBe('oxen')
+    expect(table.detectProvider('https://tokenhub.store/api/v1')?.id).toBe('tokenhub')
+    // catalog providers, by base URL and by host pattern (per-account hosts)
+    expect(table.detectProvider('https://api.groq.com/openai/v1')?.id).toBe('groq')
+    expect(table.detectProvider('https://api.mistral.ai/v1')?.id).toBe('mistral')
+    expect(table.detectProvider('https://api.x.ai/v1')?.id).toBe('xai')
+    expect(
+      table.detectProvider('https://my-resource.openai.azure.com/openai/deployments/gpt-4o')?.id,
+    ).toBe('azure-openai')
+    expect(table.detectProvider('https://bedrock-runtime.eu-west-1.amazonaws.com')?.id).toBe(
+      'aws-bedrock',
+    )
+    expect(table.detectProvider('https://us-central1-aiplatform.googleapis.com/v1')?.id).toBe(
+      'google-vertex',
+    )
+    expect(table.detectProvider('https://evil.example/openai.azure.com')).toBeUndefined()
   })
 })

@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   BATCH_LINE_INVALID: 'a line of a batch file is invalid',
   STORE_UNAVAILABLE: 'the ledger cannot be opened or written',
   QUERY_INVALID: 'a query parameter is invalid',
+  BUDGET_INVALID: 'a budget definition is invalid',
+  BUDGET_EXCEEDED: 'a call would pass a budget limit and was not sent',
   DRIVER_MISSING: 'a database driver the store URL needs is not installed',
   PROVIDER_UNKNOWN: 'calls go to a host no provider of the pricing table has: they are unpriced',
   USAGE_MISSING: 'a response carried no usage: its tokens are estimated',
@@ -25,10 +27,17 @@ export type ErrorCode = keyof typeof ERROR_CODES
 export class TokenledgerError extends Error {
   override readonly name = 'TokenledgerError'
   readonly code: ErrorCode
+  /** Machine-readable facts of the error, when its code has some (BUDGET_EXCEEDED: the budget). */
+  readonly details: Readonly<Record<string, unknown>> | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options)
     this.code = code
+    this.details = options?.details
   }
 }
 

@@ -29,6 +29,8 @@ export interface PriceRequest {
   at: Date
   usage: Usage
   serviceTier?: ServiceTier
+  /** The region that served the call (Bedrock `us`, `eu`...); cards list the regions that cost more. */
+  region?: string
 }
 
 /** Where a provider's data came from: the bundled file, then any overrides merged over it. */
@@ -47,64 +49,130 @@ export class PricingTable {
   readonly #models = new Map<string, { indexed: IndexedModel; matchedBy: 'id' | 'alias' }>()
   readonly #byCanonical = new Map<string, IndexedModel[]>()
   readonly #hosts: Array<{ prefix: string; provider: ProviderInfo }> = []
+  readonly #hostPatterns: Array<{ pattern: RegExp; provider: ProviderInfo }> = []
+  /** Providers whose models are not indexed yet: indexing waits for the first lookup of each. */
+  readonly #unindexed = new Set<string>()
+  #canonicalReady = false
 
-  constructor(providers: ReadonlyArray<{ data: ProviderData; files: string[] }>) {
+  /**
+   * The complete table (catalog layers filled in), built on first need. This table is its primary
+   * part: curated files and overrides. A primary card in force is the card the complete table
+   * gives too (lower layers only fill before a primary model's first card), so hot lookups of
+   * curated models never build the complete table; a miss, or a listing, does.
+   */
+  #complete: PricingTable | (() => PricingTable) | undefined
+
+  constructor(
+    providers: ReadonlyArray<{ data: ProviderData; files: string[] }>,
+    options: { complete?: () => PricingTable } = {},
+  ) {
+    this.#complete = options.complete
     for (const { data, files } of providers) {
       this.#providers.set(data.id, data)
       this.#origins.set(data.id, { files })
+      this.#unindexed.add(data.id)
       for (const url of data.apiBaseUrls)
         this.#hosts.push({ prefix: normaliseUrl(url), provider: data })
-      for (const model of data.models) {
-        const cards: IndexedCard[] = model.cards
-          .map((card) => ({
-            data: card,
-            fromMs: Date.parse(card.from),
-            fromIso: new Date(card.from).toISOString(),
-          }))
-          .sort((a, b) => a.fromMs - b.fromMs)
-        const indexed: IndexedModel = { provider: data, model, cards }
-        this.#models.set(key(data.id, model.id), { indexed, matchedBy: 'id' })
-        for (const alias of model.aliases ?? []) {
-          this.#models.set(key(data.id, alias), { indexed, matchedBy: 'alias' })
-        }
-        const list = this.#byCanonical.get(model.id.toLowerCase()) ?? []
-        list.push(indexed)
-        this.#byCanonical.set(model.id.toLowerCase(), list)
+      for (const host of data.apiHosts ?? []) {
+        this.#hostPatterns.push({ pattern: hostPattern(host), provider: data })
       }
     }
     // Longest prefix first, so https://api.x.com/v1 beats https://api.x.com.
     this.#hosts.sort((a, b) => b.prefix.length - a.prefix.length)
   }
 
+  /** Indexes one provider's models by id and alias, once (a large table pays only for what is used). */
+  #index(providerId: string): void {
+    if (!this.#unindexed.delete(providerId)) return
+    const data = this.#providers.get(providerId)!
+    for (const model of data.models) {
+      const cards: IndexedCard[] = model.cards
+        .map((card) => ({
+          data: card,
+          fromMs: Date.parse(card.from),
+          fromIso: new Date(card.from).toISOString(),
+        }))
+        .sort((a, b) => a.fromMs - b.fromMs)
+      const indexed: IndexedModel = { provider: data, model, cards }
+      this.#models.set(key(data.id, model.id), { indexed, matchedBy: 'id' })
+      for (const alias of model.aliases ?? []) {
+        this.#models.set(key(data.id, alias), { indexed, matchedBy: 'alias' })
+      }
+    }
+  }
+
+  #lookup(providerId: string, name: string) {
+    this.#index(providerId)
+    return this.#models.get(key(providerId, name))
+  }
+
+  /** Every provider indexed, and models grouped by canonical id (listings and side-by-side views). */
+  #indexAll(): void {
+    if (this.#canonicalReady) return
+    for (const id of [...this.#unindexed]) this.#index(id)
+    for (const provider of this.#providers.values()) {
+      for (const model of provider.models) {
+        const indexed = this.#models.get(key(provider.id, model.id))!.indexed
+        const list = this.#byCanonical.get(model.id.toLowerCase()) ?? []
+        list.push(indexed)
+        this.#byCanonical.set(model.id.toLowerCase(), list)
+      }
+    }
+    this.#canonicalReady = true
+  }
+
+  /** The complete table: this one when it has no lower layers. */
+  #all(): PricingTable {
+    if (this.#complete === undefined) return this
+    if (typeof this.#complete === 'function') this.#complete = this.#complete()
+    return this.#complete
+  }
+
   providers(): ProviderInfo[] {
-    return [...this.#providers.values()]
+    const all = this.#all()
+    return all === this ? [...this.#providers.values()] : all.providers()
   }
 
   provider(id: string): ProviderInfo | undefined {
-    return this.#providers.get(id)
+    const all = this.#all()
+    return all === this ? this.#providers.get(id) : all.provider(id)
   }
 
-  /** The files a provider's data came from (bundled file first, then overrides). */
+  /** The files a provider's data came from (bundled file first, then layers and overrides). */
   origin(id: string): ProviderOrigin | undefined {
-    return this.#origins.get(id)
+    const all = this.#all()
+    return all === this ? this.#origins.get(id) : all.origin(id)
   }
 
   /**
-   * The provider whose known API base URL the given URL starts with; undefined for an unknown host.
-   * Never guesses from a model name.
+   * The provider whose known API base URL the given URL starts with, else whose host pattern the
+   * URL's host matches (`*.openai.azure.com`, `bedrock-runtime.*.amazonaws.com`); undefined for an
+   * unknown host. Never guesses from a model name.
    */
   detectProvider(baseUrl: string): ProviderInfo | undefined {
     const url = normaliseUrl(baseUrl)
     return (
+      this.#detectHere(url) ??
+      (this.#complete === undefined ? undefined : this.#all().detectProvider(baseUrl))
+    )
+  }
+
+  #detectHere(url: string): ProviderInfo | undefined {
+    return (
       this.#hosts.find((host) => url === host.prefix || url.startsWith(`${host.prefix}/`))
-        ?.provider ?? this.#hosts.find((host) => sameOrigin(url, host.prefix))?.provider
+        ?.provider ??
+      this.#hosts.find((host) => sameOrigin(url, host.prefix))?.provider ??
+      this.#hostPatterns.find((host) => host.pattern.test(hostOf(url)))?.provider
     )
   }
 
   /** Finds a model of a provider by canonical id or alias (case-insensitive); null when unknown. */
   resolveModel(providerId: string, modelOrAlias: string): ResolvedModel | null {
-    const found = this.#models.get(key(providerId, modelOrAlias))
-    if (!found) return null
+    const found = this.#lookup(providerId, modelOrAlias)
+    if (!found)
+      return this.#complete === undefined
+        ? null
+        : this.#all().resolveModel(providerId, modelOrAlias)
     return {
       provider: found.indexed.provider,
       model: found.indexed.model,
@@ -117,6 +185,9 @@ export class PricingTable {
    * @example table.servingProviders('deepseek/deepseek-v4-flash') // openrouter, deepseek, tokenhub, oxen
    */
   servingProviders(modelOrAlias: string): ResolvedModel[] {
+    const all = this.#all()
+    if (all !== this) return all.servingProviders(modelOrAlias)
+    this.#indexAll()
     let canonical = modelOrAlias.toLowerCase()
     if (!this.#byCanonical.has(canonical)) {
       for (const provider of this.#providers.keys()) {
@@ -136,6 +207,8 @@ export class PricingTable {
 
   /** Ids and aliases of every model, for "did you mean" messages. */
   modelNames(providerId?: string): string[] {
+    const all = this.#all()
+    if (all !== this) return all.modelNames(providerId)
     const names = new Set<string>()
     for (const provider of this.#providers.values()) {
       if (providerId && provider.id !== providerId) continue
@@ -153,10 +226,11 @@ export class PricingTable {
     modelOrAlias: string,
     at: Date,
   ): { card: IndexedCard; model: IndexedModel } | null {
-    const found = this.#models.get(key(providerId, modelOrAlias))
-    if (!found) return null
-    const card = cardInForce(found.indexed, at.getTime())
-    return card ? { card, model: found.indexed } : null
+    const found = this.#lookup(providerId, modelOrAlias)
+    const card = found ? cardInForce(found.indexed, at.getTime()) : null
+    if (card) return { card, model: found!.indexed }
+    // No primary card in force: a lower layer may price the model (or its history before).
+    return this.#complete === undefined ? null : this.#all().cardAt(providerId, modelOrAlias, at)
   }
 
   /**
@@ -174,6 +248,7 @@ export class PricingTable {
       promptTokens: request.usage.inputTokens,
       at: request.at,
       ...(request.serviceTier ? { serviceTier: request.serviceTier } : {}),
+      ...(request.region ? { region: request.region } : {}),
     })
     if (!variant) return null
     const { rates, ...selected } = variant
@@ -196,6 +271,23 @@ function key(provider: string, name: string): string {
 
 function normaliseUrl(url: string): string {
   return url.trim().toLowerCase().replace(/\/+$/, '')
+}
+
+/** `*.openai.azure.com` -> a regex where `*` is one DNS label or part of one. */
+function hostPattern(pattern: string): RegExp {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+    .join('[a-z0-9-]+')
+  return new RegExp(`^${source}$`)
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return ''
+  }
 }
 
 function sameOrigin(a: string, b: string): boolean {

@@ -2,7 +2,7 @@ import type { ModelData, ProviderData, RateCardData, Rates, ServiceTier } from '
 
 /** Which card priced a call, with the variant that applied. */
 export interface CardRef {
-  /** Stable reference stored in the ledger: `provider/model@from[+tier>N][+window:name][+serviceTier]`. */
+  /** Stable reference stored in the ledger: `provider/model@from[+tier>N][+window:name][+serviceTier][+region:R]`. */
   id: string
   provider: string
   model: string
@@ -15,6 +15,8 @@ export interface CardRef {
   /** Name of the time window that applied. */
   window?: string
   serviceTier?: ServiceTier
+  /** The region whose prices applied. */
+  region?: string
 }
 
 /** A card of the table with its `from` parsed once at load time. */
@@ -50,6 +52,7 @@ export interface EffectiveRates {
   tier?: number
   window?: string
   serviceTier?: ServiceTier
+  region?: string
 }
 
 export function cardRefId(
@@ -63,5 +66,6 @@ export function cardRefId(
   if (variant.window !== undefined) id += `+window:${variant.window}`
   if (variant.serviceTier !== undefined && variant.serviceTier !== 'standard')
     id += `+${variant.serviceTier}`
+  if (variant.region !== undefined) id += `+region:${variant.region}`
   return id
 }

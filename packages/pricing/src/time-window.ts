@@ -28,6 +28,9 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
     formatter = new Intl.DateTimeFormat('en-US', {
       timeZone,
       weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',
@@ -37,17 +40,30 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter
 }
 
-/** The local weekday and minute of the day of `at` in `timeZone`. */
-export function localClock(at: Date, timeZone: string): { weekday: Weekday; minute: number } {
+/** The local date (YYYY-MM-DD), weekday and minute of the day of `at` in `timeZone`. */
+export function localClock(
+  at: Date,
+  timeZone: string,
+): { date: string; weekday: Weekday; minute: number } {
   let weekday: Weekday = 'mon'
   let hour = 0
   let minute = 0
+  let year = ''
+  let month = ''
+  let day = ''
   for (const part of formatterFor(timeZone).formatToParts(at)) {
     if (part.type === 'weekday') weekday = WEEKDAY_BY_SHORT[part.value] ?? weekday
     else if (part.type === 'hour') hour = Number(part.value)
     else if (part.type === 'minute') minute = Number(part.value)
+    else if (part.type === 'year') year = part.value
+    else if (part.type === 'month') month = part.value
+    else if (part.type === 'day') day = part.value
   }
-  return { weekday, minute: hour * 60 + minute }
+  return { date: `${year}-${month}-${day}`, weekday, minute: hour * 60 + minute }
+}
+
+function previousDate(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
 }
 
 function minutesOf(clock: string): number {
@@ -57,17 +73,21 @@ function minutesOf(clock: string): number {
 
 /**
  * True when `at` falls inside the window: start inclusive, end exclusive, in the window's zone.
- * A window whose end is earlier than its start wraps past midnight, and its `days` name the day it
- * STARTS on: DeepSeek's off-peak 16:30-00:30 UTC on a Monday covers Monday 16:30 to Tuesday 00:30.
+ * A window whose end is earlier than its start wraps past midnight, and its `days` and `except`
+ * name the day it STARTS on: DeepSeek's off-peak 16:30-00:30 UTC on a Monday covers Monday 16:30 to
+ * Tuesday 00:30. A date in `except` (a public holiday) switches the window off for that local day:
+ * peak 09:00-12:00 Asia/Shanghai with `except: ["2026-10-01"]` does not apply on 1 October at 10:00
+ * Beijing time (02:00 UTC), although that day is a Thursday.
  */
 export function isInWindow(window: TimeWindow, at: Date): boolean {
-  const { weekday, minute } = localClock(at, window.timezone)
+  const { date, weekday, minute } = localClock(at, window.timezone)
   const start = minutesOf(window.start)
   const end = minutesOf(window.end)
-  const startsOn = (day: Weekday) => !window.days || window.days.includes(day)
-  if (start === end) return startsOn(weekday) // a whole day
-  if (start < end) return minute >= start && minute < end && startsOn(weekday)
-  if (minute >= start) return startsOn(weekday)
-  if (minute < end) return startsOn(PREVIOUS_DAY[weekday])
+  const startsOn = (day: Weekday, startDate: string) =>
+    (!window.days || window.days.includes(day)) && !window.except?.includes(startDate)
+  if (start === end) return startsOn(weekday, date) // a whole day
+  if (start < end) return minute >= start && minute < end && startsOn(weekday, date)
+  if (minute >= start) return startsOn(weekday, date)
+  if (minute < end) return startsOn(PREVIOUS_DAY[weekday], previousDate(date))
   return false
 }

@@ -17,7 +17,24 @@ export interface Usage {
   cacheWrite1hTokens?: number
   outputTokens: number
   reasoningTokens: number
+  /**
+   * Part of the fresh (uncached) input that is audio, priced at the card's `audioInput` rate.
+   * OpenAI reports `prompt_tokens_details.audio_tokens`: 1,000 prompt tokens of which 600 audio and
+   * 100 cached give inputTokens 1000, cacheReadTokens 100, audioInputTokens 600 (300 fresh text).
+   */
+  audioInputTokens?: number
+  /** Part of the fresh input that is images, priced at the card's `imageInput` rate. */
+  imageInputTokens?: number
+  /** Part of the output that is audio (`completion_tokens_details.audio_tokens`), at `audioOutput`. */
+  audioOutputTokens?: number
 }
+
+const OPTIONAL_FIELDS = [
+  'cacheWrite1hTokens',
+  'audioInputTokens',
+  'imageInputTokens',
+  'audioOutputTokens',
+] as const
 
 /** Where a usage figure came from. */
 export type Provenance = 'reported' | 'derived' | 'estimated' | 'missing'
@@ -55,9 +72,9 @@ export function emptyUsage(): Usage {
  * Counts must be non-negative safe integers.
  */
 export function checkUsage(usage: Usage): string | null {
-  for (const field of [...USAGE_FIELDS, 'cacheWrite1hTokens'] as const) {
+  for (const field of [...USAGE_FIELDS, ...OPTIONAL_FIELDS] as const) {
     const value = usage[field]
-    if (value === undefined && field === 'cacheWrite1hTokens') continue
+    if (value === undefined && (OPTIONAL_FIELDS as readonly string[]).includes(field)) continue
     if (!Number.isSafeInteger(value) || (value as number) < 0) {
       return `${field}: expected a non-negative integer, got ${String(value)}`
     }
@@ -70,6 +87,16 @@ export function checkUsage(usage: Usage): string | null {
   }
   if (usage.reasoningTokens > usage.outputTokens) {
     return `reasoningTokens (${usage.reasoningTokens}) exceed outputTokens (${usage.outputTokens})`
+  }
+  const media = (usage.audioInputTokens ?? 0) + (usage.imageInputTokens ?? 0)
+  if (media > 0 && usage.cacheReadTokens + usage.cacheWriteTokens + media > usage.inputTokens) {
+    return `cacheReadTokens + cacheWriteTokens + audioInputTokens + imageInputTokens (${usage.cacheReadTokens + usage.cacheWriteTokens + media}) exceed inputTokens (${usage.inputTokens})`
+  }
+  if (
+    (usage.audioOutputTokens ?? 0) > 0 &&
+    usage.reasoningTokens + (usage.audioOutputTokens ?? 0) > usage.outputTokens
+  ) {
+    return `reasoningTokens + audioOutputTokens (${usage.reasoningTokens + (usage.audioOutputTokens ?? 0)}) exceed outputTokens (${usage.outputTokens})`
   }
   return null
 }

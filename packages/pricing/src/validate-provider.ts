@@ -1,7 +1,7 @@
 import { multiplyRates } from './card-variant.js'
 import { TokenledgerError } from './errors.js'
 import { formatIssues } from './format-issues.js'
-import { type ProviderData, providerSchema } from './schema.js'
+import { type ProviderData, providerSchema, type RateCardData, type Rates } from './schema.js'
 
 /**
  * Validates one provider's data: the schema, then the rules a schema cannot say (unique ids,
@@ -39,20 +39,45 @@ export function validateProvider(file: string, data: unknown): ProviderData {
           fail(`${cardWhere}.tiers`, `two tiers start above ${tier.above}`)
         thresholds.add(tier.above)
       }
-      for (const [tierName, variant] of Object.entries(card.serviceTiers ?? {})) {
-        if (!variant || !('multiplier' in variant)) continue
-        const all = [
-          card.rates,
-          ...(card.tiers ?? []).map((t) => t.rates),
-          ...(card.windows ?? []).map((w) => w.rates),
-        ]
-        try {
-          for (const rates of all) multiplyRates(rates, variant.multiplier)
-        } catch (error) {
-          fail(`${cardWhere}.serviceTiers.${tierName}.multiplier`, (error as Error).message)
-        }
-      }
+      checkMultipliers(card, (field, message) => fail(`${cardWhere}.${field}`, message))
     })
   })
   return provider
+}
+
+/**
+ * Every rate a card can produce through its multipliers (window, then service tier, then region)
+ * must stay within 6 decimal places, so pricing never rounds: checked once, here.
+ */
+function checkMultipliers(
+  card: RateCardData,
+  fail: (field: string, message: string) => never,
+): void {
+  const apply = (sets: Rates[], multiplier: string, field: string): Rates[] => {
+    try {
+      return sets.map((rates) => multiplyRates(rates, multiplier))
+    } catch (error) {
+      return fail(field, (error as Error).message)
+    }
+  }
+  let sets: Rates[] = [card.rates, ...(card.tiers ?? []).map((tier) => tier.rates)]
+  const windowed: Rates[] = []
+  ;(card.windows ?? []).forEach((window, index) => {
+    if (window.rates) windowed.push(window.rates)
+    else windowed.push(...apply(sets, window.multiplier!, `windows[${index}].multiplier`))
+  })
+  sets = [...sets, ...windowed]
+  const tiered: Rates[] = []
+  for (const [name, variant] of Object.entries(card.serviceTiers ?? {})) {
+    if (!variant) continue
+    tiered.push(
+      ...('rates' in variant
+        ? [variant.rates]
+        : apply(sets, variant.multiplier, `serviceTiers.${name}.multiplier`)),
+    )
+  }
+  sets = [...sets, ...tiered]
+  for (const [name, variant] of Object.entries(card.regions ?? {})) {
+    if ('multiplier' in variant) apply(sets, variant.multiplier, `regions.${name}.multiplier`)
+  }
 }

@@ -37,5 +37,23 @@ export type {
   NullablePicoColumn,
   PicoColumn,
 } from './schema.js'
+export {
+  isLedgerBusy,
+  loadBudgetDefinitions,
+  openWhenFree,
+  readStandings,
+  releaseReservations,
+  renewReservations,
+  reserveInLedger,
+  saveBudgetDefinitions,
+} from './budgets/budget-ledger.js'
+export type {
+  BudgetClaim,
+  BudgetStanding,
+  BudgetWindow,
+  ReserveRequest,
+  ReserveResult,
+  StoredBudgetDefinition,
+} from './budgets/budget-ledger.js'
 export { csvCell, csvText, toCsv } from './queries/csv-cell.js'
 export type { CsvCell } from './queries/csv-cell.js'

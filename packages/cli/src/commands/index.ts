@@ -1,9 +1,11 @@
 import type { Command } from 'commander'
+import { budgetsCommand } from './budgets.js'
 import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
 import { exportCommand } from './export.js'
 import { pricesCommand } from './prices.js'
+import { proxyCommand } from './proxy.js'
 import { repriceCommand } from './reprice.js'
 import { reportCommand } from './report.js'
 
@@ -15,5 +17,7 @@ export function registerCommands(program: Command): void {
   program.addCommand(estimateCommand())
   program.addCommand(reportCommand())
   program.addCommand(repriceCommand())
+  program.addCommand(proxyCommand())
+  program.addCommand(budgetsCommand())
   program.addCommand(exportCommand())
 }

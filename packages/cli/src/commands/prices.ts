@@ -5,7 +5,11 @@ import {
   type PricingTable,
   type ProviderInfo,
   RATE_DECIMALS,
+  tableStats,
 } from '@tokenledger/pricing'
+import { printJson } from '../render/output.js'
+import { pricesCheckCommand } from './prices-check.js'
+import { pricesUpdateCommand } from './prices-update.js'
 import { formatRate } from '../render/format.js'
 import { printRows } from '../render/output.js'
 import { atOption, jsonOption, outputFormat, pricesOption } from '../shared-flags.js'
@@ -28,15 +32,25 @@ export function pricesCommand(): Command {
       'model id or any provider alias (e.g. deepseek-v4-flash, deepseek/deepseek-v4-flash)',
     )
     .option('--provider <id>', 'only this provider')
+    .option('--stats', 'count the models, providers and cards the table prices')
     .addOption(atOption())
     .addOption(jsonOption())
     .addOption(pricesOption())
+    .addCommand(pricesUpdateCommand())
+    .addCommand(pricesCheckCommand())
     .action(
       (
         model: string | undefined,
-        options: { provider?: string; at?: Date; json?: boolean; prices?: string[] },
+        options: {
+          provider?: string
+          at?: Date
+          json?: boolean
+          prices?: string[]
+          stats?: boolean
+        },
       ) => {
         const table = tableFromOptions(options)
+        if (options.stats) return printStats(table, options.json ?? false)
         const at = options.at ?? new Date()
         if (options.provider && !table.provider(options.provider))
           throw unknownProviderError(table, options.provider)
@@ -164,4 +178,19 @@ function cheapestFirst(a: PriceRow, b: PriceRow): number {
 
 function byProviderThenModel(a: PriceRow, b: PriceRow): number {
   return a.provider.id.localeCompare(b.provider.id) || a.model.id.localeCompare(b.model.id)
+}
+
+function printStats(table: PricingTable, json: boolean): void {
+  const stats = tableStats(table)
+  if (json) return printJson(stats)
+  const lines = [
+    `${stats.models.toLocaleString('en-US')} models priced across ${stats.providers} providers`,
+    `${stats.offers.toLocaleString('en-US')} provider x model offers, ${stats.cards.toLocaleString('en-US')} rate cards`,
+    `${stats.unpricedModels} models known with no price (calls to them are recorded unpriced)`,
+    'offers by source of their current card:',
+    ...Object.entries(stats.offersBySource).map(
+      ([source, count]) => `  ${source}: ${count.toLocaleString('en-US')}`,
+    ),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -1,6 +1,7 @@
 import { initialMigration } from './001-initial.js'
 import { callTagsByTimeMigration } from './002-call-tags-by-time.js'
 import { int8CountsMigration } from './003-int8-counts.js'
+import { budgetReservationsMigration } from './004-budget-reservations.js'
 import { dailyRollupsMigration } from './005-daily-rollups.js'
 import type { Migration } from './migration.js'
 
@@ -9,7 +10,7 @@ export const MIGRATIONS: readonly Migration[] = [
   initialMigration,
   callTagsByTimeMigration,
   int8CountsMigration,
-  // 004 is taken by a change landing in parallel; versions only need to increase.
+  budgetReservationsMigration,
   dailyRollupsMigration,
 ]
 

@@ -1,0 +1,340 @@
+// Proxy overhead: the same Node client (node:http, keep-alive) calls a loopback upstream (another
+// process answering at once) four ways, side by side in one run:
+//   direct                      the upstream itself
+//   bare pass-through proxy     Hono + @hono/node-server + fetch, no metering (bench/support/bare-proxy.mjs)
+//   tokenledger proxy           the built CLI, `tokenledger proxy`, SQLite ledger
+//   tokenledger proxy + budget  the same with a budgets file (one block budget every call falls under)
+// Figures:
+// - added latency at p50 / p99 at fixed request rates (open loop: latency counted from each
+//   request's scheduled time, so a proxy that falls behind is charged for it), rounds interleaved;
+// - highest sustained rate of each (closed loop, fixed concurrency);
+// - memory (RSS) of the tokenledger proxy over 100,000 requests;
+// - every record written: after SIGTERM (the proxy flushes), the ledger holds one call per request.
+// The client, the proxies and the upstream share this machine's cores: figures are as measured here.
+import { fork, spawn } from 'node:child_process'
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { openStore } from '../packages/store/dist/index.js'
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+const BODY = JSON.stringify({
+  model: 'deepseek-v4-flash',
+  max_tokens: 400,
+  messages: [{ role: 'user', content: 'Say hello' }],
+})
+
+function firstLine(child) {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    child.stdout.on('data', (data) => {
+      text += String(data)
+      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')))
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`exited ${code} before printing its address`)))
+  })
+}
+
+async function startUpstream() {
+  const child = fork(here('./support/instant-server.mjs'), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  const port = Number(await firstLine(child))
+  return { port, close: () => child.kill() }
+}
+
+async function startBare(upstreamPort) {
+  const child = spawn(
+    process.execPath,
+    [here('./support/bare-proxy.mjs'), `http://127.0.0.1:${upstreamPort}`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const port = Number(await firstLine(child))
+  return { port, pid: child.pid, close: () => stop(child) }
+}
+
+async function startTokenledger(upstreamPort, db, budgets) {
+  const args = [
+    here('../packages/cli/dist/bin.js'),
+    'proxy',
+    '--port',
+    '0',
+    '--db',
+    db,
+    '--upstream',
+    `deepseek=http://127.0.0.1:${upstreamPort}/v1`,
+  ]
+  if (budgets) args.push('--budgets', budgets)
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (data) => (stderr += String(data)))
+  const line = await firstLine(child)
+  const port = Number(/:(\d+)\//.exec(line)[1])
+  return { port, pid: child.pid, stderr: () => stderr, close: () => stop(child) }
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    child.once('exit', resolve)
+    child.kill('SIGTERM')
+  })
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+
+/** One POST; resolves when the whole answer has arrived. */
+function call(port, path) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(BODY),
+          authorization: 'Bearer sk-bench',
+        },
+      },
+      (res) => {
+        res.on('data', () => {})
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+        )
+      },
+    )
+    req.on('error', reject)
+    req.end(BODY)
+  })
+}
+
+/** Open loop at `rate` requests/s for `count` requests; latencies (ms) from each scheduled time. */
+async function fixedRate(target, rate, count) {
+  const latencies = new Array(count)
+  const start = performance.now() + 5
+  const pending = []
+  let sent = 0
+  while (sent < count) {
+    const now = performance.now()
+    while (sent < count && start + (sent * 1000) / rate <= now) {
+      const scheduled = start + (sent * 1000) / rate
+      const i = sent++
+      pending.push(
+        call(target.port, target.path).then(() => (latencies[i] = performance.now() - scheduled)),
+      )
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await Promise.all(pending)
+  return latencies
+}
+
+/** Closed loop: `concurrency` callers, `count` requests; requests per second. */
+async function sustained(target, count, concurrency) {
+  let next = 0
+  const t0 = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++
+        await call(target.port, target.path)
+      }
+    }),
+  )
+  return count / ((performance.now() - t0) / 1000)
+}
+
+const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+const ms = (value) => `${value.toFixed(3)} ms`
+
+function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024
+}
+
+export async function run({ quick = false, log = () => {} } = {}) {
+  const rates = quick ? [500, 1000] : [500, 1000, 2000]
+  const perRate = quick ? 1500 : 4000
+  const rounds = 2
+  const memoryRequests = quick ? 20_000 : 100_000
+  const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-proxy-'))
+  const budgetsFile = join(dir, 'budgets.json')
+  writeFileSync(
+    budgetsFile,
+    JSON.stringify({
+      budgets: [
+        {
+          id: 'bench',
+          scope: { provider: 'deepseek' },
+          limit: '1000000',
+          period: 'month',
+          action: 'block',
+        },
+      ],
+    }),
+  )
+  const upstream = await startUpstream()
+  const bare = await startBare(upstream.port)
+  const metered = await startTokenledger(upstream.port, `sqlite:${join(dir, 'ledger.db')}`)
+  const budgeted = await startTokenledger(
+    upstream.port,
+    `sqlite:${join(dir, 'budgeted.db')}`,
+    budgetsFile,
+  )
+  const targets = {
+    direct: { port: upstream.port, path: '/v1/chat/completions' },
+    bare: { port: bare.port, path: '/deepseek/v1/chat/completions' },
+    tokenledger: { port: metered.port, path: '/deepseek/v1/chat/completions' },
+    budget: { port: budgeted.port, path: '/deepseek/v1/chat/completions' },
+  }
+  const sent = { tokenledger: 0, budget: 0 }
+  const count = (name, n) => {
+    if (name in sent) sent[name] += n
+  }
+  const figures = []
+  const notes = []
+  let met = true
+  let ratio = null
+  try {
+    // Warm-up: connections, JIT, the ledgers' first writes.
+    for (const [name, target] of Object.entries(targets)) {
+      await sustained(target, 2000, 16)
+      count(name, 2000)
+    }
+    for (const rate of rates) {
+      const samples = Object.fromEntries(Object.keys(targets).map((name) => [name, []]))
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? Object.keys(targets) : Object.keys(targets).reverse()
+        for (const name of order) {
+          samples[name].push(...(await fixedRate(targets[name], rate, perRate)))
+          count(name, perRate)
+        }
+      }
+      const p50 = Object.fromEntries(
+        Object.entries(samples).map(([name, v]) => [name, quantile(v, 0.5)]),
+      )
+      const p99 = Object.fromEntries(
+        Object.entries(samples).map(([name, v]) => [name, quantile(v, 0.99)]),
+      )
+      for (const name of ['bare', 'tokenledger', 'budget']) {
+        figures.push({
+          label: `${rate}/s: added p50 / p99, ${name === 'bare' ? 'bare pass-through proxy' : name === 'budget' ? 'tokenledger proxy + budget check' : 'tokenledger proxy'}`,
+          value: `${ms(p50[name] - p50.direct)} / ${ms(p99[name] - p99.direct)}`,
+        })
+      }
+      figures.push({
+        label: `${rate}/s: direct p50 / p99 (the client and upstream alone)`,
+        value: `${ms(p50.direct)} / ${ms(p99.direct)}`,
+      })
+      figures.push({
+        label: `${rate}/s: budget check's own cost at p50 (budget - tokenledger)`,
+        value: ms(p50.budget - p50.tokenledger),
+      })
+      log(
+        `${rate}/s p50 direct ${ms(p50.direct)} bare +${ms(p50.bare - p50.direct)} tokenledger +${ms(p50.tokenledger - p50.direct)} budget +${ms(p50.budget - p50.direct)}`,
+      )
+      if (rate === 1000) {
+        const addedP50 = p50.tokenledger - p50.direct
+        const addedP99 = p99.tokenledger - p99.direct
+        met &&= addedP50 <= 0.3 && addedP99 <= 2 && p50.budget - p50.tokenledger <= 0.2
+        ratio = {
+          label: 'tokenledger proxy at 1,000/s: added p50 / p99 (bare pass-through: p50 / p99)',
+          value: `${ms(addedP50)} / ${ms(addedP99)} (${ms(p50.bare - p50.direct)} / ${ms(p99.bare - p99.direct)})`,
+        }
+      }
+    }
+    // Highest sustained rate, closed loop, 32 callers, interleaved twice.
+    const throughput = Object.fromEntries(Object.keys(targets).map((name) => [name, 0]))
+    const perRun = quick ? 4000 : 10_000
+    for (let round = 0; round < 2; round++) {
+      for (const name of round === 0 ? Object.keys(targets) : Object.keys(targets).reverse()) {
+        throughput[name] = Math.max(throughput[name], await sustained(targets[name], perRun, 32))
+        count(name, perRun)
+      }
+    }
+    for (const [name, value] of Object.entries(throughput))
+      figures.push({
+        label: `sustained rate, ${name} (32 callers)`,
+        value: `${Math.round(value)} requests/s`,
+      })
+    const throughputRatio = throughput.tokenledger / throughput.bare
+    figures.push({
+      label: 'sustained rate: tokenledger proxy / bare pass-through',
+      value: `${throughputRatio.toFixed(2)}x`,
+    })
+    figures.push({
+      label: 'sustained rate: tokenledger proxy + budget / bare pass-through',
+      value: `${(throughput.budget / throughput.bare).toFixed(2)}x`,
+    })
+    met &&= throughputRatio >= 0.8
+    // Memory of the tokenledger proxy over 100,000 requests.
+    const before = rssMiB(metered.pid)
+    const samples = []
+    const step = memoryRequests / 5
+    for (let done = 0; done < memoryRequests; done += step) {
+      await sustained(targets.tokenledger, step, 32)
+      count('tokenledger', step)
+      samples.push(rssMiB(metered.pid))
+    }
+    figures.push({
+      label: `tokenledger proxy RSS before / after each fifth of ${memoryRequests.toLocaleString('en-US')} requests`,
+      value: `${before.toFixed(0)} MiB / ${samples.map((s) => s.toFixed(0)).join(', ')} MiB`,
+    })
+    const growth = samples.at(-1) - samples[0]
+    figures.push({
+      label: 'RSS growth from the first fifth to the last',
+      value: `${growth.toFixed(1)} MiB`,
+    })
+    met &&= growth < 20
+  } finally {
+    await Promise.all([bare.close(), metered.close(), budgeted.close()])
+    upstream.close()
+  }
+  // Every record written: SIGTERM made each proxy flush before exiting.
+  for (const [name, file] of [
+    ['tokenledger', 'ledger.db'],
+    ['budget', 'budgeted.db'],
+  ]) {
+    const store = await openStore(`sqlite:${join(dir, file)}`, { readOnly: true })
+    const [total] = await store.summarize({})
+    await store.close()
+    const lost = sent[name] - total.calls
+    figures.push({
+      label: `records in the ledger, ${name === 'budget' ? 'tokenledger proxy + budget' : 'tokenledger proxy'}`,
+      value: `${total.calls.toLocaleString('en-US')} of ${sent[name].toLocaleString('en-US')} requests (${lost} lost)`,
+    })
+    met &&= lost === 0
+  }
+  rmSync(dir, { recursive: true, force: true })
+  notes.push(
+    "Open loop at fixed rates: each latency is counted from the request's scheduled send time. Non-streamed JSON calls (DeepSeek-style payload, 1.2 kB answer).",
+  )
+  notes.push(
+    "Client, upstream, bare proxy and both tokenledger proxies run on the same machine and share its cores; the ledgers are SQLite files in the store's default (durable) settings.",
+  )
+  return {
+    name: 'proxy-overhead',
+    target:
+      'p50 <= 0.3 ms and p99 <= 2 ms added at 1,000/s; sustained >= 0.8x bare; flat RSS; 0 records lost; budget check <= 0.2 ms at p50',
+    met,
+    ratio: ratio ?? { label: 'tokenledger proxy added p50', value: 'n/a' },
+    figures,
+    notes,
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await run({
+    quick: process.argv.includes('--quick'),
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
+  console.log(JSON.stringify(result, null, 2))
+}

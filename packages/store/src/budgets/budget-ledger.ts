@@ -1,0 +1,337 @@
+/**
+ * Budget reservations in the ledger (tables of migration 004). The rule of a budget check, for
+ * every budget a call falls under:
+ *
+ *   spent (the rollups, via `summarize`) + reserved (live reservations whose call is not recorded
+ *   yet) + this call's worst case <= limit
+ *
+ * taken under one lock per budget, so processes and machines sharing the ledger never both take
+ * the last dollar: SQLite `BEGIN IMMEDIATE` (the database's one write lock; retried without
+ * blocking the event loop while another process holds it), PostgreSQL a transaction-scoped
+ * advisory lock per budget (taken in id order, so two checks cannot deadlock).
+ *
+ * A reservation carries its call's id. When the meter writes the call's record (its actual cost,
+ * in the rollups, in the same transaction), the reservation stops counting: no instant counts a
+ * call twice or not at all. Reservations are read before spent amounts, so a record landing
+ * between the two reads can only be counted twice (a stricter check), never missed.
+ *
+ * A reservation whose holder stopped renewing its lease (a crashed process) stops counting when
+ * the lease ends; expired and recorded reservations are deleted by later checks.
+ */
+import { picoFromUsd } from '@tokenledger/pricing'
+import { sql } from 'kysely'
+import type { Kysely } from 'kysely'
+import type { LedgerQuery, LedgerStore, StoreDialect } from '../ledger-store.js'
+import { summarize } from '../queries/summarize.js'
+import { HOUR_MS } from '../rollups.js'
+import { moneySum, parseMoneySum } from '../sql-fragments.js'
+
+/** When each store last swept its reservations (see reserveInLedger). */
+const lastSweep = new WeakMap<LedgerStore, Map<string, number>>()
+const SWEEP_EVERY_MS = 1000
+
+/** Which calls a budget counts over its current period. */
+export interface BudgetWindow {
+  /** The budget's id. */
+  id: string
+  /** Its scope and period start: `since` plus provider, model (canonical id) and tags. */
+  query: Pick<LedgerQuery, 'since' | 'until' | 'provider' | 'model' | 'tags'>
+}
+
+/** One budget a call asks to reserve against. */
+export interface BudgetClaim extends BudgetWindow {
+  limitPico: bigint
+  /** This call's worst-case cost. */
+  amountPico: bigint
+  /** Refuse the whole reservation when this budget would pass its limit (`block`); else only report. */
+  block: boolean
+}
+
+/** Where a budget stands. */
+export interface BudgetStanding {
+  id: string
+  /** Priced spend of the recorded calls in the period. */
+  spentPico: bigint
+  /** Live reservations of calls not recorded yet. */
+  reservedPico: bigint
+  /** Recorded calls of the period with no price (not in `spentPico`). */
+  unpricedCalls: number
+}
+
+/** What `reserveInLedger` did. */
+export interface ReserveResult {
+  /** True when the reservations were written (no blocking budget would pass its limit). */
+  taken: boolean
+  /** Each claimed budget before this call, in the order given. */
+  standings: BudgetStanding[]
+  /** Budgets this call passes (blocking ones refused it when `taken` is false). */
+  over: string[]
+}
+
+/** Options of `reserveInLedger`. */
+export interface ReserveRequest {
+  callId: string
+  /** The process holding the reservations (renews their lease). */
+  holder: string
+  /** The reservations end at `now + leaseMs` unless renewed. */
+  leaseMs: number
+  claims: BudgetClaim[]
+  /** SQLite: give up waiting for other processes' write locks after this long. @default 30000 */
+  lockWaitMs?: number
+}
+
+/**
+ * Checks and reserves a call's worst case against its budgets, atomically.
+ * @throws whatever the ledger throws (unreachable, lock not obtained within `lockWaitMs`).
+ */
+export async function reserveInLedger(
+  store: LedgerStore,
+  request: ReserveRequest,
+): Promise<ReserveResult> {
+  const claims = [...request.claims].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return locked(store, claims, request.lockWaitMs ?? 30_000, async (conn, now) => {
+    const ids = claims.map((claim) => claim.id)
+    // Clean-up of expired and recorded reservations (they no longer count either way), now and
+    // then rather than on every check.
+    let swept = lastSweep.get(store)
+    if (!swept) lastSweep.set(store, (swept = new Map()))
+    const due = ids.filter((id) => now - (swept.get(id) ?? 0) >= SWEEP_EVERY_MS)
+    if (due.length > 0) {
+      for (const id of due) swept.set(id, now)
+      await sql`
+      DELETE FROM budget_reservations
+      WHERE budget IN (${sql.join(due)})
+        AND (expires_ms <= ${now} OR EXISTS (SELECT 1 FROM calls c WHERE c.id = budget_reservations.call_id))`.execute(
+        conn,
+      )
+    }
+    const standings = await standingsOn(conn, store.dialect, claims, now)
+    const byId = new Map(standings.map((standing) => [standing.id, standing]))
+    const over = claims
+      .filter((claim) => {
+        const standing = byId.get(claim.id)!
+        return standing.spentPico + standing.reservedPico + claim.amountPico > claim.limitPico
+      })
+      .map((claim) => claim.id)
+    const refused = claims.some((claim) => claim.block && over.includes(claim.id))
+    if (!refused) {
+      const expires = now + request.leaseMs
+      for (const claim of claims) {
+        await sql`
+          INSERT INTO budget_reservations (budget, call_id, amount_pico, holder, expires_ms)
+          VALUES (${claim.id}, ${request.callId}, ${claim.amountPico.toString()}, ${request.holder}, ${expires})`.execute(
+          conn,
+        )
+      }
+    }
+    return { taken: !refused, standings: request.claims.map((claim) => byId.get(claim.id)!), over }
+  })
+}
+
+/** Extends the lease of every reservation `holder` has; returns how many it holds. */
+export async function renewReservations(
+  store: LedgerStore,
+  holder: string,
+  leaseMs: number,
+): Promise<number> {
+  const result = await sql`
+    UPDATE budget_reservations SET expires_ms = ${Date.now() + leaseMs} WHERE holder = ${holder}`.execute(
+    store.db,
+  )
+  return Number(result.numAffectedRows ?? 0)
+}
+
+/** Deletes reservations of `holder`: those of the given calls, or all of them. */
+export async function releaseReservations(
+  store: LedgerStore,
+  holder: string,
+  callIds?: string[],
+): Promise<void> {
+  if (callIds !== undefined && callIds.length === 0) return
+  const calls = callIds === undefined ? sql`` : sql`AND call_id IN (${sql.join(callIds)})`
+  await sql`DELETE FROM budget_reservations WHERE holder = ${holder} ${calls}`.execute(store.db)
+}
+
+/** Where each budget stands now (no lock: a report, not a check). Works on a read-only store. */
+export async function readStandings(
+  store: LedgerStore,
+  windows: BudgetWindow[],
+): Promise<BudgetStanding[]> {
+  if (windows.length === 0) return []
+  return standingsOn(store.db, store.dialect, windows, Date.now())
+}
+
+/** A budget definition as the ledger keeps it (JSON text, for the CLI and the dashboard). */
+export interface StoredBudgetDefinition {
+  id: string
+  /** The definition as JSON. */
+  definition: string
+  /** When a meter or proxy last declared it. */
+  updatedAt: Date
+}
+
+/** Records the budgets a meter or proxy enforces (replacing earlier definitions of the same ids). */
+export async function saveBudgetDefinitions(
+  store: LedgerStore,
+  definitions: Array<{ id: string; definition: string }>,
+): Promise<void> {
+  if (definitions.length === 0) return
+  const now = Date.now()
+  await store.db.transaction().execute(async (trx) => {
+    for (const { id, definition } of definitions) {
+      await sql`
+        INSERT INTO budget_definitions (id, definition, updated_ms) VALUES (${id}, ${definition}, ${now})
+        ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_ms = excluded.updated_ms`.execute(
+        trx,
+      )
+    }
+  })
+}
+
+/** The budgets declared in the ledger, by id. */
+export async function loadBudgetDefinitions(store: LedgerStore): Promise<StoredBudgetDefinition[]> {
+  const { rows } = await sql<{ id: string; definition: string; updated_ms: unknown }>`
+    SELECT id, definition, updated_ms FROM budget_definitions ORDER BY id`.execute(store.db)
+  return rows.map((row) => ({
+    id: row.id,
+    definition: row.definition,
+    updatedAt: new Date(Number(row.updated_ms)),
+  }))
+}
+
+async function standingsOn(
+  db: Kysely<any>,
+  dialect: StoreDialect,
+  windows: BudgetWindow[],
+  now: number,
+): Promise<BudgetStanding[]> {
+  // Reservations first, then spent amounts (see the module comment).
+  const { rows } = await sql<{ budget: string; reserved: unknown }>`
+    SELECT budget, ${moneySum(dialect, sql.ref('amount_pico'))} AS reserved FROM budget_reservations r
+    WHERE budget IN (${sql.join(windows.map((w) => w.id))}) AND expires_ms > ${now}
+      AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = r.call_id)
+    GROUP BY budget`.execute(db)
+  const reserved = new Map(rows.map((row) => [row.budget, parseMoneySum(row.reserved) ?? 0n]))
+  const standings: BudgetStanding[] = []
+  for (const window of windows) {
+    const spent = await spentIn(db, dialect, window.query)
+    standings.push({ id: window.id, ...spent, reservedPico: reserved.get(window.id) ?? 0n })
+  }
+  return standings
+}
+
+/**
+ * Priced spend and unpriced calls of a budget's period. A period from a whole hour on, scoped by
+ * provider and model, is one small read of the hourly rollups (the budget check runs before every
+ * call); anything else (tag scopes, periods starting inside an hour) is `summarize`'s plan.
+ */
+async function spentIn(
+  db: Kysely<any>,
+  dialect: StoreDialect,
+  query: BudgetWindow['query'],
+): Promise<{ spentPico: bigint; unpricedCalls: number }> {
+  const since = query.since?.getTime()
+  const tagged = Object.keys(query.tags ?? {}).length > 0
+  if (!tagged && query.until === undefined && (since === undefined || since % HOUR_MS === 0)) {
+    const conditions = [
+      ...(since === undefined ? [] : [sql`hour_ts >= ${since}`]),
+      ...(query.provider === undefined ? [] : [sql`provider = ${query.provider}`]),
+      ...(query.model === undefined ? [] : [sql`model = ${query.model}`]),
+    ]
+    const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`
+    const { rows } = await sql<{ spent: unknown; unpriced: unknown }>`
+      SELECT ${moneySum(dialect, sql.ref('cost_pico'))} AS spent, SUM(calls - priced_calls) AS unpriced
+      FROM call_rollups ${where}`.execute(db)
+    return {
+      spentPico: parseMoneySum(rows[0]?.spent) ?? 0n,
+      unpricedCalls: Number(rows[0]?.unpriced ?? 0),
+    }
+  }
+  const [total] = await summarize(db, dialect, query)
+  return {
+    // A period with no priced call has cost null: nothing priced was spent (unpriced calls are counted).
+    spentPico: total?.cost ? picoFromUsd(total.cost) : 0n,
+    unpricedCalls: total?.unpricedCalls ?? 0,
+  }
+}
+
+/** Runs `work` in a transaction holding the budgets' lock(s). */
+async function locked<T>(
+  store: LedgerStore,
+  claims: BudgetWindow[],
+  lockWaitMs: number,
+  work: (conn: Kysely<any>, now: number) => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + lockWaitMs
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await store.db.connection().execute(async (conn) => {
+        // SQLite: reservations need no fsync of their own (a power cut ends their holders too);
+        // the connection's next durable commit syncs them anyway. Back to FULL right after.
+        if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
+        await sql.raw(store.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn)
+        try {
+          if (store.dialect === 'postgres') {
+            for (const claim of claims) {
+              await sql`SELECT pg_advisory_xact_lock(hashtext(${'tokenledger.budget.'} || current_schema() || ${`.${claim.id}`}))`.execute(
+                conn,
+              )
+            }
+          }
+          // The clock is read once the lock is held, so leases compare in lock order.
+          const result = await work(conn, Date.now())
+          await sql.raw('COMMIT').execute(conn)
+          return result
+        } catch (error) {
+          await sql
+            .raw('ROLLBACK')
+            .execute(conn)
+            .catch(() => undefined)
+          throw error
+        } finally {
+          if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = FULL').execute(conn)
+        }
+      })
+    } catch (error) {
+      if (!isLedgerBusy(error) || Date.now() >= deadline) throw error
+      // Another process holds SQLite's write lock: wait without blocking the event loop.
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(50, 2 + attempt * 2) * (0.5 + Math.random())),
+      )
+    }
+  }
+}
+
+/**
+ * True when the ledger refused for a moment: a SQLite ledger whose write lock another process
+ * holds, a PostgreSQL deadlock or serialization failure (directly, or as the cause of a
+ * STORE_UNAVAILABLE error). Worth retrying a little later.
+ */
+export function isLedgerBusy(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED')
+      return true
+    // PostgreSQL: a deadlock or serialization failure aborted the transaction; it can run again.
+    if (code === '40P01' || code === '40001') return true
+  }
+  return false
+}
+
+/**
+ * Opens a ledger with `open`, retrying (without blocking the event loop) while a SQLite ledger is
+ * busy with other processes' writes, for up to `waitMs`.
+ */
+export async function openWhenFree<T>(open: () => Promise<T>, waitMs = 10_000): Promise<T> {
+  const deadline = Date.now() + waitMs
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open()
+    } catch (error) {
+      if (!isLedgerBusy(error) || Date.now() >= deadline) throw error
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(100, 5 + attempt * 5) * (0.5 + Math.random())),
+      )
+    }
+  }
+}
