@@ -16,7 +16,7 @@ export {
   countChat,
   countTools,
   REPLY_PRIMING_TOKENS,
-  TOKENS_PER_MESSAGE,
+  CHAT_MESSAGE_FRAMING_TOKENS,
   TOKENS_PER_NAME,
   TOKENS_PER_TOOL_CALL,
 } from './count-chat.js'

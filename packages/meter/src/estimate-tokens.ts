@@ -13,8 +13,11 @@ import type { MeteredUsage, UsageField } from '@tokenledger/pricing'
 
 /** Characters per token of the approximation. */
 export const CHARS_PER_TOKEN = 4
-/** Tokens added per message for the chat format's role and separators. */
-export const TOKENS_PER_MESSAGE = 4
+/**
+ * The meter's rough allowance per prompt message for its role and separators, in its chars/4
+ * estimate (not a tokenizer's exact framing: see @tokenledger/estimate's CHAT_MESSAGE_FRAMING_TOKENS).
+ */
+export const ESTIMATED_MESSAGE_OVERHEAD_TOKENS = 4
 
 /**
  * Keys whose values are not prompt text: binary payloads, ids, settings, and the role and part-type
@@ -59,11 +62,14 @@ export function estimatePromptTokens(body: Record<string, unknown> | null): numb
   }
   for (const key of ['system', 'instructions', 'systemInstruction', 'tools', 'functions']) {
     if (body[key] !== undefined) {
-      chars += key === 'tools' || key === 'functions' ? JSON.stringify(body[key]).length : textChars(body[key])
+      chars +=
+        key === 'tools' || key === 'functions'
+          ? JSON.stringify(body[key]).length
+          : textChars(body[key])
       if (key !== 'tools' && key !== 'functions') messages += 1
     }
   }
-  return tokensFromChars(chars) + messages * TOKENS_PER_MESSAGE
+  return tokensFromChars(chars) + messages * ESTIMATED_MESSAGE_OVERHEAD_TOKENS
 }
 
 /** Total length of the strings inside a JSON value, binary payloads and ids skipped. */
@@ -76,7 +82,8 @@ export function textChars(value: unknown): number {
   }
   if (typeof value === 'object' && value !== null) {
     let total = 0
-    for (const [key, item] of Object.entries(value)) if (!SKIPPED_KEYS.has(key)) total += textChars(item)
+    for (const [key, item] of Object.entries(value))
+      if (!SKIPPED_KEYS.has(key)) total += textChars(item)
     return total
   }
   return 0
@@ -114,10 +121,17 @@ export function fillEstimates(usage: MeteredUsage, seen: SeenText, partial: bool
   const outputFinal = next.provenance.outputTokens !== 'missing' && !partial
   // No text seen at all is nothing to estimate from: a missing output stays missing.
   const nothingSeen = seen.textChars === 0 && seen.reasoningChars === 0
-  if (!outputFinal && !nothingSeen && (next.provenance.outputTokens === 'missing' || output > next.outputTokens)) {
+  if (
+    !outputFinal &&
+    !nothingSeen &&
+    (next.provenance.outputTokens === 'missing' || output > next.outputTokens)
+  ) {
     set('outputTokens', Math.max(output, next.reasoningTokens))
   }
-  if (reasoning > 0 && (next.provenance.reasoningTokens === 'missing' || (partial && reasoning > next.reasoningTokens))) {
+  if (
+    reasoning > 0 &&
+    (next.provenance.reasoningTokens === 'missing' || (partial && reasoning > next.reasoningTokens))
+  ) {
     set('reasoningTokens', Math.min(reasoning, next.outputTokens))
   }
   return next

@@ -13,7 +13,13 @@ export type { FetchInput, FetchLike } from './read-request.js'
 export type { MeteredFetch } from './metered-fetch.js'
 export { createCallTelemetry } from './otel/call-telemetry.js'
 export type { CallDetails, CallTelemetry, CallTelemetryOptions } from './otel/call-telemetry.js'
-export { metricAttributes, operationName, providerName, spanAttributes, spanName } from './otel/gen-ai-attributes.js'
+export {
+  metricAttributes,
+  operationName,
+  providerName,
+  spanAttributes,
+  spanName,
+} from './otel/gen-ai-attributes.js'
 export type { AttributeValue, GenAiAttributes } from './otel/gen-ai-attributes.js'
 export { loadOtelApi } from './otel/otel-api.js'
 export type { MeterProviderLike, OtelApi, TracerProviderLike } from './otel/otel-api.js'
@@ -22,10 +28,10 @@ export { normaliseDeepSeekUsage } from './normalisers/deepseek.js'
 export { normaliseOpenRouterUsage, readReportedCost } from './normalisers/openrouter.js'
 export { normaliseAnthropicUsage } from './normalisers/anthropic.js'
 export { normaliseGeminiUsage } from './normalisers/gemini.js'
-export { NORMALISERS, styleFor } from './normalisers/normaliser-for.js'
 export type { NormaliseUsage } from './normalisers/normalise-usage.js'
-export { SseParser } from './stream/sse-parser.js'
-export type { SseBlock } from './stream/sse-parser.js'
-export { createStreamAccumulator } from './stream/stream-accumulator.js'
-export type { StreamAccumulator, StreamFacts } from './stream/stream-accumulator.js'
-export { CHARS_PER_TOKEN, estimatePromptTokens, TOKENS_PER_MESSAGE, tokensFromChars } from './estimate-tokens.js'
+export {
+  CHARS_PER_TOKEN,
+  ESTIMATED_MESSAGE_OVERHEAD_TOKENS,
+  estimatePromptTokens,
+  tokensFromChars,
+} from './estimate-tokens.js'

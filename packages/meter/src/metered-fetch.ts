@@ -265,7 +265,12 @@ function observe(
       // parsed body and may change it later); the record is built with the next batch.
       if (body.kind === 'elsewhere') {
         // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-        settleLazily(core, scope, call, outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }))
+        settleLazily(
+          core,
+          scope,
+          call,
+          outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }),
+        )
         return
       }
       if (body.kind === 'error') {

@@ -5,7 +5,12 @@
  */
 import type { UsageStyle } from '@tokenledger/pricing'
 import { asRecord } from './normalisers/normalise-usage.js'
-import { emptyFacts, errorTypeOf, type StreamFacts, stringField } from './stream/stream-accumulator.js'
+import {
+  emptyFacts,
+  errorTypeOf,
+  type StreamFacts,
+  stringField,
+} from './stream/stream-accumulator.js'
 
 /** Facts of a JSON response; the same shape a stream accumulates, so both share one record path. */
 export type ResponseFacts = StreamFacts
@@ -46,7 +51,8 @@ export function readResponseBody(style: UsageStyle, parsed: unknown): ResponseFa
       style satisfies never
   }
   facts.finalUsage = facts.usage !== undefined && facts.usage !== null
-  if (body['error'] !== undefined && body['error'] !== null) facts.errorType = errorTypeOf(body['error'])
+  if (body['error'] !== undefined && body['error'] !== null)
+    facts.errorType = errorTypeOf(body['error'])
   return facts
 }
 

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { type TappedBody, tapResponse } from './response-tap.js'
 
-const payload = { id: 'chatcmpl-1', usage: { prompt_tokens: 3, completion_tokens: 1 }, note: 'naïve €' }
+const payload = {
+  id: 'chatcmpl-1',
+  usage: { prompt_tokens: 3, completion_tokens: 1 },
+  note: 'naïve €',
+}
 const text = JSON.stringify(payload)
 
-function tapped(): { response: Response; delivered: TappedBody[]; tap: ReturnType<typeof tapResponse> } {
+function tapped(): {
+  response: Response
+  delivered: TappedBody[]
+  tap: ReturnType<typeof tapResponse>
+} {
   const response = new Response(text, { headers: { 'content-type': 'application/json' } })
   const delivered: TappedBody[] = []
   const tap = tapResponse(response, (body) => delivered.push(body))
@@ -73,7 +81,9 @@ describe('tapResponse', () => {
   })
 
   it('reports a read that fails as an error, and the caller gets the same error', async () => {
-    const response = new Response('{"truncated":', { headers: { 'content-type': 'application/json' } })
+    const response = new Response('{"truncated":', {
+      headers: { 'content-type': 'application/json' },
+    })
     const delivered: TappedBody[] = []
     tapResponse(response, (body) => delivered.push(body))
     const error = await response.json().catch((thrown: unknown) => thrown)

@@ -47,7 +47,9 @@ export interface ResponseTap {
 }
 
 const proto = Response.prototype
-const bodyGetter = Object.getOwnPropertyDescriptor(proto, 'body')!.get as (this: Response) => ReadableStream<Uint8Array> | null
+const bodyGetter = Object.getOwnPropertyDescriptor(proto, 'body')!.get as (
+  this: Response,
+) => ReadableStream<Uint8Array> | null
 const STATE = Symbol('tokenledger.tap')
 
 type Tapped = Response & { [STATE]: TapState }
@@ -122,7 +124,10 @@ class TapState implements ResponseTap {
 }
 
 /** A reader that calls the original, then hands the tap what it read. */
-function tapped<T>(name: string, read: (value: T) => TappedBody | Promise<TappedBody>): PropertyDescriptor {
+function tapped<T>(
+  name: string,
+  read: (value: T) => TappedBody | Promise<TappedBody>,
+): PropertyDescriptor {
   const original = (proto as unknown as Record<string, (this: Response) => Promise<T>>)[name]!
   return {
     configurable: true,
@@ -135,7 +140,11 @@ function tapped<T>(name: string, read: (value: T) => TappedBody | Promise<Tapped
         (value) => {
           if (!state.done) {
             const body = read(value)
-            if (body instanceof Promise) body.then((b) => state.finish(b), (error: unknown) => state.finish({ kind: 'error', error }))
+            if (body instanceof Promise)
+              body.then(
+                (b) => state.finish(b),
+                (error: unknown) => state.finish({ kind: 'error', error }),
+              )
             else state.finish(body)
           }
           return value
@@ -154,7 +163,10 @@ const readers: PropertyDescriptorMap = {
   json: tapped<unknown>('json', (value) => ({ kind: 'json', value })),
   text: tapped<string>('text', (text) => ({ kind: 'text', text })),
   // Decoded now: the caller owns the buffer and may change it once it has it.
-  arrayBuffer: tapped<ArrayBuffer>('arrayBuffer', (buffer) => ({ kind: 'text', text: new TextDecoder().decode(buffer) })),
+  arrayBuffer: tapped<ArrayBuffer>('arrayBuffer', (buffer) => ({
+    kind: 'text',
+    text: new TextDecoder().decode(buffer),
+  })),
   blob: tapped<Blob>('blob', async (blob) => ({ kind: 'text', text: await blob.text() })),
   body: {
     configurable: true,
@@ -170,12 +182,19 @@ const readers: PropertyDescriptorMap = {
   },
 }
 if (typeof (proto as { bytes?: unknown }).bytes === 'function') {
-  readers['bytes'] = tapped<Uint8Array>('bytes', (bytes) => ({ kind: 'text', text: new TextDecoder().decode(bytes) }))
+  readers['bytes'] = tapped<Uint8Array>('bytes', (bytes) => ({
+    kind: 'text',
+    text: new TextDecoder().decode(bytes),
+  }))
 }
 const TAPPED: object = Object.create(proto, readers)
 
 /** Taps `response` (see the module comment); `deliver` runs once, in a later turn than the read. */
-export function tapResponse(response: Response, deliver: (body: TappedBody) => void, mode: TapMode = 'all'): ResponseTap {
+export function tapResponse(
+  response: Response,
+  deliver: (body: TappedBody) => void,
+  mode: TapMode = 'all',
+): ResponseTap {
   const state = new TapState(response, deliver)
   if (mode === 'json') Object.defineProperty(response, 'json', readers['json']!)
   else Object.setPrototypeOf(response, TAPPED)
@@ -184,7 +203,10 @@ export function tapResponse(response: Response, deliver: (body: TappedBody) => v
 }
 
 /** A stream that forwards `source` and hands its whole text to the tap at the end. */
-function passThrough(source: ReadableStream<Uint8Array>, state: TapState): ReadableStream<Uint8Array> {
+function passThrough(
+  source: ReadableStream<Uint8Array>,
+  state: TapState,
+): ReadableStream<Uint8Array> {
   const open = () => source.getReader()
   let reader: ReturnType<typeof open> | undefined
   const decoder = new TextDecoder()

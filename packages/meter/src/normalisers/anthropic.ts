@@ -23,7 +23,9 @@ import {
 } from './normalise-usage.js'
 
 /** Normalises an Anthropic Messages usage. */
-export const normaliseAnthropicUsage: NormaliseUsage = function normaliseAnthropicUsage(raw: unknown): MeteredUsage {
+export const normaliseAnthropicUsage: NormaliseUsage = function normaliseAnthropicUsage(
+  raw: unknown,
+): MeteredUsage {
   const usage = asRecord(raw)
   if (!usage) return missingUsage()
   const fresh = readCount(usage, 'input_tokens')
@@ -33,9 +35,11 @@ export const normaliseAnthropicUsage: NormaliseUsage = function normaliseAnthrop
   const write1h = readCount(split, 'ephemeral_1h_input_tokens')
   const reportedWrite = readCount(usage, 'cache_creation_input_tokens')
   // Without the total, the TTL split (when present) adds up to it.
-  const splitWrite = write5m !== undefined || write1h !== undefined ? (write5m ?? 0) + (write1h ?? 0) : undefined
+  const splitWrite =
+    write5m !== undefined || write1h !== undefined ? (write5m ?? 0) + (write1h ?? 0) : undefined
   const cacheWrite = reportedWrite ?? splitWrite
-  const cacheWriteFigure = reportedWrite !== undefined ? reported(reportedWrite) : derived(splitWrite)
+  const cacheWriteFigure =
+    reportedWrite !== undefined ? reported(reportedWrite) : derived(splitWrite)
 
   let inputTokens = MISSING
   if (fresh !== undefined) {

@@ -23,7 +23,9 @@ import {
 } from './normalise-usage.js'
 
 /** Normalises a DeepSeek chat-completions usage. */
-export const normaliseDeepSeekUsage: NormaliseUsage = function normaliseDeepSeekUsage(raw: unknown): MeteredUsage {
+export const normaliseDeepSeekUsage: NormaliseUsage = function normaliseDeepSeekUsage(
+  raw: unknown,
+): MeteredUsage {
   const usage = asRecord(raw)
   if (!usage) return missingUsage()
   const figures = openAiFigures(usage)

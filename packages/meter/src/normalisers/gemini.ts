@@ -25,7 +25,9 @@ import {
 } from './normalise-usage.js'
 
 /** Normalises a Gemini `usageMetadata` object. */
-export const normaliseGeminiUsage: NormaliseUsage = function normaliseGeminiUsage(raw: unknown): MeteredUsage {
+export const normaliseGeminiUsage: NormaliseUsage = function normaliseGeminiUsage(
+  raw: unknown,
+): MeteredUsage {
   const usage = asRecord(raw)
   if (!usage) return missingUsage()
   const prompt = readCount(usage, 'promptTokenCount')
@@ -43,11 +45,13 @@ export const normaliseGeminiUsage: NormaliseUsage = function normaliseGeminiUsag
   }
 
   let inputTokens: Figure = MISSING
-  if (prompt !== undefined) inputTokens = toolPrompt ? derived(prompt + toolPrompt) : reported(prompt)
+  if (prompt !== undefined)
+    inputTokens = toolPrompt ? derived(prompt + toolPrompt) : reported(prompt)
 
   let outputTokens: Figure = MISSING
   if (candidates !== undefined) {
-    outputTokens = thoughts || candidatesDerived ? derived(candidates + (thoughts ?? 0)) : reported(candidates)
+    outputTokens =
+      thoughts || candidatesDerived ? derived(candidates + (thoughts ?? 0)) : reported(candidates)
   }
   // With thoughts but no candidate count, buildUsage makes output the thoughts (a lower bound).
   return buildUsage({

@@ -37,7 +37,10 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
  * null or malformed (a string, a negative or fractional number): malformed counts are treated as
  * missing rather than guessed.
  */
-export function readCount(record: Record<string, unknown> | undefined, key: string): number | undefined {
+export function readCount(
+  record: Record<string, unknown> | undefined,
+  key: string,
+): number | undefined {
   const value = record?.[key]
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined
 }
@@ -149,5 +152,7 @@ export function missingUsage(): MeteredUsage {
 
 /** The figures of a usage whose provenance is `kind`. */
 export function fieldsWith(usage: MeteredUsage, kind: Provenance): UsageField[] {
-  return (Object.keys(usage.provenance) as UsageField[]).filter((field) => usage.provenance[field] === kind)
+  return (Object.keys(usage.provenance) as UsageField[]).filter(
+    (field) => usage.provenance[field] === kind,
+  )
 }

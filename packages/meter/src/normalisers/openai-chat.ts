@@ -26,21 +26,22 @@ import {
 
 /** Gathers the figures of an OpenAI-shaped usage (chat completions or Responses API). */
 export function openAiFigures(usage: Record<string, unknown>): Figures {
-  const responses = !('prompt_tokens' in usage) && ('input_tokens' in usage || 'output_tokens' in usage)
+  const responses =
+    !('prompt_tokens' in usage) && ('input_tokens' in usage || 'output_tokens' in usage)
   const inputKey = responses ? 'input_tokens' : 'prompt_tokens'
   const outputKey = responses ? 'output_tokens' : 'completion_tokens'
   const inputDetails = asRecord(usage[responses ? 'input_tokens_details' : 'prompt_tokens_details'])
-  const outputDetails = asRecord(usage[responses ? 'output_tokens_details' : 'completion_tokens_details'])
+  const outputDetails = asRecord(
+    usage[responses ? 'output_tokens_details' : 'completion_tokens_details'],
+  )
 
   const total = readCount(usage, 'total_tokens')
   const input = readCount(usage, inputKey)
   const output = readCount(usage, outputKey)
   return {
     // A total with one side missing still pins the other side down exactly.
-    inputTokens:
-      input !== undefined ? reported(input) : derived(difference(total, output)),
-    outputTokens:
-      output !== undefined ? reported(output) : derived(difference(total, input)),
+    inputTokens: input !== undefined ? reported(input) : derived(difference(total, output)),
+    outputTokens: output !== undefined ? reported(output) : derived(difference(total, input)),
     cacheReadTokens: reported(readCount(inputDetails, 'cached_tokens')),
     cacheWriteTokens: reported(readCount(inputDetails, 'cache_write_tokens')),
     reasoningTokens: reported(readCount(outputDetails, 'reasoning_tokens')),
@@ -50,7 +51,9 @@ export function openAiFigures(usage: Record<string, unknown>): Figures {
 }
 
 /** Normalises an OpenAI chat-completions or Responses API usage. */
-export const normaliseOpenAiUsage: NormaliseUsage = function normaliseOpenAiUsage(raw: unknown): MeteredUsage {
+export const normaliseOpenAiUsage: NormaliseUsage = function normaliseOpenAiUsage(
+  raw: unknown,
+): MeteredUsage {
   const usage = asRecord(raw)
   return usage ? buildUsage(openAiFigures(usage)) : missingUsage()
 }

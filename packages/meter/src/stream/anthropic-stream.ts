@@ -22,7 +22,8 @@ export function createAnthropicAccumulator(): StreamAccumulator {
 
   function merge(latest: unknown): void {
     if (!latest || typeof latest !== 'object') return
-    for (const [key, value] of Object.entries(latest)) if (value !== null && value !== undefined) usage[key] = value
+    for (const [key, value] of Object.entries(latest))
+      if (value !== null && value !== undefined) usage[key] = value
     facts.usage = usage
   }
 
@@ -54,7 +55,13 @@ export function createAnthropicAccumulator(): StreamAccumulator {
         deferred.add(event, data)
         return 0
       }
-      if (event !== null && event !== 'message_start' && event !== 'message_delta' && event !== 'content_block_delta' && event !== 'error') {
+      if (
+        event !== null &&
+        event !== 'message_start' &&
+        event !== 'message_delta' &&
+        event !== 'content_block_delta' &&
+        event !== 'error'
+      ) {
         return 0
       }
       const parsed = parseEventData(data)

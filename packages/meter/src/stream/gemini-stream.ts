@@ -25,15 +25,19 @@ export function createGeminiAccumulator(): StreamAccumulator {
   function read(chunk: Record<string, unknown>, countText: boolean, takeUsage: boolean): number {
     facts.servedModel ??= stringField(chunk, 'modelVersion')
     facts.responseId ??= stringField(chunk, 'responseId')
-    if (chunk['error'] !== undefined) facts.errorType = errorTypeOf(chunk['error']) ?? 'stream_error'
+    if (chunk['error'] !== undefined)
+      facts.errorType = errorTypeOf(chunk['error']) ?? 'stream_error'
     const candidates = chunk['candidates']
     if (takeUsage) {
-      if (chunk['usageMetadata'] && typeof chunk['usageMetadata'] === 'object') facts.usage = chunk['usageMetadata']
+      if (chunk['usageMetadata'] && typeof chunk['usageMetadata'] === 'object')
+        facts.usage = chunk['usageMetadata']
       // Usage with a finish reason is the end-of-stream figure; earlier ones are partial.
       facts.finalUsage =
         facts.usage !== undefined &&
         Array.isArray(candidates) &&
-        candidates.some((candidate) => Boolean((candidate as { finishReason?: unknown } | null)?.finishReason))
+        candidates.some((candidate) =>
+          Boolean((candidate as { finishReason?: unknown } | null)?.finishReason),
+        )
     }
     let verdict = 0
     if (!countText || !Array.isArray(candidates)) return 0

@@ -88,7 +88,10 @@ export function emptyFacts(): StreamFacts {
 }
 
 /** The accumulator for a usage style. */
-export function createStreamAccumulator(style: UsageStyle, options: AccumulatorOptions): StreamAccumulator {
+export function createStreamAccumulator(
+  style: UsageStyle,
+  options: AccumulatorOptions,
+): StreamAccumulator {
   switch (style) {
     case 'anthropic':
       return createAnthropicAccumulator()
@@ -151,21 +154,27 @@ export function parseEventData(data: string): Record<string, unknown> | undefine
   if (data.length === 0 || data.charCodeAt(0) !== 123 /* '{' */) return undefined
   try {
     const value: unknown = JSON.parse(data)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }
 }
 
 /** A non-empty string field, or null. */
-export function stringField(record: Record<string, unknown> | undefined, key: string): string | null {
+export function stringField(
+  record: Record<string, unknown> | undefined,
+  key: string,
+): string | null {
   const value = record?.[key]
   return typeof value === 'string' && value !== '' ? value : null
 }
 
 /** The type (or code) of an error object in a provider payload, or null. */
 export function errorTypeOf(error: unknown): string | null {
-  if (typeof error !== 'object' || error === null) return typeof error === 'string' && error ? error : null
+  if (typeof error !== 'object' || error === null)
+    return typeof error === 'string' && error ? error : null
   // OpenAI and Anthropic name the error in `type`, some OpenAI-compatible APIs only in `code`,
   // Gemini in `status` (its `code` is the HTTP status number).
   const record = error as Record<string, unknown>

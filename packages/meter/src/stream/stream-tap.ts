@@ -21,14 +21,27 @@ interface ReadableStreamDefaultReaderLike {
 }
 
 const proto = ReadableStream.prototype
-const nativeGetReader = proto.getReader as (this: ReadableStream<Uint8Array>, options?: unknown) => Reader
-const nativeValues = proto.values as (this: ReadableStream<Uint8Array>, options?: unknown) => AsyncIterableIterator<Uint8Array> & {
+const nativeGetReader = proto.getReader as (
+  this: ReadableStream<Uint8Array>,
+  options?: unknown,
+) => Reader
+const nativeValues = proto.values as (
+  this: ReadableStream<Uint8Array>,
+  options?: unknown,
+) => AsyncIterableIterator<Uint8Array> & {
   return?(value?: unknown): Promise<IteratorResult<Uint8Array>>
 }
-const nativeCancel = proto.cancel as (this: ReadableStream<Uint8Array>, reason?: unknown) => Promise<void>
+const nativeCancel = proto.cancel as (
+  this: ReadableStream<Uint8Array>,
+  reason?: unknown,
+) => Promise<void>
 
 /** Hands a read result to the observer, swapping in filtered bytes when it filters. */
-function observed(observer: StreamObserver, result: ReadResult, held: { rest: Uint8Array | null }): ReadResult {
+function observed(
+  observer: StreamObserver,
+  result: ReadResult,
+  held: { rest: Uint8Array | null },
+): ReadResult {
   if (!result.done) {
     const value = observer.chunk(result.value!)
     return value === result.value ? result : { done: false, value }
@@ -92,7 +105,10 @@ function observeReader(reader: Reader, observer: StreamObserver): Reader {
 
 /** A stream over an observed reader, for the pipe and tee methods that bypass getReader(). */
 function throughObserved(stream: Observed): ReadableStream<Uint8Array> {
-  const reader = observeReader(nativeGetReader.call(stream), stream[OBSERVER]) as unknown as ReadableStreamDefaultReaderLike & {
+  const reader = observeReader(
+    nativeGetReader.call(stream),
+    stream[OBSERVER],
+  ) as unknown as ReadableStreamDefaultReaderLike & {
     cancel(reason?: unknown): Promise<void>
   }
   return new ReadableStream<Uint8Array>(
@@ -182,14 +198,20 @@ const TAPPED_STREAM: object = Object.create(proto, {
   pipeTo: {
     configurable: true,
     writable: true,
-    value: function pipeTo(this: Observed, ...args: Parameters<ReadableStream<Uint8Array>['pipeTo']>) {
+    value: function pipeTo(
+      this: Observed,
+      ...args: Parameters<ReadableStream<Uint8Array>['pipeTo']>
+    ) {
       return throughObserved(this).pipeTo(...args)
     },
   },
   pipeThrough: {
     configurable: true,
     writable: true,
-    value: function pipeThrough(this: Observed, ...args: Parameters<ReadableStream<Uint8Array>['pipeThrough']>) {
+    value: function pipeThrough(
+      this: Observed,
+      ...args: Parameters<ReadableStream<Uint8Array>['pipeThrough']>
+    ) {
       return throughObserved(this).pipeThrough(...args)
     },
   },
