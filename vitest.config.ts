@@ -11,14 +11,24 @@ export default defineConfig({
     alias: [
       { find: /^@tokenledger\/dashboard$/, replacement: src('./apps/dashboard/src/index.ts') },
       { find: /^@tokenledger\/proxy$/, replacement: src('./apps/proxy/src/index.ts') },
-      { find: /^@tokenledger\/(pricing|store|budget|meter|estimate)$/, replacement: src('./packages/$1/src/index.ts') },
-      { find: /^@tokenledger\/(pricing|store|budget|meter|estimate)\/(.+)$/, replacement: src('./packages/$1/src/$2/index.ts') },
+      {
+        find: /^@tokenledger\/(pricing|store|budget|meter|estimate)$/,
+        replacement: src('./packages/$1/src/index.ts'),
+      },
+      {
+        find: /^@tokenledger\/(pricing|store|budget|meter|estimate)\/(.+)$/,
+        replacement: src('./packages/$1/src/$2/index.ts'),
+      },
     ],
   },
   // vite 8 transforms with oxc (the old `esbuild` block is ignored): .tsx files use hono/jsx.
   oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.{ts,tsx}',
+      'apps/*/src/**/*.test.{ts,tsx}',
+      'test/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

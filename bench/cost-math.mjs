@@ -8,7 +8,13 @@ export async function run({ quick = false, log = () => {} } = {}) {
   const calls = quick ? 1_000_000 : 10_000_000
   const table = defaultPricingTable()
   const at = new Date('2026-05-01T00:00:00Z')
-  const usage = { inputTokens: 12_345, cacheReadTokens: 6_789, cacheWriteTokens: 0, outputTokens: 987, reasoningTokens: 321 }
+  const usage = {
+    inputTokens: 12_345,
+    cacheReadTokens: 6_789,
+    cacheWriteTokens: 0,
+    outputTokens: 987,
+    reasoningTokens: 321,
+  }
   const request = { provider: 'deepseek', model: 'deepseek-v4-flash', at, usage }
 
   // Baseline: what a float-based tracker does per call (rates already looked up).
@@ -18,13 +24,20 @@ export async function run({ quick = false, log = () => {} } = {}) {
   for (let i = 0; i < calls; i++) {
     // The input varies per call (as `extra` below) so the engine cannot hoist the product out of the loop.
     const input = usage.inputTokens + (i % 1000)
-    floatSum += ((input - usage.cacheReadTokens) * rates.input + usage.cacheReadTokens * rates.cacheRead + usage.outputTokens * rates.output) / 1e6
+    floatSum +=
+      ((input - usage.cacheReadTokens) * rates.input +
+        usage.cacheReadTokens * rates.cacheRead +
+        usage.outputTokens * rates.output) /
+      1e6
   }
   const floatNs = Number(process.hrtime.bigint() - f0)
 
   let exactSum = 0n
   const e0 = process.hrtime.bigint()
-  const requests = Array.from({ length: 1000 }, (_, extra) => ({ ...request, usage: { ...usage, inputTokens: usage.inputTokens + extra } }))
+  const requests = Array.from({ length: 1000 }, (_, extra) => ({
+    ...request,
+    usage: { ...usage, inputTokens: usage.inputTokens + extra },
+  }))
   for (let i = 0; i < calls; i++) {
     exactSum += table.price(requests[i % 1000]).totalPico
     if (i % 1_000_000 === 999_999) log(`  priced ${(i + 1).toLocaleString('en-US')} calls`)
@@ -41,18 +54,29 @@ export async function run({ quick = false, log = () => {} } = {}) {
     name: 'cost-math',
     target: 'sum of 10M priced calls equals the closed-form total to the last digit',
     met: exact,
-    ratio: { label: 'exact pricing time / float multiply time', value: (exactNs / floatNs).toFixed(1) },
+    ratio: {
+      label: 'exact pricing time / float multiply time',
+      value: (exactNs / floatNs).toFixed(1),
+    },
     figures: [
       { label: 'calls priced', value: calls.toLocaleString('en-US') },
-      { label: 'calls priced per second (card lookup + bigint math)', value: perSecond.toLocaleString('en-US') },
+      {
+        label: 'calls priced per second (card lookup + bigint math)',
+        value: perSecond.toLocaleString('en-US'),
+      },
       { label: 'per call', value: `${(exactNs / calls).toFixed(0)} ns` },
       { label: 'float baseline per call', value: `${(floatNs / calls).toFixed(1)} ns` },
       { label: 'exact sum', value: `${usdFromPico(exactSum)} USD` },
       { label: 'expected (closed form)', value: `${usdFromPico(expected)} USD` },
       { label: 'exact sum equals closed form', value: exact ? 'yes' : 'NO' },
-      { label: 'float sum of the same calls', value: `${floatSum} USD (off by ${usdFromPico(picoFromUsd(floatSum.toFixed(12)) - expected)})` },
+      {
+        label: 'float sum of the same calls',
+        value: `${floatSum} USD (off by ${usdFromPico(picoFromUsd(floatSum.toFixed(12)) - expected)})`,
+      },
     ],
-    notes: ['Pricing looks up the card in force (history, windows, tiers) on every call; the float loop does not.'],
+    notes: [
+      'Pricing looks up the card in force (history, windows, tiers) on every call; the float loop does not.',
+    ],
   }
 }
 

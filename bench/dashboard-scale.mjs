@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { presetPeriod } from '../apps/dashboard/dist/period.js'
+import { DAY_MS } from '../packages/pricing/dist/index.js'
 import { getText, startDashboardProcess } from './dashboard-scale/dashboard-process.mjs'
 import { fillInChild } from './dashboard-scale/fill-ledger.mjs'
 import {
@@ -49,7 +50,6 @@ const BATCH = 200_000
 const RUNS = 21
 const WARMUPS = 2
 const PAGE = 50
-const DAY_MS = 86_400_000
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test'
 
 const MB = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`

@@ -4,17 +4,8 @@
 // way real text does, with a long tail. Deterministic: the same seed gives the same file.
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
-
-function mulberry32(seed) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// The project's one seeded PRNG (also behind the record factory and the demo ledger).
+import { SeededRandom } from '../packages/store/dist/testing/index.js'
 
 const SYLLABLES = [
   'ka',
@@ -130,7 +121,8 @@ export async function writeBatchFile(path, options = {}) {
     userChars = 800,
     seed = 42,
   } = options
-  const random = mulberry32(seed)
+  const rng = new SeededRandom(seed)
+  const random = () => rng.next()
   const words = vocabulary(random, 40_000)
   const systems = Array.from({ length: 4 }, () => makeText(random, words, systemChars))
   const shots = Array.from({ length: 6 }, () => [

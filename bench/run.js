@@ -18,7 +18,9 @@ const BENCHES = [
   ['proxy-overhead', './proxy-overhead.mjs'],
 ]
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+})
 const only = values.only ? new Set(values.only.split(',')) : null
 const log = (line) => process.stderr.write(`${line}\n`)
 
@@ -41,7 +43,9 @@ for (const [name, path] of BENCHES) {
   const result = await module.run({ quick: values.quick, log })
   result.seconds = ((Date.now() - t0) / 1000).toFixed(1)
   results.push(result)
-  log(`${result.met ? 'MET' : 'NOT MET'}: ${result.ratio.label} = ${result.ratio.value} (target: ${result.target})`)
+  log(
+    `${result.met ? 'MET' : 'NOT MET'}: ${result.ratio.label} = ${result.ratio.value} (target: ${result.target})`,
+  )
 }
 
 const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`
@@ -55,7 +59,10 @@ const lines = [
   '',
   '| benchmark | figure (ratio, side by side in one run) | target | met |',
   '|---|---|---|---|',
-  ...results.map((r) => `| ${r.name} | ${r.ratio.label}: **${r.ratio.value}** | ${r.target} | ${r.met ? 'yes' : 'NO'} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.name} | ${r.ratio.label}: **${r.ratio.value}** | ${r.target} | ${r.met ? 'yes' : 'NO'} |`,
+  ),
   '',
   ...results.flatMap((r) => [
     `## ${r.name}`,

@@ -3,7 +3,8 @@
 import type OpenAIClient from 'openai'
 import type { serve as honoServe } from '@hono/node-server'
 import type { Meter } from '@tokenledger/meter'
-import type { PricingTable, Usage } from '@tokenledger/pricing'
+import type { KnownModels, PricingTable, ProviderData, Usage } from '@tokenledger/pricing'
+import type { CallRecord } from '@tokenledger/store'
 import type { LedgerStore, openStore as OpenStore } from '@tokenledger/store'
 
 declare global {
@@ -21,6 +22,17 @@ declare global {
   const client: InstanceType<typeof OpenAIClient>
   /** A request body about to be sent. */
   const body: Record<string, unknown>
+  /** A second pricing table (the curated one, say). */
+  const curatedTable: PricingTable
+  /** Providers of a pricing table or catalog. */
+  const providers: readonly ProviderData[]
+  /** The models a table knows (knownModels()). */
+  const known: KnownModels
+  /** A stored or just-built call record. */
+  const record: CallRecord
+  /** The text of a file, and the URL it came from. */
+  const text: string
+  const url: string
   /** A provider API key. */
   const apiKey: string
   const OpenAI: typeof OpenAIClient

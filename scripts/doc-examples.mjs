@@ -71,6 +71,11 @@ function examplesOf(declaration) {
 
 /** A module that type-checks one example against the entry point it belongs to. */
 function exampleModule(entry, exportNames, example) {
+  // An example that shows data (a pricing file's JSON, say) documents a format, not code.
+  const firstCode = example.text
+    .split('\n')
+    .find((line) => line.trim() !== '' && !line.trim().startsWith('//'))
+  if (firstCode !== undefined && /^\s*[[{"]/.test(firstCode)) return null
   const lines = example.text.split('\n')
   const imports = lines.filter((line) => /^\s*import\s/.test(line))
   const body = lines.map((line) => (/^\s*import\s/.test(line) ? '' : line))
@@ -115,7 +120,9 @@ export function checkDocExamples() {
         for (const example of examplesOf(declaration)) {
           if (seen.has(example.key)) continue
           seen.add(example.key)
-          const { header, text } = exampleModule(entry, names, example)
+          const module = exampleModule(entry, names, example)
+          if (module === null) continue
+          const { header, text } = module
           const file = join(OUT, `${modules.length}-${example.name.replace(/\W+/g, '-')}.ts`)
           writeFileSync(file, text)
           modules.push({ file, example, offset: header.length })

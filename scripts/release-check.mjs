@@ -3,7 +3,8 @@
 // `exports` target shipped, then publint (strict) and @arethetypeswrong/cli (ESM-only profile).
 // Exits 1 when anything fails. Run `pnpm build` first (the root script does).
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { publint } from 'publint'
@@ -47,7 +48,71 @@ export function manifestProblems(manifest, files) {
       !files.includes(map.replace(/^dist\//, 'src/').replace(/\.d\.ts\.map$/, '.ts')) &&
       !files.includes(map.replace(/^dist\//, 'src/').replace(/\.d\.ts\.map$/, '.tsx'))
     ) {
-      problems.push(`${map}: its source is not shipped`)
+      problems.push(
+        `${map}: its source is not shipped (a leftover build output? pnpm clean && pnpm build)`,
+      )
+    }
+  }
+  return problems
+}
+
+const BUILTINS = new Set(builtinModules)
+const IMPORT =
+  /(?:^|[^.\w])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require(?:\.resolve)?\(\s*['"]([^'"]+)['"]\s*\)/g
+
+/** The packages a folder's non-test sources import, by package name. */
+function importedPackages(dir, found = new Set()) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (entry.name !== '__fixtures__') importedPackages(path, found)
+      continue
+    }
+    if (!/\.(ts|tsx|js|mjs)$/.test(entry.name) || /\.test\.tsx?$/.test(entry.name)) continue
+    for (const match of readFileSync(path, 'utf8').matchAll(IMPORT)) {
+      const specifier = match[1] ?? match[2] ?? match[3]
+      if (!specifier || specifier.startsWith('.') || specifier.startsWith('node:')) continue
+      const name = specifier.startsWith('@')
+        ? specifier.split('/').slice(0, 2).join('/')
+        : specifier.split('/')[0]
+      if (!BUILTINS.has(name)) found.add(name)
+    }
+  }
+  return found
+}
+
+/**
+ * Dependencies that do not match the imports: imported but not declared (a user's install would
+ * break), or declared but never imported (a user installs it for nothing). A dependency that
+ * provides an optional peer of another dependency counts as used (the CLI depends on
+ * better-sqlite3 so that the store it uses has its SQLite driver).
+ */
+export function dependencyProblems(pkg, all = []) {
+  const imported = importedPackages(join(pkg.dir, 'src'))
+  for (const extra of ['client']) {
+    try {
+      importedPackages(join(pkg.dir, extra), imported)
+    } catch {
+      // no such folder
+    }
+  }
+  const declared = new Set([
+    ...Object.keys(pkg.manifest.dependencies ?? {}),
+    ...Object.keys(pkg.manifest.peerDependencies ?? {}),
+  ])
+  const problems = []
+  for (const name of imported) {
+    if (name !== pkg.name && !declared.has(name))
+      problems.push(`imports ${name} but does not depend on it`)
+  }
+  const peersOfDependencies = new Set(
+    all
+      .filter((other) => pkg.manifest.dependencies?.[other.name] !== undefined)
+      .flatMap((other) => Object.keys(other.manifest.peerDependencies ?? {})),
+  )
+  for (const name of Object.keys(pkg.manifest.dependencies ?? {})) {
+    if (!imported.has(name) && !peersOfDependencies.has(name)) {
+      problems.push(`depends on ${name} but never imports it`)
     }
   }
   return problems
@@ -70,16 +135,20 @@ async function main() {
   const destination = mkdtempSync(join(tmpdir(), 'tokenledger-release-'))
   let failed = 0
   try {
-    for (const pkg of packWorkspace(destination)) {
-      const problems = manifestProblems(tarballManifest(pkg.tarball), tarballFiles(pkg.tarball))
+    const packed = packWorkspace(destination)
+    for (const pkg of packed) {
+      const problems = [
+        ...manifestProblems(tarballManifest(pkg.tarball), tarballFiles(pkg.tarball)),
+        ...dependencyProblems(pkg, packed),
+      ]
       const buffer = readFileSync(pkg.tarball)
       const tarball = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)
-      const { messages, pkg: packed } = await publint({
+      const { messages, pkg: manifest } = await publint({
         pack: { tarball },
         strict: true,
         level: 'warning',
       })
-      for (const message of messages) problems.push(`publint: ${formatMessage(message, packed)}`)
+      for (const message of messages) problems.push(`publint: ${formatMessage(message, manifest)}`)
       try {
         execFileSync(
           ATTW,

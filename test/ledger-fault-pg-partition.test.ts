@@ -58,7 +58,8 @@ describe.skipIf(!postgres || postgres.skip !== null)('a silent partition from Po
             messages: [{ role: 'user', content: `call ${i}` }],
           }),
         })
-        expect((await response.json()).usage.prompt_tokens).toBe(1536)
+        const reply = (await response.json()) as { usage: { prompt_tokens: number } }
+        expect(reply.usage.prompt_tokens).toBe(1536)
       }
       const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -14,7 +14,10 @@ import { createMeter } from '@tokenledger/meter'
 import { fixedPricingTable } from './helpers/fixed-prices.js'
 import { type CallRecord, openStore } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
+import {
+  fixtureJson,
+  fixtureText,
+} from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 
 let dir: string
@@ -83,27 +86,49 @@ const post = (body: unknown, headers: Record<string, string> = {}): RequestInit 
 describe('meter.fetch with Anthropic and Gemini payloads', () => {
   it('detects the provider from the base URL and prices cache writes by TTL and thoughts as output', async () => {
     const db = join(dir, 'styles.db')
-    const meter = createMeter({ store: `sqlite:${db}`, prices: localPrices(), flushOnExit: false, tags: { env: 'test' } })
+    const meter = createMeter({
+      store: `sqlite:${db}`,
+      prices: localPrices(),
+      flushOnExit: false,
+      tags: { env: 'test' },
+    })
     const messages = [{ role: 'user', content: 'Summarise the contract.' }]
 
-    const message = await meter.fetch(`${anthropic.url}/messages`, post({ model: 'claude-sonnet-4-5', max_tokens: 512, messages }))
-    expect(((await message.json()) as { content: Array<{ text: string }> }).content[0]!.text).toMatch(/renews automatically/)
+    const message = await meter.fetch(
+      `${anthropic.url}/messages`,
+      post({ model: 'claude-sonnet-4-5', max_tokens: 512, messages }),
+    )
+    expect(
+      ((await message.json()) as { content: Array<{ text: string }> }).content[0]!.text,
+    ).toMatch(/renews automatically/)
 
     const streamed = await meter.fetch(
       `${anthropic.url}/messages`,
-      post({ model: 'claude-sonnet-4-5', max_tokens: 512, stream: true, messages }, { 'x-replay': 'stream' }),
+      post(
+        { model: 'claude-sonnet-4-5', max_tokens: 512, stream: true, messages },
+        { 'x-replay': 'stream' },
+      ),
     )
     const text = await streamed.text()
     // Nothing was injected or dropped: the caller reads the provider's bytes exactly.
     expect(text).toBe(fixtureText('anthropic-stream.sse'))
 
-    const generated = await meter.fetch(`${gemini.url}/models/gemini-2.5-pro:generateContent`, post({ contents: [{ parts: [{ text: 'Why does it fail?' }] }] }))
+    const generated = await meter.fetch(
+      `${gemini.url}/models/gemini-2.5-pro:generateContent`,
+      post({ contents: [{ parts: [{ text: 'Why does it fail?' }] }] }),
+    )
     expect(generated.status).toBe(200)
     await generated.arrayBuffer()
-    const geminiStream = await meter.fetch(`${gemini.url}/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, post({ contents: [{ parts: [{ text: 'Queue or not?' }] }] }))
+    const geminiStream = await meter.fetch(
+      `${gemini.url}/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,
+      post({ contents: [{ parts: [{ text: 'Queue or not?' }] }] }),
+    )
     expect(await geminiStream.text()).toBe(fixtureText('gemini-stream.sse'))
 
-    const overloaded = await meter.fetch(`${anthropic.url}/messages`, post({ model: 'claude-sonnet-4-5', max_tokens: 5, messages }, { 'x-replay': 'overloaded' }))
+    const overloaded = await meter.fetch(
+      `${anthropic.url}/messages`,
+      post({ model: 'claude-sonnet-4-5', max_tokens: 5, messages }, { 'x-replay': 'overloaded' }),
+    )
     expect(overloaded.status).toBe(529)
     expect(await overloaded.json()).toEqual(fixtureJson('anthropic-error-529.json'))
 
@@ -116,9 +141,20 @@ describe('meter.fetch with Anthropic and Gemini payloads', () => {
       endpoint: '/messages',
       model: 'claude-sonnet-4-5',
       servedModel: 'claude-sonnet-4-5-20250929',
-      usage: { inputTokens: 10390, cacheReadTokens: 8192, cacheWriteTokens: 2048, cacheWrite1hTokens: 1024, outputTokens: 310 },
+      usage: {
+        inputTokens: 10390,
+        cacheReadTokens: 8192,
+        cacheWriteTokens: 2048,
+        cacheWrite1hTokens: 1024,
+        outputTokens: 310,
+      },
       cost: '0.0175416',
-      costBreakdown: { input: '0.00045', cacheRead: '0.0024576', cacheWrite: '0.009984', output: '0.00465' },
+      costBreakdown: {
+        input: '0.00045',
+        cacheRead: '0.0024576',
+        cacheWrite: '0.009984',
+        output: '0.00465',
+      },
       serviceTier: 'standard',
       tags: { env: 'test' },
     })
@@ -146,15 +182,28 @@ describe('meter.fetch with Anthropic and Gemini payloads', () => {
       usage: { inputTokens: 310, outputTokens: 211, reasoningTokens: 200 },
       cost: '0.0006205',
     })
-    expect(failed).toMatchObject({ status: 'error', httpStatus: 529, errorType: 'overloaded_error', cost: '0' })
+    expect(failed).toMatchObject({
+      status: 'error',
+      httpStatus: 529,
+      errorType: 'overloaded_error',
+      cost: '0',
+    })
   })
 
   it('tags calls from the meter, a child meter and a runWithTags scope (inner wins)', async () => {
     const db = join(dir, 'tags.db')
-    const meter = createMeter({ store: `sqlite:${db}`, prices: localPrices(), flushOnExit: false, tags: { env: 'prod', team: 'core' } })
+    const meter = createMeter({
+      store: `sqlite:${db}`,
+      prices: localPrices(),
+      flushOnExit: false,
+      tags: { env: 'prod', team: 'core' },
+    })
     const child = meter.withTags({ feature: 'search', team: 'search' })
     const call = (fetch: typeof meter.fetch) =>
-      fetch(`${anthropic.url}/messages`, post({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [] })).then((r) => r.arrayBuffer())
+      fetch(
+        `${anthropic.url}/messages`,
+        post({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [] }),
+      ).then((r) => r.arrayBuffer())
     await call(meter.fetch)
     await child.runWithTags({ user: 'u-42', env: 'staging' }, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1))
@@ -163,7 +212,12 @@ describe('meter.fetch with Anthropic and Gemini payloads', () => {
     await meter.close()
     const [first, second] = await rows(db)
     expect(first!.tags).toEqual({ env: 'prod', team: 'core' })
-    expect(second!.tags).toEqual({ env: 'staging', team: 'search', feature: 'search', user: 'u-42' })
+    expect(second!.tags).toEqual({
+      env: 'staging',
+      team: 'search',
+      feature: 'search',
+      user: 'u-42',
+    })
   })
 
   it('passes other requests (GET, unknown endpoints) through unrecorded', async () => {

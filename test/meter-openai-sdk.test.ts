@@ -16,7 +16,10 @@ import { createMeter, type Meter } from '@tokenledger/meter'
 import { type CallRecord, openStore } from '@tokenledger/store'
 import OpenAI, { type APIError } from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureJson, fixtureText } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
+import {
+  fixtureJson,
+  fixtureText,
+} from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { callOrder, type ReplayServer, startReplayServer } from './helpers/replay-server.js'
 import { runCli } from './helpers/run-cli.js'
 import { localPricesFile } from './helpers/sdk-ledger.js'
@@ -42,7 +45,10 @@ beforeAll(async () => {
     'stream-cut': { sse: fixtureText('deepseek-stream-reasoning.sse'), cutAfterBlocks: 6 },
     boom: { status: 500, json: fixtureJson('openai-error-500.json') },
     'mystery-model-9000': {
-      json: { ...fixtureJson<Record<string, unknown>>('deepseek-chat-cache-hit.json'), model: 'mystery-model-9000' },
+      json: {
+        ...fixtureJson<Record<string, unknown>>('deepseek-chat-cache-hit.json'),
+        model: 'mystery-model-9000',
+      },
     },
   })
   openrouter = await startReplayServer(
@@ -56,7 +62,11 @@ beforeAll(async () => {
     'gpt-4.1': { json: fixtureJson('openai-responses.json') },
     'o4-mini': { json: fixtureJson('openai-chat-reasoning.json') },
     // retry-after-ms keeps the SDK's backoff short.
-    flaky: { status: 503, json: fixtureJson('openai-error-500.json'), headers: { 'retry-after-ms': '1' } },
+    flaky: {
+      status: 503,
+      json: fixtureJson('openai-error-500.json'),
+      headers: { 'retry-after-ms': '1' },
+    },
   })
   tokenhub = await startReplayServer({
     'deepseek-v4-flash': { json: fixtureJson('tokenhub-chat.json') },
@@ -76,7 +86,9 @@ let ledgerCounter = 0
  * API, whose streams the meter leaves as they are (it would ask a gateway for usage).
  */
 function localPrices() {
-  const file = localPricesFile(dir, [{ id: 'deepseek', name: 'DeepSeek', usageStyle: 'deepseek', url: deepseek.url }])
+  const file = localPricesFile(dir, [
+    { id: 'deepseek', name: 'DeepSeek', usageStyle: 'deepseek', url: deepseek.url },
+  ])
   return fixedPricingTable([file])
 }
 
@@ -84,7 +96,12 @@ function localPrices() {
 function freshMeter(): { meter: Meter; db: string; errors: unknown[] } {
   const db = join(dir, `ledger-${++ledgerCounter}.db`)
   const errors: unknown[] = []
-  const meter = createMeter({ store: `sqlite:${db}`, prices: localPrices(), onError: (error) => errors.push(error), flushOnExit: false })
+  const meter = createMeter({
+    store: `sqlite:${db}`,
+    prices: localPrices(),
+    onError: (error) => errors.push(error),
+    flushOnExit: false,
+  })
   return { meter, db, errors }
 }
 
@@ -109,7 +126,10 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     const bare = client(deepseek)
     const wrapped = meter.wrap(bare, { provider: 'deepseek', tags: { feature: 'contracts' } })
 
-    const expected = await bare.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
+    const expected = await bare.chat.completions.create({
+      model: 'deepseek-v4-flash',
+      messages: QUESTION,
+    })
     const { data, response } = await wrapped.chat.completions
       .create({ model: 'deepseek-v4-flash', messages: QUESTION })
       .withResponse()
@@ -149,7 +169,12 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
         },
       },
       cost: '0.000073024',
-      costBreakdown: { input: '0.00003584', cacheRead: '0.000003584', cacheWrite: '0', output: '0.0000336' },
+      costBreakdown: {
+        input: '0.00003584',
+        cacheRead: '0.000003584',
+        cacheWrite: '0',
+        output: '0.0000336',
+      },
       cacheSavings: '0.000175616',
       card: 'deepseek/deepseek-v4-flash@2026-04-26T12:15:00.000Z',
       reportedCost: null,
@@ -179,7 +204,9 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     for await (const chunk of stream) chunks.push(chunk)
     // DeepSeek's usage rides on the last chunk with a choice: the caller gets all 8 chunks.
     expect(chunks).toHaveLength(8)
-    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('The capital of Australia is Canberra.')
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(
+      'The capital of Australia is Canberra.',
+    )
     // DeepSeek sends its usage unasked: the request went out exactly as the caller wrote it.
     expect(deepseek.requests.at(-1)!.body!['stream_options']).toBeUndefined()
 
@@ -207,7 +234,11 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
     const { meter, db } = freshMeter()
     const bare = client(deepseek)
     const wrapped = meter.wrap(bare, { provider: 'deepseek' })
-    const call = (c: OpenAI) => c.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }, { headers: { 'x-replay': 'boom' } })
+    const call = (c: OpenAI) =>
+      c.chat.completions.create(
+        { model: 'deepseek-v4-flash', messages: QUESTION },
+        { headers: { 'x-replay': 'boom' } },
+      )
 
     const bareError = await call(bare).catch((error: unknown) => error)
     const wrappedError = await call(wrapped).catch((error: unknown) => error)
@@ -226,7 +257,11 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
       httpStatus: 500,
       errorType: 'server_error',
       model: 'deepseek-v4-flash',
-      usage: { inputTokens: 0, outputTokens: 0, provenance: { inputTokens: 'missing', outputTokens: 'missing' } },
+      usage: {
+        inputTokens: 0,
+        outputTokens: 0,
+        provenance: { inputTokens: 'missing', outputTokens: 'missing' },
+      },
       cost: '0',
       card: 'deepseek/deepseek-v4-flash@2026-04-26T12:15:00.000Z',
     })
@@ -310,12 +345,16 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
   it('records a call whose body the caller never reads (asResponse), when the meter flushes', async () => {
     const { meter, db } = freshMeter()
     const wrapped = meter.wrap(client(deepseek), { provider: 'deepseek' })
-    const raw = await wrapped.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }).asResponse()
+    const raw = await wrapped.chat.completions
+      .create({ model: 'deepseek-v4-flash', messages: QUESTION })
+      .asResponse()
     expect(raw.status).toBe(200)
     await meter.flush()
     // The meter read its own clone; the caller's body is still unread and readable.
     expect(raw.bodyUsed).toBe(false)
-    expect(((await raw.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens).toBe(1536)
+    expect(((await raw.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens).toBe(
+      1536,
+    )
     await meter.close()
     const rows = await ledgerRows(db)
     expect(rows).toHaveLength(1)
@@ -324,7 +363,9 @@ describe('meter.wrap(openai client) against replayed DeepSeek', () => {
 
   it('tags SDK calls made inside runWithTags, streams included, without touching their arguments', async () => {
     const { meter, db } = freshMeter()
-    const wrapped = meter.withTags({ team: 'legal' }).wrap(client(deepseek), { provider: 'deepseek', tags: { app: 'contracts' } })
+    const wrapped = meter
+      .withTags({ team: 'legal' })
+      .wrap(client(deepseek), { provider: 'deepseek', tags: { app: 'contracts' } })
     await meter.runWithTags({ user: 'u-7' }, async () => {
       await wrapped.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
       const stream = await wrapped.chat.completions.create(
@@ -368,7 +409,10 @@ describe('meter.wrap(openai client) against replayed OpenRouter', () => {
   it('keeps the reported cost beside ours and names the upstream', async () => {
     const { meter, db } = freshMeter()
     const wrapped = meter.wrap(client(openrouter), { provider: 'openrouter' })
-    const answer = await wrapped.chat.completions.create({ model: 'deepseek/deepseek-v4-flash', messages: QUESTION })
+    const answer = await wrapped.chat.completions.create({
+      model: 'deepseek/deepseek-v4-flash',
+      messages: QUESTION,
+    })
     expect(answer.model).toBe('deepseek/deepseek-v4-flash')
 
     const stream = await wrapped.chat.completions.create(
@@ -393,7 +437,12 @@ describe('meter.wrap(openai client) against replayed OpenRouter', () => {
       upstreamProvider: 'DeepSeek',
       usage: { inputTokens: 2048, cacheReadTokens: 1792, outputTokens: 256, reasoningTokens: 128 },
       cost: '0.0003584',
-      costBreakdown: { input: '0.00003584', cacheRead: '0.00025088', cacheWrite: '0', output: '0.00007168' },
+      costBreakdown: {
+        input: '0.00003584',
+        cacheRead: '0.00025088',
+        cacheWrite: '0',
+        output: '0.00007168',
+      },
       reportedCost: '0.0001073',
       card: 'openrouter/deepseek-v4-flash@2026-04-24T00:00:00.000Z',
     })
@@ -424,11 +473,18 @@ describe('meter.wrap(openai client) against replayed TokenHub', () => {
     // The provider sent 6 chunks; the 6th (choices: [], usage) exists only because the meter asked.
     expect(chunks).toHaveLength(5)
     expect(chunks.every((chunk) => chunk.choices.length === 1)).toBe(true)
-    expect(tokenhub.requests.at(-1)!.body).toMatchObject({ stream_options: { include_usage: true } })
+    expect(tokenhub.requests.at(-1)!.body).toMatchObject({
+      stream_options: { include_usage: true },
+    })
 
     // A caller that asks for usage itself gets the usage chunk, as without the meter.
     const asked = await wrapped.chat.completions.create(
-      { model: 'deepseek-v4-flash', messages: QUESTION, stream: true, stream_options: { include_usage: true } },
+      {
+        model: 'deepseek-v4-flash',
+        messages: QUESTION,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
       { headers: { 'x-replay': 'stream' } },
     )
     const askedChunks: OpenAI.ChatCompletionChunk[] = []
@@ -441,7 +497,11 @@ describe('meter.wrap(openai client) against replayed TokenHub', () => {
     expect(rows).toHaveLength(3)
     // 4000 input (3000 cached), 500 output: 1000 x 0.15 = 150, 3000 x 0.003 = 9, 500 x 0.30 = 150
     //   -> 309 uUSD = 0.000309 USD
-    expect(rows[0]).toMatchObject({ provider: 'tokenhub', model: 'deepseek-v4-flash', cost: '0.000309' })
+    expect(rows[0]).toMatchObject({
+      provider: 'tokenhub',
+      model: 'deepseek-v4-flash',
+      cost: '0.000309',
+    })
     // 800 input (512 cached), 6 output: 288 x 0.15 = 43.2, 512 x 0.003 = 1.536, 6 x 0.30 = 1.8
     //   -> 46.536 uUSD = 0.000046536 USD, for both streams
     for (const row of rows.slice(1)) {
@@ -459,9 +519,16 @@ describe('meter.wrap(openai client) against replayed OpenAI', () => {
   it('reads the Responses API usage and prices a flex service tier', async () => {
     const { meter, db } = freshMeter()
     const wrapped = meter.wrap(client(openai), { provider: 'openai' })
-    const response = await wrapped.responses.create({ model: 'gpt-4.1', input: 'Which regions exceeded budget?' })
+    const response = await wrapped.responses.create({
+      model: 'gpt-4.1',
+      input: 'Which regions exceeded budget?',
+    })
     expect(response.output_text).toBe('Three regions exceeded budget in Q3.')
-    await wrapped.chat.completions.create({ model: 'o4-mini', messages: QUESTION, service_tier: 'flex' })
+    await wrapped.chat.completions.create({
+      model: 'o4-mini',
+      messages: QUESTION,
+      service_tier: 'flex',
+    })
     await meter.close()
     const [responses, flex] = await ledgerRows(db)
     // gpt-4.1 (served as gpt-4.1-2025-04-14, an alias): 5120 input of which 4096 cached, 96 output:
@@ -486,7 +553,9 @@ describe('meter.wrap(openai client) against replayed OpenAI', () => {
 
   it('records every attempt of an SDK retry loop, the failed ones as errors', async () => {
     const { meter, db } = freshMeter()
-    const wrapped = meter.wrap(new OpenAI({ baseURL: openai.url, apiKey: 'test', maxRetries: 2 }), { provider: 'openai' })
+    const wrapped = meter.wrap(new OpenAI({ baseURL: openai.url, apiKey: 'test', maxRetries: 2 }), {
+      provider: 'openai',
+    })
     const error = await wrapped.chat.completions
       .create({ model: 'gpt-4o', messages: QUESTION }, { headers: { 'x-replay': 'flaky' } })
       .catch((thrown: unknown) => thrown)
@@ -497,7 +566,13 @@ describe('meter.wrap(openai client) against replayed OpenAI', () => {
     // One try plus two retries, each its own record.
     expect(rows).toHaveLength(3)
     expect(new Set(rows.map((row) => row.id)).size).toBe(3)
-    for (const row of rows) expect(row).toMatchObject({ status: 'error', httpStatus: 503, errorType: 'server_error', cost: '0' })
+    for (const row of rows)
+      expect(row).toMatchObject({
+        status: 'error',
+        httpStatus: 503,
+        errorType: 'server_error',
+        cost: '0',
+      })
   })
 })
 
@@ -515,15 +590,25 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
     const streamed = { model: 'deepseek-v4-flash', messages: QUESTION, stream: true } as const
 
     await ds.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
-    await ds.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }, replay('reasoning'))
+    await ds.chat.completions.create(
+      { model: 'deepseek-v4-flash', messages: QUESTION },
+      replay('reasoning'),
+    )
     await drain(await ds.chat.completions.create(streamed, replay('stream')))
-    await ds.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION }, replay('boom')).catch(() => {})
+    await ds.chat.completions
+      .create({ model: 'deepseek-v4-flash', messages: QUESTION }, replay('boom'))
+      .catch(() => {})
     // Stop after 6 chunks: role, 3 reasoning, "The capital", " of Australia" (as in the test above).
     await drain(await ds.chat.completions.create(streamed, replay('stream-pause')), 6)
     await drain(await ds.chat.completions.create(streamed, replay('stream-cut'))).catch(() => {})
     await ds.chat.completions.create({ model: 'mystery-model-9000', messages: QUESTION })
     await or.chat.completions.create({ model: 'deepseek/deepseek-v4-flash', messages: QUESTION })
-    await drain(await or.chat.completions.create({ ...streamed, model: 'deepseek/deepseek-v4-flash' }, replay('stream')))
+    await drain(
+      await or.chat.completions.create(
+        { ...streamed, model: 'deepseek/deepseek-v4-flash' },
+        replay('stream'),
+      ),
+    )
     await th.chat.completions.create({ model: 'deepseek-v4-flash', messages: QUESTION })
     await drain(await th.chat.completions.create(streamed, replay('stream')))
     await meter.close()

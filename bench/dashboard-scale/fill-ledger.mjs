@@ -4,10 +4,9 @@
 // `fillInChild` runs the same fill in its own process, so two ledgers can be written at once.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { DAY_MS } from '../../packages/pricing/dist/index.js'
 import { openStore } from '../../packages/store/dist/index.js'
 import { createRecordFactory } from '../../packages/store/dist/testing/index.js'
-
-const DAY_MS = 86_400_000
 
 /**
  * Writes `calls` calls spread evenly over the `days` days that end at `end`, in batches of

@@ -56,6 +56,7 @@ let checked: string | null | undefined
 
 /** Throws when any built package is missing or older than its sources (checked once a process). */
 export function assertDistFresh(): void {
-  checked ??= BUILT_PACKAGES.map((dir) => staleDistReason(dir)).find((reason) => reason !== null) ?? null
+  checked ??=
+    BUILT_PACKAGES.map((dir) => staleDistReason(dir)).find((reason) => reason !== null) ?? null
   if (checked !== null) throw new Error(`${checked}: run \`pnpm build\` first`)
 }

@@ -52,7 +52,10 @@ let requestCounter = 0
  * Starts a replay server. `routes` maps a route name (an `x-replay` header value or a model) to
  * its answer; an unmatched request gets a 404 in OpenAI's error shape.
  */
-export async function startReplayServer(routes: Record<string, ReplayRoute>, basePath = '/v1'): Promise<ReplayServer> {
+export async function startReplayServer(
+  routes: Record<string, ReplayRoute>,
+  basePath = '/v1',
+): Promise<ReplayServer> {
   const requests: ReceivedRequest[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -68,15 +71,30 @@ export async function startReplayServer(routes: Record<string, ReplayRoute>, bas
       const path = req.url ?? '/'
       const gemini = /\/models\/([^/:?]+):/.exec(path)
       const header = req.headers['x-replay']
-      const name = (typeof header === 'string' ? header : undefined) ?? (body?.['model'] as string | undefined) ?? gemini?.[1] ?? ''
+      const name =
+        (typeof header === 'string' ? header : undefined) ??
+        (body?.['model'] as string | undefined) ??
+        gemini?.[1] ??
+        ''
       // A streamed request takes the route `<name> stream` when there is one, so one model can
       // answer JSON and SSE (the README samples call the same model both ways).
       const streamed = body?.['stream'] === true || path.includes(':streamGenerateContent')
       const streamRoute = streamed ? routes[`${name} stream`] : undefined
-      requests.push({ method: req.method ?? 'GET', path, headers: req.headers, body, route: streamRoute ? `${name} stream` : name })
+      requests.push({
+        method: req.method ?? 'GET',
+        path,
+        headers: req.headers,
+        body,
+        route: streamRoute ? `${name} stream` : name,
+      })
       const route = streamRoute ?? routes[name]
       if (!route) {
-        send(res, 404, { error: { message: `replay server: no route for ${JSON.stringify(name)}`, type: 'not_found_error' } })
+        send(res, 404, {
+          error: {
+            message: `replay server: no route for ${JSON.stringify(name)}`,
+            type: 'not_found_error',
+          },
+        })
         return
       }
       void answer(req, res, route)
@@ -95,7 +113,12 @@ export async function startReplayServer(routes: Record<string, ReplayRoute>, bas
   }
 }
 
-function send(res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  json: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(json)
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -106,7 +129,11 @@ function send(res: ServerResponse, status: number, json: unknown, headers: Recor
   res.end(text)
 }
 
-async function answer(req: IncomingMessage, res: ServerResponse, route: ReplayRoute): Promise<void> {
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: ReplayRoute,
+): Promise<void> {
   const status = route.status ?? 200
   if (route.sse === undefined) {
     send(res, status, route.json ?? {}, route.headers)
@@ -146,7 +173,10 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: ReplayRo
  * Orders ledger rows as the calls were made: by start time, then (calls started in the same
  * millisecond) by the replay server's request counter, which the rows carry as their request id.
  */
-export function callOrder(a: { timestamp: string; requestId: string | null }, b: { timestamp: string; requestId: string | null }): number {
+export function callOrder(
+  a: { timestamp: string; requestId: string | null },
+  b: { timestamp: string; requestId: string | null },
+): number {
   const byTime = Date.parse(a.timestamp) - Date.parse(b.timestamp)
   if (byTime !== 0) return byTime
   return replayNumber(a.requestId) - replayNumber(b.requestId)

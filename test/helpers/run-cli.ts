@@ -20,7 +20,14 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   assertDistFresh()
   const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', COLUMNS: '120', TZ: 'UTC', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NO_COLOR: '1',
+      COLUMNS: '120',
+      TZ: 'UTC',
+      ...env,
+    },
     timeout: 60_000,
   })
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }

@@ -5,6 +5,7 @@
  * them instead of scanning calls). The browser shows instants in its own time zone; day buckets
  * are labelled as UTC dates.
  */
+import { DAY_MS, HOUR_MS } from '@tokenledger/pricing'
 
 /** The period presets offered by the dashboard. `month` is this UTC month so far. */
 export const RANGE_PRESETS = ['today', '7d', '30d', '90d', 'month', 'last-month'] as const
@@ -32,8 +33,7 @@ export const MAX_HOUR_BUCKET_DAYS = 14
 /** The longest period a view may cover, in days (about ten years of day buckets). */
 export const MAX_PERIOD_DAYS = 3660
 
-export const HOUR_MS = 3_600_000
-export const DAY_MS = 86_400_000
+export { DAY_MS, HOUR_MS }
 
 /** A resolved period: `since` inclusive, `until` exclusive. */
 export interface Period {

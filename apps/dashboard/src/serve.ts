@@ -46,7 +46,8 @@ function urlHost(host: string): string {
 
 /**
  * Opens the ledger read-only and serves the dashboard.
- * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened (missing file, no schema)
+ * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened (missing file, no
+ *   schema); DRIVER_MISSING when its driver is not installed
  * @throws TokenledgerError OPTION_INVALID for a bad port or token, an empty TOKENLEDGER_DASHBOARD_TOKEN, or a non-loopback
  *   host without a token
  * @example const { url, close } = await startDashboard({ db: 'sqlite:./tokenledger.db', port: 0 })

@@ -35,7 +35,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`)
       return error.code === 'MODEL_UNKNOWN' ? 2 : 1
     }
-    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(
+      `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
     return 1
   }
 }

@@ -26,11 +26,8 @@ import { imageSizeFromUrl } from './image-size.js'
 import { imageRuleFor, imageTokens } from './image-tokens.js'
 import type { TextCounter } from './token-counter.js'
 
-/**
- * Framing tokens of one message in OpenAI's chat template (`<|start|>`, `<|message|>`, `<|end|>`),
- * exact for OpenAI models; the role's own tokens are counted on top.
- */
-export const CHAT_FRAMING_TOKENS_PER_MESSAGE = 3
+/** Exact framing tokens of one message in OpenAI's chat format (tiktoken counts). */
+export const CHAT_MESSAGE_FRAMING_TOKENS = 3
 /** Extra token of a message `name`. */
 export const TOKENS_PER_NAME = 1
 /** Tokens that prime the assistant's reply, once per request. */
@@ -99,7 +96,7 @@ export function countChat(
   const messageTokens: number[] = []
 
   for (const message of request.messages) {
-    let tokens = CHAT_FRAMING_TOKENS_PER_MESSAGE + counter.count(message.role)
+    let tokens = CHAT_MESSAGE_FRAMING_TOKENS + counter.count(message.role)
     if (message.name !== undefined) tokens += counter.count(message.name) + TOKENS_PER_NAME
     tokens += countContent(
       message,

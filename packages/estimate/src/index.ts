@@ -13,10 +13,10 @@ export type { CacheEffect, CostRange, ProviderEstimate } from './price-batch.js'
 export { calibrationTags, countRequest, countTokens } from './count-request.js'
 export type { RequestCount, TokenCount } from './count-request.js'
 export {
-  CHAT_FRAMING_TOKENS_PER_MESSAGE,
   countChat,
   countTools,
   REPLY_PRIMING_TOKENS,
+  CHAT_MESSAGE_FRAMING_TOKENS,
   TOKENS_PER_NAME,
   TOKENS_PER_TOOL_CALL,
 } from './count-chat.js'

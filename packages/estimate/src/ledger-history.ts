@@ -6,6 +6,7 @@
  * The estimator depends on the shape of the store, not on the store: `LedgerStore` from
  * @tokenledger/store satisfies `LedgerHistorySource`.
  */
+import { DAY_MS } from '@tokenledger/pricing'
 import { COUNTED_INPUT_TAG } from './calibration.js'
 
 /** The ledger query the estimator sends (a subset of the store's LedgerQuery). */
@@ -65,7 +66,7 @@ export async function readModelHistory(
   options: HistoryOptions = {},
 ): Promise<ModelHistory> {
   const until = options.until ?? new Date()
-  const since = options.since ?? new Date(until.getTime() - DEFAULT_HISTORY_DAYS * 86_400_000)
+  const since = options.since ?? new Date(until.getTime() - DEFAULT_HISTORY_DAYS * DAY_MS)
   const capacity = options.sampleSize ?? 20_000
   const tags = Object.entries(options.tags ?? {})
   const history: ModelHistory = {

@@ -4,7 +4,13 @@
  * former off-peak discount, 16:30-00:30 UTC). Each option is an instant to price at plus a service
  * tier; the pricing engine then picks the card, window and tier exactly as it does for a real call.
  */
-import { isInWindow, type PricingTable, type ServiceTier } from '@tokenledger/pricing'
+import {
+  DAY_MS,
+  isInWindow,
+  MINUTE_MS,
+  type PricingTable,
+  type ServiceTier,
+} from '@tokenledger/pricing'
 
 /** One way to run the batch at a provider. */
 export interface PriceOption {
@@ -22,9 +28,9 @@ export interface PriceOptionsFilter {
 }
 
 const OPTIONAL_TIERS = ['batch', 'flex'] as const
-const STEP_MS = 15 * 60_000
+const STEP_MS = 15 * MINUTE_MS
 // Windows repeat weekly at most, so eight days of 15-minute steps find any of them.
-const SEARCH_MS = 8 * 86_400_000
+const SEARCH_MS = 8 * DAY_MS
 
 /**
  * The options of a (provider, model) at `at`. Always at least the standard one, even without a card

@@ -73,7 +73,12 @@ export class RecordBuilder {
   build(start: CallStart, outcome: CallOutcome): CallRecord {
     const { facts } = outcome
     const usage = this.#usage(start, outcome)
-    const reported = outcome.reportedPico !== undefined ? outcome.reportedPico : facts ? readReportedCost(facts.usage) : null
+    const reported =
+      outcome.reportedPico !== undefined
+        ? outcome.reportedPico
+        : facts
+          ? readReportedCost(facts.usage)
+          : null
     const servedModel = facts?.servedModel ?? null
     const serviceTier = facts?.serviceTier ?? null
     const toPrice: CallToPrice = {
@@ -125,7 +130,9 @@ export class RecordBuilder {
       reportedCost: reported === null ? null : usdFromPico(reported),
       latencyMs: Math.max(0, Math.round(outcome.endPerf - start.startPerf)),
       timeToFirstTokenMs:
-        outcome.firstTextPerf === null ? null : Math.max(0, Math.round(outcome.firstTextPerf - start.startPerf)),
+        outcome.firstTextPerf === null
+          ? null
+          : Math.max(0, Math.round(outcome.firstTextPerf - start.startPerf)),
       requestId: outcome.requestId ?? facts?.responseId ?? null,
       serviceTier,
       tags: start.tags,
@@ -150,16 +157,27 @@ export class RecordBuilder {
       // No response: nothing billed, unless the caller gave up waiting (the prompt was sent).
       const usage = missingUsage()
       if (outcome.status !== 'aborted') return usage
-      return fillEstimates(usage, { promptTokens: estimatePromptTokens(start.request.body), textChars: 0, reasoningChars: 0 }, true)
+      return fillEstimates(
+        usage,
+        { promptTokens: estimatePromptTokens(start.request.body), textChars: 0, reasoningChars: 0 },
+        true,
+      )
     }
     const usage = outcome.usage ?? NORMALISERS[start.style](facts.usage)
     if (outcome.status === 'error' && !outcome.partial && facts.usage == null) return usage
     const needsEstimate =
-      outcome.partial || usage.provenance.inputTokens === 'missing' || usage.provenance.outputTokens === 'missing'
+      outcome.partial ||
+      usage.provenance.inputTokens === 'missing' ||
+      usage.provenance.outputTokens === 'missing'
     if (!needsEstimate) return usage
-    const promptTokens = usage.provenance.inputTokens === 'missing' ? estimatePromptTokens(start.request.body) : 0
+    const promptTokens =
+      usage.provenance.inputTokens === 'missing' ? estimatePromptTokens(start.request.body) : 0
     facts.countDeferred?.()
     const seenChars = facts.answer !== undefined ? textChars(facts.answer) : facts.textChars
-    return fillEstimates(usage, { promptTokens, textChars: seenChars, reasoningChars: facts.reasoningChars }, outcome.partial)
+    return fillEstimates(
+      usage,
+      { promptTokens, textChars: seenChars, reasoningChars: facts.reasoningChars },
+      outcome.partial,
+    )
   }
 }

@@ -116,7 +116,7 @@ export interface Meter {
   readonly fetch: MeteredFetch
   /**
    * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
-   * @throws TokenledgerError for an unknown provider id or bad tags.
+   * @throws TokenledgerError PRICING_LOOKUP for an unknown provider id, OPTION_INVALID for bad tags.
    */
   wrap<T extends WrappableClient<T>>(client: T, options?: WrapOptions): T
   /** A child meter sharing this meter's queue whose calls carry `tags` too. */
@@ -190,7 +190,13 @@ export function createMeter(options: MeterOptions = {}): Meter {
     onBuilt: (record) => {
       const problem = implausibleUsage(prices, record)
       if (problem !== null) {
-        report(new TokenledgerError('USAGE_IMPLAUSIBLE', `call ${record.id}: ${problem}; stored as reported`), { phase: 'record', callId: record.id })
+        report(
+          new TokenledgerError(
+            'USAGE_IMPLAUSIBLE',
+            `call ${record.id}: ${problem}; stored as reported`,
+          ),
+          { phase: 'record', callId: record.id },
+        )
       }
     },
   })
@@ -209,7 +215,10 @@ export function createMeter(options: MeterOptions = {}): Meter {
     sweepTimer: null,
     closed: false,
     notices: new UsageNotices((error, callId) => report(error, { phase: 'record', callId })),
-    telemetry: options.openTelemetry === false ? null : createCallTelemetry(options.openTelemetry === true ? {} : options.openTelemetry),
+    telemetry:
+      options.openTelemetry === false
+        ? null
+        : createCallTelemetry(options.openTelemetry === true ? {} : options.openTelemetry),
   }
   const flushable: Flushable = {
     get pending() {
@@ -222,10 +231,17 @@ export function createMeter(options: MeterOptions = {}): Meter {
   // Opened now, not at the first write, so that an exit soon after the first calls finds it open.
   if (typeof store !== 'object') queue.openSoon()
   if (settings.flushOnExit) registerExitFlush(flushable)
-  const defaultProvider = options.provider === undefined ? undefined : explicitProvider(prices, options.provider, 'createMeter({ provider })')
-  return makeMeter(core, { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') }, () => {
-    unregisterExitFlush(flushable)
-  })
+  const defaultProvider =
+    options.provider === undefined
+      ? undefined
+      : explicitProvider(prices, options.provider, 'createMeter({ provider })')
+  return makeMeter(
+    core,
+    { provider: defaultProvider, tags: checkTags(options.tags, 'createMeter({ tags })') },
+    () => {
+      unregisterExitFlush(flushable)
+    },
+  )
 }
 
 function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Meter {
@@ -233,18 +249,41 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
     fetch: createMeterFetch(core, scope),
     wrap<T extends WrappableClient<T>>(client: T, wrapOptions: WrapOptions = {}): T {
       const provider: CallProvider | undefined =
-        wrapOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
-      const child: FetchScope = { provider, tags: mergeTags(scope.tags, checkTags(wrapOptions.tags, 'meter.wrap(client, { tags })')) }
+        wrapOptions.provider === undefined
+          ? scope.provider
+          : explicitProvider(core.prices, wrapOptions.provider, 'meter.wrap(client, { provider })')
+      const child: FetchScope = {
+        provider,
+        tags: mergeTags(scope.tags, checkTags(wrapOptions.tags, 'meter.wrap(client, { tags })')),
+      }
       // The openai SDK reads JSON bodies with json() only: the cheapest tap will do.
-      return wrapClient(client, core.baseFetch, (underlying) => createMeteredFetch(core, child, underlying, 'json'))
+      return wrapClient(client, core.baseFetch, (underlying) =>
+        createMeteredFetch(core, child, underlying, 'json'),
+      )
     },
     withTags(tags: Tags): Meter {
-      return makeMeter(core, { provider: scope.provider, tags: mergeTags(scope.tags, checkTags(tags, 'meter.withTags(tags)')) }, onClose)
+      return makeMeter(
+        core,
+        {
+          provider: scope.provider,
+          tags: mergeTags(scope.tags, checkTags(tags, 'meter.withTags(tags)')),
+        },
+        onClose,
+      )
     },
     child(childOptions: WrapOptions): Meter {
       const provider: CallProvider | undefined =
-        childOptions.provider === undefined ? scope.provider : explicitProvider(core.prices, childOptions.provider, 'meter.child({ provider })')
-      return makeMeter(core, { provider, tags: mergeTags(scope.tags, checkTags(childOptions.tags, 'meter.child({ tags })')) }, onClose)
+        childOptions.provider === undefined
+          ? scope.provider
+          : explicitProvider(core.prices, childOptions.provider, 'meter.child({ provider })')
+      return makeMeter(
+        core,
+        {
+          provider,
+          tags: mergeTags(scope.tags, checkTags(childOptions.tags, 'meter.child({ tags })')),
+        },
+        onClose,
+      )
     },
     runWithTags<R>(tags: Tags, fn: () => R): R {
       return core.scope.run(checkTags(tags, 'meter.runWithTags(tags)'), fn)
@@ -300,13 +339,21 @@ interface Settings {
 
 function checkOptions(options: MeterOptions): Settings {
   if (typeof options !== 'object' || options === null) {
-    throw new TokenledgerError('OPTION_INVALID', `createMeter(options): expected an object, got ${String(options)}`)
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `createMeter(options): expected an object, got ${String(options)}`,
+    )
   }
   const store = options.store
   if (
     store !== undefined &&
     typeof store !== 'string' &&
-    !(typeof store === 'object' && store !== null && typeof store.insert === 'function' && typeof store.close === 'function')
+    !(
+      typeof store === 'object' &&
+      store !== null &&
+      typeof store.insert === 'function' &&
+      typeof store.close === 'function'
+    )
   ) {
     throw new TokenledgerError(
       'OPTION_INVALID',
@@ -314,25 +361,49 @@ function checkOptions(options: MeterOptions): Settings {
     )
   }
   if (typeof store === 'string' && store.trim() === '') {
-    throw new TokenledgerError('OPTION_INVALID', 'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...')
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createMeter({ store }): empty store URL; expected sqlite:PATH, a path or postgres://...',
+    )
   }
   // A malformed URL is an input error now, not a ledger that stays unavailable (OPTION_INVALID).
   if (typeof store === 'string') parseStoreUrl(store)
   const otel = options.openTelemetry
-  if (otel !== undefined && typeof otel !== 'boolean' && (typeof otel !== 'object' || otel === null)) {
-    throw new TokenledgerError('OPTION_INVALID', `createMeter({ openTelemetry }): expected true, false or { tracerProvider, meterProvider }, got ${String(otel)}`)
+  if (
+    otel !== undefined &&
+    typeof otel !== 'boolean' &&
+    (typeof otel !== 'object' || otel === null)
+  ) {
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `createMeter({ openTelemetry }): expected true, false or { tracerProvider, meterProvider }, got ${String(otel)}`,
+    )
   }
   for (const name of ['onError', 'fetch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new TokenledgerError('OPTION_INVALID', `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`)
+      throw new TokenledgerError(
+        'OPTION_INVALID',
+        `createMeter({ ${name} }): expected a function, got ${typeof options[name]}`,
+      )
     }
   }
   if (options.flushOnExit !== undefined && typeof options.flushOnExit !== 'boolean') {
-    throw new TokenledgerError('OPTION_INVALID', `createMeter({ flushOnExit }): expected true or false, got ${String(options.flushOnExit)}`)
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `createMeter({ flushOnExit }): expected true or false, got ${String(options.flushOnExit)}`,
+    )
   }
   const prices = options.prices as unknown
-  if (prices !== undefined && (typeof prices !== 'object' || prices === null || typeof (prices as PricingTable).price !== 'function')) {
-    throw new TokenledgerError('OPTION_INVALID', 'createMeter({ prices }): expected a PricingTable from loadPricingTable()')
+  if (
+    prices !== undefined &&
+    (typeof prices !== 'object' ||
+      prices === null ||
+      typeof (prices as PricingTable).price !== 'function')
+  ) {
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      'createMeter({ prices }): expected a PricingTable from loadPricingTable()',
+    )
   }
   return {
     maxQueue: positiveInteger(options.maxQueue, 'maxQueue', 10_000),
@@ -348,7 +419,10 @@ function checkOptions(options: MeterOptions): Settings {
 function positiveInteger(value: unknown, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new TokenledgerError('OPTION_INVALID', `createMeter({ ${name} }): expected an integer >= ${min}, got ${String(value)}`)
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `createMeter({ ${name} }): expected an integer >= ${min}, got ${String(value)}`,
+    )
   }
   return value
 }

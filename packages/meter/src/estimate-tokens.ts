@@ -14,11 +14,10 @@ import type { MeteredUsage, UsageField } from '@tokenledger/pricing'
 /** Characters per token of the approximation. */
 export const CHARS_PER_TOKEN = 4
 /**
- * The rough allowance per message for its role and framing, whatever the provider's template: the
- * meter skips role labels when it counts characters, so this stands for both (OpenAI's template
- * spends 3 tokens of framing plus about 1 of role).
+ * The meter's rough allowance per prompt message for its role and separators, in its chars/4
+ * estimate (not a tokenizer's exact framing: see @tokenledger/estimate's CHAT_MESSAGE_FRAMING_TOKENS).
  */
-export const ROLE_AND_FRAMING_ALLOWANCE_PER_MESSAGE = 4
+export const ESTIMATED_MESSAGE_OVERHEAD_TOKENS = 4
 
 /**
  * Keys whose values are not prompt text: binary payloads, ids, settings, and the role and part-type
@@ -70,7 +69,7 @@ export function estimatePromptTokens(body: Record<string, unknown> | null): numb
       if (key !== 'tools' && key !== 'functions') messages += 1
     }
   }
-  return tokensFromChars(chars) + messages * ROLE_AND_FRAMING_ALLOWANCE_PER_MESSAGE
+  return tokensFromChars(chars) + messages * ESTIMATED_MESSAGE_OVERHEAD_TOKENS
 }
 
 /** Total length of the strings inside a JSON value, binary payloads and ids skipped. */

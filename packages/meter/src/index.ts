@@ -29,15 +29,10 @@ export { normaliseOpenRouterUsage } from './normalisers/openrouter.js'
 export { readReportedCost } from './reported-cost.js'
 export { normaliseAnthropicUsage } from './normalisers/anthropic.js'
 export { normaliseGeminiUsage } from './normalisers/gemini.js'
-export { NORMALISERS, styleFor } from './normalisers/normaliser-for.js'
 export type { NormaliseUsage } from './normalisers/normalise-usage.js'
-export { SseParser } from './stream/sse-parser.js'
-export type { SseBlock } from './stream/sse-parser.js'
-export { createStreamAccumulator } from './stream/stream-accumulator.js'
-export type { StreamAccumulator, StreamFacts } from './stream/stream-accumulator.js'
 export {
   CHARS_PER_TOKEN,
+  ESTIMATED_MESSAGE_OVERHEAD_TOKENS,
   estimatePromptTokens,
-  ROLE_AND_FRAMING_ALLOWANCE_PER_MESSAGE,
   tokensFromChars,
 } from './estimate-tokens.js'

@@ -1,39 +1,65 @@
 import { describe, expect, it } from 'vitest'
 import { readRequest, withStreamUsage } from './read-request.js'
 
-const post = (body: unknown, headers?: Record<string, string>): RequestInit => ({ method: 'POST', body: JSON.stringify(body), ...(headers ? { headers } : {}) })
+const post = (body: unknown, headers?: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  body: JSON.stringify(body),
+  ...(headers ? { headers } : {}),
+})
 
 describe('readRequest', () => {
   it('reads endpoint, base, model and stream of chat, Responses and Anthropic calls', () => {
-    expect(readRequest('https://api.deepseek.com/chat/completions', post({ model: 'deepseek-v4-flash', stream: true }))).toMatchObject({
+    expect(
+      readRequest(
+        'https://api.deepseek.com/chat/completions',
+        post({ model: 'deepseek-v4-flash', stream: true }),
+      ),
+    ).toMatchObject({
       endpoint: '/chat/completions',
       base: 'https://api.deepseek.com',
       model: 'deepseek-v4-flash',
       stream: true,
     })
-    expect(readRequest(new URL('https://api.openai.com/v1/responses'), post({ model: 'gpt-4.1' }))).toMatchObject({
+    expect(
+      readRequest(new URL('https://api.openai.com/v1/responses'), post({ model: 'gpt-4.1' })),
+    ).toMatchObject({
       endpoint: '/responses',
       base: 'https://api.openai.com/v1',
       stream: false,
     })
-    expect(readRequest('https://api.anthropic.com/v1/messages', post({ model: 'claude-sonnet-4-5' }))?.endpoint).toBe('/messages')
+    expect(
+      readRequest('https://api.anthropic.com/v1/messages', post({ model: 'claude-sonnet-4-5' }))
+        ?.endpoint,
+    ).toBe('/messages')
   })
 
   it('reads the model and streaming from a Gemini path', () => {
     expect(
-      readRequest('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', post({ contents: [] })),
-    ).toMatchObject({ endpoint: ':streamGenerateContent', base: 'https://generativelanguage.googleapis.com/v1beta', model: 'gemini-2.5-flash', stream: true })
+      readRequest(
+        'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+        post({ contents: [] }),
+      ),
+    ).toMatchObject({
+      endpoint: ':streamGenerateContent',
+      base: 'https://generativelanguage.googleapis.com/v1beta',
+      model: 'gemini-2.5-flash',
+      stream: true,
+    })
   })
 
   it('leaves other requests alone', () => {
     expect(readRequest('https://api.openai.com/v1/models', undefined)).toBeNull()
     expect(readRequest('https://api.openai.com/v1/chat/completions', { method: 'GET' })).toBeNull()
     expect(readRequest('https://api.openai.com/v1/files', post({}))).toBeNull()
-    expect(readRequest('https://api.openai.com/v1/threads/t_1/messages', post({ role: 'user' }))).toBeNull()
+    expect(
+      readRequest('https://api.openai.com/v1/threads/t_1/messages', post({ role: 'user' })),
+    ).toBeNull()
   })
 
   it('meters a body it cannot read, with model unknown', () => {
-    expect(readRequest('https://x.test/v1/chat/completions', { method: 'POST', body: new Blob(['{}']) })).toMatchObject({ model: '', body: null })
+    expect(
+      readRequest('https://x.test/v1/chat/completions', { method: 'POST', body: new Blob(['{}']) }),
+    ).toMatchObject({ model: '', body: null })
   })
 })
 
@@ -51,9 +77,16 @@ describe('withStreamUsage', () => {
   })
 
   it('merges into existing stream options and drops a stale Content-Length', () => {
-    const init = post({ model: 'm', stream: true, stream_options: { include_obfuscation: false } }, { 'content-length': '60', authorization: 'Bearer k' })
+    const init = post(
+      { model: 'm', stream: true, stream_options: { include_obfuscation: false } },
+      { 'content-length': '60', authorization: 'Bearer k' },
+    )
     const next = withStreamUsage('/chat/completions', init)!
-    expect(JSON.parse(next.body as string)).toEqual({ model: 'm', stream: true, stream_options: { include_obfuscation: false, include_usage: true } })
+    expect(JSON.parse(next.body as string)).toEqual({
+      model: 'm',
+      stream: true,
+      stream_options: { include_obfuscation: false, include_usage: true },
+    })
     const headers = new Headers(next.headers)
     expect(headers.has('content-length')).toBe(false)
     expect(headers.get('authorization')).toBe('Bearer k')
@@ -63,7 +96,10 @@ describe('withStreamUsage', () => {
     const cases: Array<[string, unknown]> = [
       ['/chat/completions', { model: 'm', stream: true, stream_options: { include_usage: true } }],
       ['/chat/completions', { model: 'm' }],
-      ['/chat/completions', { model: 'm', stream: false, messages: [{ role: 'user', content: '"stream": true' }] }],
+      [
+        '/chat/completions',
+        { model: 'm', stream: false, messages: [{ role: 'user', content: '"stream": true' }] },
+      ],
       ['/responses', { model: 'm', stream: true }],
     ]
     for (const [endpoint, body] of cases) expect(withStreamUsage(endpoint, post(body))).toBeNull()

@@ -29,7 +29,13 @@ export interface RequestFacts {
   readonly body: Record<string, unknown> | null
 }
 
-const ENDPOINTS = ['/chat/completions', '/completions', '/responses', '/embeddings', '/messages'] as const
+const ENDPOINTS = [
+  '/chat/completions',
+  '/completions',
+  '/responses',
+  '/embeddings',
+  '/messages',
+] as const
 const GEMINI = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/
 
 /** Where a generation call goes: everything the meter reads from the URL alone. */
@@ -77,9 +83,11 @@ export function readRequest(
 ): RequestFacts | null {
   if (!target) return null
   const raw = init?.body
-  const text = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : null
+  const text =
+    typeof raw === 'string' ? raw : raw instanceof Uint8Array ? new TextDecoder().decode(raw) : null
   let parsed: Record<string, unknown> | null | undefined
-  const body = (): Record<string, unknown> | null => (parsed === undefined ? (parsed = text === null ? null : parseBody(text)) : parsed)
+  const body = (): Record<string, unknown> | null =>
+    parsed === undefined ? (parsed = text === null ? null : parseBody(text)) : parsed
   let model = target.model
   let stream = target.stream
   if (text !== null) {
@@ -112,7 +120,9 @@ function parseBody(body: unknown): Record<string, unknown> | null {
   if (text.charCodeAt(0) !== 123 /* '{' */) return null
   try {
     const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null
   } catch {
     return null
   }
@@ -125,10 +135,14 @@ function parseBody(body: unknown): Record<string, unknown> | null {
  * the common case (no `stream_options` yet) costs one string concatenation; a stale Content-Length
  * header is dropped.
  */
-export function withStreamUsage(endpoint: string, init: RequestInit | undefined): RequestInit | null {
+export function withStreamUsage(
+  endpoint: string,
+  init: RequestInit | undefined,
+): RequestInit | null {
   if (endpoint !== '/chat/completions' && endpoint !== '/completions') return null
   const body = init?.body
-  if (typeof body !== 'string' || body.charCodeAt(0) !== 123 /* '{' */ || !STREAM_TRUE.test(body)) return null
+  if (typeof body !== 'string' || body.charCodeAt(0) !== 123 /* '{' */ || !STREAM_TRUE.test(body))
+    return null
   let next: string
   if (!body.includes('"stream_options"')) {
     next = `{"stream_options":{"include_usage":true},${body.slice(1)}`

@@ -17,21 +17,27 @@ const MAX_VALUE = 1024
 
 /**
  * Checks tags given as an option and returns a frozen copy.
- * @throws TokenledgerError FLAG_INVALID naming the option and the tag.
+ * @throws TokenledgerError OPTION_INVALID naming the option and the tag.
  */
 export function checkTags(tags: unknown, where: string): Readonly<Tags> {
   if (tags === undefined) return EMPTY_TAGS
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
-    throw new TokenledgerError('FLAG_INVALID', `${where}: expected an object of string values, got ${describe(tags)}`)
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      `${where}: expected an object of string values, got ${describe(tags)}`,
+    )
   }
   const copy: Tags = {}
   for (const [key, value] of Object.entries(tags)) {
     if (key === '' || key.length > MAX_KEY) {
-      throw new TokenledgerError('FLAG_INVALID', `${where}: tag key ${JSON.stringify(key)}: expected 1 to ${MAX_KEY} characters`)
+      throw new TokenledgerError(
+        'OPTION_INVALID',
+        `${where}: tag key ${JSON.stringify(key)}: expected 1 to ${MAX_KEY} characters`,
+      )
     }
     if (typeof value !== 'string' || value.length > MAX_VALUE) {
       throw new TokenledgerError(
-        'FLAG_INVALID',
+        'OPTION_INVALID',
         `${where}.${key}: expected a string of at most ${MAX_VALUE} characters, got ${describe(value)}`,
       )
     }
@@ -44,7 +50,10 @@ export function checkTags(tags: unknown, where: string): Readonly<Tags> {
 export const EMPTY_TAGS: Readonly<Tags> = Object.freeze({})
 
 /** Merges tag sets, later ones winning; returns the first when the others are empty. */
-export function mergeTags(base: Readonly<Tags>, ...more: Array<Readonly<Tags> | undefined>): Readonly<Tags> {
+export function mergeTags(
+  base: Readonly<Tags>,
+  ...more: Array<Readonly<Tags> | undefined>
+): Readonly<Tags> {
   let merged = base
   for (const tags of more) {
     if (!tags || tags === EMPTY_TAGS) continue

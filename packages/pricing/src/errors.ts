@@ -41,7 +41,17 @@ export class TokenledgerError extends Error {
   }
 }
 
-/** True when `error` is a TokenledgerError, optionally of the given code. */
+/**
+ * True when `error` is a TokenledgerError, optionally of the given code. Recognised by its `name`
+ * and a known `code`, not by `instanceof`: an application that ends up with two installed copies
+ * of the package (two versions side by side) gets errors from either class, and both must count.
+ */
 export function isTokenledgerError(error: unknown, code?: ErrorCode): error is TokenledgerError {
-  return error instanceof TokenledgerError && (code === undefined || error.code === code)
+  if (!(error instanceof Error) || error.name !== 'TokenledgerError') return false
+  const actual = (error as { code?: unknown }).code
+  return (
+    typeof actual === 'string' &&
+    Object.hasOwn(ERROR_CODES, actual) &&
+    (code === undefined || actual === code)
+  )
 }

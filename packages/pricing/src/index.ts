@@ -61,6 +61,7 @@ export {
 } from './money.js'
 export type { Usd } from './money.js'
 export { ERROR_CODES, isTokenledgerError, TokenledgerError } from './errors.js'
+export { DAY_MS, HOUR_MS, MINUTE_MS } from './time-units.js'
 export type { ErrorCode } from './errors.js'
 export {
   carryHistory,

@@ -7,6 +7,7 @@
  * machine's local zone (callers that need a zone say `requireZone`). Every field is checked:
  * 2026-02-30, hour 24 and second 60 are errors, and so is anything after the instant.
  */
+import { MINUTE_MS } from './time-units.js'
 
 /** What `readInstant` accepts. */
 export interface InstantOptions {
@@ -85,5 +86,5 @@ export function readInstant(text: string, options: InstantOptions = {}): Instant
   // Date.UTC maps years 0-99 to 1900-1999; set the year again to keep it as written.
   const date = new Date(utc)
   date.setUTCFullYear(year)
-  return { ok: true, date: new Date(date.getTime() - offsetMinutes * 60_000) }
+  return { ok: true, date: new Date(date.getTime() - offsetMinutes * MINUTE_MS) }
 }

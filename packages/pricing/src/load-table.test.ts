@@ -262,6 +262,8 @@ describe('override files: a byte-order mark, and rates out of bounds (issue 9 mi
     expect(() => loadPricingTable({ bundled: false, env: {}, overrides: [file] })).not.toThrow()
     data.models[0]!.cards[0]!.rates.input = '10000.000001'
     writeFileSync(file, JSON.stringify(data), 'utf8')
-    expect(() => loadPricingTable({ bundled: false, env: {}, overrides: [file] })).toThrow(/is above 10000 USD/)
+    expect(() => loadPricingTable({ bundled: false, env: {}, overrides: [file] })).toThrow(
+      /is above 10000 USD/,
+    )
   })
 })

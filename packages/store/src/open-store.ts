@@ -10,7 +10,8 @@ import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
  * @param options `readOnly` (default false): no writes, no migration, the ledger must exist;
  *   `busyTimeoutMs` (SQLite, default 10000); `postgresTimeoutMs` (PostgreSQL, default 30000).
  * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened, connected to or
- *   migrated, or its schema is missing (read-only) or newer than this version.
+ *   migrated, or its schema is missing (read-only) or newer than this version; OPTION_INVALID for
+ *   a malformed URL; DRIVER_MISSING when the URL's driver (better-sqlite3 or pg) is not installed.
  * @example
  * const store = await openStore('sqlite:./tokenledger.db')
  * const [total] = await store.summarize({ since: new Date('2026-05-01T00:00:00Z') })

@@ -9,10 +9,11 @@
  * sum into a REAL, PostgreSQL would raise an error); sums over many cells are exact at any size
  * (see sql-fragments.ts).
  */
+import { HOUR_MS } from '@tokenledger/pricing'
 import { toInt } from './record-mapping.js'
 import type { CallRow } from './record-mapping.js'
 
-export const HOUR_MS = 3_600_000
+export { HOUR_MS }
 
 /** The key columns of a rollup row; nullable dimensions are '' (see schema.ts). */
 export interface RollupKey {

@@ -2,6 +2,7 @@
  * The few SQL expressions that differ between SQLite and PostgreSQL. Everything else the queries
  * write is common SQL.
  */
+import { DAY_MS as DAY, HOUR_MS as HOUR } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
 import type { StoreDialect } from './ledger-store.js'
@@ -37,8 +38,6 @@ export function parseMoneySum(value: unknown): bigint | null {
 /** A time bucket a query can group by. */
 export type TimeBucket = 'hour' | 'day' | 'week' | 'month'
 
-const HOUR = 3_600_000
-const DAY = 86_400_000
 const WEEK = 7 * DAY
 /** 1970-01-05, the first Monday after the epoch (weeks start on Monday, ISO 8601). */
 const FIRST_MONDAY = 4 * DAY

@@ -2,7 +2,7 @@ import { defaultPricingTable } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 import { describe, expect, it } from 'vitest'
 import { makeDemoCall } from '../demo/make-demo-call.js'
-import { Random } from '../demo/prng.js'
+import { SeededRandom } from '@tokenledger/store/testing'
 import { FEATURES, ROUTES } from '../demo/traffic.js'
 import { callPricing } from './call-pricing.js'
 
@@ -14,7 +14,7 @@ const route = (provider: string, model: string) =>
 function call(provider: string, model: string, seed = 1): CallRecord {
   for (let i = 0; ; i++) {
     const record = makeDemoCall(
-      new Random(seed + i),
+      new SeededRandom(seed + i),
       table,
       `id-${i}`,
       at,

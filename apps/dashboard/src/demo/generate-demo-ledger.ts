@@ -16,7 +16,7 @@ import {
 import type { CallRecord, LedgerStore } from '@tokenledger/store'
 import { DAY_MS, HOUR_MS, startOfUtcDay } from '../period.js'
 import { makeDemoCall } from './make-demo-call.js'
-import { Random } from './prng.js'
+import { SeededRandom } from '@tokenledger/store/testing'
 import { FEATURES, HOURLY, ROUTES, WEEKEND_FACTOR } from './traffic.js'
 
 /** Bumped whenever the generator's output changes, so `pnpm start` rebuilds an old demo ledger. */
@@ -57,7 +57,7 @@ export interface DemoLedgerSummary {
 
 /** The id the generator gives its first call, so a caller can tell whether a ledger is its own. */
 export function demoCanaryId(seed: number): string {
-  return new Random(seed * 7919 + DEMO_VERSION).uuid()
+  return new SeededRandom(seed * 7919 + DEMO_VERSION).uuid()
 }
 
 /**
@@ -91,7 +91,7 @@ export async function generateDemoLedger(options: DemoLedgerOptions): Promise<De
       'generateDemoLedger: option end: expected a valid Date',
     )
   const table = options.pricing ?? defaultPricingTable()
-  const rng = new Random(seed)
+  const rng = new SeededRandom(seed)
   const firstDay = startOfUtcDay(end).getTime() - (days - 1) * DAY_MS
   // The runaway agent: three weeks before the end, an agent loop hammered V4 Pro for a day.
   const incidentDay = Math.max(0, days - 19)

@@ -13,7 +13,7 @@ import {
   type UsageProvenance,
 } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
-import type { Random } from './prng.js'
+import type { SeededRandom } from '@tokenledger/store/testing'
 import { ERRORS, type Feature, type Route } from './traffic.js'
 
 const MAX_INPUT = 900_000
@@ -30,7 +30,7 @@ function provenance(all: Provenance, overrides: Partial<UsageProvenance> = {}): 
   }
 }
 
-function requestId(rng: Random, provider: string): string {
+function requestId(rng: SeededRandom, provider: string): string {
   switch (provider) {
     case 'openai':
       return `req_${rng.hex(32)}`
@@ -49,7 +49,7 @@ function requestId(rng: Random, provider: string): string {
  * @param at when the call started
  */
 export function makeDemoCall(
-  rng: Random,
+  rng: SeededRandom,
   table: PricingTable,
   id: string,
   at: Date,

@@ -2,8 +2,8 @@
  * The calls table: every field of each call record, one row per call; a row links to the call's
  * own page. Times are rendered in UTC and rewritten to the browser's time zone by the client.
  */
+import { DAY_MS, USAGE_FIELDS } from '@tokenledger/pricing'
 import type { CallRecord, CallSort } from '@tokenledger/store'
-import { USAGE_FIELDS } from '@tokenledger/pricing'
 import type { FC } from 'hono/jsx'
 import { formatCount, formatUsd } from '../format.js'
 
@@ -19,7 +19,7 @@ export const LocalTime: FC<{ iso: string }> = ({ iso }) => (
  * else as instants in the browser's zone.
  */
 export const PeriodText: FC<{ since: Date; until: Date }> = ({ since, until }) => {
-  const day = 86_400_000
+  const day = DAY_MS
   if (since.getTime() % day === 0 && until.getTime() % day === 0) {
     const last = new Date(until.getTime() - day).toISOString().slice(0, 10)
     const first = since.toISOString().slice(0, 10)

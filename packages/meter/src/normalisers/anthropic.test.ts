@@ -29,7 +29,12 @@ describe('normaliseAnthropicUsage', () => {
       output_tokens: 1,
       cache_creation: { ephemeral_5m_input_tokens: 300, ephemeral_1h_input_tokens: 200 },
     })
-    expect(usage).toMatchObject({ inputTokens: 510, cacheWriteTokens: 500, cacheWrite1hTokens: 200, cacheReadTokens: 0 })
+    expect(usage).toMatchObject({
+      inputTokens: 510,
+      cacheWriteTokens: 500,
+      cacheWrite1hTokens: 200,
+      cacheReadTokens: 0,
+    })
     expect(usage.provenance.cacheWriteTokens).toBe('derived')
     expect(usage.provenance.cacheReadTokens).toBe('missing')
   })

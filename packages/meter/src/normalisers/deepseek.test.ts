@@ -24,7 +24,12 @@ describe('normaliseDeepSeekUsage', () => {
 
   it('reads thinking-mode reasoning tokens as part of the output', () => {
     const usage = normaliseDeepSeekUsage(fixtureJson('deepseek-reasoning.json')['usage'])
-    expect(usage).toMatchObject({ inputTokens: 18, cacheReadTokens: 0, outputTokens: 345, reasoningTokens: 315 })
+    expect(usage).toMatchObject({
+      inputTokens: 18,
+      cacheReadTokens: 0,
+      outputTokens: 345,
+      reasoningTokens: 315,
+    })
     expect(usage.provenance.reasoningTokens).toBe('reported')
   })
 
@@ -43,14 +48,22 @@ describe('normaliseDeepSeekUsage', () => {
   })
 
   it('derives the prompt from hit + miss when prompt_tokens is absent', () => {
-    const usage = normaliseDeepSeekUsage({ completion_tokens: 7, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 })
+    const usage = normaliseDeepSeekUsage({
+      completion_tokens: 7,
+      prompt_cache_hit_tokens: 64,
+      prompt_cache_miss_tokens: 36,
+    })
     expect(usage).toMatchObject({ inputTokens: 100, cacheReadTokens: 64, outputTokens: 7 })
     expect(usage.provenance.inputTokens).toBe('derived')
     expect(usage.provenance.cacheReadTokens).toBe('reported')
   })
 
   it('falls back to cached_tokens when the DeepSeek split is absent', () => {
-    const usage = normaliseDeepSeekUsage({ prompt_tokens: 50, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 32 } })
+    const usage = normaliseDeepSeekUsage({
+      prompt_tokens: 50,
+      completion_tokens: 1,
+      prompt_tokens_details: { cached_tokens: 32 },
+    })
     expect(usage.cacheReadTokens).toBe(32)
   })
 })

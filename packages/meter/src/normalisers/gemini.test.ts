@@ -35,7 +35,12 @@ describe('normaliseGeminiUsage', () => {
   })
 
   it('counts tool-use prompt tokens as input', () => {
-    const usage = normaliseGeminiUsage({ promptTokenCount: 100, toolUsePromptTokenCount: 50, candidatesTokenCount: 5, totalTokenCount: 155 })
+    const usage = normaliseGeminiUsage({
+      promptTokenCount: 100,
+      toolUsePromptTokenCount: 50,
+      candidatesTokenCount: 5,
+      totalTokenCount: 155,
+    })
     expect(usage.inputTokens).toBe(150)
     expect(usage.provenance.inputTokens).toBe('derived')
     expect(usage.outputTokens).toBe(5)

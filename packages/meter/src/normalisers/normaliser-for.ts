@@ -29,6 +29,7 @@ export const NORMALISERS: Readonly<Record<UsageStyle, NormaliseUsage>> = Object.
 export function styleFor(endpoint: string, providerStyle: UsageStyle | undefined): UsageStyle {
   if (endpoint === '/messages') return 'anthropic'
   if (endpoint === ':generateContent' || endpoint === ':streamGenerateContent') return 'gemini'
-  if (providerStyle === 'anthropic' || providerStyle === 'gemini' || providerStyle === undefined) return 'openai'
+  if (providerStyle === 'anthropic' || providerStyle === 'gemini' || providerStyle === undefined)
+    return 'openai'
   return providerStyle
 }

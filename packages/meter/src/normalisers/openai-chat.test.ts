@@ -32,7 +32,12 @@ describe('normaliseOpenAiUsage', () => {
 
   it('reads the Responses API shape', () => {
     const usage = normaliseOpenAiUsage(fixtureJson('openai-responses.json')['usage'])
-    expect(usage).toMatchObject({ inputTokens: 5120, cacheReadTokens: 4096, outputTokens: 96, reasoningTokens: 0 })
+    expect(usage).toMatchObject({
+      inputTokens: 5120,
+      cacheReadTokens: 4096,
+      outputTokens: 96,
+      reasoningTokens: 0,
+    })
     expect(usage.provenance.inputTokens).toBe('reported')
     expect(usage.provenance.cacheReadTokens).toBe('reported')
   })
@@ -42,12 +47,25 @@ describe('normaliseOpenAiUsage', () => {
     const last = chunks.at(-1)!
     expect(last['choices']).toEqual([])
     expect(chunks.slice(0, -1).every((chunk) => chunk['usage'] === null)).toBe(true)
-    expect(normaliseOpenAiUsage(last['usage'])).toMatchObject({ inputTokens: 1350, cacheReadTokens: 1280, outputTokens: 5 })
+    expect(normaliseOpenAiUsage(last['usage'])).toMatchObject({
+      inputTokens: 1350,
+      cacheReadTokens: 1280,
+      outputTokens: 5,
+    })
   })
 
   it('flags absent details as missing, with zeros that keep the totals right', () => {
-    const usage = normaliseOpenAiUsage({ prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 })
-    expect(usage).toMatchObject({ inputTokens: 10, cacheReadTokens: 0, outputTokens: 3, reasoningTokens: 0 })
+    const usage = normaliseOpenAiUsage({
+      prompt_tokens: 10,
+      completion_tokens: 3,
+      total_tokens: 13,
+    })
+    expect(usage).toMatchObject({
+      inputTokens: 10,
+      cacheReadTokens: 0,
+      outputTokens: 3,
+      reasoningTokens: 0,
+    })
     expect(usage.provenance).toEqual({
       inputTokens: 'reported',
       cacheReadTokens: 'missing',
@@ -64,7 +82,11 @@ describe('normaliseOpenAiUsage', () => {
   })
 
   it('treats malformed counts as missing, never as numbers', () => {
-    const usage = normaliseOpenAiUsage({ prompt_tokens: '12', completion_tokens: -4, prompt_tokens_details: null })
+    const usage = normaliseOpenAiUsage({
+      prompt_tokens: '12',
+      completion_tokens: -4,
+      prompt_tokens_details: null,
+    })
     expect(usage).toMatchObject({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0 })
     expect(usage.provenance.inputTokens).toBe('missing')
     expect(usage.provenance.outputTokens).toBe('missing')
@@ -73,7 +95,13 @@ describe('normaliseOpenAiUsage', () => {
   it('returns an all-missing usage for null or a non-object', () => {
     for (const raw of [null, undefined, 42, 'usage', []]) {
       const usage = normaliseOpenAiUsage(raw)
-      expect(Object.values(usage.provenance)).toEqual(['missing', 'missing', 'missing', 'missing', 'missing'])
+      expect(Object.values(usage.provenance)).toEqual([
+        'missing',
+        'missing',
+        'missing',
+        'missing',
+        'missing',
+      ])
       expect(usage.inputTokens + usage.outputTokens).toBe(0)
     }
   })
@@ -85,7 +113,12 @@ describe('normaliseOpenAiUsage', () => {
       prompt_tokens_details: { cached_tokens: 150 },
       completion_tokens_details: { reasoning_tokens: 9 },
     })
-    expect(usage).toMatchObject({ inputTokens: 100, cacheReadTokens: 100, outputTokens: 5, reasoningTokens: 5 })
+    expect(usage).toMatchObject({
+      inputTokens: 100,
+      cacheReadTokens: 100,
+      outputTokens: 5,
+      reasoningTokens: 5,
+    })
     expect(usage.provenance.cacheReadTokens).toBe('derived')
     expect(usage.provenance.reasoningTokens).toBe('derived')
   })

@@ -4,18 +4,26 @@ import { type SseBlock, SseParser } from './sse-parser.js'
 
 const encoder = new TextEncoder()
 
-function parseInChunks(text: string, size: number, keepRaw = false): { blocks: SseBlock[]; rest: string } {
+function parseInChunks(
+  text: string,
+  size: number,
+  keepRaw = false,
+): { blocks: SseBlock[]; rest: string } {
   const parser = new SseParser(keepRaw)
   const bytes = encoder.encode(text)
   const blocks: SseBlock[] = []
-  for (let i = 0; i < bytes.length; i += size) blocks.push(...parser.push(bytes.subarray(i, i + size)))
+  for (let i = 0; i < bytes.length; i += size)
+    blocks.push(...parser.push(bytes.subarray(i, i + size)))
   const end = parser.end()
   return { blocks: [...blocks, ...end.blocks], rest: end.rest }
 }
 
 describe('SseParser', () => {
   it('parses data and event fields, skipping comments', () => {
-    const { blocks } = parseInChunks(': OPENROUTER PROCESSING\n\nevent: ping\ndata: {"a":1}\n\ndata: [DONE]\n\n', 1000)
+    const { blocks } = parseInChunks(
+      ': OPENROUTER PROCESSING\n\nevent: ping\ndata: {"a":1}\n\ndata: [DONE]\n\n',
+      1000,
+    )
     expect(blocks.map(({ event, data }) => ({ event, data }))).toEqual([
       { event: 'ping', data: '{"a":1}' },
       { event: null, data: '[DONE]' },
@@ -32,7 +40,11 @@ describe('SseParser', () => {
   it('accepts \\r\\n and lone \\r line endings, even split across chunks', () => {
     const text = 'data: one\r\n\r\ndata: two\r\rdata: a\r\ndata: b\n\n'
     for (const size of [1, 2, 5, 100]) {
-      expect(parseInChunks(text, size).blocks.map((block) => block.data)).toEqual(['one', 'two', 'a\nb'])
+      expect(parseInChunks(text, size).blocks.map((block) => block.data)).toEqual([
+        'one',
+        'two',
+        'a\nb',
+      ])
     }
   })
 
@@ -46,13 +58,18 @@ describe('SseParser', () => {
   })
 
   it('dispatches a last block that lost its blank line, and returns unterminated raw text', () => {
-    expect(parseInChunks('data: {"x":1}\n\ndata: tail', 4).blocks.map((block) => block.data)).toEqual(['{"x":1}', 'tail'])
+    expect(
+      parseInChunks('data: {"x":1}\n\ndata: tail', 4).blocks.map((block) => block.data),
+    ).toEqual(['{"x":1}', 'tail'])
     const { blocks, rest } = parseInChunks('data: done\n\n: partial comm', 3, true)
     expect(blocks.map((block) => block.data)).toEqual(['done'])
     expect(rest).toBe(': partial comm')
   })
 
   it('strips exactly one space after the colon', () => {
-    expect(parseInChunks('data:x\n\ndata:  y\n\n', 50).blocks.map((block) => block.data)).toEqual(['x', ' y'])
+    expect(parseInChunks('data:x\n\ndata:  y\n\n', 50).blocks.map((block) => block.data)).toEqual([
+      'x',
+      ' y',
+    ])
   })
 })

@@ -72,7 +72,9 @@ export class SseParser {
 
   /** True when no partial line or block is held: everything fed so far formed whole blocks. */
   get idle(): boolean {
-    return this.#pending === '' && this.#raw === '' && this.#data.length === 0 && this.#event === null
+    return (
+      this.#pending === '' && this.#raw === '' && this.#data.length === 0 && this.#event === null
+    )
   }
 
   /**
@@ -107,7 +109,12 @@ export class SseParser {
     if (this.#data.length === 0 && this.#event === null && !this.#keepRaw) return null
     const block: SseBlock = {
       event: this.#event,
-      data: this.#data.length === 0 ? null : this.#data.length === 1 ? this.#data[0]! : this.#data.join('\n'),
+      data:
+        this.#data.length === 0
+          ? null
+          : this.#data.length === 1
+            ? this.#data[0]!
+            : this.#data.join('\n'),
       raw: this.#raw,
     }
     this.#reset()
@@ -119,7 +126,8 @@ export class SseParser {
     const colon = line.indexOf(':')
     const field = colon === -1 ? line : line.slice(0, colon)
     let value = colon === -1 ? '' : line.slice(colon + 1)
-    if (value.charCodeAt(0) === 32 /* one leading space is part of the syntax */) value = value.slice(1)
+    if (value.charCodeAt(0) === 32 /* one leading space is part of the syntax */)
+      value = value.slice(1)
     if (field === 'data') this.#data.push(value)
     else if (field === 'event') this.#event = value
   }

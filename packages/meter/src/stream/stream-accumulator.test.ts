@@ -9,7 +9,10 @@ import { CARRIED_TEXT, createStreamAccumulator, DROP } from './stream-accumulato
 function replay(style: UsageStyle, file: string, injectedUsage = false) {
   const accumulator = createStreamAccumulator(style, { injectedUsage })
   const parser = new SseParser()
-  const blocks = [...parser.push(new TextEncoder().encode(fixtureText(file))), ...parser.end().blocks]
+  const blocks = [
+    ...parser.push(new TextEncoder().encode(fixtureText(file))),
+    ...parser.end().blocks,
+  ]
   const verdicts = blocks.map((block) => accumulator.add(block.event, block.data!))
   const facts = accumulator.facts()
   // Events after the first text are kept unparsed until counts are needed: measure them now.
@@ -20,8 +23,17 @@ function replay(style: UsageStyle, file: string, injectedUsage = false) {
 describe('stream accumulators', () => {
   it('OpenAI: takes usage from the separate choices: [] chunk and drops it only when the meter asked for it', () => {
     const asked = replay('openai', 'openai-stream-usage.sse', true)
-        expect(asked.facts).toMatchObject({ finalUsage: true, servedModel: 'gpt-4o-mini-2024-07-18', serviceTier: 'default', textChars: 24 })
-    expect(NORMALISERS.openai(asked.facts.usage)).toMatchObject({ inputTokens: 1350, cacheReadTokens: 1280, outputTokens: 5 })
+    expect(asked.facts).toMatchObject({
+      finalUsage: true,
+      servedModel: 'gpt-4o-mini-2024-07-18',
+      serviceTier: 'default',
+      textChars: 24,
+    })
+    expect(NORMALISERS.openai(asked.facts.usage)).toMatchObject({
+      inputTokens: 1350,
+      cacheReadTokens: 1280,
+      outputTokens: 5,
+    })
     // role, 4 text chunks, stop, usage, [DONE]: text is flagged on the first text chunk (time to
     // first token); later text chunks are kept unparsed and measured on demand.
     expect(asked.verdicts).toEqual([0, CARRIED_TEXT, 0, 0, 0, 0, DROP, 0])
@@ -32,12 +44,21 @@ describe('stream accumulators', () => {
     const { facts, verdicts } = replay('deepseek', 'deepseek-stream-reasoning.sse', true)
     expect(verdicts).not.toContain(DROP)
     expect(facts).toMatchObject({ finalUsage: true, reasoningChars: 71, textChars: 37 })
-    expect(NORMALISERS.deepseek(facts.usage)).toMatchObject({ inputTokens: 24, outputTokens: 60, reasoningTokens: 41 })
+    expect(NORMALISERS.deepseek(facts.usage)).toMatchObject({
+      inputTokens: 24,
+      outputTokens: 60,
+      reasoningTokens: 41,
+    })
   })
 
   it('OpenRouter: reads the upstream provider and the usage with its cost', () => {
     const { facts } = replay('openrouter', 'openrouter-stream.sse')
-    expect(facts).toMatchObject({ upstreamProvider: 'DeepSeek', servedModel: 'deepseek/deepseek-v4-flash', reasoningChars: 20, textChars: 28 })
+    expect(facts).toMatchObject({
+      upstreamProvider: 'DeepSeek',
+      servedModel: 'deepseek/deepseek-v4-flash',
+      reasoningChars: 20,
+      textChars: 28,
+    })
     expect((facts.usage as { cost: number }).cost).toBe(0.00005129)
   })
 
@@ -45,8 +66,17 @@ describe('stream accumulators', () => {
     const { facts } = replay('anthropic', 'anthropic-stream.sse')
     const usage = NORMALISERS.anthropic(facts.usage)
     // message_start said output 2, the deltas 40 then 58: the answer is 58 (the sum would be 100).
-    expect(usage).toMatchObject({ inputTokens: 4568, cacheReadTokens: 4096, cacheWriteTokens: 0, outputTokens: 58 })
-    expect(facts).toMatchObject({ servedModel: 'claude-sonnet-4-5-20250929', serviceTier: 'standard', finalUsage: true })
+    expect(usage).toMatchObject({
+      inputTokens: 4568,
+      cacheReadTokens: 4096,
+      cacheWriteTokens: 0,
+      outputTokens: 58,
+    })
+    expect(facts).toMatchObject({
+      servedModel: 'claude-sonnet-4-5-20250929',
+      serviceTier: 'standard',
+      finalUsage: true,
+    })
     expect(facts.reasoningChars).toBe('The user wants a one-line summary.'.length)
     expect(facts.textChars).toBe('Revenue grew 12% while costs stayed flat.'.length)
   })
@@ -61,31 +91,56 @@ describe('stream accumulators', () => {
 
   it('Gemini: takes the last cumulative usageMetadata', () => {
     const { facts } = replay('gemini', 'gemini-stream.sse')
-    expect(NORMALISERS.gemini(facts.usage)).toMatchObject({ inputTokens: 310, outputTokens: 211, reasoningTokens: 200 })
-    expect(facts).toMatchObject({ servedModel: 'gemini-2.5-flash', finalUsage: true, textChars: 40 })
+    expect(NORMALISERS.gemini(facts.usage)).toMatchObject({
+      inputTokens: 310,
+      outputTokens: 211,
+      reasoningTokens: 200,
+    })
+    expect(facts).toMatchObject({
+      servedModel: 'gemini-2.5-flash',
+      finalUsage: true,
+      textChars: 40,
+    })
   })
 
   it('Responses API: reads text deltas and the usage of response.completed', () => {
     const accumulator = createStreamAccumulator('openai', { injectedUsage: false })
     const events = [
-      { type: 'response.created', response: { id: 'resp_1', model: 'gpt-4.1-2025-04-14', usage: null } },
+      {
+        type: 'response.created',
+        response: { id: 'resp_1', model: 'gpt-4.1-2025-04-14', usage: null },
+      },
       { type: 'response.output_text.delta', delta: 'Three regions' },
       { type: 'response.output_text.delta', delta: ' over budget.' },
       {
         type: 'response.completed',
-        response: { id: 'resp_1', model: 'gpt-4.1-2025-04-14', usage: { input_tokens: 50, output_tokens: 4, input_tokens_details: { cached_tokens: 0 } } },
+        response: {
+          id: 'resp_1',
+          model: 'gpt-4.1-2025-04-14',
+          usage: { input_tokens: 50, output_tokens: 4, input_tokens_details: { cached_tokens: 0 } },
+        },
       },
     ]
     const verdicts = events.map((event) => accumulator.add(event.type, JSON.stringify(event)))
     expect(verdicts).toEqual([0, CARRIED_TEXT, 0, 0])
     accumulator.facts().countDeferred?.()
-    expect(accumulator.facts()).toMatchObject({ finalUsage: true, textChars: 26, responseId: 'resp_1' })
-    expect(NORMALISERS.openai(accumulator.facts().usage)).toMatchObject({ inputTokens: 50, outputTokens: 4 })
+    expect(accumulator.facts()).toMatchObject({
+      finalUsage: true,
+      textChars: 26,
+      responseId: 'resp_1',
+    })
+    expect(NORMALISERS.openai(accumulator.facts().usage)).toMatchObject({
+      inputTokens: 50,
+      outputTokens: 4,
+    })
   })
 
   it('notes an error event inside a stream', () => {
     const accumulator = createStreamAccumulator('openai', { injectedUsage: false })
-    accumulator.add(null, JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } }))
+    accumulator.add(
+      null,
+      JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } }),
+    )
     expect(accumulator.facts().errorType).toBe('server_error')
   })
 

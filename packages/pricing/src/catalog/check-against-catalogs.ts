@@ -68,7 +68,7 @@ const CATALOG_WORDS: Record<CatalogName, RegExp> = {
  * card differs); an unexplained one should fail CI. Rates are compared as exact decimals
  * (`0.30` equals `0.3`).
  * @example
- * const report = checkAgainstCatalogs(curatedTable, [{ name: 'litellm', providers }], { at: new Date(), maxAgeDays: 180 })
+ * const report = checkAgainstCatalogs(curatedTable, [{ name: 'litellm', providers, snapshotFrom: '2026-09-01T00:00:00Z' }], { now: new Date(), maxAgeDays: 180 })
  * report.disagreements.filter((d) => !d.explained) // what CI fails on
  */
 export function checkAgainstCatalogs(

@@ -6,3 +6,4 @@
  */
 export { createRecordFactory, FACTORY_PROFILES } from './record-factory.js'
 export type { RecordFactory, RecordFactoryOptions } from './record-factory.js'
+export { SeededRandom } from './seeded-random.js'

@@ -12,6 +12,7 @@
 import { parseScaled, usdFromPico } from '@tokenledger/pricing'
 import type { Provenance, Usd, UsageProvenance } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '../call-record.js'
+import { SeededRandom } from './seeded-random.js'
 
 /** USD per 1M tokens (decimal strings), as in a rate card. */
 interface FactoryRates {
@@ -121,7 +122,8 @@ export function createRecordFactory(options: RecordFactoryOptions = {}): RecordF
       `createRecordFactory: seed: expected an integer from 0 to 65535, got ${seed}`,
     )
   }
-  const random = mulberry32(seed * 2654435761)
+  const rng = new SeededRandom(seed)
+  const random = () => rng.next()
   const stepMs = options.stepMs ?? 60_000
   let clock = new Date(options.start ?? '2026-05-01T00:00:00.000Z').getTime()
   let index = 0
@@ -268,16 +270,4 @@ function uuidLike(random: () => number, seed: number, index: number): string {
   const variant = HEX_DIGITS[8 + Math.floor(random() * 4)]
   const tail = seed.toString(16).padStart(4, '0') + index.toString(16).padStart(8, '0')
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${tail}`
-}
-
-/** A small, fast, seedable PRNG (mulberry32); quality is ample for test data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }

@@ -1,6 +1,7 @@
 /**
- * A small seeded pseudo-random generator (sfc32, seeded through splitmix32), so the demo ledger is
- * the same on every machine for a given seed. Not for anything secret.
+ * The one seeded pseudo-random generator of the project (sfc32, seeded through splitmix32): the
+ * record factory, the dashboard's demo ledger and the benchmarks draw from it, so each makes the
+ * same data on every machine for a given seed. Not for anything secret.
  */
 
 function splitmix32(seed: number): () => number {
@@ -14,8 +15,8 @@ function splitmix32(seed: number): () => number {
   }
 }
 
-/** A seeded random source with the few distributions the demo needs. */
-export class Random {
+/** A seeded random source with the few distributions test data, demos and benchmarks need. */
+export class SeededRandom {
   #a: number
   #b: number
   #c: number
