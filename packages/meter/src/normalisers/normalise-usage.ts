@@ -134,7 +134,10 @@ export function buildUsage(figures: Figures): MeteredUsage {
       fresh -= count
     }
   }
-  const audioOut = Math.min(figures.audioOutputTokens ?? 0, usage.outputTokens - usage.reasoningTokens)
+  const audioOut = Math.min(
+    figures.audioOutputTokens ?? 0,
+    usage.outputTokens - usage.reasoningTokens,
+  )
   if (audioOut > 0) usage.audioOutputTokens = audioOut
   return usage
 }
