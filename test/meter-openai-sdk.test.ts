@@ -638,9 +638,6 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         unpricedReportedCalls: 0,
         spend: '0.00079968',
         errorCalls: 0,
-        reportedCostOfUnpriced: null,
-        unpricedReportedCalls: 0,
-        spend: '0.00079968',
       },
       {
         group: 'tokenhub',
@@ -658,9 +655,6 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         unpricedReportedCalls: 0,
         spend: '0.000355536',
         errorCalls: 0,
-        reportedCostOfUnpriced: null,
-        unpricedReportedCalls: 0,
-        spend: '0.000355536',
       },
       {
         group: 'deepseek',
@@ -678,9 +672,6 @@ describe('one ledger for every scenario, read back with `tokenledger report --js
         unpricedReportedCalls: 0,
         spend: '0.000208544',
         errorCalls: 1,
-        reportedCostOfUnpriced: null,
-        unpricedReportedCalls: 0,
-        spend: '0.000208544',
       },
     ])
     const statuses = (await ledgerRows(db)).map((row) => row.status)

@@ -37,7 +37,10 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
  * `runCli` without blocking the event loop: for tests whose replay servers live in the same
  * process (a blocked loop lets a keep-alive socket expire under the next request: ECONNRESET).
  */
-export function runCliAsync(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   assertDistFresh()
   return new Promise((resolve) => {
     execFile(
@@ -45,7 +48,14 @@ export function runCliAsync(args: readonly string[], env: Record<string, string>
       [CLI_BIN, ...args],
       {
         encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', COLUMNS: '120', TZ: 'UTC', ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          NO_COLOR: '1',
+          COLUMNS: '120',
+          TZ: 'UTC',
+          ...env,
+        },
         timeout: 60_000,
         maxBuffer: 64 << 20,
       },

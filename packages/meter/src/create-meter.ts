@@ -178,7 +178,10 @@ export function createMeter(options: MeterOptions = {}): Meter {
     openSync: () =>
       typeof store === 'object' || parseStoreUrl(store ?? defaultStoreUrl()).dialect !== 'sqlite'
         ? null
-        : { insertSync: (records) => insertSqliteSync(store ?? defaultStoreUrl(), records, settings.busyTimeoutMs) },
+        : {
+            insertSync: (records) =>
+              insertSqliteSync(store ?? defaultStoreUrl(), records, settings.busyTimeoutMs),
+          },
     ownsStore: typeof store !== 'object',
     onError: report,
     maxQueue: settings.maxQueue,

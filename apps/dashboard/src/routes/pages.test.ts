@@ -76,8 +76,7 @@ describe('dashboard pages', () => {
       refresh: null,
       // One colour per model and per provider, from the server, for every chart of the page.
       colors: facetColors({
-        // Calls without a canonical model are named by the model id served, else requested.
-        models: [...new Set(records.map((r) => r.model ?? r.servedModel ?? r.requestedModel))],
+        models: [...new Set(records.map(modelOf))],
         providers: [...new Set(records.map((r) => r.provider))],
       }),
     })

@@ -112,7 +112,7 @@ export function pricesCommand(): Command {
             aliases: row.model.aliases ?? [],
             contextWindow: row.model.contextWindow ?? null,
             maxOutput: row.model.maxOutput ?? null,
-          retires: row.model.retires ?? null,
+            retires: row.model.retires ?? null,
             rates: row.card?.card.data.rates ?? null,
             tiers: row.card?.card.data.tiers ?? [],
             windows: row.card?.card.data.windows ?? [],

@@ -145,7 +145,11 @@ describe('normaliseOpenAiUsage', () => {
       prompt_tokens_details: { cached_tokens: 100, audio_tokens: 5000 },
     })
     expect(clamped.audioInputTokens).toBe(900)
-    const none = normaliseOpenAiUsage({ prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { audio_tokens: 0 } })
+    const none = normaliseOpenAiUsage({
+      prompt_tokens: 10,
+      completion_tokens: 1,
+      prompt_tokens_details: { audio_tokens: 0 },
+    })
     expect(none).not.toHaveProperty('audioInputTokens')
   })
 })

@@ -1,4 +1,5 @@
 import type { CatalogName, ModelData, ProviderData, RateCardData } from '../schema.js'
+import { isRateWithinBound, rateBoundProblem } from '../rate-bound.js'
 import type { CatalogProvider } from './catalog-providers.js'
 
 /** What a snapshot of a catalog is: its name, its date or version, and where it is published. */
@@ -57,6 +58,13 @@ export class ImportBuilder {
   }
 
   add(info: CatalogProvider, model: ModelData, rawId: string): void {
+    // A catalog's typo (a per-token price written as per million) would fail the table's rate bound;
+    // the entry is left out and said so, like any other entry the importer cannot take.
+    const outOfBound = ratesOf(model.cards).find((rate) => !isRateWithinBound(rate))
+    if (outOfBound !== undefined) {
+      this.skipped.push({ entry: rawId, message: rateBoundProblem(outOfBound) })
+      return
+    }
     let provider = this.#providers.get(info.id)
     if (!provider) {
       provider = { info, models: new Map(), names: new Map() }
@@ -149,4 +157,13 @@ function sameCards(a: RateCardData[], b: RateCardData[]): boolean {
   const strip = (cards: RateCardData[]) =>
     JSON.stringify(cards.map(({ note: _note, source: _source, ...card }) => card))
   return strip(a) === strip(b)
+}
+
+/** Every rate string of some cards: their `rates`, and those of their tiers, windows and regions. */
+function ratesOf(value: unknown, underRates = false): string[] {
+  if (typeof value === 'string') return underRates ? [value] : []
+  if (typeof value !== 'object' || value === null) return []
+  return Object.entries(value).flatMap(([key, inner]) =>
+    ratesOf(inner, underRates || key === 'rates'),
+  )
 }
