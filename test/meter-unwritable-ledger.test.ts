@@ -234,7 +234,7 @@ if (meter.stats().failures < 5) throw new Error('too few failures to show the ra
     const lines = stderr.trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(
-      /^tokenledger meter \(open, \d+ record\(s\)\): sqlite:.*default-on-error\.db: cannot open/,
+      /^tokenledger meter \(open, \d+ record\(s\)\): sqlite:.*default-on-error\.db: is a directory; expected a ledger file/,
     )
   })
 })
