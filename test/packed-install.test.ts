@@ -25,6 +25,7 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { defaultPricingTable, priceCall } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
 import { ENGINES, type LedgerFixture } from '@tokenledger/store/testing/engines'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -163,6 +164,30 @@ let service: string
 let redirectEnv: Record<string, string>
 const byName = (...names: string[]) => packed.filter((pkg) => names.includes(pkg.name))
 
+/** Each provider's cost in a ledger, every call priced again from the workspace's sources. */
+async function expectedCosts(url: string): Promise<Map<string, string | undefined>> {
+  const table = defaultPricingTable()
+  const store = await openStore(url, { readOnly: true })
+  try {
+    const { rows } = await store.listCalls({ limit: 100, offset: 0 })
+    return new Map(
+      rows.map((call) => [
+        call.provider,
+        priceCall(table, {
+          provider: call.provider,
+          requestedModel: call.requestedModel,
+          servedModel: call.servedModel,
+          at: new Date(call.timestamp),
+          usage: call.usage,
+          serviceTier: call.serviceTier ?? null,
+        }).cost?.total,
+      ]),
+    )
+  } finally {
+    await store.close()
+  }
+}
+
 beforeAll(async () => {
   assertDistFresh()
   work = mkdtempSync(join(tmpdir(), 'tokenledger-packed-'))
@@ -174,7 +199,12 @@ beforeAll(async () => {
     // A service on PostgreSQL: the meter and pg only.
     installProject(
       'postgres-service',
-      byName('@tokenledger/meter', '@tokenledger/store', '@tokenledger/pricing'),
+      byName(
+        '@tokenledger/meter',
+        '@tokenledger/budget',
+        '@tokenledger/store',
+        '@tokenledger/pricing',
+      ),
       { openai: OPENAI_VERSION, pg: '8.23.1' },
     ),
   ])
@@ -250,13 +280,10 @@ describe('installed from the packed tarballs with npm', () => {
     )
     expect(report.stderr).toBe('')
     const rows = JSON.parse(report.stdout) as Array<Record<string, unknown>>
-    // By hand, USD per 1M tokens of the cards in force now:
-    // DeepSeek V4 Flash at DeepSeek (input 0.14, cache read 0.0028, output 0.28), recorded usage
-    // 1,536 prompt tokens of which 1,280 cached, 120 output:
-    //   256 x 0.14 + 1,280 x 0.0028 + 120 x 0.28 = 35.84 + 3.584 + 33.6 = 73.024 micro-USD.
-    // OpenRouter (input 0.14, output 0.28, no cache-read rate: cached tokens at the input rate),
-    // 2,048 prompt tokens, 256 output: 2,048 x 0.14 + 256 x 0.28 = 286.72 + 71.68 = 358.4 micro-USD;
-    // OpenRouter's own usage.cost is 0.0001073.
+    // The installed copy prices as the workspace does: each stored call priced again by the
+    // workspace's own pricing sources at its time (DeepSeek bills by the hour of day, so a figure
+    // written by hand would hold only at some hours). OpenRouter's own usage.cost is 0.0001073.
+    const expected = await expectedCosts(`sqlite:${join(app, 'tokenledger.db')}`)
     const summary = rows.map((row) => [
       row['group'],
       row['calls'],
@@ -264,8 +291,8 @@ describe('installed from the packed tarballs with npm', () => {
       row['reportedCost'],
     ])
     expect(summary.sort()).toEqual([
-      ['deepseek', 1, '0.000073024', null],
-      ['openrouter', 1, '0.0003584', '0.0001073'],
+      ['deepseek', 1, expected.get('deepseek'), null],
+      ['openrouter', 1, expected.get('openrouter'), '0.0001073'],
     ])
   })
 
@@ -405,9 +432,10 @@ describe.skipIf(postgres?.skip !== null)(
       const store = await openStore(ledger.url, { readOnly: true })
       try {
         const rows = await store.summarize({ groupBy: ['provider'] })
+        const expected = await expectedCosts(ledger.url)
         expect(rows.map((row) => [row.group['provider'], row.calls, row.cost]).sort()).toEqual([
-          ['deepseek', 1, '0.000073024'],
-          ['openrouter', 1, '0.0003584'],
+          ['deepseek', 1, expected.get('deepseek')],
+          ['openrouter', 1, expected.get('openrouter')],
         ])
       } finally {
         await store.close()
