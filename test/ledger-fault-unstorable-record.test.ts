@@ -8,7 +8,7 @@
  * close() settle.
  */
 import { createMeter, type MeterErrorContext } from '@tokenledger/meter'
-import { defaultPricingTable, isTokenledgerError } from '@tokenledger/pricing'
+import { isTokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
 import { ENGINES } from '@tokenledger/store/testing/engines'
 import OpenAI from 'openai'
@@ -106,15 +106,9 @@ describe.each(ENGINES)('an unstorable record on $name', (engine) => {
         expect(stored.size).toBe(ORDINARY + 1)
         expect([...stored.keys()].sort()).toEqual(expected.map(([id]) => id).sort())
         const huge = rows.find((row) => row.usage.inputTokens === 3_000_000_000)
-        // Stored exactly as the pricing table prices it at the call's time (the rates move with
-        // the bundled table; what matters here is that a 3e9-token record is stored at all).
-        const priced = defaultPricingTable().price({
-          provider: 'deepseek',
-          model: 'deepseek-v4-flash',
-          at: new Date(huge!.timestamp),
-          usage: { ...huge!.usage },
-        })
-        expect(huge?.cost).toBe(priced?.total)
+        // At the fixed table's flat rates: 3e9 input tokens x 0.14 USD + 120 output tokens x 0.28
+        // USD per million, exactly.
+        expect(huge?.cost).toBe('420.0000336')
 
         const refused = errors.filter(({ error }) => isTokenledgerError(error, 'RECORD_INVALID'))
         expect(refused.map(({ context }) => context.record?.usage.inputTokens).sort()).toEqual([
