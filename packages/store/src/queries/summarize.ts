@@ -6,6 +6,7 @@ import { toInt } from '../record-mapping.js'
 import type { LedgerDatabase } from '../schema.js'
 import { bucketLabel, bucketStart, parseMoneySum } from '../sql-fragments.js'
 import type { TimeBucket } from '../sql-fragments.js'
+import { groupCost } from './group-cost.js'
 import { planQuery, whereClause } from './query-source.js'
 import type { QueryPart, QuerySource, SourceChoice } from './query-source.js'
 import { validateQuery } from './validate-query.js'
@@ -157,7 +158,7 @@ function mergeSummaries(parts: PartSums[][], keys: GroupKey[]): PartSums[] {
  * adds what we computed to what providers reported for the calls we could not price.
  */
 function finish(row: PartSums): SummaryRow {
-  const cost = row.calls > 0 && row.unpricedCalls === row.calls ? null : usdFromPico(row.cost)
+  const cost = groupCost(row.cost, row.calls, row.unpricedCalls)
   const reportedOfUnpriced =
     row.unpricedReportedCalls === 0 ? null : usdFromPico(row.reportedCostOfUnpriced)
   return {

@@ -1,10 +1,11 @@
-import { TokenledgerError, picoFromUsd, usdFromPico } from '@tokenledger/pricing'
+import { TokenledgerError, picoFromUsd } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { SeriesQuery, SeriesRow, StoreDialect } from '../ledger-store.js'
 import { toInt } from '../record-mapping.js'
 import type { LedgerDatabase } from '../schema.js'
 import { bucketStart, parseMoneySum } from '../sql-fragments.js'
+import { groupCost } from './group-cost.js'
 import { planQuery, whereClause } from './query-source.js'
 import type { SourceChoice } from './query-source.js'
 import { validateQuery } from './validate-query.js'
@@ -72,8 +73,7 @@ export async function timeSeries(
     .map((point) => ({
       bucket: new Date(point.start).toISOString(),
       key: point.key,
-      // No priced call in the point: its cost is unknown, not zero.
-      cost: point.unpriced === point.calls ? null : usdFromPico(point.pico),
+      cost: groupCost(point.pico, point.calls, point.unpriced),
       calls: point.calls,
       unpricedCalls: point.unpriced,
     }))
@@ -111,7 +111,7 @@ export function mergeSeriesRows(parts: SeriesRow[][]): SeriesRow[] {
     .map(({ bucket, key, pico, calls, unpriced }) => ({
       bucket,
       key,
-      cost: unpriced === calls ? null : usdFromPico(pico),
+      cost: groupCost(pico, calls, unpriced),
       calls,
       unpricedCalls: unpriced,
     }))
