@@ -43,6 +43,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
     if (i % 1_000_000 === 999_999) log(`  priced ${(i + 1).toLocaleString('en-US')} calls`)
   }
   const exactNs = Number(process.hrtime.bigint() - e0)
+  const baseline = await compareWithBaseline(table, requests, calls, log)
 
   // One call: 5,556 fresh x 0.14 + 6,789 x 0.0028 + 987 x 0.28 = 0.00107400920 USD... computed in integers:
   const onePico = 5_556n * 140_000n + 6_789n * 2_800n + 987n * 280_000n
@@ -69,6 +70,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
       { label: 'exact sum', value: `${usdFromPico(exactSum)} USD` },
       { label: 'expected (closed form)', value: `${usdFromPico(expected)} USD` },
       { label: 'exact sum equals closed form', value: exact ? 'yes' : 'NO' },
+      ...(baseline?.figures ?? []),
       {
         label: 'float sum of the same calls',
         value: `${floatSum} USD (off by ${usdFromPico(picoFromUsd(floatSum.toFixed(12)) - expected)})`,
@@ -76,6 +78,49 @@ export async function run({ quick = false, log = () => {} } = {}) {
     ],
     notes: [
       'Pricing looks up the card in force (history, windows, tiers) on every call; the float loop does not.',
+      ...(baseline
+        ? []
+        : [`No baseline build compared: set ${BASELINE_ENV} (see the comment in cost-math.mjs).`]),
+    ],
+  }
+}
+
+/**
+ * Side by side with another build of @tokenledger/pricing (an earlier release, say), when
+ * TOKENLEDGER_BENCH_BASELINE names its dist/index.js: rounds alternate between the two tables on the
+ * same requests, so machine load weighs on both alike. To build the round-1 package:
+ *   git archive 1099953 packages/pricing pricing tsconfig.base.json | tar -x -C /tmp/r1
+ *   (cd /tmp/r1/packages/pricing && ln -s <repo>/packages/pricing/node_modules node_modules && npx tsc -p .)
+ */
+const BASELINE_ENV = 'TOKENLEDGER_BENCH_BASELINE'
+
+async function compareWithBaseline(table, requests, calls, log) {
+  const path = process.env[BASELINE_ENV]
+  if (!path) return null
+  const old = (await import(path)).defaultPricingTable()
+  const rounds = 6
+  const perRound = Math.floor(calls / rounds / 1000) * 1000
+  const ns = { current: 0, baseline: 0 }
+  let sums = { current: 0n, baseline: 0n }
+  for (let round = 0; round < rounds * 2; round++) {
+    const side = round % 2 === 0 ? 'current' : 'baseline'
+    const priced = side === 'current' ? table : old
+    let sum = 0n
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < perRound; i++) sum += priced.price(requests[i % 1000]).totalPico
+    ns[side] += Number(process.hrtime.bigint() - t0)
+    sums = { ...sums, [side]: sums[side] + sum }
+  }
+  const rate = (side) => Math.round((perRound * rounds) / (ns[side] / 1e9))
+  log(`  baseline ${path}: ${rate('baseline')} calls/s, this build ${rate('current')} calls/s`)
+  return {
+    figures: [
+      { label: 'baseline build compared', value: path },
+      {
+        label: 'calls priced per second, this build / baseline (alternating rounds)',
+        value: `${rate('current').toLocaleString('en-US')} / ${rate('baseline').toLocaleString('en-US')} (${(rate('current') / rate('baseline')).toFixed(2)}x)`,
+      },
+      { label: 'same sums on both builds', value: sums.current === sums.baseline ? 'yes' : 'NO' },
     ],
   }
 }

@@ -42,11 +42,15 @@ export function parseScaled(value: string, decimals: number): bigint {
 
 /** Formats an integer count of `10^-decimals` units as a minimal decimal string ("0.42", "3"). */
 export function formatScaled(units: bigint, decimals: number): string {
+  if (units === 0n) return '0' // most cost parts of a call (no cache writes, no request fee)
   const negative = units < 0n
   const digits = (negative ? -units : units).toString().padStart(decimals + 1, '0')
-  const whole = digits.slice(0, digits.length - decimals)
-  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '')
-  return (negative ? '-' : '') + whole + (fraction ? `.${fraction}` : '')
+  const point = digits.length - decimals
+  // Trailing zeros found by a loop: a /0+$/ regex cost more than all the bigint math of a price.
+  let end = digits.length
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--
+  const whole = digits.slice(0, point)
+  return (negative ? '-' : '') + whole + (end > point ? `.${digits.slice(point, end)}` : '')
 }
 
 /** Picodollars to a `Usd` string. */
