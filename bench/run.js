@@ -2,8 +2,9 @@
 // ratio measured side by side with its baseline in the same run, and writes bench/RESULTS.md.
 // Each benchmark module exports `run({ quick, log })` returning
 // { name, target, met, ratio: { label, value }, figures: [{ label, value }], notes?: string[] }.
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
@@ -24,7 +25,6 @@ const { values } = parseArgs({
 const only = values.only ? new Set(values.only.split(',')) : null
 const log = (line) => process.stderr.write(`${line}\n`)
 
-const started = Date.now()
 const results = []
 for (const [name, path] of BENCHES) {
   if (only && !only.has(name)) continue
@@ -49,25 +49,39 @@ for (const [name, path] of BENCHES) {
 }
 
 const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`
-const command = `pnpm bench${values.quick ? ' --quick' : ''}${values.only ? ` --only ${values.only}` : ''}`
+const command = (name) => `pnpm bench${values.quick ? ' --quick' : ''} --only ${name}`
+const day = new Date().toISOString().slice(0, 10)
+
+// Each benchmark's latest result is kept in bench/results/NAME.json, and RESULTS.md is written from
+// all of them: a run of one benchmark replaces its own section and leaves the others as they were,
+// each with the date and machine it was measured on.
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
+mkdirSync(resultsDir, { recursive: true })
+for (const result of results) {
+  const kept = { ...result, date: day, machine, quick: values.quick, command: command(result.name) }
+  writeFileSync(join(resultsDir, `${result.name}.json`), `${JSON.stringify(kept, null, 2)}\n`)
+}
+const order = BENCHES.map(([name]) => name)
+const all = readdirSync(resultsDir)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => JSON.parse(readFileSync(join(resultsDir, file), 'utf8')))
+  .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
 const lines = [
   '# Benchmark results',
   '',
-  `Written by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${((Date.now() - started) / 1000).toFixed(0)} s in all).`,
-  `Machine: ${machine}.`,
-  values.quick ? '\n**Quick mode: smaller sizes, figures are indicative only.**' : '',
+  'Written by `pnpm bench` from bench/results/*.json: each section says when, where and how it was measured.',
   '',
-  '| benchmark | figure (ratio, side by side in one run) | target | met |',
-  '|---|---|---|---|',
-  ...results.map(
+  '| benchmark | figure (ratio, side by side in one run) | target | met | measured |',
+  '|---|---|---|---|---|',
+  ...all.map(
     (r) =>
-      `| ${r.name} | ${r.ratio.label}: **${r.ratio.value}** | ${r.target} | ${r.met ? 'yes' : 'NO'} |`,
+      `| ${r.name} | ${r.ratio.label}: **${r.ratio.value}** | ${r.target} | ${r.met ? 'yes' : 'NO'} | ${r.date}${r.quick ? ' (quick)' : ''} |`,
   ),
   '',
-  ...results.flatMap((r) => [
+  ...all.flatMap((r) => [
     `## ${r.name}`,
     '',
-    `Reproduce: \`pnpm bench --only ${r.name}${values.quick ? ' --quick' : ''}\` (${r.seconds} s)`,
+    `Reproduce: \`${r.command}\` (${r.seconds} s). Measured ${r.date} on ${r.machine}.${r.quick ? ' **Quick mode: smaller sizes, figures are indicative only.**' : ''}`,
     '',
     '| figure | value |',
     '|---|---|',
