@@ -13,30 +13,18 @@ import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import { createMeter } from '@tokenledger/meter'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  fixtureJson,
-  fixtureText,
-} from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { runReadmeSample } from './helpers/readme-sample.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
-import { localPricesFile, report } from './helpers/sdk-ledger.js'
+import { haikuReplays, localAnthropic, localPricesFile, report } from './helpers/sdk-ledger.js'
 
-const HAIKU = 'claude-haiku-4-5-20251001'
 let dir: string
 let server: ReplayServer
 let prices: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokenledger-sdk-anthropic-'))
-  server = await startReplayServer({
-    'claude-haiku-4-5': { json: { ...fixtureJson('anthropic-message.json'), model: HAIKU } },
-    'claude-haiku-4-5 stream': {
-      sse: fixtureText('anthropic-stream.sse').replaceAll('claude-sonnet-4-5-20250929', HAIKU),
-    },
-  })
-  prices = localPricesFile(dir, [
-    { id: 'anthropic', name: 'Anthropic', usageStyle: 'anthropic', url: server.url },
-  ])
+  server = await startReplayServer(haikuReplays())
+  prices = localPricesFile(dir, [localAnthropic(server.url)])
 })
 
 afterAll(async () => {

@@ -17,9 +17,14 @@ import {
 } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { runReadmeSample } from './helpers/readme-sample.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
-import { localPricesFile, report } from './helpers/sdk-ledger.js'
+import {
+  haikuReplays,
+  localOpenAI,
+  localAnthropic,
+  localPricesFile,
+  report,
+} from './helpers/sdk-ledger.js'
 
-const HAIKU = 'claude-haiku-4-5-20251001'
 let dir: string
 let openai: ReplayServer
 let anthropic: ReplayServer
@@ -30,12 +35,7 @@ beforeAll(async () => {
     'gpt-4o': { json: fixtureJson('openai-chat-cached.json') },
     'gpt-4o-mini stream': { sse: fixtureText('openai-stream-usage.sse') },
   })
-  anthropic = await startReplayServer({
-    'claude-haiku-4-5': { json: { ...fixtureJson('anthropic-message.json'), model: HAIKU } },
-    'claude-haiku-4-5 stream': {
-      sse: fixtureText('anthropic-stream.sse').replaceAll('claude-sonnet-4-5-20250929', HAIKU),
-    },
-  })
+  anthropic = await startReplayServer(haikuReplays())
 })
 
 afterAll(async () => {
@@ -46,10 +46,7 @@ afterAll(async () => {
 describe('the README sample for LangChain JS', () => {
   it('records invoke and stream of ChatOpenAI and ChatAnthropic exactly', async () => {
     const db = join(dir, 'readme.db')
-    const prices = localPricesFile(dir, [
-      { id: 'openai', name: 'OpenAI', usageStyle: 'openai', url: openai.url },
-      { id: 'anthropic', name: 'Anthropic', usageStyle: 'anthropic', url: anthropic.url },
-    ])
+    const prices = localPricesFile(dir, [localOpenAI(openai.url), localAnthropic(anthropic.url)])
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     await runReadmeSample('packages/meter/README.md', 'langchain', {
       TOKENLEDGER_DB: `sqlite:${db}`,

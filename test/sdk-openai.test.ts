@@ -21,7 +21,7 @@ import {
 } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { runReadmeSample } from './helpers/readme-sample.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
-import { localPricesFile, report } from './helpers/sdk-ledger.js'
+import { localOpenAI, localPricesFile, report } from './helpers/sdk-ledger.js'
 
 const README = 'packages/meter/README.md'
 const QUESTION = [{ role: 'user' as const, content: 'How should the meter write?' }]
@@ -77,9 +77,7 @@ afterAll(async () => {
 describe('the README sample for the openai SDK', () => {
   it('records chat JSON and stream, Responses JSON and stream, exactly', async () => {
     const db = join(dir, 'readme-openai.db')
-    const prices = localPricesFile(dir, [
-      { id: 'openai', name: 'OpenAI', usageStyle: 'openai', url: openai.url },
-    ])
+    const prices = localPricesFile(dir, [localOpenAI(openai.url)])
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     await runReadmeSample(README, 'openai', {
       TOKENLEDGER_DB: `sqlite:${db}`,

@@ -53,7 +53,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fixtureJson } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { runReadmeSample } from './helpers/readme-sample.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
-import { localPricesFile, report } from './helpers/sdk-ledger.js'
+import { localOpenAI, localAnthropic, localPricesFile, report } from './helpers/sdk-ledger.js'
 
 let dir: string
 let openai: ReplayServer
@@ -109,12 +109,7 @@ function sdk() {
 
 const prices = () =>
   loadPricingTable({
-    overrides: [
-      localPricesFile(dir, [
-        { id: 'openai', name: 'OpenAI', usageStyle: 'openai', url: openai.url },
-        { id: 'anthropic', name: 'Anthropic', usageStyle: 'anthropic', url: anthropic.url },
-      ]),
-    ],
+    overrides: [localPricesFile(dir, [localOpenAI(openai.url), localAnthropic(anthropic.url)])],
     env: {},
   })
 
@@ -292,9 +287,7 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
     try {
       await runReadmeSample('packages/meter/README.md', 'opentelemetry', {
         TOKENLEDGER_DB: `sqlite:${db}`,
-        TOKENLEDGER_PRICES: localPricesFile(dir, [
-          { id: 'openai', name: 'OpenAI', usageStyle: 'openai', url: openai.url },
-        ]),
+        TOKENLEDGER_PRICES: localPricesFile(dir, [localOpenAI(openai.url)]),
         OPENAI_BASE_URL: openai.url,
         OPENAI_API_KEY: 'test',
       })

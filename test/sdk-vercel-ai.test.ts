@@ -17,9 +17,14 @@ import {
 } from '../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
 import { runReadmeSample } from './helpers/readme-sample.js'
 import { type ReplayServer, startReplayServer } from './helpers/replay-server.js'
-import { localPricesFile, report } from './helpers/sdk-ledger.js'
+import {
+  haikuReplays,
+  localOpenAI,
+  localAnthropic,
+  localPricesFile,
+  report,
+} from './helpers/sdk-ledger.js'
 
-const HAIKU = 'claude-haiku-4-5-20251001'
 let dir: string
 let openai: ReplayServer
 let anthropic: ReplayServer
@@ -31,12 +36,7 @@ beforeAll(async () => {
     'gpt-4.1 stream': { sse: fixtureText('openai-responses-stream.sse') },
     'gpt-4o-mini stream': { sse: fixtureText('openai-stream-usage.sse') },
   })
-  anthropic = await startReplayServer({
-    'claude-haiku-4-5': { json: { ...fixtureJson('anthropic-message.json'), model: HAIKU } },
-    'claude-haiku-4-5 stream': {
-      sse: fixtureText('anthropic-stream.sse').replaceAll('claude-sonnet-4-5-20250929', HAIKU),
-    },
-  })
+  anthropic = await startReplayServer(haikuReplays())
 })
 
 afterAll(async () => {
@@ -47,10 +47,7 @@ afterAll(async () => {
 describe('the README sample for the Vercel AI SDK', () => {
   it('records generateText and streamText with OpenAI and Anthropic exactly', async () => {
     const db = join(dir, 'readme.db')
-    const prices = localPricesFile(dir, [
-      { id: 'openai', name: 'OpenAI', usageStyle: 'openai', url: openai.url },
-      { id: 'anthropic', name: 'Anthropic', usageStyle: 'anthropic', url: anthropic.url },
-    ])
+    const prices = localPricesFile(dir, [localOpenAI(openai.url), localAnthropic(anthropic.url)])
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const log = vi.spyOn(console, 'log').mockImplementation(() => {})
     const written: string[] = []

@@ -6,6 +6,11 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
+import {
+  fixtureJson,
+  fixtureText,
+} from '../../packages/meter/src/normalisers/__fixtures__/read-fixture.js'
+import type { ReplayRoute } from './replay-server.js'
 import { runCliAsync } from './run-cli.js'
 
 /** A provider of the bundled table answering at `url` (its models and cards stay as bundled). */
@@ -14,6 +19,38 @@ export interface LocalProvider {
   name: string
   usageStyle: 'openai' | 'deepseek' | 'openrouter' | 'anthropic' | 'gemini'
   url: string
+}
+
+/** The bundled OpenAI provider, answering at `url`. */
+export const localOpenAI = (url: string): LocalProvider => ({
+  id: 'openai',
+  name: 'OpenAI',
+  usageStyle: 'openai',
+  url,
+})
+
+/** The bundled Anthropic provider, answering at `url`. */
+export const localAnthropic = (url: string): LocalProvider => ({
+  id: 'anthropic',
+  name: 'Anthropic',
+  usageStyle: 'anthropic',
+  url,
+})
+
+/** The model id claude-haiku-4-5 answers with. */
+export const HAIKU = 'claude-haiku-4-5-20251001'
+
+/**
+ * Anthropic's recorded message and stream, replayed as served by claude-haiku-4-5 (only the model
+ * name changed): routes `claude-haiku-4-5` and `claude-haiku-4-5 stream`.
+ */
+export function haikuReplays(): Record<string, ReplayRoute> {
+  return {
+    'claude-haiku-4-5': { json: { ...fixtureJson('anthropic-message.json'), model: HAIKU } },
+    'claude-haiku-4-5 stream': {
+      sse: fixtureText('anthropic-stream.sse').replaceAll('claude-sonnet-4-5-20250929', HAIKU),
+    },
+  }
 }
 
 /** Writes a price override file giving each provider its local URL; returns its path. */
