@@ -132,6 +132,17 @@ describe('dashboard pages in Chromium, every size and theme', () => {
           expect(background, where).toBe(
             theme === 'dark' ? 'rgb(11, 17, 32)' : 'rgb(244, 246, 250)',
           )
+          if (name === 'overview') {
+            // Charts take their text colour from the theme too (--ink-2, light or dark).
+            const chartInk = await page.evaluate(
+              () =>
+                (window as unknown as { Chart: { defaults: { color: string } } }).Chart.defaults
+                  .color,
+            )
+            expect(chartInk, where).toBe(
+              theme === 'dark' ? 'rgb(203, 213, 225)' : 'rgb(71, 85, 105)',
+            )
+          }
           const widths = await page.evaluate(() => ({
             scroll: document.documentElement.scrollWidth,
             client: document.documentElement.clientWidth,

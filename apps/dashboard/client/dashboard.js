@@ -330,10 +330,21 @@
   }
 
   function chartDefaults() {
-    var css = getComputedStyle(document.body)
-    window.Chart.defaults.font.family = css.fontFamily
-    window.Chart.defaults.color = css.getPropertyValue('--ink-2').trim() || '#475569'
-    window.Chart.defaults.borderColor = css.getPropertyValue('--line').trim() || '#e2e8f0'
+    window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily
+    window.Chart.defaults.color = resolvedColor('--ink-2')
+    window.Chart.defaults.borderColor = resolvedColor('--line')
+  }
+
+  // The colour a custom property gives in the scheme in force: the properties hold light-dark()
+  // pairs, which only an element's computed colour resolves.
+  function resolvedColor(property) {
+    var probe = document.createElement('span')
+    probe.style.color = 'var(' + property + ')'
+    probe.hidden = true
+    document.body.appendChild(probe)
+    var color = getComputedStyle(probe).color
+    probe.remove()
+    return color
   }
 
   function charts(data) {
