@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { countRequest, estimateBatch } from '@tokenledger/estimate'
 import { loadPricingTable, picoFromUsd } from '@tokenledger/pricing'
 import { type CallRecord, openStore } from '@tokenledger/store'
+import { reportedUsage } from '@tokenledger/store/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers/run-cli.js'
 
@@ -282,20 +283,7 @@ describe('tokenledger estimate', () => {
       status: 'ok',
       httpStatus: 200,
       errorType: null,
-      usage: {
-        inputTokens: 20,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        outputTokens: 10 + i,
-        reasoningTokens: 0,
-        provenance: {
-          inputTokens: 'reported',
-          cacheReadTokens: 'reported',
-          cacheWriteTokens: 'reported',
-          outputTokens: 'reported',
-          reasoningTokens: 'reported',
-        },
-      },
+      usage: reportedUsage(20, 0, 10 + i),
       cost: null,
       costBreakdown: null,
       card: null,

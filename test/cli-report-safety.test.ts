@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStore } from '@tokenledger/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callRecord } from './helpers/call-record.js'
+import { callRecord } from '@tokenledger/store/testing'
 import { runCli } from './helpers/run-cli.js'
 
 // Provider- and user-controlled strings in a real SQLite ledger: an upstream name with terminal

@@ -3,62 +3,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defaultPricingTable, type MeteredUsage, type Usd } from '@tokenledger/pricing'
+import { defaultPricingTable, type Usd } from '@tokenledger/pricing'
 import { type CallRecord, openStore } from '@tokenledger/store'
+import { callRecord, reportedUsage } from '@tokenledger/store/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CLI_BIN, runCli } from './helpers/run-cli.js'
 
 const usd = (value: string) => value as Usd
 
-function usage(input: number, cacheRead: number, output: number, reasoning = 0): MeteredUsage {
-  return {
-    inputTokens: input,
-    cacheReadTokens: cacheRead,
-    cacheWriteTokens: 0,
-    outputTokens: output,
-    reasoningTokens: reasoning,
-    provenance: {
-      inputTokens: 'reported',
-      cacheReadTokens: 'reported',
-      cacheWriteTokens: 'reported',
-      outputTokens: 'reported',
-      reasoningTokens: 'reported',
-    },
-  }
-}
-
-function call(id: string, fields: Partial<CallRecord>): CallRecord {
-  return {
-    id,
-    timestamp: '2026-05-01T00:00:00.000Z',
-    provider: 'deepseek',
-    requestedModel: 'deepseek-v4-flash',
-    servedModel: null,
-    model: 'deepseek-v4-flash',
-    upstreamProvider: null,
-    endpoint: '/chat/completions',
-    stream: false,
-    status: 'ok',
-    httpStatus: 200,
-    errorType: null,
-    usage: usage(0, 0, 0),
-    cost: null,
-    costBreakdown: null,
-    cacheSavings: null,
-    card: null,
-    reportedCost: null,
-    latencyMs: 1000,
-    timeToFirstTokenMs: null,
-    requestId: null,
-    serviceTier: null,
-    tags: {},
-    ...fields,
-  }
-}
-
 /** A call priced the way the meter prices it with today's table (so reprice leaves it alone). */
 function priced(id: string, fields: Partial<CallRecord>): CallRecord {
-  const record = call(id, fields)
+  const record = callRecord(id, fields)
   const cost = defaultPricingTable().price({
     provider: record.provider,
     model: record.model!,
@@ -84,13 +39,13 @@ function ledger(): CallRecord[] {
     // A: 600,000 x 0.14 + 400,000 x 0.0028 + 100,000 x 0.28 = 0.084 + 0.00112 + 0.028 = 0.11312
     priced('a', {
       timestamp: '2026-05-01T10:00:00.000Z',
-      usage: usage(1_000_000, 400_000, 100_000, 50_000),
+      usage: reportedUsage(1_000_000, 400_000, 100_000, 50_000),
       tags: { user: 'alice' },
     }),
     // B: stored with a wrong price (0.5); right: 200,000 x 0.14 + 20,000 x 0.28 = 0.028 + 0.0056 = 0.0336
-    call('b', {
+    callRecord('b', {
       timestamp: '2026-05-01T23:30:00.000Z',
-      usage: usage(200_000, 0, 20_000),
+      usage: reportedUsage(200_000, 0, 20_000),
       cost: usd('0.5'),
       costBreakdown: {
         input: usd('0.4'),
@@ -106,25 +61,25 @@ function ledger(): CallRecord[] {
     priced('c', {
       timestamp: '2026-05-02T08:00:00.000Z',
       provider: 'tokenhub',
-      usage: usage(1_000_000, 400_000, 0),
+      usage: reportedUsage(1_000_000, 400_000, 0),
       tags: { user: 'alice', env: 'prod' },
     }),
     // D: recorded unpriced (older table); now 1M x 0.14 + 1M x 0.28 = 0.42. OpenRouter reported 0.3.
-    call('d', {
+    callRecord('d', {
       timestamp: '2026-05-02T09:00:00.000Z',
       provider: 'openrouter',
       requestedModel: 'deepseek/deepseek-v4-flash',
       model: null,
       upstreamProvider: 'DeepSeek',
-      usage: usage(1_000_000, 0, 1_000_000),
+      usage: reportedUsage(1_000_000, 0, 1_000_000),
       reportedCost: usd('0.3'),
     }),
     // E: a model no table knows: unpriced, stays unpriced.
-    call('e', {
+    callRecord('e', {
       timestamp: '2026-05-03T12:00:00.000Z',
       requestedModel: 'deepseek-v9-experimental',
       model: null,
-      usage: usage(5_000, 0, 500),
+      usage: reportedUsage(5_000, 0, 500),
     }),
     // F: a rate-limited call: nothing billed, priced at 0 (a known price times zero tokens).
     priced('f', {
@@ -133,7 +88,7 @@ function ledger(): CallRecord[] {
       httpStatus: 429,
       errorType: 'rate_limit',
       usage: {
-        ...usage(0, 0, 0),
+        ...reportedUsage(0, 0, 0),
         provenance: {
           inputTokens: 'missing',
           cacheReadTokens: 'missing',
@@ -463,7 +418,7 @@ describe('tokenledger report and reprice', () => {
     await store.insert(
       // 400 hours of JSON rows: about 160 kB, more than a pipe holds.
       Array.from({ length: 400 }, (_, i) =>
-        call(`many-${i}`, {
+        callRecord(`many-${i}`, {
           timestamp: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(),
         }),
       ),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callRecord } from '../../../test/helpers/call-record.js'
+import { callRecord } from '@tokenledger/store/testing'
 import { createTestLedger, type TestLedger } from './__fixtures__/test-ledger.js'
 import { createDashboardApp } from './app.js'
 import { hostnameOf, isLoopbackHost } from './host-check.js'

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadPricingTable, picoFromUsd, type Usage, usdFromPico } from '@tokenledger/pricing'
 import { type CallRecord, openStore } from '@tokenledger/store'
+import { reportedUsage } from '@tokenledger/store/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { COUNTED_INPUT_TAG } from './calibration.js'
 import { countRequest, countTokens } from './count-request.js'
@@ -367,20 +368,7 @@ describe('estimateBatch with a ledger (real SQLite file)', () => {
       status: options.status ?? 'ok',
       httpStatus: options.status === 'error' ? 500 : 200,
       errorType: null,
-      usage: {
-        inputTokens: input,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        outputTokens: output,
-        reasoningTokens: 0,
-        provenance: {
-          inputTokens: 'reported',
-          cacheReadTokens: 'reported',
-          cacheWriteTokens: 'reported',
-          outputTokens: 'reported',
-          reasoningTokens: 'reported',
-        },
-      },
+      usage: reportedUsage(input, 0, output),
       cost: null,
       costBreakdown: null,
       card: null,

@@ -2,7 +2,7 @@ import { defaultPricingTable } from '@tokenledger/pricing'
 import type { CallRecord } from '@tokenledger/store'
 import { describe, expect, it } from 'vitest'
 import { makeDemoCall } from '../demo/make-demo-call.js'
-import { SeededRandom } from '@tokenledger/store/testing'
+import { reportedUsage, SeededRandom } from '@tokenledger/store/testing'
 import { FEATURES, ROUTES } from '../demo/traffic.js'
 import { callPricing } from './call-pricing.js'
 
@@ -63,20 +63,7 @@ describe('callPricing', () => {
       requestedModel: 'openrouter/auto',
       servedModel: 'deepseek/deepseek-v4-flash',
       timestamp: '2026-05-01T00:00:00.000Z',
-      usage: {
-        inputTokens: 1_000_000,
-        cacheReadTokens: 0,
-        cacheWriteTokens: 0,
-        outputTokens: 500_000,
-        reasoningTokens: 0,
-        provenance: {
-          inputTokens: 'reported',
-          cacheReadTokens: 'reported',
-          cacheWriteTokens: 'reported',
-          outputTokens: 'reported',
-          reasoningTokens: 'reported',
-        },
-      },
+      usage: reportedUsage(1_000_000, 0, 500_000),
       cost: '0.28' as CallRecord['cost'],
     }
     const pricing = callPricing(table, routed)

@@ -6,7 +6,7 @@
  */
 import type { Usd } from '@tokenledger/pricing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callRecord } from '../../../../test/helpers/call-record.js'
+import { callRecord } from '@tokenledger/store/testing'
 import { createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
 import { createDashboardApp } from '../app.js'
 import type { Breakdown } from './breakdown.js'

@@ -3,7 +3,7 @@
  * such cell starts with an apostrophe (the cell policy shared with `tokenledger report --csv`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callRecord } from '../../../../test/helpers/call-record.js'
+import { callRecord } from '@tokenledger/store/testing'
 import { createTestLedger, type TestLedger } from '../__fixtures__/test-ledger.js'
 import { createDashboardApp } from '../app.js'
 

@@ -1,14 +1,20 @@
+/** Hand-made call records for tests: one plain call, changed field by field. */
 import type { MeteredUsage } from '@tokenledger/pricing'
-import type { CallRecord } from '@tokenledger/store'
+import type { CallRecord } from '../call-record.js'
 
-/** A usage with every field reported. */
-export function reportedUsage(input: number, cacheRead: number, output: number): MeteredUsage {
+/** A usage with every field reported (output includes `reasoning`). */
+export function reportedUsage(
+  input: number,
+  cacheRead: number,
+  output: number,
+  reasoning = 0,
+): MeteredUsage {
   return {
     inputTokens: input,
     cacheReadTokens: cacheRead,
     cacheWriteTokens: 0,
     outputTokens: output,
-    reasoningTokens: 0,
+    reasoningTokens: reasoning,
     provenance: {
       inputTokens: 'reported',
       cacheReadTokens: 'reported',
