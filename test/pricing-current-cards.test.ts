@@ -53,7 +53,7 @@ describe('OpenAI GPT-5.4 and GPT-5.5', () => {
     const long = price('openai', 'gpt-5.4', '2026-06-01T00:00:00Z', usage(300_000, 100_000, 10_000))
     expect(long?.total).toBe('1.275')
     expect(long?.card.tier).toBe(272000)
-    expect(long?.card.source).toBe('https://developers.openai.com/api/docs/models/gpt-5.4')
+    expect(long?.card.source).toBe('https://developers.openai.com/api/docs/pricing')
   })
 
   it('prices GPT-5.5 above 272K and at its batch and 2.5x priority rates', () => {
@@ -194,5 +194,56 @@ describe('Google Gemini 3.x', () => {
     expect(price('google', 'gemini-3-flash-preview', '2026-07-04T00:00:00Z', u)?.total).toBe(
       '0.0045',
     )
+  })
+})
+
+describe('price changes and tiers on the newest cards', () => {
+  it('prices Claude Haiku 5.5 by prompt length, the WHOLE request above 100K', () => {
+    // 100,000 x 0.10 = 0.01; 10,000 out x 0.50 = 0.005
+    expect(
+      price('anthropic', 'claude-haiku-5-5', '2026-11-01T00:00:00Z', usage(100_000, 0, 10_000))
+        ?.total,
+    ).toBe('0.015')
+    // 100,001 x 0.50 = 0.0500005; 10,000 out x 2.50 = 0.025
+    expect(
+      price('anthropic', 'claude-haiku-5-5', '2026-11-01T00:00:00Z', usage(100_001, 0, 10_000))
+        ?.total,
+    ).toBe('0.0750005')
+  })
+
+  it('applies the Claude Sonnet 5.5 cache-read cut from 2026-10-07', () => {
+    // 1M cache reads: 0.20 before, 0.10 from the cut
+    const reads = usage(1_000_000, 1_000_000, 0)
+    expect(price('anthropic', 'claude-sonnet-5-5', '2026-10-06T23:59:59Z', reads)?.total).toBe(
+      '0.2',
+    )
+    expect(price('anthropic', 'claude-sonnet-5-5', '2026-10-07T00:00:00Z', reads)?.total).toBe(
+      '0.1',
+    )
+    // Fable 5.1 reads its cache at 0.025x input: 1M x 0.25
+    expect(price('anthropic', 'claude-fable-5-1', '2026-10-01T00:00:00Z', reads)?.total).toBe(
+      '0.25',
+    )
+  })
+
+  it('prices GPT-5.6 Sol at its launch rates, then at the rates first seen on 2026-09-13', () => {
+    const u = usage(100_000, 0, 100_000)
+    expect(price('openai', 'gpt-5.6-sol', '2026-07-08T23:59:59Z', u)).toBeNull()
+    // 100,000 x 5 = 0.50; 100,000 out x 30 = 3.00
+    expect(price('openai', 'gpt-5.6', '2026-09-12T00:00:00Z', u)?.total).toBe('3.5')
+    // 100,000 x 4 = 0.40; 100,000 out x 20 = 2.00
+    expect(price('openai', 'gpt-5.6-sol', '2026-09-13T00:00:00Z', u)?.total).toBe('2.4')
+    // priority doubles the long-context rates: 300,000 x 16 = 4.80; 10,000 out x 60 = 0.60
+    expect(
+      price('openai', 'gpt-5.6-sol', '2026-10-01T00:00:00Z', usage(300_000, 0, 10_000), 'priority')
+        ?.total,
+    ).toBe('5.4')
+  })
+
+  it('moves Gemini 3.8 Flash to its announced 2027 price on 2027-01-01', () => {
+    const u = usage(1_000_000, 0, 1_000_000)
+    // 0.75 + 3.75 through 2026, then 1.50 + 7.50
+    expect(price('google', 'gemini-3.8-flash', '2026-12-31T23:59:59Z', u)?.total).toBe('4.5')
+    expect(price('google', 'gemini-3.8-flash', '2027-01-01T00:00:00Z', u)?.total).toBe('9')
   })
 })
