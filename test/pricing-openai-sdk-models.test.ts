@@ -25,10 +25,10 @@ describe(`every chat model id of the pinned openai SDK (${version})`, () => {
     expect(chatModels).toContain('gpt-5.4')
   })
 
-  // Known and unpriced on purpose: no price from OpenAI's own pages (see the model's note).
-  const UNPRICED = ['gpt-4o-audio-preview-2024-10-01']
+  // Every id is priced: none is left unpriced on purpose any more.
+  const UNPRICED: string[] = []
 
-  it('is priced for the openai provider today, except the ids whose price is not published', () => {
+  it('is priced for the openai provider today, every id of the list', () => {
     const at = new Date('2026-12-01T00:00:00Z')
     const usage = {
       inputTokens: 1000,
@@ -42,5 +42,11 @@ describe(`every chat model id of the pinned openai SDK (${version})`, () => {
     )
     expect(unpriced).toEqual(UNPRICED)
     for (const id of UNPRICED) expect(table.resolveModel('openai', id)?.model.cards).toEqual([])
+  })
+
+  it('prices the first GPT-4o Audio snapshot from a curated card, not a catalog', () => {
+    const card = table.cardAt('openai', 'gpt-4o-audio-preview-2024-10-01', new Date('2026-12-01'))
+    expect(card?.card.data.catalog).toBeUndefined()
+    expect(card?.card.data.rates).toMatchObject({ audioInput: '100.00', audioOutput: '200.00' })
   })
 })
