@@ -175,7 +175,7 @@ describe('tokenledger dashboard', () => {
     })
     expect(empty.code).toBe(1)
     expect(empty.stderr).toBe(
-      'error: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it, or set a token of at least 8 characters\n',
+      'error: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it, or set a token of at least 8 characters without spaces\n',
     )
   })
 

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStore } from '@tokenledger/store'
@@ -55,6 +56,30 @@ describe('tokenledger proxy', () => {
       'error: --upstream "vllm=http://127.0.0.1:1/v1": unknown provider "vllm"',
     )
     expect(bad.stderr).toContain('vllm:PROVIDER=URL')
+  })
+
+  it('names a port in use in one line, and refuses an empty or short token variable', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as AddressInfo).port
+    try {
+      const busy = runCli(['proxy', '--port', String(port), '--db', join(dir, 'a.db')])
+      expect(busy.code).toBe(1)
+      expect(busy.stderr).toBe(
+        `error: --port ${port}: 127.0.0.1:${port} is already in use; pick another port (0 picks a free one)\n`,
+      )
+    } finally {
+      blocker.close()
+    }
+    const args = ['proxy', '--port', '0', '--db', join(dir, 'a.db')]
+    const empty = runCli(args, { TOKENLEDGER_PROXY_TOKEN: '' })
+    expect(empty.code).toBe(1)
+    expect(empty.stderr).toBe(
+      'error: TOKENLEDGER_PROXY_TOKEN is set but empty; unset it, or set a token of at least 8 characters without spaces\n',
+    )
+    const short = runCli(['proxy', '--token', 'abc', ...args.slice(1)])
+    expect(short.code).toBe(1)
+    expect(short.stderr).toContain('--token: expected at least 8 characters without spaces')
   })
 
   it('records calls, writes them on SIGTERM, and never prints the caller key', async () => {

@@ -1,5 +1,13 @@
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Command, Option } from 'commander'
 import { CliExit } from '../cli-exit.js'
+import {
+  hostOption,
+  listenError,
+  portOption,
+  resolveToken,
+  tokenOption,
+  untilStopped,
+} from '../server-flags.js'
 import { dbOption } from '../shared-flags.js'
 
 interface DashboardOptions {
@@ -8,55 +16,6 @@ interface DashboardOptions {
   port: number
   token?: string
   allowHost?: string[]
-}
-
-function parsePort(value: string): number {
-  const port = Number(value)
-  if (!/^\d{1,5}$/.test(value) || port > 65535) {
-    throw new InvalidArgumentError(
-      `--port: expected a port number 0..65535 (0 picks a free port), got "${value}"`,
-    )
-  }
-  return port
-}
-
-function parseToken(value: string): string {
-  if (value.length < 8 || /\s/.test(value)) {
-    throw new InvalidArgumentError('--token: expected at least 8 characters without spaces')
-  }
-  return value
-}
-
-function parseEnvToken(value: string): string {
-  if (value.length < 8 || /\s/.test(value)) {
-    throw new CliExit(
-      1,
-      'error: TOKENLEDGER_DASHBOARD_TOKEN: expected at least 8 characters without spaces',
-    )
-  }
-  return value
-}
-
-/** One line for a port that cannot be bound (in use, or privileged), instead of a stack trace. */
-function listenError(error: unknown, options: DashboardOptions): CliExit | null {
-  const code = (error as NodeJS.ErrnoException | null)?.code
-  const where = `${options.host}:${options.port}`
-  if (code === 'EADDRINUSE') {
-    return new CliExit(
-      1,
-      `error: --port ${options.port}: ${where} is already in use; pick another port (0 picks a free one)`,
-    )
-  }
-  if (code === 'EACCES') {
-    return new CliExit(
-      1,
-      `error: --port ${options.port}: not allowed to listen on ${where}; use a port above 1023`,
-    )
-  }
-  if (code === 'EADDRNOTAVAIL') {
-    return new CliExit(1, `error: --host ${options.host}: no such address on this machine`)
-  }
-  return null
 }
 
 /**
@@ -68,20 +27,9 @@ export function dashboardCommand(): Command {
   return new Command('dashboard')
     .description('serve the spend dashboard on a ledger (read-only; SQLite or PostgreSQL)')
     .addOption(dbOption())
-    .addOption(
-      new Option('--host <host>', 'interface to bind; anything but loopback needs a token').default(
-        '127.0.0.1',
-      ),
-    )
-    .addOption(
-      new Option('--port <n>', 'TCP port (0 picks a free one)').default(8787).argParser(parsePort),
-    )
-    .addOption(
-      new Option(
-        '--token <token>',
-        'require this access token (default: $TOKENLEDGER_DASHBOARD_TOKEN)',
-      ).argParser(parseToken),
-    )
+    .addOption(hostOption())
+    .addOption(portOption(8787))
+    .addOption(tokenOption('require this access token', 'TOKENLEDGER_DASHBOARD_TOKEN'))
     .addOption(
       new Option(
         '--allow-host <name>',
@@ -89,14 +37,7 @@ export function dashboardCommand(): Command {
       ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
     )
     .action(async (options: DashboardOptions) => {
-      const envToken = process.env['TOKENLEDGER_DASHBOARD_TOKEN']
-      if (options.token === undefined && envToken === '') {
-        throw new CliExit(
-          1,
-          'error: TOKENLEDGER_DASHBOARD_TOKEN is set but empty; unset it, or set a token of at least 8 characters',
-        )
-      }
-      const token = options.token ?? (envToken !== undefined ? parseEnvToken(envToken) : undefined)
+      const token = resolveToken(options.token, 'TOKENLEDGER_DASHBOARD_TOKEN')
       // Loaded on demand: the server stack (hono, the store) costs every other command startup time.
       const { isLoopbackHost, startDashboard } = await import('@tokenledger/dashboard')
       if (token === undefined && !isLoopbackHost(options.host.replace(/^\[|\]$/g, ''))) {
@@ -123,10 +64,7 @@ export function dashboardCommand(): Command {
       }
       process.stdout.write(`tokenledger dashboard: ${dashboard.openUrl}\n`)
       process.stderr.write('(Ctrl+C to stop)\n')
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve())
-        process.once('SIGTERM', () => resolve())
-      })
+      await untilStopped()
       await dashboard.close()
     })
 }

@@ -1,5 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { tableFromOptions } from '../pricing-table-option.js'
+import {
+  hostOption,
+  listenError,
+  portOption,
+  resolveToken,
+  tokenOption,
+  untilStopped,
+} from '../server-flags.js'
 import { dbOption, pricesOption } from '../shared-flags.js'
 
 interface ProxyOptions {
@@ -11,16 +19,6 @@ interface ProxyOptions {
   upstream?: string[]
   maxBody: number
   prices?: string[]
-}
-
-function parsePort(value: string): number {
-  const port = Number(value)
-  if (!/^\d{1,5}$/.test(value) || port > 65535) {
-    throw new InvalidArgumentError(
-      `--port: expected a port number 0..65535 (0 picks a free port), got "${value}"`,
-    )
-  }
-  return port
 }
 
 function parseBytes(value: string): number {
@@ -40,19 +38,10 @@ export function proxyCommand(): Command {
   return new Command('proxy')
     .description('metering gateway for any language: forward /<provider>/... and record every call')
     .addOption(dbOption())
+    .addOption(hostOption())
+    .addOption(portOption(8788))
     .addOption(
-      new Option('--host <host>', 'interface to bind; anything but loopback needs --token').default(
-        '127.0.0.1',
-      ),
-    )
-    .addOption(
-      new Option('--port <n>', 'TCP port (0 picks a free one)').default(8788).argParser(parsePort),
-    )
-    .addOption(
-      new Option(
-        '--token <token>',
-        'clients must send it in x-tokenledger-token (default: $TOKENLEDGER_PROXY_TOKEN)',
-      ),
+      tokenOption('clients must send it in x-tokenledger-token', 'TOKENLEDGER_PROXY_TOKEN'),
     )
     .addOption(
       new Option('--budgets <file>', 'budgets file (JSON): checked before each call is sent'),
@@ -70,8 +59,7 @@ export function proxyCommand(): Command {
     )
     .addOption(pricesOption())
     .action(async (options: ProxyOptions) => {
-      const envToken = process.env['TOKENLEDGER_PROXY_TOKEN']
-      const token = options.token ?? (envToken ? envToken : undefined)
+      const token = resolveToken(options.token, 'TOKENLEDGER_PROXY_TOKEN')
       const prices = tableFromOptions(options)
       // Loaded on demand: the server stack costs every other command startup time.
       const { startProxy } = await import('@tokenledger/proxy')
@@ -94,15 +82,14 @@ export function proxyCommand(): Command {
             `proxy (${context.phase}): ${error instanceof Error ? error.message : String(error)}\n`,
           )
         },
+      }).catch((error: unknown) => {
+        throw listenError(error, options) ?? error
       })
       process.stdout.write(
         `tokenledger proxy: ${proxy.url}/<upstream>/... (upstreams: ${[...proxy.upstreams.keys()].sort().join(', ')})\n`,
       )
       process.stderr.write('(Ctrl+C to stop)\n')
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve())
-        process.once('SIGTERM', () => resolve())
-      })
+      await untilStopped()
       await proxy.close()
     })
 }
