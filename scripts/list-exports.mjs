@@ -11,7 +11,11 @@ import { ROOT } from './pack-workspace.mjs'
 const rev = process.argv[2]
 const read = (path) =>
   rev
-    ? execFileSync('git', ['show', `${rev}:${path}`], { cwd: ROOT, encoding: 'utf8' })
+    ? execFileSync('git', ['show', `${rev}:${path}`], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
     : readFileSync(join(ROOT, path), 'utf8')
 const tryRead = (path) => {
   try {
@@ -61,13 +65,16 @@ function exportsOf(path, seen = new Set()) {
   return { values, types }
 }
 
+/** Every workspace package, in dependency order (DESIGN.md section 2); one missing at REV is skipped. */
 const packageDirs = [
   'packages/pricing',
   'packages/store',
+  'packages/budget',
   'packages/meter',
   'packages/estimate',
   'packages/cli',
   'apps/dashboard',
+  'apps/proxy',
 ]
 for (const dir of packageDirs) {
   const manifestText = tryRead(`${dir}/package.json`)

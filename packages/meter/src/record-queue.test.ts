@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LedgerStore, openStore } from '@tokenledger/store'
 import { createRecordFactory } from '@tokenledger/store/testing'
-import { ENGINES } from '@tokenledger/store/testing/engines'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type MeterErrorContext, RecordQueue } from './record-queue.js'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type MeterErrorContext, RecordQueue, type RecordSink } from './record-queue.js'
 
 let dir: string
 let store: LedgerStore
@@ -39,33 +38,56 @@ function queue(
   })
 }
 
-describe('RecordQueue', () => {
-  const postgres = ENGINES.find((engine) => engine.name === 'postgres')
-  it.skipIf(!postgres || postgres.skip !== null)(
-    'a flush() during a background write never writes a record twice',
-    async () => {
-      // PostgreSQL, so that a write is in flight across event-loop turns.
-      const fixture = await postgres!.fresh()
-      const pgStore = await openStore(fixture.url)
-      try {
-        const errors: Array<{ error: Error; context: MeterErrorContext }> = []
-        const q = queue(errors, { store: pgStore, flushIntervalMs: 1 })
-        const records = createRecordFactory({ seed: 4 }).batch(15)
-        for (const record of records.slice(0, 10)) q.push(record)
-        // The full batch is being written in the background when more come and flush() is called:
-        // when that write ends, flush() and the background drain both go on.
-        await new Promise((resolve) => setTimeout(resolve, 0))
-        for (const record of records.slice(10)) q.push(record)
-        await q.flush()
-        expect(errors).toEqual([])
-        expect(q.stats()).toMatchObject({ queued: 0, written: 15 })
-        expect((await pgStore.listCalls({ limit: 100, offset: 0 })).total).toBe(15)
-      } finally {
-        await pgStore.close()
-        await fixture.cleanup()
-      }
+/** A promise and the function that settles it (Promise.withResolvers, which Node 20 lacks). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {}
+  const promise = new Promise<void>((settle) => {
+    resolve = settle
+  })
+  return { promise, resolve }
+}
+
+/**
+ * A sink that writes to `target` and lets a test await what the queue does with it: `started`
+ * settles when the first insert is called, and that insert goes on only once `release()` is
+ * called (at once when `held` is false). `inserted` lists the ids of every insert, in order.
+ */
+function watchedSink(target: RecordSink, { held = false } = {}) {
+  const started = signal()
+  const gate = signal()
+  if (!held) gate.resolve()
+  const inserted: string[][] = []
+  const sink: RecordSink = {
+    insert: async (records) => {
+      inserted.push(records.map((record) => record.id))
+      started.resolve()
+      await gate.promise
+      await target.insert(records)
     },
-  )
+    close: () => target.close(),
+  }
+  return { sink, inserted, started: started.promise, release: () => gate.resolve() }
+}
+
+describe('RecordQueue', () => {
+  it('a flush() during a background write never writes a record twice', async () => {
+    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+    const watched = watchedSink(store, { held: true })
+    const q = queue(errors, { store: watched.sink, flushIntervalMs: 1 })
+    const records = createRecordFactory({ seed: 4 }).batch(15)
+    for (const record of records.slice(0, 10)) q.push(record)
+    // The full batch is being written in the background (held in the sink) when more come and
+    // flush() is called: when that write ends, flush() and the background drain both go on.
+    await watched.started
+    for (const record of records.slice(10)) q.push(record)
+    const flushed = q.flush()
+    watched.release()
+    await flushed
+    expect(errors).toEqual([])
+    expect(watched.inserted.flat().sort()).toEqual(records.map((record) => record.id).sort())
+    expect(q.stats()).toMatchObject({ queued: 0, written: 15 })
+    expect((await store.listCalls({ limit: 100, offset: 0 })).total).toBe(15)
+  })
 
   it('writes everything in batches of batchSize on flush', async () => {
     const errors: Array<{ error: Error; context: MeterErrorContext }> = []
@@ -80,12 +102,16 @@ describe('RecordQueue', () => {
   })
 
   it('writes a full batch without waiting for the timer', async () => {
-    const q = queue([])
+    const watched = watchedSink(store)
+    // The timer is a minute away: only a full batch starts this write within the test's timeout.
+    const q = queue([], { store: watched.sink })
     for (const record of createRecordFactory({ seed: 4 }).batch(10)) q.push(record)
-    for (let i = 0; i < 100 && q.stats().written < 10; i++)
-      await new Promise((resolve) => setTimeout(resolve, 5))
+    await watched.started
+    expect(watched.inserted).toHaveLength(1)
+    await q.flush() // waits for the write under way; writes nothing itself
+    expect(watched.inserted).toHaveLength(1)
     expect(q.stats().written).toBe(10)
-  })
+  }, 10_000) // fails well before the timer would write the batch
 
   it('builds queued calls at write time; one that cannot be built is reported and left out', async () => {
     const errors: Array<{ error: Error; context: MeterErrorContext }> = []
@@ -135,28 +161,44 @@ describe('RecordQueue retries', () => {
       'better-sqlite3',
     ) as new (path: string) => { exec(sql: string): void; close(): void }
     const locker = new Database(path)
+    const records = createRecordFactory({ seed: 12 }).batch(1000)
+    const allWritten = signal()
+    let written = 0
+    const sink: RecordSink = {
+      insert: async (batch) => {
+        await locked.insert(batch)
+        written += batch.length
+        if (written === records.length) allWritten.resolve()
+      },
+      close: () => locked.close(),
+    }
     try {
       const errors: Array<{ error: Error; context: MeterErrorContext }> = []
       const q = queue(errors, {
-        store: locked,
+        store: sink,
         maxQueue: 1000,
         batchSize: 100,
         flushIntervalMs: 5,
         backoffMs: 20,
         maxBackoffMs: 30_000,
       })
-      const records = createRecordFactory({ seed: 12 }).batch(1000)
       locker.exec('BEGIN EXCLUSIVE')
       for (const record of records.slice(0, 100)) q.push(record)
-      // A quiet outage: the backoff doubles past a second (20, 40, ... 1280 ms: the next try is due about 2.5 s in).
-      await new Promise((resolve) => setTimeout(resolve, 1500))
-      expect(q.stats().failures).toBeGreaterThanOrEqual(5)
+      // An outage: every failed attempt doubles the retry delay (20, 40, ... 1280 ms). flush()
+      // fails as the background retries do and leaves the same backoff scheduled, without waiting it out.
+      for (let attempt = 1; attempt <= 7; attempt++) {
+        await expect(q.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      }
+      expect(q.stats()).toMatchObject({ failures: 7, written: 0 })
       locker.exec('ROLLBACK')
-      // The ledger is back and a burst fills the queue: waiting out the backoff would drop the
-      // next records. Half full, the queue retries at the first delay and drains.
+      // The ledger is back and a burst fills the queue: waiting out the 1280 ms backoff would drop
+      // the next records. Half full, the queue retries at the first delay and drains.
+      const burstAt = performance.now()
       for (const record of records.slice(100)) q.push(record)
-      await vi.waitFor(() => expect(q.stats().written).toBe(1000), { timeout: 1000, interval: 5 })
-      expect(q.stats()).toMatchObject({ dropped: 0, queued: 0 })
+      await allWritten.promise
+      expect(performance.now() - burstAt).toBeLessThan(1280)
+      await q.flush() // the last write's bookkeeping; nothing is left to write
+      expect(q.stats()).toMatchObject({ written: 1000, dropped: 0, queued: 0, failures: 7 })
     } finally {
       locker.close()
       await locked.close()

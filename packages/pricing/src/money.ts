@@ -29,15 +29,47 @@ export function isDecimalString(value: unknown): value is string {
  * @example parseScaled('0.0028', 6) // 2800n
  */
 export function parseScaled(value: string, decimals: number): bigint {
-  const match = DECIMAL.exec(value)
-  if (!match) throw new RangeError(`expected a decimal string, got ${JSON.stringify(value)}`)
-  const [, sign, whole, fraction = ''] = match
-  const trimmed = fraction.replace(/0+$/, '')
-  if (trimmed.length > decimals) {
-    throw new RangeError(`${value} has more than ${decimals} decimal places`)
+  const units = typeof value === 'string' ? scaledOrNull(value, decimals) : null
+  if (units !== null) return units
+  if (!isDecimalString(value)) {
+    throw new RangeError(`expected a decimal string, got ${JSON.stringify(value)}`)
   }
-  const units = BigInt(whole! + trimmed.padEnd(decimals, '0'))
-  return sign === '-' ? -units : units
+  throw new RangeError(`${value} has more than ${decimals} decimal places`)
+}
+
+const ZEROS = '0'.repeat(PICO_DECIMALS)
+
+/**
+ * `parseScaled` without the error: the units, or null when `text` is not a decimal string with at
+ * most `decimals` significant places. A character loop instead of DECIMAL and trimming: the ledger
+ * parses five to seven amounts per stored call, and this is twice as fast (bench/ledger-ingest.mjs).
+ */
+function scaledOrNull(text: string, decimals: number): bigint | null {
+  const end = text.length
+  const start = text.charCodeAt(0) === 45 ? 1 : 0
+  let dot = -1
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 46 && dot < 0) dot = i
+    else if (c < 48 || c > 57) return null
+  }
+  if (dot === start || dot === end - 1 || start === end) return null
+  let digits: string
+  if (dot < 0) {
+    digits = text.slice(start) + zeros(decimals)
+  } else {
+    let last = end
+    while (last > dot + 1 && text.charCodeAt(last - 1) === 48) last--
+    const places = last - dot - 1
+    if (places > decimals) return null
+    digits = text.slice(start, dot) + text.slice(dot + 1, last) + zeros(decimals - places)
+  }
+  const units = BigInt(digits)
+  return start === 1 ? -units : units
+}
+
+function zeros(count: number): string {
+  return count <= ZEROS.length ? ZEROS.slice(0, count) : '0'.repeat(count)
 }
 
 /** Formats an integer count of `10^-decimals` units as a minimal decimal string ("0.42", "3"). */

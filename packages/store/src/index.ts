@@ -25,7 +25,7 @@ export type {
 export { isGroupKey } from './queries/validate-query.js'
 export { mergeSummaryRows } from './queries/summarize.js'
 export { mergeSeriesRows } from './queries/time-series.js'
-export { CALL_COLUMNS } from './record-mapping.js'
+export { CALL_COLUMNS } from './calls/call-columns.js'
 export { LATEST_VERSION as LEDGER_SCHEMA_VERSION } from './migrations/index.js'
 export type { CallRecord, CallStatus, Tags } from './call-record.js'
 export type {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { CallRow } from './record-mapping.js'
+import type { CallRow } from './calls/row-from-record.js'
 import { HOUR_MS, ROLLUP_SUM_COLUMNS, RollupDeltas } from './rollups.js'
 import type { RollupSource } from './rollups.js'
 

@@ -10,8 +10,8 @@
  * (see sql-fragments.ts).
  */
 import { HOUR_MS } from '@tokenledger/pricing'
-import { toInt } from './record-mapping.js'
-import type { CallRow } from './record-mapping.js'
+import type { CallRow } from './calls/row-from-record.js'
+import { toInt } from './calls/column-codecs.js'
 
 export { HOUR_MS }
 

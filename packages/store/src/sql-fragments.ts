@@ -6,7 +6,7 @@ import { DAY_MS as DAY, HOUR_MS as HOUR } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
 import type { StoreDialect } from './ledger-store.js'
-import { CALL_COLUMNS, MONEY_COLUMNS } from './record-mapping.js'
+import { CALL_COLUMNS, MONEY_COLUMNS } from './calls/call-columns.js'
 
 const SPLIT = 1_000_000n
 

@@ -17,7 +17,7 @@ import { getCall, iterateCalls, listCalls } from './queries/list-calls.js'
 import { summarize } from './queries/summarize.js'
 import { tagKeys } from './queries/tag-keys.js'
 import { timeSeries } from './queries/time-series.js'
-import { rowFromRecord } from './record-mapping.js'
+import { rowFromRecord } from './calls/row-from-record.js'
 import type { LedgerDatabase } from './schema.js'
 import type { CostRow, RowSource, StoreEngine } from './store-engine.js'
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { StoreDialect } from './ledger-store.js'
-import type { CallRow } from './record-mapping.js'
+import type { CallRow } from './calls/row-from-record.js'
 import type { LedgerDatabase } from './schema.js'
 
 /** A cost update validated and converted to picodollars. */

@@ -179,7 +179,7 @@ export function expectedSeries(records: CallRecord[], query: SeriesQuery): Serie
   })
 }
 
-/** The canonical form a record takes when read back (see record-mapping.ts). */
+/** The canonical form a record takes when read back (see calls/record-from-row.ts). */
 export function asStored(record: CallRecord): CallRecord {
   const usage = { ...record.usage }
   if (usage.cacheWrite1hTokens === 0) delete usage.cacheWrite1hTokens

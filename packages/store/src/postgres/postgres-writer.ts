@@ -1,8 +1,7 @@
 import { TokenledgerError } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder, Transaction } from 'kysely'
-import { CALL_COLUMNS } from '../record-mapping.js'
-import type { CallColumn } from '../record-mapping.js'
+import { CALL_COLUMN_SPECS, CALL_COLUMNS } from '../calls/call-columns.js'
 import {
   HOUR_MS,
   ROLLUP_KEY_COLUMNS,
@@ -15,42 +14,6 @@ import type { LedgerDatabase } from '../schema.js'
 import type { CostRow, RowSource } from '../store-engine.js'
 import { applyDailyDeltas } from './postgres-daily-rollups.js'
 
-/** PostgreSQL type of each `calls` column, for the casts out of the JSON rows. */
-const PG_TYPES: Record<CallColumn, string> = {
-  id: 'text',
-  ts: 'bigint',
-  provider: 'text',
-  requested_model: 'text',
-  served_model: 'text',
-  model: 'text',
-  upstream_provider: 'text',
-  endpoint: 'text',
-  stream: 'integer',
-  status: 'text',
-  http_status: 'integer',
-  error_type: 'text',
-  input_tokens: 'bigint',
-  cache_read_tokens: 'bigint',
-  cache_write_tokens: 'bigint',
-  cache_write_1h_tokens: 'bigint',
-  output_tokens: 'bigint',
-  reasoning_tokens: 'bigint',
-  usage_provenance: 'text',
-  cost_pico: 'bigint',
-  cost_input_pico: 'bigint',
-  cost_cache_read_pico: 'bigint',
-  cost_cache_write_pico: 'bigint',
-  cost_output_pico: 'bigint',
-  cache_savings_pico: 'bigint',
-  card: 'text',
-  reported_cost_pico: 'bigint',
-  latency_ms: 'bigint',
-  ttft_ms: 'bigint',
-  request_id: 'text',
-  service_tier: 'text',
-  tags: 'text',
-}
-
 /**
  * Calls per INSERT statement. One JSON parameter carries the whole chunk, so there is no
  * parameter limit; chunks exist so that the next chunk is converted while the server stores the
@@ -62,8 +25,8 @@ const RETRYABLE = new Set(['40P01', '40001'])
 const ATTEMPTS = 5
 
 /** `(r->>i)::type` for every `calls` column: a row is a JSON array in CALL_COLUMNS order. */
-const FROM_JSON = CALL_COLUMNS.map(
-  (column, i) => `(r->>${i})::${PG_TYPES[column]} AS ${column}`,
+const FROM_JSON = CALL_COLUMN_SPECS.map(
+  ({ name, codec }, i) => `(r->>${i})::${codec.pgType} AS ${name}`,
 ).join(', ')
 
 const HOUR = `(ins.ts - ((ins.ts % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})`

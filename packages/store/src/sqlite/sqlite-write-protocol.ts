@@ -1,6 +1,6 @@
 /** Messages between a SQLite store and its write thread (sqlite-write-thread.ts). */
 import { TokenledgerError } from '@tokenledger/pricing'
-import type { CallRow } from '../record-mapping.js'
+import type { CallRow } from '../calls/row-from-record.js'
 
 /** What the worker is started with. */
 export interface WriteWorkerData {

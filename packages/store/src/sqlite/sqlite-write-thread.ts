@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { TokenledgerError } from '@tokenledger/pricing'
-import type { CallRow } from '../record-mapping.js'
+import type { CallRow } from '../calls/row-from-record.js'
 import type { WriteReply, WriteRequest, WriteWorkerData } from './sqlite-write-protocol.js'
 import { deserialiseError } from './sqlite-write-protocol.js'
 

@@ -5,7 +5,7 @@
  * (busy_timeout) and disk stalls block this thread, never the application's.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { CallRow } from '../record-mapping.js'
+import type { CallRow } from '../calls/row-from-record.js'
 import { openSqliteDatabase } from './sqlite-connection.js'
 import type { WriteReply, WriteRequest, WriteWorkerData } from './sqlite-write-protocol.js'
 import { serialiseError } from './sqlite-write-protocol.js'

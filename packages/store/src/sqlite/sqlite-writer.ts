@@ -1,5 +1,5 @@
 import { TokenledgerError } from '@tokenledger/pricing'
-import { CALL_COLUMNS } from '../record-mapping.js'
+import { CALL_COLUMNS } from '../calls/call-columns.js'
 import {
   ROLLUP_KEY_COLUMNS,
   ROLLUP_SUM_COLUMNS,
