@@ -24,6 +24,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { budgetStatus } from '@tokenledger/budget'
 import { startProxy } from '@tokenledger/proxy'
+import { promptTokenBound } from '../apps/proxy/src/prompt-token-bound.js'
 import { openStore } from '@tokenledger/store'
 import { ENGINES } from '@tokenledger/store/testing/engines'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -94,7 +95,7 @@ for (const engine of ENGINES) {
             budgets: [{ id: 'big', scope: {}, limit: LIMIT, period: 'day', action: 'block' }],
           },
           meter: { flushIntervalMs: 5 },
-          onError: (error, context) => errors.push(`${context.phase}: ${error.message}`),
+          onError: (error, context) => errors.push(`${context.phase}: ${(error as Error).message}`),
         })
         try {
           received = 0
@@ -137,3 +138,31 @@ for (const engine of ENGINES) {
     },
   )
 }
+
+describe("the proxy's prompt counter thread (built dist)", () => {
+  it('counts on a worker thread what the inline bound counts, and stops with close()', async () => {
+    // From dist: there the compiled worker sits beside the module (from sources it counts inline).
+    const { startPromptCounter } = await import('../apps/proxy/dist/prompt-counter-thread.js')
+    const errors: Error[] = []
+    const counter = startPromptCounter({ onError: (error) => errors.push(error) })
+    try {
+      const prompt = {
+        provider: 'deepseek',
+        model: 'deepseek-v4-flash',
+        endpoint: '/chat/completions',
+        body: JSON.parse(body(2000)) as Record<string, unknown>,
+      }
+      // Several at once: answers are matched to their requests.
+      const answers = await Promise.all([
+        counter.count(prompt),
+        counter.count({ ...prompt, body: JSON.parse(body(5000)) as Record<string, unknown> }),
+        counter.count({ ...prompt, endpoint: '/embeddings' }),
+      ])
+      expect(answers).toEqual([2424, 6046, undefined])
+      expect(answers[0]).toBe(promptTokenBound(prompt))
+      expect(errors).toEqual([])
+    } finally {
+      await counter.close()
+    }
+  }, 60_000)
+})
