@@ -37,7 +37,7 @@ export interface MeterBudgetsConfig extends BudgetsConfig {
    * nothing itself (it does not depend on @tokenledger/estimate); `tokenledger proxy` passes one
    * built on it for chat, Responses, Anthropic and Gemini requests.
    * @example
-   * import { countRequest } from '@tokenledger/estimate'
+   * // countRequest: from @tokenledger/estimate (installed beside the meter).
    * const metered = createMeter({
    *   budgets: {
    *     budgets: [{ id: 'all', scope: {}, limit: '50', period: 'month', action: 'block' }],
