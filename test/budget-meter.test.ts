@@ -129,14 +129,20 @@ for (const engine of ENGINES) {
       expect(BYTES).toBe(94)
       const limitPico = WORST_PICO + ACTUAL_PICO - 1n
       const asked: PromptToCount[] = []
-      const answers: Array<number | undefined> = [20, undefined]
-      const { upstream, meter, call } = await setup({
+      const answers: Array<number | undefined | Error> = [
+        20,
+        undefined,
+        new Error('tokenizer broke'),
+      ]
+      const { upstream, meter, call, errors } = await setup({
         budgets: [
           { id: 'counted', scope: {}, limit: usd(limitPico), period: 'day', action: 'block' },
         ],
         countPromptTokens: (prompt) => {
           asked.push(prompt)
-          return answers.shift()
+          const answer = answers.shift()
+          if (answer instanceof Error) throw answer
+          return answer
         },
       })
       // 0 + 293,160,000 <= 300,159,999: the byte bound fits, nothing is counted.
@@ -166,6 +172,16 @@ for (const engine of ENGINES) {
         reserved: '0',
         requested: usd(WORST_PICO),
       })
+      expect(upstream.requests).toHaveLength(2)
+      // A counter that throws: reported, the byte bound stands, refused, nothing sent.
+      const refusedAgain = await call().then(
+        () => null,
+        (error: unknown) => error,
+      )
+      expect(isTokenledgerError(refusedAgain, 'BUDGET_EXCEEDED')).toBe(true)
+      expect(errors.map((e) => e.error.message)).toEqual([
+        'budget: the prompt counter failed (tokenizer broke); the byte bound stands',
+      ])
       expect(upstream.requests).toHaveLength(2)
     })
 
