@@ -4,6 +4,7 @@ import type OpenAIClient from 'openai'
 import type { serve as honoServe } from '@hono/node-server'
 import type { Meter } from '@tokenledger/meter'
 import type { KnownModels, PricingTable, ProviderData, Usage } from '@tokenledger/pricing'
+import type { countRequest as CountRequest } from '@tokenledger/estimate'
 import type { CallRecord } from '@tokenledger/store'
 import type { LedgerStore, openStore as OpenStore } from '@tokenledger/store'
 
@@ -38,4 +39,9 @@ declare global {
   const OpenAI: typeof OpenAIClient
   const openStore: typeof OpenStore
   const serve: typeof honoServe
+  /**
+   * @tokenledger/estimate's countRequest, for examples of packages that do not depend on it (an
+   * import line there would read as a dependency to the release check).
+   */
+  const countRequest: typeof CountRequest
 }

@@ -6,8 +6,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { budgetStatus, type BudgetDefinition } from '@tokenledger/budget'
-import { createMeter } from '@tokenledger/meter'
+import { budgetStatus, type BudgetDefinition, type PromptToCount } from '@tokenledger/budget'
+import { createMeter, type MeterBudgets } from '@tokenledger/meter'
 import { isTokenledgerError, TokenledgerError } from '@tokenledger/pricing'
 import { openStore } from '@tokenledger/store'
 import OpenAI from 'openai'
@@ -51,7 +51,7 @@ afterEach(async () => {
 
 for (const engine of ENGINES) {
   describe.skipIf(engine.skip !== null)(`budgets in the meter (${engine.name})`, () => {
-    async function setup(budgets: BudgetDefinition[]) {
+    async function setup(budgets: BudgetDefinition[] | MeterBudgets) {
       const fixture: LedgerFixture = await engine.fresh()
       const upstream: ReplayServer = await startReplayServer({
         'deepseek-v4-flash': { json: ANSWER },
@@ -120,6 +120,84 @@ for (const engine of ENGINES) {
       })
       // Now that the reservations became actual costs there is room again.
       expect((await call()).status).toBe(200)
+    })
+
+    it('countPromptTokens is asked only when the byte bound would pass a limit, and its count decides', async () => {
+      // By hand: BODY is 94 bytes, so its byte bound is 94 x 140,000 + 1,000 x 280,000 =
+      // 293,160,000 pico; a prompt counted at 20 tokens: 20 x 140,000 + 280,000,000 = 282,800,000.
+      // Limit: one byte-bound worst case + one actual call (7,000,000) - 1 = 300,159,999.
+      expect(BYTES).toBe(94)
+      const limitPico = WORST_PICO + ACTUAL_PICO - 1n
+      const asked: PromptToCount[] = []
+      const answers: Array<number | undefined | Error> = [
+        20,
+        undefined,
+        new Error('tokenizer broke'),
+      ]
+      const { upstream, meter, call, errors } = await setup({
+        budgets: [
+          { id: 'counted', scope: {}, limit: usd(limitPico), period: 'day', action: 'block' },
+        ],
+        countPromptTokens: (prompt) => {
+          asked.push(prompt)
+          const answer = answers.shift()
+          if (answer instanceof Error) throw answer
+          return answer
+        },
+      })
+      // 0 + 293,160,000 <= 300,159,999: the byte bound fits, nothing is counted.
+      await (await call()).json()
+      await meter.flush()
+      expect(asked).toHaveLength(0)
+      // 7,000,000 + 293,160,000 passes the limit; counted, 7,000,000 + 282,800,000 fits: sent.
+      await (await call()).json()
+      await meter.flush()
+      expect(asked).toHaveLength(1)
+      expect(asked[0]).toMatchObject({
+        provider: 'deepseek',
+        model: 'deepseek-v4-flash',
+        endpoint: '/chat/completions',
+        body: JSON.parse(BODY),
+      })
+      expect(upstream.requests).toHaveLength(2)
+      // A counter that cannot bound the request: the byte bound stands, refused, nothing sent.
+      const refused = await call().then(
+        () => null,
+        (error: unknown) => error,
+      )
+      expect(asked).toHaveLength(2)
+      expect(isTokenledgerError(refused, 'BUDGET_EXCEEDED')).toBe(true)
+      expect((refused as TokenledgerError).details).toMatchObject({
+        spent: usd(2n * ACTUAL_PICO),
+        reserved: '0',
+        requested: usd(WORST_PICO),
+      })
+      expect(upstream.requests).toHaveLength(2)
+      // A counter that throws: reported, the byte bound stands, refused, nothing sent.
+      const refusedAgain = await call().then(
+        () => null,
+        (error: unknown) => error,
+      )
+      expect(isTokenledgerError(refusedAgain, 'BUDGET_EXCEEDED')).toBe(true)
+      expect(errors.map((e) => e.error.message)).toEqual([
+        'budget: the prompt counter failed (tokenizer broke); the byte bound stands',
+      ])
+      expect(upstream.requests).toHaveLength(2)
+    })
+
+    it('a warn budget passed only by the byte bound does not warn once the prompt is counted', async () => {
+      // Limit 290,000,000: below the byte bound (293,160,000), above the counted worst case
+      // (282,800,000). The counted reservation replaces the byte-bound one.
+      const { store, upstream, call, errors } = await setup({
+        budgets: [{ id: 'soft', scope: {}, limit: '0.00029', period: 'day', action: 'warn' }],
+        countPromptTokens: () => 20,
+      })
+      const response = await call()
+      const [held] = await budgetStatus(store)
+      expect(held).toMatchObject({ id: 'soft', reserved: usd(282_800_000n) })
+      await response.json()
+      expect(upstream.requests).toHaveLength(1)
+      expect(errors.filter((e) => e.phase === 'budget')).toEqual([])
     })
 
     it('a wrapped openai client gets the refusal as the cause of APIConnectionError, nothing sent', async () => {

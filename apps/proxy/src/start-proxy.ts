@@ -17,6 +17,7 @@ import { createMeter, type Meter, type OnMeterError } from '@tokenledger/meter'
 import { defaultPricingTable, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import { type LedgerStore, openStore, openWhenFree } from '@tokenledger/store'
 import { isLoopback } from './access.js'
+import { type PromptCounterThread, startPromptCounter } from './prompt-counter-thread.js'
 import { createProxyApp } from './proxy-app.js'
 import { resolveUpstreams, type Upstream } from './upstreams.js'
 
@@ -89,14 +90,18 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
   // A short busy timeout (writes never block the event loop long); opening waits for a busy ledger.
   const store = await openWhenFree(() => openStore(options.db, { busyTimeoutMs: 100 }))
   let guard: BudgetGuard | undefined
+  let counter: PromptCounterThread | undefined
   let meter: Meter
   let server: ServerType
   try {
     if (config) {
+      counter = startPromptCounter({ onError: (error) => report(error, { phase: 'budget' }) })
       guard = createBudgetGuard({
         ...config,
         store,
         prices,
+        // Big prompts near a limit are judged on their counted size, not their byte size.
+        countPromptTokens: counter.count,
         where: typeof options.budgets === 'string' ? options.budgets : 'budgets',
         onError: (error, context) => report(error, context),
       })
@@ -126,6 +131,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
       started.once('error', reject)
     })
   } catch (error) {
+    await counter?.close()
     await store.close()
     throw error
   }
@@ -150,6 +156,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
           setTimeout(() => http.closeAllConnections?.(), 10_000).unref()
         })
         await meter.close()
+        await counter?.close()
         await store.close()
       })()
       return closing

@@ -8,6 +8,13 @@
  * - an unpriced call, or an unreachable ledger: the `unpriced` / `ledgerUnavailable` option says
  *   whether to allow it (reported) or refuse it.
  *
+ * The prompt's share of the worst case is first bounded by the request's size (one token per body
+ * byte: an upper bound that costs nothing). Only when that bound would pass a budget's limit, and
+ * the guard has a prompt counter (`countPromptTokens`), is the prompt counted and the check made
+ * again with the counted bound: a call the byte bound admits needs no count, so the common case
+ * stays one ledger round trip and no tokenizer work, and a big prompt near a limit is judged on
+ * its real size instead of being refused too early.
+ *
  * The reservation carries the id the call's record will have; once that record is in the ledger
  * its actual cost counts instead (an aborted stream: what it used; a failed call: nothing unless
  * billed). The guard renews its reservations' lease while the process lives; a crashed process's
@@ -33,7 +40,8 @@ import {
 } from './budget-definition.js'
 import { budgetExceeded } from './budget-exceeded.js'
 import { periodWindow } from './budget-period.js'
-import { worstCaseCost } from './worst-case-cost.js'
+import type { PromptTokenCounter } from './prompt-counter.js'
+import { type WorstCase, worstCaseCost } from './worst-case-cost.js'
 
 /** A call about to be sent. */
 export interface GuardedCall {
@@ -41,10 +49,12 @@ export interface GuardedCall {
   provider: string
   /** The model as requested. */
   model: string
+  /** What kind of call (`/chat/completions`, `/messages`, `:generateContent`...), for the counter. */
+  endpoint?: string
   body: Record<string, unknown> | null
   bodyBytes: number
   tags: Readonly<Tags>
-  /** Prompt tokens counted by a tokenizer, when available. */
+  /** Prompt tokens counted by a tokenizer, when the caller has them (the guard's counter is then not asked). */
   promptTokens?: number
 }
 
@@ -56,6 +66,11 @@ export interface BudgetGuardOptions extends BudgetsConfig {
   /** The shared ledger: a store, or a function opening it on first use. */
   store: LedgerStore | (() => Promise<LedgerStore>)
   prices: PricingTable
+  /**
+   * Bounds a call's prompt tokens when its byte bound would pass a limit (see the module comment
+   * and prompt-counter.ts). Without it, the byte bound decides.
+   */
+  countPromptTokens?: PromptTokenCounter | undefined
   onError?: OnBudgetError
   /** Where messages name the configuration. @default 'budgets' */
   where?: string
@@ -166,6 +181,31 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     renewTimer.unref()
   }
 
+  const counter = options.countPromptTokens
+  /** The counted prompt tokens, when the counter bounds them below `byteBound`; else null. */
+  const countPrompt = async (call: GuardedCall, byteBound: number): Promise<number | null> => {
+    if (!counter || call.promptTokens !== undefined || call.body === null) return null
+    let tokens: number | undefined
+    try {
+      tokens = await counter({
+        provider: call.provider,
+        model: call.model,
+        endpoint: call.endpoint ?? '',
+        body: call.body,
+      })
+    } catch (error) {
+      report(
+        new Error(
+          `budget: the prompt counter failed (${asError(error).message}); the byte bound stands`,
+          { cause: error },
+        ),
+      )
+      return null
+    }
+    if (tokens === undefined || !Number.isSafeInteger(tokens) || tokens < 0) return null
+    return tokens < byteBound ? tokens : null
+  }
+
   return {
     budgets: config.budgets,
     async reserve(call: GuardedCall): Promise<string | null> {
@@ -173,14 +213,16 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       const matching = prepared.filter((budget) => applies(budget, call, canonical))
       if (matching.length === 0) return null
       const now = new Date()
-      const worst = worstCaseCost(prices, {
-        provider: call.provider,
-        model: call.model,
-        body: call.body,
-        bodyBytes: call.bodyBytes,
-        at: now,
-        ...(call.promptTokens !== undefined ? { promptTokens: call.promptTokens } : {}),
-      })
+      const bound = (promptTokens: number | undefined): WorstCase =>
+        worstCaseCost(prices, {
+          provider: call.provider,
+          model: call.model,
+          body: call.body,
+          bodyBytes: call.bodyBytes,
+          at: now,
+          ...(promptTokens !== undefined ? { promptTokens } : {}),
+        })
+      let worst = bound(call.promptTokens)
       if (!worst.priced) {
         const ids = matching.map((budget) => budget.definition.id).join(', ')
         const message = `budget ${ids}: cannot bound the cost of this call (${worst.reason})`
@@ -200,28 +242,50 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
         )
         return null
       }
-      const claims: BudgetClaim[] = matching.map((budget) => {
-        const window = periodWindow(budget.definition.period, budget.timeZone, now)
-        return {
-          id: budget.definition.id,
-          query: {
-            since: window.since,
-            ...(budget.definition.scope.provider
-              ? { provider: budget.definition.scope.provider }
-              : {}),
-            ...(budget.model ? { model: budget.model } : {}),
-            ...(budget.definition.scope.tags ? { tags: budget.definition.scope.tags } : {}),
-          },
-          limitPico: budget.limitPico,
-          amountPico: worst.pico,
-          block: budget.definition.action === 'block',
-        }
-      })
-      const callId = randomUUID()
+      const claimsFor = (pico: bigint): BudgetClaim[] =>
+        matching.map((budget) => {
+          const window = periodWindow(budget.definition.period, budget.timeZone, now)
+          return {
+            id: budget.definition.id,
+            query: {
+              since: window.since,
+              ...(budget.definition.scope.provider
+                ? { provider: budget.definition.scope.provider }
+                : {}),
+              ...(budget.model ? { model: budget.model } : {}),
+              ...(budget.definition.scope.tags ? { tags: budget.definition.scope.tags } : {}),
+            },
+            limitPico: budget.limitPico,
+            amountPico: pico,
+            block: budget.definition.action === 'block',
+          }
+        })
+      let callId = randomUUID()
       let result
       try {
         const store = await openLedger()
-        result = await reserveInLedger(store, { callId, holder, leaseMs, claims })
+        result = await reserveInLedger(store, {
+          callId,
+          holder,
+          leaseMs,
+          claims: claimsFor(worst.pico),
+        })
+        // The byte bound passes a limit: judged again on the counted prompt, when that is smaller.
+        const tokens = result.over.length > 0 ? await countPrompt(call, worst.inputTokens) : null
+        const counted = tokens === null ? null : bound(tokens)
+        if (counted?.priced && counted.pico < worst.pico) {
+          // A warn budget only was passed (the reservation is taken): the smaller one replaces it.
+          if (result.taken)
+            await openWhenFree(() => releaseReservations(store, holder, [callId]), 10_000)
+          worst = counted
+          callId = randomUUID()
+          result = await reserveInLedger(store, {
+            callId,
+            holder,
+            leaseMs,
+            claims: claimsFor(worst.pico),
+          })
+        }
         if (result.taken) startRenewing(store)
       } catch (error) {
         const message = `budget check: the ledger is unreachable (${asError(error).message})`

@@ -8,7 +8,12 @@
  * Kept beside the meter's state (a WeakMap per meter) rather than in it, so a meter without
  * budgets pays nothing but one map lookup per call.
  */
-import { type BudgetGuard, type BudgetsConfig, createBudgetGuard } from '@tokenledger/budget'
+import {
+  type BudgetGuard,
+  type BudgetsConfig,
+  createBudgetGuard,
+  type PromptTokenCounter,
+} from '@tokenledger/budget'
 import { type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import type { LedgerStore } from '@tokenledger/store'
 import type { FetchScope, MeterCore } from './meter-core.js'
@@ -17,8 +22,35 @@ import { type FetchInput, readRequest, type RequestTarget } from './read-request
 import type { OnMeterError } from './record-queue.js'
 import { mergeTags } from './tags.js'
 
-/** The `budgets` option of `createMeter`: definitions (with their options), or a guard. */
-export type MeterBudgets = BudgetsConfig | BudgetsConfig['budgets'] | BudgetGuard
+/**
+ * The `budgets` option of `createMeter`: definitions (with their options and, optionally, a prompt
+ * counter), or a guard.
+ */
+export type MeterBudgets = MeterBudgetsConfig | BudgetsConfig['budgets'] | BudgetGuard
+
+/** Budget definitions and their options, as `createMeter({ budgets })` takes them. */
+export interface MeterBudgetsConfig extends BudgetsConfig {
+  /**
+   * Bounds a call's prompt tokens from above when its byte bound (one token per body byte) would
+   * pass a limit, so a big prompt is judged on its real size; undefined when it cannot bound the
+   * request. Asked only then: calls the byte bound admits are never counted. The meter counts
+   * nothing itself (it does not depend on @tokenledger/estimate); `tokenledger proxy` passes one
+   * built on it for chat, Responses, Anthropic and Gemini requests.
+   * @example
+   * // countRequest: from @tokenledger/estimate (installed beside the meter).
+   * const metered = createMeter({
+   *   budgets: {
+   *     budgets: [{ id: 'all', scope: {}, limit: '50', period: 'month', action: 'block' }],
+   *     // OpenAI models only: their counts are exact (other families' are approximations).
+   *     countPromptTokens: ({ provider, model, endpoint, body }) =>
+   *       provider === 'openai' && endpoint === '/chat/completions' && !body['tools']
+   *         ? countRequest(body, { model }).tokens
+   *         : undefined,
+   *   },
+   * })
+   */
+  countPromptTokens?: PromptTokenCounter | undefined
+}
 
 interface Attached {
   guard: BudgetGuard
@@ -63,7 +95,7 @@ export function attachBudgets(
       return opened
     }
   }
-  const config: BudgetsConfig = Array.isArray(budgets) ? { budgets } : budgets
+  const config: MeterBudgetsConfig = Array.isArray(budgets) ? { budgets } : budgets
   const guard = createBudgetGuard({
     ...config,
     store: ledger,
@@ -102,6 +134,7 @@ export function reserveBudget(
     .reserve({
       provider: provider.id,
       model: request?.model ?? '',
+      endpoint: target.endpoint,
       body: request?.body ?? null,
       bodyBytes,
       tags: mergeTags(scope.tags, core.scope.current()),

@@ -5,7 +5,7 @@
  */
 export { createMeter } from './create-meter.js'
 export type { Meter, MeterOptions, MeterStats, WrapOptions } from './create-meter.js'
-export type { MeterBudgets } from './budget-hook.js'
+export type { MeterBudgets, MeterBudgetsConfig } from './budget-hook.js'
 export { checkTags } from './tags.js'
 export type { MeterErrorContext, OnMeterError, QueueStats } from './record-queue.js'
 export type { WrappableClient } from './wrap-client.js'
