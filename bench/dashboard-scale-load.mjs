@@ -6,7 +6,8 @@
 // - one connection asking a heavy view (a 92-day tag-filtered overview, raw calls) in a loop
 //   while another asks for one call: that call's latency beside its latency on an idle server.
 //
-// `node bench/dashboard-scale-load.mjs [--requests N] [--days N]`
+// `node bench/dashboard-scale-load.mjs [--requests N] [--days N] [--db PATH]`; `--db` serves an
+// existing demo ledger instead of generating one (to compare two builds on the same file).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -90,19 +91,31 @@ async function responsiveness(base, heavyPath, lightPath) {
   return { idle, busy, heavyMs }
 }
 
-export async function run({ quick = false, log = () => {}, requests, days } = {}) {
+/** The demo ledger to serve: `existing`, or a new one of `days` days; its size and one call id. */
+async function demoLedger(dir, existing, days) {
+  const db = `sqlite:${existing ?? join(dir, 'demo.db')}`
+  const store = await openStore(db, { readOnly: existing !== undefined })
+  try {
+    const calls =
+      existing === undefined
+        ? (await generateDemoLedger({ store, days, seed: 42 })).calls
+        : (await store.listCalls({ limit: 1, offset: 0 })).total
+    const one = (await store.listCalls({ limit: 1, offset: 0 })).rows[0].id
+    return { db, calls, one }
+  } finally {
+    await store.close()
+  }
+}
+
+export async function run({ quick = false, log = () => {}, requests, days, db: existing } = {}) {
   const total = requests ?? (quick ? 300 : 1000)
   const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-load-'))
-  const db = `sqlite:${join(dir, 'demo.db')}`
   const figures = []
   try {
-    const store = await openStore(db)
-    const summary = await generateDemoLedger({ store, days: days ?? (quick ? 30 : 90), seed: 42 })
-    const one = (await store.listCalls({ limit: 1, offset: 0 })).rows[0].id
-    await store.close()
+    const { db, calls, one } = await demoLedger(dir, existing, days ?? (quick ? 30 : 90))
     figures.push({
       label: 'demo ledger (SQLite)',
-      value: `${summary.calls.toLocaleString('en-US')} calls`,
+      value: `${calls.toLocaleString('en-US')} calls`,
     })
     const results = {}
     for (const cache of ['off', 'on']) {
@@ -143,7 +156,7 @@ export async function run({ quick = false, log = () => {}, requests, days } = {}
       ratio: { label: 'req/s with the answer cache / without', value: `${ratio.toFixed(1)}x` },
       figures,
       notes: [
-        'SQLite reads are synchronous (better-sqlite3): a long query holds the dashboard process for its duration. The cache makes repeated answers cheap; tag filters are bounded to 92 days, which bounds the longest read.',
+        "The dashboard runs a SQLite ledger's queries on two read threads (better-sqlite3 is synchronous; on the event loop a long query held every other request for its duration). The cache makes repeated answers cheap; tag filters are bounded to 92 days, which bounds the longest read.",
       ],
     }
   } finally {
@@ -157,6 +170,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       quick: { type: 'boolean', default: false },
       requests: { type: 'string' },
       days: { type: 'string' },
+      db: { type: 'string' },
     },
   })
   const result = await run({
@@ -164,6 +178,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     log: console.error,
     requests: values.requests ? Number(values.requests) : undefined,
     days: values.days ? Number(values.days) : undefined,
+    db: values.db,
   })
   console.log(JSON.stringify(result, null, 2))
 }

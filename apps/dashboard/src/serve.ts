@@ -1,6 +1,7 @@
 /**
- * Serves the dashboard over HTTP with @hono/node-server: opens the ledger read-only, binds
- * 127.0.0.1 by default, and returns the URL and a `close()` that stops the server and the store.
+ * Serves the dashboard over HTTP with @hono/node-server: opens the ledger read-only (a SQLite
+ * ledger's queries on read threads, off the event loop), binds 127.0.0.1 by default, and returns
+ * the URL and a `close()` that stops the server and the store.
  * @module
  */
 import type { AddressInfo } from 'node:net'
@@ -76,7 +77,8 @@ export async function startDashboard(
       `startDashboard: option host: ${host} is not a loopback address, and without a token anyone who can reach it could read the ledger; set a token (TOKENLEDGER_DASHBOARD_TOKEN) or bind 127.0.0.1`,
     )
   }
-  const store = await openStore(options.db, { readOnly: true })
+  // Queries run on worker threads (SQLite): a slow one never holds up the other requests.
+  const store = await openStore(options.db, { readOnly: true, readThread: 'worker' })
   let server: ServerType
   try {
     const app = createDashboardApp({

@@ -171,6 +171,16 @@ export interface OpenStoreOptions {
    * @default 'caller'
    */
   writeThread?: 'caller' | 'worker'
+  /**
+   * SQLite, read-only only: where queries run. `'worker'`: on two worker threads, each with its
+   * own read-only connection, so a slow query (a long tag-filtered period, say) never blocks the
+   * caller's event loop and a second query runs beside it (the dashboard opens its ledger this
+   * way); `'caller'`: synchronously on the caller's thread, cheapest for one-shot commands.
+   * `'worker'` without `readOnly: true` is an OPTION_INVALID error. PostgreSQL ignores it (its
+   * driver never blocks).
+   * @default 'caller'
+   */
+  readThread?: 'caller' | 'worker'
 }
 
 /**

@@ -1,3 +1,4 @@
+import { TokenledgerError } from '@tokenledger/pricing'
 import type { LedgerStore, OpenStoreOptions } from './ledger-store.js'
 import { SqlLedgerStore } from './sql-ledger-store.js'
 import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
@@ -8,10 +9,12 @@ import { defaultStoreUrl, parseStoreUrl, redact } from './store-url.js'
  * @param url `sqlite:PATH`, a bare file path, or `postgres://user@host:port/db[?schema=NAME]`.
  *   Default: `TOKENLEDGER_DB`, else `./tokenledger.db`.
  * @param options `readOnly` (default false): no writes, no migration, the ledger must exist;
- *   `busyTimeoutMs` (SQLite, default 10000); `postgresTimeoutMs` (PostgreSQL, default 30000).
+ *   `busyTimeoutMs` (SQLite, default 10000); `postgresTimeoutMs` (PostgreSQL, default 30000);
+ *   `writeThread`, `readThread` (SQLite, default 'caller'): run writes, or a read-only ledger's
+ *   queries, on worker threads so they never block the caller's event loop.
  * @throws TokenledgerError STORE_UNAVAILABLE when the ledger cannot be opened, connected to or
  *   migrated, or its schema is missing (read-only) or newer than this version; OPTION_INVALID for
- *   a malformed URL; DRIVER_MISSING when the URL's driver (better-sqlite3 or pg) is not installed.
+ *   a malformed URL or `readThread: 'worker'` without `readOnly`; DRIVER_MISSING when the URL's driver (better-sqlite3 or pg) is not installed.
  * @example
  * const store = await openStore('sqlite:./tokenledger.db')
  * const [total] = await store.summarize({ since: new Date('2026-05-01T00:00:00Z') })
@@ -25,6 +28,12 @@ export async function openStore(
   const target = url ?? defaultStoreUrl()
   const location = parseStoreUrl(target)
   const readOnly = options.readOnly ?? false
+  if (options.readThread === 'worker' && !readOnly) {
+    throw new TokenledgerError(
+      'OPTION_INVALID',
+      "openStore: option readThread: 'worker' needs readOnly: true (a writable store reads on the connection it writes with)",
+    )
+  }
   // Engines are imported on demand: a SQLite user never loads `pg`, and the reverse.
   if (location.dialect === 'postgres') {
     const { createPostgresEngine } = await import('./postgres/postgres-engine.js')
@@ -42,6 +51,7 @@ export async function openStore(
     readOnly,
     busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
     writeThread: options.writeThread ?? 'caller',
+    readThread: options.readThread ?? 'caller',
   })
   return new SqlLedgerStore(engine, { readOnly, where: `sqlite:${location.path}` })
 }

@@ -11,6 +11,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
+  /** True for a statement that returns rows (SELECT, some PRAGMAs). */
+  readonly reader: boolean
 }
 
 /** The part of a better-sqlite3 database the store uses. */

@@ -10,12 +10,15 @@ import { openSqliteDatabase } from './sqlite-connection.js'
 import type { SqliteConnectionOptions, SqliteDatabase } from './sqlite-connection.js'
 import { fileIdentity, sameFile } from './sqlite-file-identity.js'
 import type { FileIdentity } from './sqlite-file-identity.js'
+import { SqliteReadDialect } from './sqlite-read-dialect.js'
+import { SqliteReadPool } from './sqlite-read-pool.js'
 import { SqliteWriteThread } from './sqlite-write-thread.js'
 import { SqliteWriter } from './sqlite-writer.js'
 
 /** One open ledger file: the connection shared by kysely (queries) and the writer. */
 interface OpenLedger {
-  raw: SqliteDatabase
+  /** Null when queries run on read threads (`readThread: 'worker'`, read-only): none is needed. */
+  raw: SqliteDatabase | null
   db: Kysely<LedgerDatabase>
   writer: SqliteWriter | undefined
   /** The file opened, or null for `:memory:`. */
@@ -34,7 +37,16 @@ interface OpenLedger {
 export interface SqliteEngineOptions extends SqliteConnectionOptions {
   /** Where inserts run: on the caller's thread, or on a worker thread owning its own connection. */
   writeThread: 'caller' | 'worker'
+  /** Where queries of a read-only ledger run: on the caller's thread, or on READ_THREADS workers. */
+  readThread: 'caller' | 'worker'
 }
+
+/**
+ * Read threads of a read-only ledger opened with `readThread: 'worker'`: two, so one slow query
+ * leaves another connection for everything else, without more threads than this kind of machine
+ * (a laptop, a small server) has cores to spare for a dashboard.
+ */
+export const READ_THREADS = 2
 
 /** How long the caller's connection waits for the write thread's lock when it writes itself. */
 const CALLER_BUSY_TIMEOUT_WITH_THREAD_MS = 2_000
@@ -76,7 +88,11 @@ export async function createSqliteEngine(options: SqliteEngineOptions): Promise<
       } at that path, and this write is to be retried there`,
     )
   }
-  const writerOf = (open: OpenLedger) => (open.writer ??= new SqliteWriter(open.raw))
+  const writerOf = (open: OpenLedger) => {
+    // Unreachable: a store without a caller connection is read-only, and refuses writes first.
+    if (open.raw === null) throw new Error(`${where}: no write connection (read threads only)`)
+    return (open.writer ??= new SqliteWriter(open.raw))
+  }
 
   return {
     dialect: 'sqlite',
@@ -122,6 +138,9 @@ async function closeLedger(ledger: OpenLedger): Promise<void> {
 }
 
 async function openLedger(options: SqliteEngineOptions): Promise<OpenLedger> {
+  if (options.readOnly && options.readThread === 'worker' && options.path !== ':memory:') {
+    return openOnReadThreads(options)
+  }
   const worker =
     options.writeThread === 'worker' && !options.readOnly && options.path !== ':memory:'
   const raw = await openSqliteDatabase(
@@ -159,4 +178,25 @@ async function openLedger(options: SqliteEngineOptions): Promise<OpenLedger> {
     thread.catch(() => undefined)
   }
   return { raw, db, writer: undefined, identity, companions, thread }
+}
+
+/**
+ * A read-only ledger whose queries all run on read threads: no connection on the caller's thread.
+ * The threads open the path as given, so an error names the ledger exactly as a caller-thread open
+ * would (STORE_UNAVAILABLE, DRIVER_MISSING), and the schema check runs through them.
+ */
+async function openOnReadThreads(options: SqliteEngineOptions): Promise<OpenLedger> {
+  const pool = await SqliteReadPool.start(
+    { path: options.path, busyTimeoutMs: options.busyTimeoutMs },
+    READ_THREADS,
+  )
+  const identity = fileIdentity(options.path)
+  const db = new Kysely<LedgerDatabase>({ dialect: new SqliteReadDialect(pool) })
+  try {
+    await assertSchemaCurrent(db, `sqlite:${options.path}`)
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  return { raw: null, db, writer: undefined, identity, companions: [], thread: null }
 }

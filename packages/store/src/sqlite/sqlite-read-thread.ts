@@ -1,0 +1,33 @@
+/**
+ * One read-only connection to a SQLite ledger on its own worker thread. better-sqlite3 is
+ * synchronous: on the caller's thread a 10-year tag-filtered query held the event loop for its
+ * whole duration, and every other request of a dashboard waited for it. Here the query runs on the
+ * worker; the caller's thread only sends the compiled SQL and receives the rows (structured clone:
+ * numbers, strings, bigints and buffers arrive as they were read).
+ */
+import type { ReadRequest, ReadResult, ReadWorkerData } from './sqlite-read-protocol.js'
+import { WorkerChannel } from './sqlite-worker-channel.js'
+
+export class SqliteReadThread {
+  readonly #channel: WorkerChannel<ReadRequest, { result: ReadResult }>
+
+  private constructor(channel: WorkerChannel<ReadRequest, { result: ReadResult }>) {
+    this.#channel = channel
+  }
+
+  /** Starts the thread and waits until it has opened the ledger (or rejects with why not). */
+  static async start(data: ReadWorkerData): Promise<SqliteReadThread> {
+    return new SqliteReadThread(await WorkerChannel.start('sqlite-read-worker', 'read', data))
+  }
+
+  /** Runs one statement on the thread's connection. */
+  async query(sql: string, parameters: readonly unknown[]): Promise<ReadResult> {
+    const reply = await this.#channel.request((id) => ({ kind: 'query', id, sql, parameters }))
+    return reply.result
+  }
+
+  /** Closes the thread's connection and ends it. */
+  close(): Promise<void> {
+    return this.#channel.close({ kind: 'close' })
+  }
+}

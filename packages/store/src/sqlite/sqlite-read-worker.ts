@@ -1,0 +1,44 @@
+/**
+ * A worker thread that owns one read-only connection to a SQLite ledger (see
+ * sqlite-read-thread.ts). It runs each compiled query it receives exactly as kysely's own
+ * SqliteDriver would on the caller's thread, and answers with the rows or the error. A slow query
+ * blocks this thread, never the application's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import type { WorkerReply } from './sqlite-worker-channel.js'
+import { openSqliteDatabase } from './sqlite-connection.js'
+import type { ReadRequest, ReadResult, ReadWorkerData } from './sqlite-read-protocol.js'
+import { serialiseError } from './sqlite-write-protocol.js'
+
+type Reply = WorkerReply<{ result: ReadResult }>
+
+const port = parentPort!
+const { path, busyTimeoutMs } = workerData as ReadWorkerData
+try {
+  const db = await openSqliteDatabase({ path, readOnly: true, busyTimeoutMs })
+  port.on('message', (request: ReadRequest) => {
+    if (request.kind === 'close') {
+      db.close()
+      port.close()
+      return
+    }
+    let reply: Reply
+    try {
+      const statement = db.prepare(request.sql)
+      let result: ReadResult
+      if (statement.reader) {
+        result = { rows: statement.all(request.parameters) }
+      } else {
+        const { changes, lastInsertRowid } = statement.run(request.parameters)
+        result = { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) }
+      }
+      reply = { id: request.id, result }
+    } catch (error) {
+      reply = { id: request.id, error: serialiseError(error) }
+    }
+    port.postMessage(reply)
+  })
+  port.postMessage({ id: 0, result: { rows: [] } } satisfies Reply)
+} catch (error) {
+  port.postMessage({ id: 0, error: serialiseError(error) } satisfies Reply)
+}
