@@ -167,7 +167,7 @@ export interface TagRollupProgress {
 export interface SetTagRollupKeysOptions {
   /** Told after each backfill chunk (one write transaction each). */
   onProgress?: ((progress: TagRollupProgress) => void) | undefined
-  /** Calls per backfill transaction. @default 200000 */
+  /** Calls per backfill transaction. @default 100000 */
   chunkCalls?: number | undefined
 }
 

@@ -5,16 +5,23 @@
  * (`tagged` 0, `tag_value` '') when it has no such tag, so the rows of one key partition all
  * calls and a breakdown by the key (the untagged group included) reads them alone.
  *
+ * Unlike the plain rollups, the tag rows answer every figure alone, with no raw-call part: they
+ * are also keyed by the id an unknown model was served (else requested) as, `unknown_model` (''
+ * for a known model), so unpriced models are named without reading their calls, and by `priced`
+ * (0 for unpriced calls), so the provider-reported cost of the calls we could not price is the
+ * `reported_cost_pico` of the `priced = 0` rows. (Reading those calls raw was most of the time of
+ * a 30-day view: 8% of a ledger's calls, each on its own page.)
+ *
  * Writers add the contribution of the calls they write in the same transaction as the plain
- * rollups, from the same `RollupDeltas` arithmetic (one `RollupDeltas` per key x value), so the
- * tag rows never disagree with `calls`.
+ * rollups, from the same `RollupDeltas` arithmetic (one `RollupDeltas` per key x value x unknown
+ * model x priced), so the tag rows never disagree with `calls`.
  *
  * A key is added with a backfill that runs in chunks of calls, in time order (see
  * tag-rollup-setting.ts). Until it is complete, `backfilled_until` says which calls the tag rows
  * already hold: those with `ts` below it. Writers and reprices move only those calls' share (the
  * backfill adds the rest as it goes), and queries use a key only once it is complete (NULL).
  */
-import type { CallRow } from './record-mapping.js'
+import { CALL_COLUMNS, type CallRow } from './record-mapping.js'
 import { ROLLUP_SUM_COLUMNS, type RollupDelta, RollupDeltas, type RollupSource } from './rollups.js'
 import { dailyDeltas } from './daily-rollups.js'
 
@@ -25,15 +32,42 @@ export interface TagRollupKeyRow {
   backfilledUntil: number | null
 }
 
-/** The key columns of a tag rollup row before the plain rollup's (hour_ts or day_ts, ...). */
-export const TAG_KEY_COLUMNS = ['tag_key', 'tagged', 'tag_value'] as const
+/** The key columns a tag rollup row adds to the plain rollup's, in `TagCell` order. */
+export const TAG_KEY_COLUMNS = [
+  'tag_key',
+  'tagged',
+  'tag_value',
+  'unknown_model',
+  'priced',
+] as const
 
-/** Which tag row of one key a call falls in. */
+/** Which tag row of one key a call falls in, besides the plain rollup key. */
 export interface TagCell {
   tagKey: string
   /** 1: the call has the tag; 0: it has not (`tagValue` is then ''). */
   tagged: 0 | 1
   tagValue: string
+  /** For a call without a canonical model: the id served, else requested; '' otherwise. */
+  unknownModel: string
+  /** 1: the call has a computed cost. */
+  priced: 0 | 1
+}
+
+/** What a call's tag rows depend on besides its rollup contribution. */
+export type TagSource = RollupSource &
+  Pick<CallRow, 'tags'> & { servedModel: string | null; requestedModel: string }
+
+const SERVED = CALL_COLUMNS.indexOf('served_model')
+const REQUESTED = CALL_COLUMNS.indexOf('requested_model')
+
+/** A row being inserted as a TagSource (its served and requested ids from its column values). */
+export function tagSourceOfRow(row: CallRow): TagSource {
+  const served = row.values[SERVED]
+  return {
+    ...row,
+    servedModel: served === null || served === undefined ? null : String(served),
+    requestedModel: String(row.values[REQUESTED]),
+  }
 }
 
 /** One pending change to one tag rollup row (hourly, or daily with `key.hourTs` a day start). */
@@ -46,12 +80,27 @@ export function tagRowsHold(key: TagRollupKeyRow, ts: number): boolean {
   return key.backfilledUntil === null || ts < key.backfilledUntil
 }
 
-/** The tag row of `key` a call with `tags` falls in. */
-export function tagCellOf(key: string, tags: Readonly<Record<string, string>>): TagCell {
-  const value = Object.hasOwn(tags, key) ? tags[key] : undefined
-  return value === undefined
-    ? { tagKey: key, tagged: 0, tagValue: '' }
-    : { tagKey: key, tagged: 1, tagValue: value }
+/** The tag fields of a stored call (`tags`, `served_model`, `requested_model` as selected). */
+export function tagFieldsOf(
+  row: Record<string, unknown>,
+): Pick<TagSource, 'tags' | 'servedModel' | 'requestedModel'> {
+  return {
+    tags: JSON.parse(String(row['tags'])) as Record<string, string>,
+    servedModel: row['served_model'] == null ? null : String(row['served_model']),
+    requestedModel: String(row['requested_model']),
+  }
+}
+
+/** The tag row of `key` a call falls in. */
+export function tagCellOf(key: string, call: TagSource): TagCell {
+  const value = Object.hasOwn(call.tags, key) ? call.tags[key] : undefined
+  return {
+    tagKey: key,
+    tagged: value === undefined ? 0 : 1,
+    tagValue: value ?? '',
+    unknownModel: call.model === null ? (call.servedModel ?? call.requestedModel) : '',
+    priced: call.costPico === null ? 0 : 1,
+  }
 }
 
 /** Accumulates contributions per tag row: one `RollupDeltas` per tag key x value. */
@@ -59,14 +108,10 @@ export class TagRollupDeltas {
   readonly #byTag = new Map<string, { tag: TagCell; deltas: RollupDeltas }>()
 
   /** Adds (1n) or removes (-1n) one call's contribution to the tag rows of the keys that hold it. */
-  add(
-    keys: readonly TagRollupKeyRow[],
-    call: RollupSource & Pick<CallRow, 'tags'>,
-    sign: 1n | -1n = 1n,
-  ): void {
+  add(keys: readonly TagRollupKeyRow[], call: TagSource, sign: 1n | -1n = 1n): void {
     for (const key of keys) {
       if (!tagRowsHold(key, call.ts)) continue
-      this.#deltasOf(tagCellOf(key.key, call.tags)).add(call, sign)
+      this.#deltasOf(tagCellOf(key.key, call)).add(call, sign)
     }
   }
 
@@ -76,7 +121,7 @@ export class TagRollupDeltas {
   }
 
   #deltasOf(tag: TagCell): RollupDeltas {
-    const id = `${tag.tagKey}\u0000${tag.tagged}\u0000${tag.tagValue}`
+    const id = `${tag.tagKey}\u0000${tag.tagged}\u0000${tag.tagValue}\u0000${tag.unknownModel}\u0000${tag.priced}`
     let entry = this.#byTag.get(id)
     if (!entry) {
       entry = { tag, deltas: new RollupDeltas() }
@@ -112,16 +157,19 @@ function compareTags(a: TagCell, b: TagCell): number {
   if (a.tagKey !== b.tagKey) return a.tagKey < b.tagKey ? -1 : 1
   if (a.tagged !== b.tagged) return a.tagged - b.tagged
   if (a.tagValue !== b.tagValue) return a.tagValue < b.tagValue ? -1 : 1
-  return 0
+  if (a.unknownModel !== b.unknownModel) return a.unknownModel < b.unknownModel ? -1 : 1
+  return a.priced - b.priced
 }
 
-/** The bind values of a tag delta's key, in table column order (tag, time, plain key). */
+/** The bind values of a tag delta's key, in `tagRollupKeyColumns` order (tag cell, time, key). */
 export function tagDeltaKeyValues(delta: TagRollupDelta): (string | number)[] {
   const { tag, key } = delta
   return [
     tag.tagKey,
     tag.tagged,
     tag.tagValue,
+    tag.unknownModel,
+    tag.priced,
     key.hourTs,
     key.provider,
     key.model,

@@ -15,7 +15,8 @@ import type { Migration } from './migration.js'
  *
  * Keyed by tag key, then time, then value: a breakdown by a key over a range is one range scan;
  * a filter on one value reads the rows of the key's other values in that range too (few, for the
- * team / feature / user keys a dashboard groups by). Empty at first: a key's rows are built when it
+ * team / feature / user keys a dashboard groups by). `unknown_model` and `priced` let the rows
+ * answer alone what the plain rollups need raw calls for (see tag-rollups.ts). Empty at first: a key's rows are built when it
  * is added (`setTagRollupKeys`), never by the migration.
  *
  * Run again (a schema re-applied from an older version), it keeps the setting but rebuilds the
@@ -53,6 +54,8 @@ export const tagRollupsMigration: Migration = {
           tag_key TEXT ${bytes} NOT NULL,
           tagged INTEGER NOT NULL,
           tag_value TEXT ${bytes} NOT NULL,
+          unknown_model TEXT NOT NULL,
+          priced INTEGER NOT NULL,
           ${sql.ref(time)} BIGINT NOT NULL,
           provider TEXT NOT NULL,
           model TEXT NOT NULL,
@@ -60,7 +63,8 @@ export const tagRollupsMigration: Migration = {
           status TEXT NOT NULL,
           ${sums},
           CONSTRAINT ${sql.id(`${table}_pk`)} PRIMARY KEY
-            (tag_key, ${sql.ref(time)}, tagged, tag_value, provider, model, upstream, status)
+            (tag_key, ${sql.ref(time)}, tagged, tag_value, provider, model, unknown_model, priced,
+             upstream, status)
         ) ${clustered}`.execute(db)
     }
     await sql`UPDATE rollup_tag_keys SET backfilled_until = (SELECT MIN(ts) FROM calls)`.execute(db)

@@ -52,9 +52,10 @@ export async function applyTagDeltas(
     if (rows.length === 0) continue
     const keyColumns = tagRollupKeyColumns(time)
     const keys = rows.map(tagDeltaKeyValues)
-    const types = ['text', 'integer', 'text', 'bigint', 'text', 'text', 'text', 'text']
+    const type = (column: string) =>
+      column === time ? 'bigint' : column === 'tagged' || column === 'priced' ? 'integer' : 'text'
     const keyArrays = keyColumns.map(
-      (_, c) => sql`${keys.map((key) => String(key[c]))}::${sql.raw(types[c]!)}[]`,
+      (column, c) => sql`${keys.map((key) => String(key[c]))}::${sql.raw(type(column))}[]`,
     )
     const sumArrays = ROLLUP_SUM_COLUMNS.map(
       (_, s) => sql`${rows.map((row) => row.sums[s]!.toString())}::bigint[]`,
@@ -68,7 +69,7 @@ export async function applyTagDeltas(
       const touched = [...new Set(rows.map((row) => row.tag.tagKey))]
       await sql`
         DELETE FROM ${sql.table(table)} WHERE calls = 0 AND tag_key = ANY(${touched}::text[])
-          AND ${sql.ref(time)} = ANY(${[...new Set(keys.map((key) => String(key[3])))]}::bigint[])`.execute(
+          AND ${sql.ref(time)} = ANY(${[...new Set(keys.map((key) => String(key[keyColumns.indexOf(time)])))]}::bigint[])`.execute(
         trx,
       )
     }

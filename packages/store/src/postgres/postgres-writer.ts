@@ -14,7 +14,7 @@ import {
 } from '../rollups.js'
 import type { LedgerDatabase } from '../schema.js'
 import type { CostRow, RowSource } from '../store-engine.js'
-import { TagRollupDeltas } from '../tag-rollups.js'
+import { TagRollupDeltas, tagFieldsOf } from '../tag-rollups.js'
 import { applyDailyDeltas } from './postgres-daily-rollups.js'
 import { applyTagDeltas, lockTagRollupKeys, readTagRollupKeys } from './postgres-tag-rollups.js'
 
@@ -94,20 +94,23 @@ function insertChunk(json: string): RawBuilder<Record<string, string | null>> {
       ON CONFLICT (id) DO NOTHING
       RETURNING id, ts, provider, model, upstream_provider, status, input_tokens,
         cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pico,
-        cache_savings_pico, reported_cost_pico, tags
+        cache_savings_pico, reported_cost_pico, tags, served_model, requested_model
     ), tagged AS (
       INSERT INTO call_tags (call_id, key, value, ts)
       SELECT ins.id, t.key, t.value, ins.ts FROM ins, json_each_text(ins.tags::json) AS t
     )
     SELECT ${sql.raw(PLAIN_KEY)}, NULL::text AS tag_key, NULL::text AS tagged,
-      NULL::text AS tag_value, ${sql.raw(SUMS)}
+      NULL::text AS tag_value, NULL::text AS unknown_model, NULL::text AS priced, ${sql.raw(SUMS)}
     FROM ins GROUP BY 1, 2, 3, 4, 5
     UNION ALL
     SELECT ${sql.raw(PLAIN_KEY)}, k.key AS tag_key,
       CASE WHEN ins.tags::jsonb ->> k.key IS NULL THEN '0' ELSE '1' END AS tagged,
-      COALESCE(ins.tags::jsonb ->> k.key, '') AS tag_value, ${sql.raw(SUMS)}
+      COALESCE(ins.tags::jsonb ->> k.key, '') AS tag_value,
+      CASE WHEN ins.model IS NULL THEN COALESCE(ins.served_model, ins.requested_model) ELSE '' END
+        AS unknown_model,
+      CASE WHEN ins.cost_pico IS NULL THEN '0' ELSE '1' END AS priced, ${sql.raw(SUMS)}
     FROM ins JOIN rollup_tag_keys k ON k.backfilled_until IS NULL OR ins.ts < k.backfilled_until
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`
 }
 
 /**
@@ -174,15 +177,12 @@ export class PostgresWriter {
           SELECT id, ts, provider, model, upstream_provider, status, input_tokens,
             cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
             cost_pico::text AS cost_pico, cache_savings_pico::text AS cache_savings_pico,
-            reported_cost_pico::text AS reported_cost_pico, tags
+            reported_cost_pico::text AS reported_cost_pico, tags, served_model, requested_model
           FROM calls WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`.execute(trx)
         const before = new Map(
           old.map((row) => [
             String(row['id']),
-            {
-              ...rollupSourceFromRow(row),
-              tags: JSON.parse(String(row['tags'])) as Record<string, string>,
-            },
+            { ...rollupSourceFromRow(row), ...tagFieldsOf(row) },
           ]),
         )
         const deltas = new RollupDeltas()
@@ -308,8 +308,17 @@ function addChunkSums(
   const sums = ROLLUP_SUM_COLUMNS.map((column) => BigInt(row[column]!))
   const tagKey = row['tag_key']
   if (tagKey !== null && tagKey !== undefined) {
-    const tagged = row['tagged'] === '1' ? 1 : 0
-    tagDeltas.addSums({ tagKey, tagged, tagValue: row['tag_value']! }, key, sums)
+    tagDeltas.addSums(
+      {
+        tagKey,
+        tagged: row['tagged'] === '1' ? 1 : 0,
+        tagValue: row['tag_value']!,
+        unknownModel: row['unknown_model']!,
+        priced: row['priced'] === '1' ? 1 : 0,
+      },
+      key,
+      sums,
+    )
     return 0
   }
   deltas.addSums(key, sums)

@@ -38,6 +38,11 @@ export interface QuerySource {
   status: RawBuilder<unknown>
   /** The tag key whose rollup this is; undefined for the others. */
   tagKey?: string
+  /**
+   * A rollup that names unknown models and holds the reported cost of unpriced calls itself (the
+   * tag rollups), so `planQuery` adds no raw-call parts to it.
+   */
+  selfContained?: true
   /** The condition selecting this source's rows out of its table (a tag rollup: its key's). */
   scope?: RawBuilder<unknown>
   /** The value of tag KEY per row (null: untagged); plain rollups hold no tags and throw. */
@@ -155,7 +160,7 @@ function completeRollupParts(
 ): QueryPart[] {
   const split = touchesModel(query, options)
   return parts.flatMap((part): QueryPart[] => {
-    if (part.source.kind !== 'rollups') return [part]
+    if (part.source.kind !== 'rollups' || part.source.selfContained) return [part]
     const done: QueryPart[] = [
       split ? { ...part, where: [sql`${part.source.modelColumn} <> ''`] } : part,
     ]
@@ -357,10 +362,16 @@ function rollupTableSource(
     ts: col(names.ts),
     provider: col('provider'),
     // '' stands for "none" in the rollup key (schema.ts); the API says null, like `calls` does.
-    model: sql`NULLIF(${col('model')}, '')`,
+    // The tag rollups name an unknown model by the id served, else requested, as `calls` does.
+    model:
+      tagKey === undefined
+        ? sql`NULLIF(${col('model')}, '')`
+        : sql`COALESCE(NULLIF(${col('model')}, ''), NULLIF(${col('unknown_model')}, ''))`,
     upstream: sql`NULLIF(${col('upstream')}, '')`,
     status: col('status'),
-    ...(tagKey === undefined ? {} : { tagKey, scope: sql`${col('tag_key')} = ${tagKey}` }),
+    ...(tagKey === undefined
+      ? {}
+      : { tagKey, scope: sql`${col('tag_key')} = ${tagKey}`, selfContained: true as const }),
     tagValue: (key) => {
       tagOnly(key)
       return sql`CASE WHEN ${col('tagged')} = 1 THEN ${col('tag_value')} END`
@@ -387,9 +398,19 @@ function rollupTableSource(
       abortedCalls: sql`SUM(CASE WHEN ${col('status')} = 'aborted' THEN ${col('calls')} ELSE 0 END)`,
       reportedCalls: sql`SUM(${col('reported_calls')})`,
       computedCostOfReported: moneySum(dialect, col('computed_of_reported_pico')),
-      // Not kept per rollup row: `planQuery` adds a part of raw unpriced calls for it.
-      reportedCostOfUnpriced: sql`NULL`,
-      unpricedReportedCalls: sql`0`,
+      // The plain rollups do not keep it: `planQuery` adds a part of raw unpriced calls for it.
+      // The tag rollups do: the reported cost of their unpriced (`priced` 0) rows.
+      reportedCostOfUnpriced:
+        tagKey === undefined
+          ? sql`NULL`
+          : moneySum(
+              dialect,
+              sql`CASE WHEN ${col('priced')} = 0 AND ${col('reported_calls')} > 0 THEN ${col('reported_cost_pico')} END`,
+            ),
+      unpricedReportedCalls:
+        tagKey === undefined
+          ? sql`0`
+          : sql`SUM(CASE WHEN ${col('priced')} = 0 THEN ${col('reported_calls')} ELSE 0 END)`,
     },
   }
 }
@@ -419,8 +440,10 @@ export function whereClause(
   if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
   if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
   if (query.model !== undefined) {
-    // The rollups' bare column keeps their key usable; raw calls match unknown models by raw id.
-    const model = source.kind === 'rollups' ? source.modelColumn : source.model
+    // The plain rollups' bare column keeps their key usable (their unknown models come from a raw
+    // part); raw calls and the tag rollups match unknown models by raw id.
+    const model =
+      source.kind === 'rollups' && !source.selfContained ? source.modelColumn : source.model
     conditions.push(sql`${model} = ${query.model}`)
   }
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)

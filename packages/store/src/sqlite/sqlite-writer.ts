@@ -8,7 +8,7 @@ import {
   rollupUpsertAssignments,
 } from '../rollups.js'
 import type { CostRow, RowSource } from '../store-engine.js'
-import { TagRollupDeltas } from '../tag-rollups.js'
+import { TagRollupDeltas, tagFieldsOf, tagSourceOfRow } from '../tag-rollups.js'
 import { SqliteDailyRollups } from './sqlite-daily-rollups.js'
 import { SqliteTagRollups } from './sqlite-tag-rollups.js'
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlite-connection.js'
@@ -62,7 +62,7 @@ export class SqliteWriter {
       `SELECT ts, provider, model, upstream_provider, status, input_tokens, cache_read_tokens,
          cache_write_tokens, output_tokens, reasoning_tokens, CAST(cost_pico AS TEXT) AS cost_pico,
          CAST(cache_savings_pico AS TEXT) AS cache_savings_pico,
-         CAST(reported_cost_pico AS TEXT) AS reported_cost_pico, tags
+         CAST(reported_cost_pico AS TEXT) AS reported_cost_pico, tags, served_model, requested_model
        FROM calls WHERE id = ?`,
     )
     this.#updateCost = db.prepare(
@@ -108,7 +108,7 @@ export class SqliteWriter {
       if (rowid < first) first = rowid
       if (rowid > last) last = rowid
       deltas.add(row)
-      if (tagKeys.length > 0) tagDeltas.add(tagKeys, row)
+      if (tagKeys.length > 0) tagDeltas.add(tagKeys, tagSourceOfRow(row))
     }
     if (stored.length === 0) return 0
     // The write lock is held since BEGIN IMMEDIATE, so nobody else added calls meanwhile: the new
@@ -151,9 +151,9 @@ export class SqliteWriter {
       deltas.add(before, -1n)
       deltas.add(after)
       if (tagKeys.length > 0) {
-        const tags = JSON.parse(String(old['tags'])) as Record<string, string>
-        tagDeltas.add(tagKeys, { ...before, tags }, -1n)
-        tagDeltas.add(tagKeys, { ...after, tags })
+        const tagged = tagFieldsOf(old)
+        tagDeltas.add(tagKeys, { ...before, ...tagged }, -1n)
+        tagDeltas.add(tagKeys, { ...after, ...tagged })
       }
       this.#updateCost.run(
         update.costPico,
