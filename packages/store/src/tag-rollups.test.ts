@@ -271,6 +271,28 @@ for (const engine of ENGINES) {
       await expectExact(store, ['user', 'env'])
     })
 
+    it('the migration run again keeps the setting and rebuilds the rows by a backfill', async () => {
+      await sql`DELETE FROM tokenledger_migrations WHERE version >= 7`.execute(store.db)
+      await store.close()
+      store = await openStore(fixture.url)
+      const keys = await store.tagRollupKeys()
+      expect(keys.map((k) => [k.key, k.complete])).toEqual([
+        ['env', false],
+        ['user', false],
+      ])
+      const { rows } = await sql<{
+        n: unknown
+      }>`SELECT COUNT(*) AS n FROM call_tag_rollups`.execute(store.db)
+      expect(Number(rows[0]!.n)).toBe(0)
+      expect(
+        (await planLedgerQuery(store.db, store.dialect, { groupBy: ['tag:env'] })).map(
+          (p) => p.source.kind,
+        ),
+      ).toEqual(['calls'])
+      await store.setTagRollupKeys(['env', 'user'])
+      await expectExact(store, ['user', 'env'])
+    })
+
     it('rejects a bad setting, naming the entry, and read-only stores', async () => {
       await expect(store.setTagRollupKeys(['team', ''])).rejects.toThrow(
         /setTagRollupKeys: keys\[1\]: expected a non-empty tag key/,
