@@ -54,20 +54,19 @@ export interface TagCell {
 }
 
 /** What a call's tag rows depend on besides its rollup contribution. */
-export type TagSource = RollupSource &
-  Pick<CallRow, 'tags'> & { servedModel: string | null; requestedModel: string }
+export type TagSource = RollupSource & Pick<CallRow, 'tags'>
 
 const SERVED = CALL_COLUMNS.indexOf('served_model')
 const REQUESTED = CALL_COLUMNS.indexOf('requested_model')
 
-/** A row being inserted as a TagSource (its served and requested ids from its column values). */
-export function tagSourceOfRow(row: CallRow): TagSource {
-  const served = row.values[SERVED]
-  return {
-    ...row,
-    servedModel: served === null || served === undefined ? null : String(served),
-    requestedModel: String(row.values[REQUESTED]),
-  }
+/** The id a call's model goes by when the pricing table does not know it: served, else requested. */
+function rawModelId(served: unknown, requested: unknown): string {
+  return served === null || served === undefined ? String(requested) : String(served)
+}
+
+/** The raw model id of a row being inserted, from its column values. */
+export function rawModelOfRow(row: CallRow): string {
+  return rawModelId(row.values[SERVED], row.values[REQUESTED])
 }
 
 /** One pending change to one tag rollup row (hourly, or daily with `key.hourTs` a day start). */
@@ -80,26 +79,17 @@ export function tagRowsHold(key: TagRollupKeyRow, ts: number): boolean {
   return key.backfilledUntil === null || ts < key.backfilledUntil
 }
 
-/** The tag fields of a stored call (`tags`, `served_model`, `requested_model` as selected). */
-export function tagFieldsOf(
-  row: Record<string, unknown>,
-): Pick<TagSource, 'tags' | 'servedModel' | 'requestedModel'> {
+/**
+ * The tag fields of a stored call, as selected (`tags`, `served_model`, `requested_model`): its
+ * tags and its raw model id.
+ */
+export function tagFieldsOf(row: Record<string, unknown>): {
+  tags: Record<string, string>
+  rawModel: string
+} {
   return {
     tags: JSON.parse(String(row['tags'])) as Record<string, string>,
-    servedModel: row['served_model'] == null ? null : String(row['served_model']),
-    requestedModel: String(row['requested_model']),
-  }
-}
-
-/** The tag row of `key` a call falls in. */
-export function tagCellOf(key: string, call: TagSource): TagCell {
-  const value = Object.hasOwn(call.tags, key) ? call.tags[key] : undefined
-  return {
-    tagKey: key,
-    tagged: value === undefined ? 0 : 1,
-    tagValue: value ?? '',
-    unknownModel: call.model === null ? (call.servedModel ?? call.requestedModel) : '',
-    priced: call.costPico === null ? 0 : 1,
+    rawModel: rawModelId(row['served_model'], row['requested_model']),
   }
 }
 
@@ -107,11 +97,37 @@ export function tagCellOf(key: string, call: TagSource): TagCell {
 export class TagRollupDeltas {
   readonly #byTag = new Map<string, { tag: TagCell; deltas: RollupDeltas }>()
 
-  /** Adds (1n) or removes (-1n) one call's contribution to the tag rows of the keys that hold it. */
-  add(keys: readonly TagRollupKeyRow[], call: TagSource, sign: 1n | -1n = 1n): void {
+  /**
+   * Adds (1n) or removes (-1n) one call's contribution to the tag rows of the keys that hold it.
+   * `rawModel`: the id served, else requested (`rawModelOfRow`, `tagFieldsOf`). Runs per call of
+   * every ingest batch: no object is made unless the row is new to the batch.
+   */
+  add(
+    keys: readonly TagRollupKeyRow[],
+    call: TagSource,
+    rawModel: string,
+    sign: 1n | -1n = 1n,
+  ): void {
+    const unknownModel = call.model === null ? rawModel : ''
+    const priced = call.costPico === null ? 0 : 1
     for (const key of keys) {
       if (!tagRowsHold(key, call.ts)) continue
-      this.#deltasOf(tagCellOf(key.key, call)).add(call, sign)
+      const value = Object.hasOwn(call.tags, key.key) ? call.tags[key.key] : undefined
+      const tagged = value === undefined ? 0 : 1
+      const id = `${key.key}\u0000${tagged}\u0000${value ?? ''}\u0000${unknownModel}\u0000${priced}`
+      let entry = this.#byTag.get(id)
+      if (!entry) {
+        const tag: TagCell = {
+          tagKey: key.key,
+          tagged,
+          tagValue: value ?? '',
+          unknownModel,
+          priced,
+        }
+        entry = { tag, deltas: new RollupDeltas() }
+        this.#byTag.set(id, entry)
+      }
+      entry.deltas.add(call, sign)
     }
   }
 
@@ -121,6 +137,7 @@ export class TagRollupDeltas {
   }
 
   #deltasOf(tag: TagCell): RollupDeltas {
+    // The same id as `add` makes.
     const id = `${tag.tagKey}\u0000${tag.tagged}\u0000${tag.tagValue}\u0000${tag.unknownModel}\u0000${tag.priced}`
     let entry = this.#byTag.get(id)
     if (!entry) {

@@ -203,8 +203,8 @@ export class PostgresWriter {
           }
           deltas.add(call, -1n)
           deltas.add(after)
-          tagDeltas.add(tagKeys, call, -1n)
-          tagDeltas.add(tagKeys, after)
+          tagDeltas.add(tagKeys, call, call.rawModel, -1n)
+          tagDeltas.add(tagKeys, after, call.rawModel)
         }
         const money = (pick: (u: CostRow) => bigint | null) => updates.map((u) => param(pick(u)))
         await sql`

@@ -8,7 +8,7 @@ import {
   rollupUpsertAssignments,
 } from '../rollups.js'
 import type { CostRow, RowSource } from '../store-engine.js'
-import { TagRollupDeltas, tagFieldsOf, tagSourceOfRow } from '../tag-rollups.js'
+import { TagRollupDeltas, rawModelOfRow, tagFieldsOf } from '../tag-rollups.js'
 import { SqliteDailyRollups } from './sqlite-daily-rollups.js'
 import { SqliteTagRollups } from './sqlite-tag-rollups.js'
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlite-connection.js'
@@ -108,7 +108,7 @@ export class SqliteWriter {
       if (rowid < first) first = rowid
       if (rowid > last) last = rowid
       deltas.add(row)
-      if (tagKeys.length > 0) tagDeltas.add(tagKeys, tagSourceOfRow(row))
+      if (tagKeys.length > 0) tagDeltas.add(tagKeys, row, rawModelOfRow(row))
     }
     if (stored.length === 0) return 0
     // The write lock is held since BEGIN IMMEDIATE, so nobody else added calls meanwhile: the new
@@ -151,9 +151,9 @@ export class SqliteWriter {
       deltas.add(before, -1n)
       deltas.add(after)
       if (tagKeys.length > 0) {
-        const tagged = tagFieldsOf(old)
-        tagDeltas.add(tagKeys, { ...before, ...tagged }, -1n)
-        tagDeltas.add(tagKeys, { ...after, ...tagged })
+        const { tags, rawModel } = tagFieldsOf(old)
+        tagDeltas.add(tagKeys, { ...before, tags }, rawModel, -1n)
+        tagDeltas.add(tagKeys, { ...after, tags }, rawModel)
       }
       this.#updateCost.run(
         update.costPico,
