@@ -41,7 +41,7 @@ export async function fillLedger(store, { calls, days = 365, end, seed, batchSiz
 }
 
 /** Runs `fillLedger` on the store at `url` in a child process; resolves with its figures. */
-export function fillInChild({ url, calls, end, seed, batchSize, log }) {
+export function fillInChild({ url, calls, end, seed, batchSize, tagKeys = [], log }) {
   const args = [
     fileURLToPath(import.meta.url),
     url,
@@ -49,6 +49,7 @@ export function fillInChild({ url, calls, end, seed, batchSize, log }) {
     end.toISOString(),
     String(seed),
     String(batchSize),
+    tagKeys.join(','),
   ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -67,9 +68,12 @@ export function fillInChild({ url, calls, end, seed, batchSize, log }) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [url, calls, end, seed, batchSize] = process.argv.slice(2)
+  const [url, calls, end, seed, batchSize, tagKeys] = process.argv.slice(2)
   const store = await openStore(url)
   try {
+    // Set before the first call, as a team would: every write keeps these keys' tag rollups
+    // (their cost is part of the write rate measured), and there is nothing to backfill.
+    if (tagKeys) await store.setTagRollupKeys(tagKeys.split(','))
     const log = (line) => process.stderr.write(`${line}\n`)
     const result = await fillLedger(store, {
       calls: Number(calls),

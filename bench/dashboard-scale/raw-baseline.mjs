@@ -154,12 +154,15 @@ export async function rawOverview(engine, since, until, tag) {
   }
 }
 
-/** Spend by `key` (model or provider): one entry per group, keyed by its value. */
-export async function rawBreakdown(engine, key, since, until) {
+/**
+ * Spend by `key` (model or provider): one entry per group, keyed by its value; with `tag`
+ * ([key, value]) of the calls that carry it only.
+ */
+export async function rawBreakdown(engine, key, since, until, tag) {
   // Models the pricing table does not know are grouped by the id served, else requested; a group
   // with no priced call costs null (unknown), as the store answers.
   const column = key === 'model' ? 'COALESCE(model, served_model, requested_model) AS model' : key
-  const rows = await grouped(engine, [column], since, until)
+  const rows = await grouped(engine, [column], since, until, tag)
   const t = add(rows)
   return {
     total: usdFromPico(t.cost),

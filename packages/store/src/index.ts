@@ -19,9 +19,13 @@ export type {
   OpenStoreOptions,
   SeriesQuery,
   SeriesRow,
+  SetTagRollupKeysOptions,
   StoreDialect,
   SummaryRow,
+  TagRollupKey,
+  TagRollupProgress,
 } from './ledger-store.js'
+export { MAX_ROLLUP_TAG_KEYS } from './tag-rollup-setting.js'
 export { isGroupKey } from './queries/validate-query.js'
 export { mergeSummaryRows } from './queries/summarize.js'
 export { mergeSeriesRows } from './queries/time-series.js'

@@ -231,6 +231,7 @@ for (const engine of ENGINES) {
         [4, 'budget-reservations'],
         [5, 'daily-rollups'],
         [6, 'raw-parts-by-time'],
+        [7, 'tag-rollups'],
       ])
       await again.close()
     })

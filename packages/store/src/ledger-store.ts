@@ -144,6 +144,33 @@ export interface CostUpdate {
   model: string | null
 }
 
+/** One tag key the ledger rolls up (`LedgerStore#tagRollupKeys`). */
+export interface TagRollupKey {
+  key: string
+  /** True once every stored call is in its rollups; queries use the key from then on. */
+  complete: boolean
+  /** While a backfill is under way: the calls before this instant (ISO, UTC) are in; else null. */
+  backfilledUntil: string | null
+}
+
+/** Told after each chunk of a tag-rollup backfill. */
+export interface TagRollupProgress {
+  key: string
+  /** Calls added to the key's rollups so far by this backfill. */
+  calls: number
+  /** Calls the backfill had to add when it started (more may arrive while it runs). */
+  total: number
+  complete: boolean
+}
+
+/** Options of `LedgerStore#setTagRollupKeys`. */
+export interface SetTagRollupKeysOptions {
+  /** Told after each backfill chunk (one write transaction each). */
+  onProgress?: ((progress: TagRollupProgress) => void) | undefined
+  /** Calls per backfill transaction. @default 100000 */
+  chunkCalls?: number | undefined
+}
+
 /** Options of `openStore`. */
 export interface OpenStoreOptions {
   /**
@@ -226,6 +253,21 @@ export interface LedgerStore {
   listCalls(query: ListQuery): Promise<{ rows: CallRecord[]; total: number }>
   /** The distinct tag keys in the ledger (at most 200), in code-unit order. */
   tagKeys(): Promise<string[]>
+  /**
+   * The tag keys the ledger keeps hourly and daily rollups of (a ledger setting, empty unless
+   * set), in code-unit order. A tag filter or group naming one such key, and no other tag key,
+   * reads them instead of the raw calls once the key is `complete`.
+   */
+  tagRollupKeys(): Promise<TagRollupKey[]>
+  /**
+   * Makes `keys` the rolled-up tag keys (replacing the list): the rollups of a key left out are
+   * dropped, a new key is backfilled from the stored calls in chunks (one write transaction each,
+   * so writers never wait long; `onProgress` is told after each). Interrupted, the backfill resumes
+   * on the next call. Every later write keeps the rollups of these keys in its transaction.
+   * @throws TokenledgerError QUERY_INVALID for a bad list (empty or repeated key, more than 16);
+   *   STORE_UNAVAILABLE when the store is read-only.
+   */
+  setTagRollupKeys(keys: string[], options?: SetTagRollupKeysOptions): Promise<TagRollupKey[]>
   /** One call by id, or null. */
   getCall(id: string): Promise<CallRecord | null>
   /**

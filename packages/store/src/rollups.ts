@@ -210,3 +210,28 @@ export function rollupSourceFromRow(row: Record<string, unknown>): RollupSource 
     reportedCostPico: pico(row['reported_cost_pico']),
   }
 }
+
+/**
+ * The SQL aggregate of each ROLLUP_SUM_COLUMNS entry over rows of `calls` aliased `alias`, as the
+ * rollups define them (standard SQL, valid on both engines): for sums computed by the database
+ * (PostgreSQL inserts, tag-rollup backfills).
+ */
+export function rollupSumExpressions(
+  alias: string,
+): Record<(typeof ROLLUP_SUM_COLUMNS)[number], string> {
+  const c = (column: string) => `${alias}.${column}`
+  return {
+    calls: 'COUNT(*)',
+    priced_calls: `COUNT(${c('cost_pico')})`,
+    reported_calls: `COUNT(${c('reported_cost_pico')})`,
+    input_tokens: `SUM(${c('input_tokens')})`,
+    cache_read_tokens: `SUM(${c('cache_read_tokens')})`,
+    cache_write_tokens: `SUM(${c('cache_write_tokens')})`,
+    output_tokens: `SUM(${c('output_tokens')})`,
+    reasoning_tokens: `SUM(${c('reasoning_tokens')})`,
+    cost_pico: `COALESCE(SUM(${c('cost_pico')}), 0)`,
+    cache_savings_pico: `COALESCE(SUM(${c('cache_savings_pico')}), 0)`,
+    reported_cost_pico: `COALESCE(SUM(${c('reported_cost_pico')}), 0)`,
+    computed_of_reported_pico: `COALESCE(SUM(${c('cost_pico')}) FILTER (WHERE ${c('reported_cost_pico')} IS NOT NULL), 0)`,
+  }
+}

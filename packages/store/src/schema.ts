@@ -108,6 +108,28 @@ export interface CallRollupsDailyTable extends Omit<CallRollupsTable, 'hour_ts'>
   day_ts: IntColumn
 }
 
+/** A tag key the ledger rolls up (migration 007, see tag-rollups.ts). */
+export interface RollupTagKeysTable {
+  key: string
+  /** Calls with `ts` below this are in the tag rollups; null: all of them (the key is complete). */
+  backfilled_until: IntColumn | null
+  /** ISO 8601 UTC. */
+  added_at: string
+}
+
+/** `call_rollups` per value of one rolled-up tag key (migration 007); calls without it: `tagged` 0. */
+export interface CallTagRollupsTable extends CallRollupsTable {
+  tag_key: string
+  /** 1: the calls have the tag (`tag_value`); 0: they have not (`tag_value` ''). */
+  tagged: number
+  tag_value: string
+}
+
+/** `call_tag_rollups` summed per UTC day; keyed by `day_ts`. */
+export interface CallTagRollupsDailyTable extends Omit<CallTagRollupsTable, 'hour_ts'> {
+  day_ts: IntColumn
+}
+
 /** One row per applied migration (see src/migrations/). */
 export interface MigrationsTable {
   version: number
@@ -121,6 +143,9 @@ export interface LedgerDatabase {
   call_tags: CallTagsTable
   call_rollups: CallRollupsTable
   call_rollups_daily: CallRollupsDailyTable
+  rollup_tag_keys: RollupTagKeysTable
+  call_tag_rollups: CallTagRollupsTable
+  call_tag_rollups_daily: CallTagRollupsDailyTable
   tokenledger_migrations: MigrationsTable
 }
 

@@ -10,8 +10,10 @@ import type {
   ListQuery,
   SeriesQuery,
   SeriesRow,
+  SetTagRollupKeysOptions,
   StoreDialect,
   SummaryRow,
+  TagRollupKey,
 } from './ledger-store.js'
 import { getCall, iterateCalls, listCalls } from './queries/list-calls.js'
 import { summarize } from './queries/summarize.js'
@@ -20,6 +22,7 @@ import { timeSeries } from './queries/time-series.js'
 import { rowFromRecord } from './calls/row-from-record.js'
 import type { LedgerDatabase } from './schema.js'
 import type { CostRow, RowSource, StoreEngine } from './store-engine.js'
+import { readTagRollupKeys, setTagRollupKeys } from './tag-rollup-setting.js'
 
 /**
  * The one LedgerStore implementation: validation and conversion here, SQL in queries/ and in the
@@ -118,6 +121,23 @@ export class SqlLedgerStore implements LedgerStore {
   async tagKeys(): Promise<string[]> {
     this.#assertOpen('tagKeys')
     return tagKeys(this.db)
+  }
+
+  async tagRollupKeys(): Promise<TagRollupKey[]> {
+    this.#assertOpen('tagRollupKeys')
+    return readTagRollupKeys(this.db)
+  }
+
+  async setTagRollupKeys(
+    keys: string[],
+    options?: SetTagRollupKeysOptions,
+  ): Promise<TagRollupKey[]> {
+    this.#assertWritable('setTagRollupKeys')
+    try {
+      return await setTagRollupKeys(this.db, this.dialect, keys, options)
+    } catch (error) {
+      throw this.#writeError('setTagRollupKeys', error)
+    }
   }
 
   async getCall(id: string): Promise<CallRecord | null> {

@@ -86,6 +86,8 @@ export function cachingStore(store: LedgerStore, options: AnswerCacheOptions): L
     listCalls: (query) => store.listCalls(query),
     getCall: (id) => store.getCall(id),
     tagKeys: () => store.tagKeys(),
+    tagRollupKeys: () => store.tagRollupKeys(),
+    setTagRollupKeys: (keys, options) => store.setTagRollupKeys(keys, options),
     iterateCalls: (query, batchSize) => store.iterateCalls(query, batchSize),
     updateCosts: (updates) => store.updateCosts(updates),
     close: () => store.close(),

@@ -4,6 +4,7 @@ import { costCommand } from './cost.js'
 import { dashboardCommand } from './dashboard.js'
 import { estimateCommand } from './estimate.js'
 import { exportCommand } from './export.js'
+import { ledgerCommand } from './ledger.js'
 import { pricesCommand } from './prices.js'
 import { proxyCommand } from './proxy.js'
 import { repriceCommand } from './reprice.js'
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   program.addCommand(proxyCommand())
   program.addCommand(budgetsCommand())
   program.addCommand(exportCommand())
+  program.addCommand(ledgerCommand())
 }

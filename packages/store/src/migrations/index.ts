@@ -4,6 +4,7 @@ import { int8CountsMigration } from './003-int8-counts.js'
 import { budgetReservationsMigration } from './004-budget-reservations.js'
 import { dailyRollupsMigration } from './005-daily-rollups.js'
 import { rawPartsByTimeMigration } from './006-raw-parts-by-time.js'
+import { tagRollupsMigration } from './007-tag-rollups.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   budgetReservationsMigration,
   dailyRollupsMigration,
   rawPartsByTimeMigration,
+  tagRollupsMigration,
 ]
 
 /** The schema version this build of the store writes and understands. */

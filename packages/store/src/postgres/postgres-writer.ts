@@ -8,11 +8,14 @@ import {
   ROLLUP_SUM_COLUMNS,
   RollupDeltas,
   rollupSourceFromRow,
+  rollupSumExpressions,
   rollupUpsertAssignments,
 } from '../rollups.js'
 import type { LedgerDatabase } from '../schema.js'
 import type { CostRow, RowSource } from '../store-engine.js'
+import { TagRollupDeltas, tagFieldsOf } from '../tag-rollups.js'
 import { applyDailyDeltas } from './postgres-daily-rollups.js'
+import { applyTagDeltas, lockTagRollupKeys, readTagRollupKeys } from './postgres-tag-rollups.js'
 
 /**
  * Calls per INSERT statement. One JSON parameter carries the whole chunk, so there is no
@@ -32,45 +35,45 @@ const FROM_JSON = CALL_COLUMN_SPECS.map(
 const HOUR = `(ins.ts - ((ins.ts % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})`
 
 /** What the server sums per rollup key, in ROLLUP_SUM_COLUMNS order (named after them). */
-const CHUNK_SUMS: Record<(typeof ROLLUP_SUM_COLUMNS)[number], string> = {
-  calls: 'COUNT(*)',
-  priced_calls: 'COUNT(ins.cost_pico)',
-  reported_calls: 'COUNT(ins.reported_cost_pico)',
-  input_tokens: 'SUM(ins.input_tokens)',
-  cache_read_tokens: 'SUM(ins.cache_read_tokens)',
-  cache_write_tokens: 'SUM(ins.cache_write_tokens)',
-  output_tokens: 'SUM(ins.output_tokens)',
-  reasoning_tokens: 'SUM(ins.reasoning_tokens)',
-  cost_pico: 'COALESCE(SUM(ins.cost_pico), 0)',
-  cache_savings_pico: 'COALESCE(SUM(ins.cache_savings_pico), 0)',
-  reported_cost_pico: 'COALESCE(SUM(ins.reported_cost_pico), 0)',
-  computed_of_reported_pico:
-    'COALESCE(SUM(ins.cost_pico) FILTER (WHERE ins.reported_cost_pico IS NOT NULL), 0)',
-}
+const CHUNK_SUMS = rollupSumExpressions('ins')
+
+const SUMS = ROLLUP_SUM_COLUMNS.map((c) => `${CHUNK_SUMS[c]}::text AS ${c}`).join(', ')
+const PLAIN_KEY = `${HOUR}::text AS hour_ts, ins.provider, COALESCE(ins.model, '') AS model,
+  COALESCE(ins.upstream_provider, '') AS upstream, ins.status`
 
 /**
  * One chunk of calls in one statement: the new calls (ON CONFLICT skips stored ids), their tags
  * exploded from the `tags` JSON just stored, and the chunk's contribution to each rollup key,
- * summed by the server and returned as text (exact), named after ROLLUP_SUM_COLUMNS. The rollups
- * themselves are upserted once per batch, in key order, by `applyDeltas`.
+ * summed by the server and returned as text (exact), named after ROLLUP_SUM_COLUMNS: rows with a
+ * null `tag_key` for the plain rollups, then one row per tag rollup row of the rolled-up keys that
+ * hold the calls (tag-rollups.ts). The rollups themselves are upserted once per batch, in key
+ * order, by `applyDeltas`.
  */
-function insertChunk(json: string): RawBuilder<Record<string, string>> {
-  return sql<Record<string, string>>`
+function insertChunk(json: string): RawBuilder<Record<string, string | null>> {
+  return sql<Record<string, string | null>>`
     WITH ins AS (
       INSERT INTO calls (${sql.raw(CALL_COLUMNS.join(', '))})
       SELECT ${sql.raw(FROM_JSON)} FROM jsonb_array_elements(${json}::jsonb) AS r
       ON CONFLICT (id) DO NOTHING
       RETURNING id, ts, provider, model, upstream_provider, status, input_tokens,
         cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_pico,
-        cache_savings_pico, reported_cost_pico, tags
+        cache_savings_pico, reported_cost_pico, tags, served_model, requested_model
     ), tagged AS (
       INSERT INTO call_tags (call_id, key, value, ts)
       SELECT ins.id, t.key, t.value, ins.ts FROM ins, json_each_text(ins.tags::json) AS t
     )
-    SELECT ${sql.raw(HOUR)}::text AS hour_ts, ins.provider, COALESCE(ins.model, '') AS model,
-      COALESCE(ins.upstream_provider, '') AS upstream, ins.status,
-      ${sql.raw(ROLLUP_SUM_COLUMNS.map((c) => `${CHUNK_SUMS[c]}::text AS ${c}`).join(', '))}
-    FROM ins GROUP BY 1, 2, 3, 4, 5`
+    SELECT ${sql.raw(PLAIN_KEY)}, NULL::text AS tag_key, NULL::text AS tagged,
+      NULL::text AS tag_value, NULL::text AS unknown_model, NULL::text AS priced, ${sql.raw(SUMS)}
+    FROM ins GROUP BY 1, 2, 3, 4, 5
+    UNION ALL
+    SELECT ${sql.raw(PLAIN_KEY)}, k.key AS tag_key,
+      CASE WHEN ins.tags::jsonb ->> k.key IS NULL THEN '0' ELSE '1' END AS tagged,
+      COALESCE(ins.tags::jsonb ->> k.key, '') AS tag_value,
+      CASE WHEN ins.model IS NULL THEN COALESCE(ins.served_model, ins.requested_model) ELSE '' END
+        AS unknown_model,
+      CASE WHEN ins.cost_pico IS NULL THEN '0' ELSE '1' END AS priced, ${sql.raw(SUMS)}
+    FROM ins JOIN rollup_tag_keys k ON k.backfilled_until IS NULL OR ins.ts < k.backfilled_until
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`
 }
 
 /**
@@ -92,7 +95,9 @@ export class PostgresWriter {
   async insert(rows: RowSource): Promise<number> {
     return retrying(() =>
       this.#db.transaction().execute(async (trx) => {
+        await lockTagRollupKeys(trx, 'shared')
         const deltas = new RollupDeltas()
+        const tagDeltas = new TagRollupDeltas()
         const seen = new Set<string>()
         let inserted = 0
         let pending: Promise<void> | null = null
@@ -100,7 +105,7 @@ export class PostgresWriter {
           insertChunk(json)
             .execute(trx)
             .then((result) => {
-              for (const sums of result.rows) inserted += addChunkSums(deltas, sums)
+              for (const sums of result.rows) inserted += addChunkSums(deltas, tagDeltas, sums)
             })
         try {
           for (let start = 0; start < rows.length; start += CHUNK) {
@@ -117,6 +122,7 @@ export class PostgresWriter {
           throw error
         }
         await applyDeltas(trx, deltas)
+        await applyTagDeltas(trx, tagDeltas)
         return inserted
       }),
     )
@@ -126,16 +132,24 @@ export class PostgresWriter {
   async updateCosts(updates: CostRow[]): Promise<void> {
     await retrying(() =>
       this.#db.transaction().execute(async (trx) => {
+        await lockTagRollupKeys(trx, 'shared')
+        const tagKeys = await readTagRollupKeys(trx)
         const ids = updates.map((u) => u.id)
         // Locks the rows in id order, so two concurrent reprices cannot deadlock on them.
         const { rows: old } = await sql<Record<string, unknown>>`
           SELECT id, ts, provider, model, upstream_provider, status, input_tokens,
             cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
             cost_pico::text AS cost_pico, cache_savings_pico::text AS cache_savings_pico,
-            reported_cost_pico::text AS reported_cost_pico
+            reported_cost_pico::text AS reported_cost_pico, tags, served_model, requested_model
           FROM calls WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`.execute(trx)
-        const before = new Map(old.map((row) => [String(row['id']), rollupSourceFromRow(row)]))
+        const before = new Map(
+          old.map((row) => [
+            String(row['id']),
+            { ...rollupSourceFromRow(row), ...tagFieldsOf(row) },
+          ]),
+        )
         const deltas = new RollupDeltas()
+        const tagDeltas = new TagRollupDeltas()
         for (const update of updates) {
           const call = before.get(update.id)
           if (!call) {
@@ -144,13 +158,16 @@ export class PostgresWriter {
               `updateCosts: call ${update.id} is not in the ledger; nothing was updated`,
             )
           }
-          deltas.add(call, -1n)
-          deltas.add({
+          const after = {
             ...call,
             model: update.model,
             costPico: update.costPico,
             cacheSavingsPico: update.cacheSavingsPico,
-          })
+          }
+          deltas.add(call, -1n)
+          deltas.add(after)
+          tagDeltas.add(tagKeys, call, call.rawModel, -1n)
+          tagDeltas.add(tagKeys, after, call.rawModel)
         }
         const money = (pick: (u: CostRow) => bigint | null) => updates.map((u) => param(pick(u)))
         await sql`
@@ -174,6 +191,7 @@ export class PostgresWriter {
             WHERE r.hour_ts = k.hour_ts AND r.provider = k.provider AND r.model = k.model
               AND r.upstream = k.upstream AND r.status = k.status AND r.calls = 0`.execute(trx)
         }
+        await applyTagDeltas(trx, tagDeltas)
       }),
     )
   }
@@ -234,8 +252,15 @@ function chunkJson(rows: RowSource, start: number, end: number, seen: Set<string
   return parts.length === 0 ? null : `[${parts.join(',')}]`
 }
 
-/** Adds one row of insertChunk's result to the deltas; returns its number of calls. */
-function addChunkSums(deltas: RollupDeltas, row: Record<string, string>): number {
+/**
+ * Adds one row of insertChunk's result to the deltas (a tag row to the tag deltas); returns the
+ * number of new calls it counts (0 for a tag row, whose calls the plain rows count already).
+ */
+function addChunkSums(
+  deltas: RollupDeltas,
+  tagDeltas: TagRollupDeltas,
+  row: Record<string, string | null>,
+): number {
   const key = {
     hourTs: Number(row['hour_ts']),
     provider: row['provider']!,
@@ -244,6 +269,21 @@ function addChunkSums(deltas: RollupDeltas, row: Record<string, string>): number
     status: row['status']!,
   }
   const sums = ROLLUP_SUM_COLUMNS.map((column) => BigInt(row[column]!))
+  const tagKey = row['tag_key']
+  if (tagKey !== null && tagKey !== undefined) {
+    tagDeltas.addSums(
+      {
+        tagKey,
+        tagged: row['tagged'] === '1' ? 1 : 0,
+        tagValue: row['tag_value']!,
+        unknownModel: row['unknown_model']!,
+        priced: row['priced'] === '1' ? 1 : 0,
+      },
+      key,
+      sums,
+    )
+    return 0
+  }
   deltas.addSums(key, sums)
   return Number(sums[0])
 }

@@ -14,7 +14,7 @@ import {
   needsRawCount,
   validateCallFilters,
 } from './call-filters.js'
-import { callsSource, planQuery, whereClause } from './query-source.js'
+import { callsSource, planLedgerQuery, whereClause } from './query-source.js'
 import type { QueryPart } from './query-source.js'
 import { validateInteger, validateQuery } from './validate-query.js'
 
@@ -50,7 +50,7 @@ async function countCalls(
 ): Promise<number> {
   const parts: QueryPart[] = needsRawCount(query)
     ? [{ query, source: callsSource(dialect) }]
-    : planQuery(dialect, { ...query, groupBy: [] })
+    : await planLedgerQuery(db, dialect, { ...query, groupBy: [] })
   let total = 0
   for (const part of parts) {
     const { source } = part

@@ -1,7 +1,9 @@
 /**
  * Where an aggregate query reads from: the raw `calls`, the hourly `call_rollups` or the daily
  * `call_rollups_daily` when that gives the same answer (no tag filter or tag group, and a range
- * aligned to whole UTC hours or days).
+ * aligned to whole UTC hours or days), or their tag counterparts `call_tag_rollups` and
+ * `call_tag_rollups_daily` when the query's tags (filters and groups) name one tag key only and the
+ * ledger rolls that key up (tag-rollups.ts).
  * Both sources expose the same named expressions, so a query is written once.
  *
  * A call's `model` dimension is its canonical model id or, when the pricing table did not know the
@@ -10,11 +12,13 @@
  * (a partial part, `calls.model IS NULL`) whenever a query groups or filters by model.
  */
 import { sql } from 'kysely'
-import type { RawBuilder } from 'kysely'
+import type { Kysely, RawBuilder } from 'kysely'
 import type { LedgerQuery, StoreDialect } from '../ledger-store.js'
 import { DAY_MS } from '../daily-rollups.js'
 import { HOUR_MS } from '../rollups.js'
+import type { LedgerDatabase } from '../schema.js'
 import { moneySum } from '../sql-fragments.js'
+import { tagValue } from './tag-value.js'
 
 /** Which table a query reads; 'auto' picks rollups whenever they can answer. */
 export type SourceChoice = 'auto' | 'calls' | 'rollups'
@@ -32,6 +36,19 @@ export interface QuerySource {
   model: RawBuilder<unknown>
   upstream: RawBuilder<unknown>
   status: RawBuilder<unknown>
+  /** The tag key whose rollup this is; undefined for the others. */
+  tagKey?: string
+  /**
+   * A rollup that names unknown models and holds the reported cost of unpriced calls itself (the
+   * tag rollups), so `planQuery` adds no raw-call parts to it.
+   */
+  selfContained?: true
+  /** The condition selecting this source's rows out of its table (a tag rollup: its key's). */
+  scope?: RawBuilder<unknown>
+  /** The value of tag KEY per row (null: untagged); plain rollups hold no tags and throw. */
+  tagValue(key: string): RawBuilder<unknown>
+  /** The condition "tag KEY is VALUE". */
+  tagIs(key: string, value: string): RawBuilder<unknown>
   /** Aggregates, each selected under its own name. */
   metrics: {
     calls: RawBuilder<unknown>
@@ -54,15 +71,50 @@ export interface QuerySource {
   }
 }
 
-/** True when the rollups can answer the query exactly. */
-export function rollupsCanAnswer(query: LedgerQuery): boolean {
+/** The tag keys a query filters or groups by, in order of first mention. */
+export function tagKeysOf(query: LedgerQuery): string[] {
+  const keys = new Set(Object.keys(query.tags ?? {}))
+  for (const key of query.groupBy ?? []) if (key.startsWith('tag:')) keys.add(key.slice(4))
+  return [...keys]
+}
+
+/**
+ * The one rule for tags: which rollups may answer a query. `null`: the plain rollups (the query
+ * names no tag); a key: that key's tag rollups (the query names that key only, and the ledger's
+ * rollup of it is complete); `false`: only the raw calls can answer.
+ */
+export function rollupTagKeyFor(
+  query: LedgerQuery,
+  rolledUp: ReadonlySet<string> = NO_KEYS,
+): string | null | false {
+  const keys = tagKeysOf(query)
+  if (keys.length === 0) return null
+  return keys.length === 1 && rolledUp.has(keys[0]!) ? keys[0]! : false
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set()
+
+/**
+ * The tag keys whose rollups are complete, read only when the query names a tag (else no query:
+ * the plain views pay nothing). A key being backfilled is not among them.
+ */
+export async function rolledUpTagKeysFor(
+  db: Kysely<LedgerDatabase>,
+  query: LedgerQuery,
+): Promise<ReadonlySet<string>> {
+  if (tagKeysOf(query).length === 0) return NO_KEYS
+  const { rows } = await sql<{ key: string }>`
+    SELECT key FROM rollup_tag_keys WHERE backfilled_until IS NULL`.execute(db)
+  return new Set(rows.map((row) => String(row.key)))
+}
+
+/** True when the rollups (plain, or the tag rollups of `rolledUp` keys) can answer exactly. */
+export function rollupsCanAnswer(
+  query: LedgerQuery,
+  rolledUp: ReadonlySet<string> = NO_KEYS,
+): boolean {
   const aligned = (date: Date | undefined) => date === undefined || date.getTime() % HOUR_MS === 0
-  return (
-    Object.keys(query.tags ?? {}).length === 0 &&
-    !(query.groupBy ?? []).some((key) => key.startsWith('tag:')) &&
-    aligned(query.since) &&
-    aligned(query.until)
-  )
+  return rollupTagKeyFor(query, rolledUp) !== false && aligned(query.since) && aligned(query.until)
 }
 
 /** One piece of a query and the table that answers it. */
@@ -84,6 +136,8 @@ export interface PlanOptions {
   byModel?: boolean
   /** It reports the provider-reported cost of unpriced calls. */
   unpricedReported?: boolean
+  /** The tag keys the ledger has complete tag rollups of (`rolledUpTagKeysFor`). */
+  rolledUpTagKeys?: ReadonlySet<string>
 }
 
 /** The query groups, stacks or filters by model. */
@@ -106,7 +160,7 @@ function completeRollupParts(
 ): QueryPart[] {
   const split = touchesModel(query, options)
   return parts.flatMap((part): QueryPart[] => {
-    if (part.source.kind !== 'rollups') return [part]
+    if (part.source.kind !== 'rollups' || part.source.selfContained) return [part]
     const done: QueryPart[] = [
       split ? { ...part, where: [sql`${part.source.modelColumn} <> ''`] } : part,
     ]
@@ -137,8 +191,8 @@ function completeRollupParts(
  * Plans a query. A range that does not start and end on whole hours (the dashboard's "last 30
  * days" from now) is split: the partial hours at either end from the raw calls (at most two hours
  * of them), the partial days from the hourly rollup, and the whole days inside from the daily
- * rollup (24 times fewer rows), unless the query groups by hour. Tag filters and tag groups always
- * read the raw calls.
+ * rollup (24 times fewer rows), unless the query groups by hour. Tag filters and tag groups read
+ * the tag rollups the same way when `rollupTagKeyFor` allows, else the raw calls.
  */
 export function planQuery(
   dialect: StoreDialect,
@@ -146,17 +200,33 @@ export function planQuery(
   choice: SourceChoice = 'auto',
   options: PlanOptions = {},
 ): QueryPart[] {
-  return completeRollupParts(dialect, planRange(dialect, query, choice), query, options)
+  const tagKey = rollupTagKeyFor(query, options.rolledUpTagKeys)
+  return completeRollupParts(dialect, planRange(dialect, query, choice, tagKey), query, options)
+}
+
+/** `planQuery` with the ledger's rolled-up tag keys read first (when the query names a tag). */
+export async function planLedgerQuery(
+  db: Kysely<LedgerDatabase>,
+  dialect: StoreDialect,
+  query: LedgerQuery,
+  choice: SourceChoice = 'auto',
+  options: PlanOptions = {},
+): Promise<QueryPart[]> {
+  const rolledUpTagKeys = await rolledUpTagKeysFor(db, query)
+  return planQuery(dialect, query, choice, { ...options, rolledUpTagKeys })
 }
 
 /** Splits a query's range between the rollups and the raw calls (see `planQuery`). */
-function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoice): QueryPart[] {
-  const tagged =
-    Object.keys(query.tags ?? {}).length > 0 ||
-    (query.groupBy ?? []).some((key) => key.startsWith('tag:'))
-  if (choice !== 'auto' || tagged) {
+function planRange(
+  dialect: StoreDialect,
+  query: LedgerQuery,
+  choice: SourceChoice,
+  tagKey: string | null | false,
+): QueryPart[] {
+  if (choice !== 'auto' || tagKey === false) {
     return [{ query, source: chooseSource(dialect, query, choice) }]
   }
+  const tag = tagKey ?? undefined
   const since = query.since?.getTime()
   const until = query.until?.getTime()
   const hourStart = since === undefined ? undefined : Math.ceil(since / HOUR_MS) * HOUR_MS
@@ -177,12 +247,12 @@ function planRange(dialect: StoreDialect, query: LedgerQuery, choice: SourceChoi
     pieces.push({ ...bounded(since, hourStart), source: callsSource(dialect) })
   if (days) {
     if (since !== undefined)
-      pieces.push({ ...bounded(hourStart, dayStart), source: rollupSource(dialect) })
-    pieces.push({ ...bounded(dayStart, dayEnd), source: dailyRollupSource(dialect) })
+      pieces.push({ ...bounded(hourStart, dayStart), source: rollupSource(dialect, tag) })
+    pieces.push({ ...bounded(dayStart, dayEnd), source: dailyRollupSource(dialect, tag) })
     if (until !== undefined)
-      pieces.push({ ...bounded(dayEnd, hourEnd), source: rollupSource(dialect) })
+      pieces.push({ ...bounded(dayEnd, hourEnd), source: rollupSource(dialect, tag) })
   } else {
-    pieces.push({ ...bounded(hourStart, hourEnd), source: rollupSource(dialect) })
+    pieces.push({ ...bounded(hourStart, hourEnd), source: rollupSource(dialect, tag) })
   }
   if (until !== undefined) pieces.push({ ...bounded(hourEnd, until), source: callsSource(dialect) })
   const parts: QueryPart[] = []
@@ -203,9 +273,10 @@ export function chooseSource(
   dialect: StoreDialect,
   query: LedgerQuery,
   choice: SourceChoice = 'auto',
+  rolledUp: ReadonlySet<string> = NO_KEYS,
 ): QuerySource {
-  return choice !== 'calls' && rollupsCanAnswer(query)
-    ? rollupSource(dialect)
+  return choice !== 'calls' && rollupsCanAnswer(query, rolledUp)
+    ? rollupSource(dialect, rollupTagKeyFor(query, rolledUp) || undefined)
     : callsSource(dialect)
 }
 
@@ -225,6 +296,13 @@ export function callsSource(dialect: StoreDialect): QuerySource {
     model: sql`COALESCE(calls.model, calls.served_model, calls.requested_model)`,
     upstream: ref('calls.upstream_provider'),
     status: ref('calls.status'),
+    tagValue: (key) => tagValue(dialect, key),
+    // One point lookup in call_tags' key (key, value, ts, call_id) per call of the range, which is
+    // walked in ts order, so the lookups move forward through the tag index. `calls.id IN (SELECT
+    // call_id ...)` instead fetched every call ever tagged so, by random id: on a 2M-call SQLite
+    // ledger, a 30-day tag filter took 6-8 s that way and 0.11-0.14 s this way.
+    tagIs: (key, value) =>
+      sql`EXISTS (SELECT 1 FROM call_tags t WHERE t.key = ${key} AND t.value = ${value} AND t.ts = calls.ts AND t.call_id = calls.id)`,
     metrics: {
       calls: sql`COUNT(*)`,
       inputTokens: sql`SUM(calls.input_tokens)`,
@@ -254,23 +332,54 @@ export function callsSource(dialect: StoreDialect): QuerySource {
   }
 }
 
-/** The hourly rollup (`call_rollups`) or its daily sums (`call_rollups_daily`), as a source. */
+/** The rollup tables, by grain and by whether they are per tag value. */
+const ROLLUP_TABLES = {
+  hour: { plain: 'call_rollups', tag: 'call_tag_rollups', ts: 'hour_ts' },
+  day: { plain: 'call_rollups_daily', tag: 'call_tag_rollups_daily', ts: 'day_ts' },
+} as const
+
+/**
+ * The hourly rollup (`call_rollups`) or its daily sums (`call_rollups_daily`), as a source; with
+ * `tagKey`, that key's tag rollup (its rows, one set per key, partition all calls: see
+ * tag-rollups.ts), which answers exactly what the plain one does, per value of the key.
+ */
 function rollupTableSource(
   dialect: StoreDialect,
-  table: 'call_rollups' | 'call_rollups_daily',
+  grain: 'hour' | 'day',
+  tagKey: string | undefined,
 ): QuerySource {
+  const names = ROLLUP_TABLES[grain]
+  const table = tagKey === undefined ? names.plain : names.tag
   const col = (name: string) => sql.ref(`${table}.${name}`)
+  const tagOnly = (key: string) => {
+    if (key !== tagKey) throw new Error(`${table} holds no tag ${JSON.stringify(key)}`)
+  }
   return {
     kind: 'rollups',
-    grain: table === 'call_rollups' ? 'hour' : 'day',
+    grain,
     from: sql.table(table),
     modelColumn: col('model'),
-    ts: col(table === 'call_rollups' ? 'hour_ts' : 'day_ts'),
+    ts: col(names.ts),
     provider: col('provider'),
     // '' stands for "none" in the rollup key (schema.ts); the API says null, like `calls` does.
-    model: sql`NULLIF(${col('model')}, '')`,
+    // The tag rollups name an unknown model by the id served, else requested, as `calls` does.
+    model:
+      tagKey === undefined
+        ? sql`NULLIF(${col('model')}, '')`
+        : sql`COALESCE(NULLIF(${col('model')}, ''), NULLIF(${col('unknown_model')}, ''))`,
     upstream: sql`NULLIF(${col('upstream')}, '')`,
     status: col('status'),
+    ...(tagKey === undefined
+      ? {}
+      : { tagKey, scope: sql`${col('tag_key')} = ${tagKey}`, selfContained: true as const }),
+    tagValue: (key) => {
+      tagOnly(key)
+      return sql`CASE WHEN ${col('tagged')} = 1 THEN ${col('tag_value')} END`
+    },
+    tagIs: (key, value) => {
+      tagOnly(key)
+      return sql`${col('tagged')} = 1 AND ${col('tag_value')} = ${value}`
+    },
     metrics: {
       calls: sql`SUM(${col('calls')})`,
       inputTokens: sql`SUM(${col('input_tokens')})`,
@@ -289,26 +398,37 @@ function rollupTableSource(
       abortedCalls: sql`SUM(CASE WHEN ${col('status')} = 'aborted' THEN ${col('calls')} ELSE 0 END)`,
       reportedCalls: sql`SUM(${col('reported_calls')})`,
       computedCostOfReported: moneySum(dialect, col('computed_of_reported_pico')),
-      // Not kept per rollup row: `planQuery` adds a part of raw unpriced calls for it.
-      reportedCostOfUnpriced: sql`NULL`,
-      unpricedReportedCalls: sql`0`,
+      // The plain rollups do not keep it: `planQuery` adds a part of raw unpriced calls for it.
+      // The tag rollups do: the reported cost of their unpriced (`priced` 0) rows.
+      reportedCostOfUnpriced:
+        tagKey === undefined
+          ? sql`NULL`
+          : moneySum(
+              dialect,
+              sql`CASE WHEN ${col('priced')} = 0 AND ${col('reported_calls')} > 0 THEN ${col('reported_cost_pico')} END`,
+            ),
+      unpricedReportedCalls:
+        tagKey === undefined
+          ? sql`0`
+          : sql`SUM(CASE WHEN ${col('priced')} = 0 THEN ${col('reported_calls')} ELSE 0 END)`,
     },
   }
 }
 
-/** The hourly rollup as a query source. */
-export function rollupSource(dialect: StoreDialect): QuerySource {
-  return rollupTableSource(dialect, 'call_rollups')
+/** The hourly rollup as a query source (with `tagKey`: that key's hourly tag rollup). */
+export function rollupSource(dialect: StoreDialect, tagKey?: string): QuerySource {
+  return rollupTableSource(dialect, 'hour', tagKey)
 }
 
-/** The daily rollup (migration 005) as a query source. */
-export function dailyRollupSource(dialect: StoreDialect): QuerySource {
-  return rollupTableSource(dialect, 'call_rollups_daily')
+/** The daily rollup (migration 005) as a query source (with `tagKey`: its tag rollup, 007). */
+export function dailyRollupSource(dialect: StoreDialect, tagKey?: string): QuerySource {
+  return rollupTableSource(dialect, 'day', tagKey)
 }
 
 /**
- * The WHERE clause for a query's filters on a source (empty when there is none). Tag filters
- * only apply to `calls`; `chooseSource` never picks rollups for them.
+ * The WHERE clause for a query's filters on a source (empty when there is none). A tag rollup
+ * source reads the rows of its key only; tag filters apply to `calls` and to the tag rollup of
+ * their key, and the planner never picks another source for them.
  */
 export function whereClause(
   source: QuerySource,
@@ -320,19 +440,16 @@ export function whereClause(
   if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
   if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
   if (query.model !== undefined) {
-    // The rollups' bare column keeps their key usable; raw calls match unknown models by raw id.
-    const model = source.kind === 'rollups' ? source.modelColumn : source.model
+    // The plain rollups' bare column keeps their key usable (their unknown models come from a raw
+    // part); raw calls and the tag rollups match unknown models by raw id.
+    const model =
+      source.kind === 'rollups' && !source.selfContained ? source.modelColumn : source.model
     conditions.push(sql`${model} = ${query.model}`)
   }
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
+  if (source.scope !== undefined) conditions.push(source.scope)
   for (const [key, value] of Object.entries(query.tags ?? {})) {
-    // One point lookup in call_tags' key (key, value, ts, call_id) per call of the range, which is
-    // walked in ts order, so the lookups move forward through the tag index. `calls.id IN (SELECT
-    // call_id ...)` instead fetched every call ever tagged so, by random id: on a 2M-call SQLite
-    // ledger, a 30-day tag filter took 6-8 s that way and 0.11-0.14 s this way.
-    conditions.push(
-      sql`EXISTS (SELECT 1 FROM call_tags t WHERE t.key = ${key} AND t.value = ${value} AND t.ts = calls.ts AND t.call_id = calls.id)`,
-    )
+    conditions.push(source.tagIs(key, value))
   }
   conditions.push(...extra)
   return conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`

@@ -6,7 +6,7 @@ import { toInt } from '../calls/column-codecs.js'
 import type { LedgerDatabase } from '../schema.js'
 import { bucketStart, parseMoneySum } from '../sql-fragments.js'
 import { groupCost } from './group-cost.js'
-import { planQuery, whereClause } from './query-source.js'
+import { planLedgerQuery, whereClause } from './query-source.js'
 import type { SourceChoice } from './query-source.js'
 import { validateQuery } from './validate-query.js'
 
@@ -35,9 +35,11 @@ export async function timeSeries(
   }
   const parts = await Promise.all(
     // Planned as grouped by its bucket: hour buckets must not read the daily rollup.
-    planQuery(dialect, { ...query, groupBy: [query.bucket] }, source, {
-      byModel: query.stackBy === 'model',
-    }).map(async ({ query: part, source: from, where }) => {
+    (
+      await planLedgerQuery(db, dialect, { ...query, groupBy: [query.bucket] }, source, {
+        byModel: query.stackBy === 'model',
+      })
+    ).map(async ({ query: part, source: from, where }) => {
       const key = query.stackBy === 'model' ? from.model : from.provider
       const { rows } = await sql<{
         b: unknown

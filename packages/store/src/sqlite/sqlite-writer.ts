@@ -8,7 +8,9 @@ import {
   rollupUpsertAssignments,
 } from '../rollups.js'
 import type { CostRow, RowSource } from '../store-engine.js'
+import { TagRollupDeltas, rawModelOfRow, tagFieldsOf } from '../tag-rollups.js'
 import { SqliteDailyRollups } from './sqlite-daily-rollups.js'
+import { SqliteTagRollups } from './sqlite-tag-rollups.js'
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlite-connection.js'
 
 /**
@@ -30,6 +32,7 @@ export class SqliteWriter {
   readonly #updateCost: SqliteStatement
   readonly #deleteEmptyRollup: SqliteStatement
   readonly #daily: SqliteDailyRollups
+  readonly #tags: SqliteTagRollups
   readonly #insertTx: SqliteTransaction<[RowSource], number>
   readonly #updateTx: SqliteTransaction<[CostRow[]], void>
 
@@ -59,7 +62,7 @@ export class SqliteWriter {
       `SELECT ts, provider, model, upstream_provider, status, input_tokens, cache_read_tokens,
          cache_write_tokens, output_tokens, reasoning_tokens, CAST(cost_pico AS TEXT) AS cost_pico,
          CAST(cache_savings_pico AS TEXT) AS cache_savings_pico,
-         CAST(reported_cost_pico AS TEXT) AS reported_cost_pico
+         CAST(reported_cost_pico AS TEXT) AS reported_cost_pico, tags, served_model, requested_model
        FROM calls WHERE id = ?`,
     )
     this.#updateCost = db.prepare(
@@ -72,6 +75,7 @@ export class SqliteWriter {
        WHERE hour_ts = ? AND provider = ? AND model = ? AND upstream = ? AND status = ? AND calls = 0`,
     )
     this.#daily = new SqliteDailyRollups(db)
+    this.#tags = new SqliteTagRollups(db)
     this.#insertTx = db.transaction((rows: RowSource) => this.#insertAll(rows))
     this.#updateTx = db.transaction((rows: CostRow[]) => this.#updateAll(rows))
   }
@@ -88,6 +92,8 @@ export class SqliteWriter {
 
   #insertAll(rows: RowSource): number {
     const deltas = new RollupDeltas()
+    const tagKeys = this.#tags.keys()
+    const tagDeltas = new TagRollupDeltas()
     /** Indexes of the rows stored, in case their tags must be written one by one. */
     const stored: number[] = []
     let first = Infinity
@@ -102,6 +108,7 @@ export class SqliteWriter {
       if (rowid < first) first = rowid
       if (rowid > last) last = rowid
       deltas.add(row)
+      if (tagKeys.length > 0) tagDeltas.add(tagKeys, row, rawModelOfRow(row))
     }
     if (stored.length === 0) return 0
     // The write lock is held since BEGIN IMMEDIATE, so nobody else added calls meanwhile: the new
@@ -118,11 +125,14 @@ export class SqliteWriter {
       }
     }
     this.#applyDeltas(deltas)
+    this.#tags.apply(tagDeltas)
     return stored.length
   }
 
   #updateAll(rows: CostRow[]): void {
     const deltas = new RollupDeltas()
+    const tagKeys = this.#tags.keys()
+    const tagDeltas = new TagRollupDeltas()
     for (const update of rows) {
       const old = this.#selectForUpdate.get(update.id) as Record<string, unknown> | undefined
       if (!old) {
@@ -132,13 +142,19 @@ export class SqliteWriter {
         )
       }
       const before = rollupSourceFromRow(old)
-      deltas.add(before, -1n)
-      deltas.add({
+      const after = {
         ...before,
         model: update.model,
         costPico: update.costPico,
         cacheSavingsPico: update.cacheSavingsPico,
-      })
+      }
+      deltas.add(before, -1n)
+      deltas.add(after)
+      if (tagKeys.length > 0) {
+        const { tags, rawModel } = tagFieldsOf(old)
+        tagDeltas.add(tagKeys, { ...before, tags }, rawModel, -1n)
+        tagDeltas.add(tagKeys, { ...after, tags }, rawModel)
+      }
       this.#updateCost.run(
         update.costPico,
         ...update.breakdownPico,
@@ -150,6 +166,7 @@ export class SqliteWriter {
     }
     const changed = this.#applyDeltas(deltas)
     for (const key of changed) this.#deleteEmptyRollup.run(key)
+    this.#tags.apply(tagDeltas)
   }
 
   /** Upserts the deltas; returns the key values of the rows touched. */
