@@ -21,7 +21,8 @@
  * already hold: those with `ts` below it. Writers and reprices move only those calls' share (the
  * backfill adds the rest as it goes), and queries use a key only once it is complete (NULL).
  */
-import { CALL_COLUMNS, type CallRow } from './record-mapping.js'
+import { columnIndex } from './calls/call-columns.js'
+import type { CallRow } from './calls/row-from-record.js'
 import { ROLLUP_SUM_COLUMNS, type RollupDelta, RollupDeltas, type RollupSource } from './rollups.js'
 import { dailyDeltas } from './daily-rollups.js'
 
@@ -56,8 +57,8 @@ export interface TagCell {
 /** What a call's tag rows depend on besides its rollup contribution. */
 export type TagSource = RollupSource & Pick<CallRow, 'tags'>
 
-const SERVED = CALL_COLUMNS.indexOf('served_model')
-const REQUESTED = CALL_COLUMNS.indexOf('requested_model')
+const SERVED = columnIndex('served_model')
+const REQUESTED = columnIndex('requested_model')
 
 /** The id a call's model goes by when the pricing table does not know it: served, else requested. */
 function rawModelId(served: unknown, requested: unknown): string {
