@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TimeWindow } from './schema.js'
-import { isInWindow } from './time-window.js'
+import { intlClock, isInWindow, localClock } from './time-window.js'
 
 const offPeak: TimeWindow = {
   name: 'off-peak',
@@ -50,5 +50,66 @@ describe('time windows', () => {
     expect(isInWindow(peak, at('2026-05-04T04:00:00Z'))).toBe(false)
     // Saturday 10:00 Beijing: not a weekday.
     expect(isInWindow(peak, at('2026-05-09T02:00:00Z'))).toBe(false)
+  })
+})
+
+describe('localClock, derived from an offset read once per quarter hour', () => {
+  // Zones with DST at different local hours, half-hour and 45-minute offsets, a 30-minute DST
+  // shift (Lord Howe), and the DeepSeek windows' own zone; every minute of each transition day
+  // is compared with Intl's own reading, in an order that keeps the per-zone cache warm and cold.
+  const ZONES = [
+    'Asia/Shanghai',
+    'America/New_York',
+    'Europe/London',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Asia/Kolkata',
+    'America/St_Johns',
+    'Pacific/Chatham',
+    'UTC',
+  ]
+  // Days around the 2026 transitions of those zones (UTC midnight of the day before each).
+  const DAYS = [
+    '2026-03-07',
+    '2026-03-28',
+    '2026-04-04',
+    '2026-09-26',
+    '2026-10-03',
+    '2026-10-24',
+    '2026-10-31',
+  ]
+
+  it('equals the Intl reading at every minute around the 2026 transitions', () => {
+    const mismatches: string[] = []
+    for (const zone of ZONES) {
+      for (const day of DAYS) {
+        const start = Date.parse(`${day}T00:00:00Z`)
+        for (let minute = 0; minute < 3 * 24 * 60; minute += 7) {
+          const at = new Date(start + minute * 60_000 + 13_000)
+          const got = localClock(at, zone)
+          const want = intlClock(at, zone)
+          if (JSON.stringify(got) !== JSON.stringify(want))
+            mismatches.push(
+              `${zone} ${at.toISOString()}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`,
+            )
+        }
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([])
+  })
+
+  it('is right when instants jump back and forth between zones and years', () => {
+    const instants = [
+      '2026-11-01T05:59:59Z',
+      '1999-12-31T23:59:00Z',
+      '2026-11-01T06:00:00Z',
+      '2030-06-15T12:34:56Z',
+    ]
+    for (const iso of instants) {
+      for (const zone of ZONES) {
+        const at = new Date(iso)
+        expect(localClock(at, zone), `${zone} ${iso}`).toEqual(intlClock(at, zone))
+      }
+    }
   })
 })

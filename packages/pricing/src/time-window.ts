@@ -40,8 +40,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter
 }
 
-/** The local date (YYYY-MM-DD), weekday and minute of the day of `at` in `timeZone`. */
-export function localClock(
+/** The local wall clock of `at` in `timeZone`, read from Intl (slow: about 30 µs a call). */
+export function intlClock(
   at: Date,
   timeZone: string,
 ): { date: string; weekday: Weekday; minute: number } {
@@ -60,6 +60,42 @@ export function localClock(
     else if (part.type === 'day') day = part.value
   }
   return { date: `${year}-${month}-${day}`, weekday, minute: hour * 60 + minute }
+}
+
+const QUARTER_HOUR_MS = 900_000
+const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+/** Per time zone, the UTC offset last read from Intl and the quarter hour (UTC) it was read for. */
+const offsets = new Map<string, { quarter: number; offsetMs: number }>()
+
+/**
+ * The local date (YYYY-MM-DD), weekday and minute of the day of `at` in `timeZone`.
+ *
+ * Intl is asked for the zone's UTC offset once per quarter hour and zone, and the clock is derived
+ * from it: pricing a call must not cost a formatToParts (it was the largest part of metering one).
+ * Zones change offset only at quarter hours of UTC (every offset in use is a whole number of
+ * quarter hours, and transitions happen at whole local hours or half hours), so an offset read
+ * anywhere in a quarter hour holds for all of it; time-window.test.ts checks this against Intl
+ * around the transitions of several zones.
+ */
+export function localClock(
+  at: Date,
+  timeZone: string,
+): { date: string; weekday: Weekday; minute: number } {
+  const ms = at.getTime()
+  const quarter = Math.floor(ms / QUARTER_HOUR_MS)
+  let known = offsets.get(timeZone)
+  if (known?.quarter !== quarter) {
+    const clock = intlClock(at, timeZone)
+    const wallAsUtc = Date.parse(`${clock.date}T00:00:00Z`) + clock.minute * 60_000
+    known = { quarter, offsetMs: wallAsUtc - (ms - (((ms % 60_000) + 60_000) % 60_000)) }
+    offsets.set(timeZone, known)
+  }
+  const local = new Date(ms + known.offsetMs)
+  return {
+    date: local.toISOString().slice(0, 10),
+    weekday: WEEKDAYS_FROM_SUNDAY[local.getUTCDay()]!,
+    minute: local.getUTCHours() * 60 + local.getUTCMinutes(),
+  }
 }
 
 function previousDate(date: string): string {
