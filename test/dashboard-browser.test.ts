@@ -146,17 +146,7 @@ describe('dashboard in Chromium', () => {
     // Times are shown in the browser's zone (New York here), not the server's.
     const shown = await page.locator('table.calls time').first().textContent()
     const iso = await page.locator('table.calls time').first().getAttribute('datetime')
-    expect(shown).toBe(
-      new Intl.DateTimeFormat('en-US', {
-        timeZone: 'America/New_York',
-        year: 'numeric',
-        month: 'short',
-        day: 'numeric',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      }).format(new Date(iso!)),
-    )
+    expect(shown).toBe(newYorkTime(iso!))
     mkdirSync(OUTPUT, { recursive: true })
     await page.screenshot({ path: join(OUTPUT, 'dashboard-overview.png'), fullPage: true })
     expect(consoleErrors).toEqual([])
@@ -261,4 +251,34 @@ function parseCsvLine(line: string): string[] {
   }
   cells.push(cell)
   return cells
+}
+
+/**
+ * How en-US writes an instant on a New York clock, worked out by hand (not with Intl, which the
+ * page uses): EDT (UTC-4) from 2026-03-08 07:00 UTC to 2026-11-01 06:00 UTC, EST (UTC-5) otherwise;
+ * "Nov 3, 2026, 09:05:07 PM".
+ */
+function newYorkTime(iso: string): string {
+  const ms = Date.parse(iso)
+  const edt = ms >= Date.parse('2026-03-08T07:00:00Z') && ms < Date.parse('2026-11-01T06:00:00Z')
+  if (!iso.startsWith('2026-')) throw new Error(`newYorkTime: only 2026 is worked out, got ${iso}`)
+  const local = new Date(ms - (edt ? 4 : 5) * 3_600_000)
+  const months = [
+    'Jan',
+    'Feb',
+    'Mar',
+    'Apr',
+    'May',
+    'Jun',
+    'Jul',
+    'Aug',
+    'Sep',
+    'Oct',
+    'Nov',
+    'Dec',
+  ]
+  const two = (n: number) => String(n).padStart(2, '0')
+  const hour = local.getUTCHours()
+  const clock = `${two(hour % 12 === 0 ? 12 : hour % 12)}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())} ${hour < 12 ? 'AM' : 'PM'}`
+  return `${months[local.getUTCMonth()]} ${local.getUTCDate()}, ${local.getUTCFullYear()}, ${clock}`
 }

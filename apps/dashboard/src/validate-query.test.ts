@@ -37,7 +37,12 @@ describe('periods', () => {
 
   it('defaults: 30 days, day buckets; today gets hours', () => {
     const view = parse('')
-    expect(view.period).toEqual(presetPeriod('30d', now))
+    // The 30 whole UTC days up to the end of today (now is 2026-11-21 23:35 UTC).
+    expect(view.period).toEqual({
+      since: new Date('2026-10-23T00:00:00Z'),
+      until: new Date('2026-11-22T00:00:00Z'),
+      range: '30d',
+    })
     expect(view).toMatchObject({
       bucket: 'day',
       bucketGiven: false,
