@@ -4,6 +4,7 @@
 import type { FC } from 'hono/jsx'
 import type { Breakdown } from '../data/breakdown.js'
 import { formatCount, formatShare, formatUsd } from '../format.js'
+import { HeaderRow } from './header-row.js'
 
 /** The label of a null model or provider (calls the pricing table does not know). */
 export const UNKNOWN = '(unknown)'
@@ -20,40 +21,22 @@ export const BreakdownTable: FC<{
     <div class="table-wrap" tabindex={0}>
       <table class="data" id="model-provider-table" data-testid="model-provider-table">
         <thead>
-          <tr>
-            <th scope="col">Model</th>
-            <th scope="col">Provider</th>
-            <th scope="col" class="num">
-              Calls
-            </th>
-            <th scope="col" class="num">
-              Input tokens
-            </th>
-            <th scope="col" class="num">
-              Cache read
-            </th>
-            <th scope="col" class="num">
-              Cache write
-            </th>
-            <th scope="col" class="num">
-              Output tokens
-            </th>
-            <th scope="col" class="num">
-              Reasoning
-            </th>
-            <th scope="col" class="num">
-              Cost
-            </th>
-            <th scope="col" class="num">
-              Avg / call
-            </th>
-            <th scope="col" class="num">
-              Cache hits
-            </th>
-            <th scope="col" class="num">
-              Unpriced
-            </th>
-          </tr>
+          <HeaderRow
+            columns={[
+              'Model',
+              'Provider',
+              { num: 'Calls' },
+              { num: 'Input tokens' },
+              { num: 'Cache read' },
+              { num: 'Cache write' },
+              { num: 'Output tokens' },
+              { num: 'Reasoning' },
+              { num: 'Cost' },
+              { num: 'Avg / call' },
+              { num: 'Cache hits' },
+              { num: 'Unpriced' },
+            ]}
+          />
         </thead>
         <tbody>
           {breakdown.rows.map((row) => (

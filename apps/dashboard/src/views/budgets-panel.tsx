@@ -6,6 +6,7 @@ import type { BudgetStatus } from '@tokenledger/budget'
 import type { FC } from 'hono/jsx'
 import { formatCount, formatUsd } from '../format.js'
 import { LocalTime } from './calls-table.js'
+import { HeaderRow } from './header-row.js'
 
 /** A budget at or above this share of its limit is shown as at risk. */
 export const AT_RISK_PERCENT = 80
@@ -49,27 +50,19 @@ export const BudgetsPanel: FC<{ budgets: BudgetStatus[] | { error: string } }> =
       <div class="table-wrap" tabindex={0}>
         <table class="data">
           <thead>
-            <tr>
-              <th scope="col">Budget</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Period</th>
-              <th scope="col" class="num">
-                Limit
-              </th>
-              <th scope="col" class="num">
-                Spent
-              </th>
-              <th scope="col" class="num">
-                Reserved
-              </th>
-              <th scope="col" class="num">
-                Left
-              </th>
-              <th scope="col" class="num">
-                Used
-              </th>
-              <th scope="col">Resets</th>
-            </tr>
+            <HeaderRow
+              columns={[
+                'Budget',
+                'Scope',
+                'Period',
+                { num: 'Limit' },
+                { num: 'Spent' },
+                { num: 'Reserved' },
+                { num: 'Left' },
+                { num: 'Used' },
+                'Resets',
+              ]}
+            />
           </thead>
           <tbody>
             {budgets.map((budget) => {

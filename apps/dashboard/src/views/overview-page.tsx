@@ -19,6 +19,7 @@ import { Cards } from './cards.js'
 import { CallsTable, PeriodText } from './calls-table.js'
 import { FilterBar, type FilterProblem } from './filter-bar.js'
 import { callsParams, filterParams, overviewParams, withQuery } from './links.js'
+import { HeaderRow } from './header-row.js'
 
 export interface OverviewPageProps {
   view: ViewQuery
@@ -62,15 +63,7 @@ const ChartTable: FC<{ title: string; rows: ReturnType<typeof spendBy>; testid: 
     <table class="data compact">
       <caption class="sr-only">{title}</caption>
       <thead>
-        <tr>
-          <th scope="col">{title}</th>
-          <th scope="col" class="num">
-            Calls
-          </th>
-          <th scope="col" class="num">
-            Cost
-          </th>
-        </tr>
+        <HeaderRow columns={[{ text: title }, { num: 'Calls' }, { num: 'Cost' }]} />
       </thead>
       <tbody>
         {rows.map((row) => (

@@ -7,6 +7,7 @@ import type { FC } from 'hono/jsx'
 import type { Breakdown } from '../data/breakdown.js'
 import { formatCount, formatUsd } from '../format.js'
 import { picoFromUsd, usdFromPico } from '@tokenledger/pricing'
+import { HeaderRow } from './header-row.js'
 
 /** The relative gap as a signed percentage with one decimal ("+2.5%"), or "–" when undefined. */
 function relativeGap(gapPico: bigint, computedPico: bigint): string {
@@ -26,25 +27,17 @@ export const ReportedTable: FC<{ breakdown: Breakdown }> = ({ breakdown }) => {
     <div class="table-wrap" tabindex={0}>
       <table class="data" data-testid="reported-table">
         <thead>
-          <tr>
-            <th scope="col">Provider</th>
-            <th scope="col">Model</th>
-            <th scope="col" class="num">
-              Reported calls
-            </th>
-            <th scope="col" class="num">
-              Reported
-            </th>
-            <th scope="col" class="num">
-              Computed
-            </th>
-            <th scope="col" class="num">
-              Reported − computed
-            </th>
-            <th scope="col" class="num">
-              Gap
-            </th>
-          </tr>
+          <HeaderRow
+            columns={[
+              'Provider',
+              'Model',
+              { num: 'Reported calls' },
+              { num: 'Reported' },
+              { num: 'Computed' },
+              { num: 'Reported − computed' },
+              { num: 'Gap' },
+            ]}
+          />
         </thead>
         <tbody>
           {rows.map((row) => {

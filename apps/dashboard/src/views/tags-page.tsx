@@ -10,6 +10,7 @@ import type { ViewQuery } from '../validate-query.js'
 import { PeriodText } from './calls-table.js'
 import { FilterBar, type FilterProblem } from './filter-bar.js'
 import { filterParams, withQuery } from './links.js'
+import { HeaderRow } from './header-row.js'
 
 export interface TagsPageProps {
   view: ViewQuery
@@ -102,27 +103,17 @@ export const TagsPage: FC<TagsPageProps> = ({
               <table class="data" data-testid="tag-table">
                 <caption class="sr-only">Spend by {spend.key}</caption>
                 <thead>
-                  <tr>
-                    <th scope="col">{spend.key}</th>
-                    <th scope="col" class="num">
-                      Calls
-                    </th>
-                    <th scope="col" class="num">
-                      Input tokens
-                    </th>
-                    <th scope="col" class="num">
-                      Output tokens
-                    </th>
-                    <th scope="col" class="num">
-                      Cost
-                    </th>
-                    <th scope="col" class="num">
-                      Share
-                    </th>
-                    <th scope="col" class="num">
-                      Unpriced
-                    </th>
-                  </tr>
+                  <HeaderRow
+                    columns={[
+                      { text: spend.key },
+                      { num: 'Calls' },
+                      { num: 'Input tokens' },
+                      { num: 'Output tokens' },
+                      { num: 'Cost' },
+                      { num: 'Share' },
+                      { num: 'Unpriced' },
+                    ]}
+                  />
                 </thead>
                 <tbody>
                   {spend.values.map((row) => (
