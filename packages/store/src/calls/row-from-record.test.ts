@@ -10,7 +10,7 @@ import type { CallRecord } from '../call-record.js'
 import { openStore } from '../open-store.js'
 import { ENGINES, PG_URL } from '../testing/test-engines.js'
 import { CALL_COLUMN_SPECS, CALL_COLUMNS } from './call-columns.js'
-import { rowFromRecord } from './row-from-record.js'
+import { rowFromRecord, rowFromValues } from './row-from-record.js'
 
 const usd = (amount: string) => amount as Usd
 
@@ -234,4 +234,14 @@ describe('the column table against the ledger schema', () => {
       }
     },
   )
+})
+
+describe('rowFromValues (what the SQLite write thread receives)', () => {
+  it('rebuilds the very row from its column values, tags included', () => {
+    const row = rowFromRecord(RECORD, 'test')
+    expect(Object.keys(RECORD.tags).length).toBeGreaterThan(0)
+    expect(rowFromValues(structuredClone(row.values))).toEqual(row)
+    const untagged = rowFromRecord({ ...RECORD, tags: {} }, 'test')
+    expect(rowFromValues(structuredClone(untagged.values))).toEqual(untagged)
+  })
 })

@@ -6,7 +6,7 @@
 import { checkUsage, TokenledgerError } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus, Tags } from '../call-record.js'
 import { CALL_COLUMN_SPECS, type CallColumnSpec, columnIndex } from './call-columns.js'
-import { type ColumnValue, FieldProblem } from './column-codecs.js'
+import { type ColumnValue, FieldProblem, tags as tagsColumn } from './column-codecs.js'
 
 /** A record validated and converted for writing: the fields the writers and rollups need. */
 export interface CallRow {
@@ -77,6 +77,10 @@ const REASONING = columnIndex('reasoning_tokens')
 const COST = columnIndex('cost_pico')
 const CACHE_SAVINGS = columnIndex('cache_savings_pico')
 const REPORTED_COST = columnIndex('reported_cost_pico')
+const ID = columnIndex('id')
+const PROVIDER = columnIndex('provider')
+const STATUS = columnIndex('status')
+const TAGS = columnIndex('tags')
 
 /**
  * Validates a record and converts it to a row.
@@ -115,6 +119,31 @@ export function rowFromRecord(record: CallRecord, where: string | (() => string)
     cacheSavingsPico: values[CACHE_SAVINGS] as bigint | null,
     reportedCostPico: values[REPORTED_COST] as bigint | null,
     tags: record.tags ?? {},
+    values,
+  }
+}
+
+/**
+ * The row again from its column values alone (a row's `values` hold every field it has): what
+ * crosses to the SQLite write thread, where cloning the values costs a third of cloning the row.
+ */
+export function rowFromValues(values: ColumnValue[]): CallRow {
+  return {
+    id: values[ID] as string,
+    ts: values[TS] as number,
+    provider: values[PROVIDER] as string,
+    model: values[MODEL] as string | null,
+    upstream: values[UPSTREAM] as string | null,
+    status: values[STATUS] as CallStatus,
+    inputTokens: values[INPUT] as number,
+    cacheReadTokens: values[CACHE_READ] as number,
+    cacheWriteTokens: values[CACHE_WRITE] as number,
+    outputTokens: values[OUTPUT] as number,
+    reasoningTokens: values[REASONING] as number,
+    costPico: values[COST] as bigint | null,
+    cacheSavingsPico: values[CACHE_SAVINGS] as bigint | null,
+    reportedCostPico: values[REPORTED_COST] as bigint | null,
+    tags: tagsColumn.read(values[TAGS]) as Tags,
     values,
   }
 }

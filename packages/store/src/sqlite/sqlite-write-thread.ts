@@ -25,7 +25,8 @@ export class SqliteWriteThread {
 
   /** Inserts converted rows in one transaction on the thread; resolves to how many were new. */
   async insert(rows: CallRow[]): Promise<number> {
-    const reply = await this.#channel.request((id) => ({ kind: 'insert', id, rows }))
+    const values = rows.map((row) => row.values)
+    const reply = await this.#channel.request((id) => ({ kind: 'insert', id, rows: values }))
     return reply.inserted
   }
 

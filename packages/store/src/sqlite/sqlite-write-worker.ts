@@ -5,7 +5,7 @@
  * (busy_timeout) and disk stalls block this thread, never the application's.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { CallRow } from '../calls/row-from-record.js'
+import { rowFromValues } from '../calls/row-from-record.js'
 import { openSqliteDatabase } from './sqlite-connection.js'
 import type { WriteReply, WriteRequest, WriteWorkerData } from './sqlite-write-protocol.js'
 import { serialiseError } from './sqlite-write-protocol.js'
@@ -22,12 +22,12 @@ try {
       port.close()
       return
     }
-    const rows: CallRow[] = request.rows
+    const rows = request.rows
     let reply: WriteReply
     try {
       reply = {
         id: request.id,
-        inserted: writer.insert({ length: rows.length, rowAt: (i) => rows[i]! }),
+        inserted: writer.insert({ length: rows.length, rowAt: (i) => rowFromValues(rows[i]!) }),
       }
     } catch (error) {
       reply = { id: request.id, error: serialiseError(error) }
