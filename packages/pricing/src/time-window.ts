@@ -41,10 +41,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The local wall clock of `at` in `timeZone`, read from Intl (slow: about 30 µs a call). */
-export function intlClock(
-  at: Date,
-  timeZone: string,
-): { date: string; weekday: Weekday; minute: number } {
+export function intlClock(at: Date, timeZone: string): Clock {
   let weekday: Weekday = 'mon'
   let hour = 0
   let minute = 0
@@ -64,8 +61,15 @@ export function intlClock(
 
 const QUARTER_HOUR_MS = 900_000
 const WEEKDAYS_FROM_SUNDAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
-/** Per time zone, the UTC offset last read from Intl and the quarter hour (UTC) it was read for. */
-const offsets = new Map<string, { quarter: number; offsetMs: number }>()
+type Clock = { date: string; weekday: Weekday; minute: number }
+/**
+ * Per time zone: the UTC offset last read from Intl and the quarter hour (UTC) it was read for,
+ * and the last clock derived (calls of the same minute share it).
+ */
+const offsets = new Map<
+  string,
+  { quarter: number; offsetMs: number; minuteOfClock: number; clock: Clock | null }
+>()
 
 /**
  * The local date (YYYY-MM-DD), weekday and minute of the day of `at` in `timeZone`.
@@ -77,25 +81,27 @@ const offsets = new Map<string, { quarter: number; offsetMs: number }>()
  * anywhere in a quarter hour holds for all of it; time-window.test.ts checks this against Intl
  * around the transitions of several zones.
  */
-export function localClock(
-  at: Date,
-  timeZone: string,
-): { date: string; weekday: Weekday; minute: number } {
+export function localClock(at: Date, timeZone: string): Clock {
   const ms = at.getTime()
   const quarter = Math.floor(ms / QUARTER_HOUR_MS)
+  const utcMinute = Math.floor(ms / 60_000)
   let known = offsets.get(timeZone)
   if (known?.quarter !== quarter) {
     const clock = intlClock(at, timeZone)
     const wallAsUtc = Date.parse(`${clock.date}T00:00:00Z`) + clock.minute * 60_000
-    known = { quarter, offsetMs: wallAsUtc - (ms - (((ms % 60_000) + 60_000) % 60_000)) }
+    known = { quarter, offsetMs: wallAsUtc - utcMinute * 60_000, minuteOfClock: utcMinute, clock }
     offsets.set(timeZone, known)
   }
+  if (known.minuteOfClock === utcMinute && known.clock !== null) return { ...known.clock }
   const local = new Date(ms + known.offsetMs)
-  return {
+  const clock: Clock = {
     date: local.toISOString().slice(0, 10),
     weekday: WEEKDAYS_FROM_SUNDAY[local.getUTCDay()]!,
     minute: local.getUTCHours() * 60 + local.getUTCMinutes(),
   }
+  known.minuteOfClock = utcMinute
+  known.clock = clock
+  return { ...clock }
 }
 
 function previousDate(date: string): string {
