@@ -25,11 +25,11 @@ const text = (column: string) => sql.raw(`CAST(${column} AS TEXT)`)
 async function bothWays(store: LedgerStore): Promise<{ fromHours: string[]; days: string[] }> {
   const sums = ROLLUP_SUM_COLUMNS.map((c) => sql`CAST(SUM(${sql.ref(c)}) AS TEXT) AS ${sql.ref(c)}`)
   const { rows: fromHours } = await sql<Record<string, unknown>>`
-    SELECT CAST(hour_ts - hour_ts % ${sql.lit(DAY)} AS TEXT) AS day, provider, model, upstream, status,
-      ${sql.join(sums)}
-    FROM call_rollups GROUP BY 1, 2, 3, 4, 5 HAVING SUM(calls) <> 0`.execute(store.db)
+    SELECT CAST(hour_ts - hour_ts % ${sql.lit(DAY)} AS TEXT) AS day, provider, model, unknown_model,
+      priced, upstream, status, ${sql.join(sums)}
+    FROM call_rollups GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING SUM(calls) <> 0`.execute(store.db)
   const { rows: days } = await sql<Record<string, unknown>>`
-    SELECT ${text('day_ts')} AS day, provider, model, upstream, status,
+    SELECT ${text('day_ts')} AS day, provider, model, unknown_model, priced, upstream, status,
       ${sql.join(ROLLUP_SUM_COLUMNS.map((c) => sql`${text(c)} AS ${sql.ref(c)}`))}
     FROM call_rollups_daily`.execute(store.db)
   const lines = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort()

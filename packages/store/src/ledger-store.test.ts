@@ -232,6 +232,8 @@ for (const engine of ENGINES) {
         [5, 'daily-rollups'],
         [6, 'raw-parts-by-time'],
         [7, 'tag-rollups'],
+        [8, 'self-contained-rollups'],
+        [9, 'drop-raw-parts-indexes'],
       ])
       await again.close()
     })

@@ -11,7 +11,15 @@ function reference(calls: { call: Source; sign: 1n | -1n }[]): Map<string, bigin
   const sums = new Map<string, bigint[]>()
   for (const { call, sign } of calls) {
     const hour = Math.floor(call.ts / HOUR_MS) * HOUR_MS
-    const key = [hour, call.provider, call.model ?? '', call.upstream ?? '', call.status].join('|')
+    const key = [
+      hour,
+      call.provider,
+      call.model ?? '',
+      call.model === null ? 'raw' : '',
+      call.costPico === null ? 0 : 1,
+      call.upstream ?? '',
+      call.status,
+    ].join('|')
     const s = sums.get(key) ?? ROLLUP_SUM_COLUMNS.map(() => 0n)
     const reported = call.reportedCostPico !== null
     const add = [
@@ -40,7 +48,15 @@ function actual(deltas: RollupDeltas): Map<string, bigint[]> {
     deltas
       .sorted()
       .map(({ key, sums }) => [
-        [key.hourTs, key.provider, key.model, key.upstream, key.status].join('|'),
+        [
+          key.hourTs,
+          key.provider,
+          key.model,
+          key.unknownModel,
+          key.priced,
+          key.upstream,
+          key.status,
+        ].join('|'),
         sums,
       ]),
   )
@@ -74,7 +90,7 @@ describe('RollupDeltas', () => {
         fc.array(fc.record({ call, sign: fc.constantFrom(1n, -1n) as fc.Arbitrary<1n | -1n> })),
         (calls) => {
           const deltas = new RollupDeltas()
-          for (const { call: c, sign } of calls) deltas.add(c, sign)
+          for (const { call: c, sign } of calls) deltas.add(c, 'raw', sign)
           expect(actual(deltas)).toEqual(reference(calls))
         },
       ),
@@ -99,7 +115,7 @@ describe('RollupDeltas', () => {
     }
     const deltas = new RollupDeltas()
     const calls = 2 ** 21 + 3 // 2^21 x 2^32 = 2^53: past a double's exact integers
-    for (let i = 0; i < calls; i++) deltas.add(big)
+    for (let i = 0; i < calls; i++) deltas.add(big, 'raw')
     const [delta] = deltas.sorted()
     expect(delta?.sums.slice(0, 8)).toEqual([
       BigInt(calls),
@@ -115,26 +131,37 @@ describe('RollupDeltas', () => {
 
   it('merges sums computed elsewhere (addSums) with per-call contributions', () => {
     const deltas = new RollupDeltas()
-    const key = { hourTs: 0, provider: 'p', model: '', upstream: '', status: 'ok' }
+    const key = {
+      hourTs: 0,
+      provider: 'p',
+      model: '',
+      unknownModel: 'raw',
+      priced: 1 as const,
+      upstream: '',
+      status: 'ok',
+    }
     deltas.addSums(
       key,
       ROLLUP_SUM_COLUMNS.map((_, i) => BigInt(i)),
     )
-    deltas.add({
-      ...key,
-      ts: 59,
-      model: null,
-      upstream: null,
-      status: 'ok',
-      inputTokens: 5,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      outputTokens: 0,
-      reasoningTokens: 0,
-      costPico: 7n,
-      cacheSavingsPico: null,
-      reportedCostPico: null,
-    })
+    deltas.add(
+      {
+        ...key,
+        ts: 59,
+        model: null,
+        upstream: null,
+        status: 'ok',
+        inputTokens: 5,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        outputTokens: 0,
+        reasoningTokens: 0,
+        costPico: 7n,
+        cacheSavingsPico: null,
+        reportedCostPico: null,
+      },
+      'raw',
+    )
     expect(deltas.sorted()[0]?.sums).toEqual([1n, 2n, 2n, 8n, 4n, 5n, 6n, 7n, 15n, 9n, 10n, 11n])
   })
 })

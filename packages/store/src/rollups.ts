@@ -1,6 +1,6 @@
 /**
- * The hourly rollup (`call_rollups`): one row per UTC hour x provider x model x upstream x status
- * with exact integer sums. Writers accumulate the contribution of the rows they write into a
+ * The hourly rollup (`call_rollups`): one row per UTC hour x provider x model x unknown model x
+ * priced x upstream x status with exact integer sums. Writers accumulate the contribution of the rows they write into a
  * `RollupDeltas`, then upsert it in the same transaction (`x = x + excluded.x`, valid on both
  * engines), so the rollup never disagrees with `calls`.
  *
@@ -8,9 +8,17 @@
  * 9,223,372.036854775807 USD for one hour x provider x model x status (SQLite would then turn the
  * sum into a REAL, PostgreSQL would raise an error); sums over many cells are exact at any size
  * (see sql-fragments.ts).
+ *
+ * The rows answer every figure alone, with no raw-call part (migration 008): `unknown_model` is
+ * the id a call without a canonical model was served (else requested) as ('' for a known
+ * model), so unpriced models are named without reading their calls, and `priced` (0 for unpriced
+ * calls) keeps the provider-reported cost of the calls we could not price apart: it is the
+ * `reported_cost_pico` of the `priced = 0` rows. The tag rollups (tag-rollups.ts) add their tag
+ * columns to this same key and use this same arithmetic.
  */
 import { HOUR_MS } from '@tokenledger/pricing'
 import type { CallRow } from './calls/row-from-record.js'
+import { columnIndex } from './calls/call-columns.js'
 import { toInt } from './calls/column-codecs.js'
 
 export { HOUR_MS }
@@ -20,6 +28,10 @@ export interface RollupKey {
   hourTs: number
   provider: string
   model: string
+  /** For a call without a canonical model: the id served, else requested; '' otherwise. */
+  unknownModel: string
+  /** 1: the calls have a computed cost; 0: they are unpriced. */
+  priced: 0 | 1
   upstream: string
   status: string
 }
@@ -40,7 +52,47 @@ export const ROLLUP_SUM_COLUMNS = [
   'computed_of_reported_pico',
 ] as const
 
-export const ROLLUP_KEY_COLUMNS = ['hour_ts', 'provider', 'model', 'upstream', 'status'] as const
+/** The key columns of `call_rollups`, in `rollupKeyValues` order (its primary key's order). */
+export const ROLLUP_KEY_COLUMNS = [
+  'hour_ts',
+  'provider',
+  'model',
+  'unknown_model',
+  'priced',
+  'upstream',
+  'status',
+] as const
+
+/** The bind values of a key, in ROLLUP_KEY_COLUMNS order (`hourTs` a day start for daily rows). */
+export function rollupKeyValues(key: RollupKey): (string | number)[] {
+  return [
+    key.hourTs,
+    key.provider,
+    key.model,
+    key.unknownModel,
+    key.priced,
+    key.upstream,
+    key.status,
+  ]
+}
+
+/** One id per key, for maps. */
+export function rollupKeyId(key: RollupKey): string {
+  return rollupKeyValues(key).join('\u0000')
+}
+
+const SERVED = columnIndex('served_model')
+const REQUESTED = columnIndex('requested_model')
+
+/** The id a call's model goes by when the pricing table does not know it: served, else requested. */
+export function rawModelId(served: unknown, requested: unknown): string {
+  return served === null || served === undefined ? String(requested) : String(served)
+}
+
+/** The raw model id of a row being inserted, from its column values. */
+export function rawModelOfRow(row: CallRow): string {
+  return rawModelId(row.values[SERVED], row.values[REQUESTED])
+}
 
 /** One pending change to one rollup row. */
 export interface RollupDelta {
@@ -88,12 +140,21 @@ interface Cell extends RollupDelta {
 export class RollupDeltas {
   readonly #byKey = new Map<string, Cell>()
 
-  #cell(hourTs: number, provider: string, model: string, upstream: string, status: string): Cell {
-    const id = `${hourTs}\u0000${provider}\u0000${model}\u0000${upstream}\u0000${status}`
+  #cell(
+    hourTs: number,
+    provider: string,
+    model: string,
+    unknownModel: string,
+    priced: 0 | 1,
+    upstream: string,
+    status: string,
+  ): Cell {
+    // Built inline (not with rollupKeyId): this runs per call of every ingest batch.
+    const id = `${hourTs}\u0000${provider}\u0000${model}\u0000${unknownModel}\u0000${priced}\u0000${upstream}\u0000${status}`
     let cell = this.#byKey.get(id)
     if (!cell) {
       cell = {
-        key: { hourTs, provider, model, upstream, status },
+        key: { hourTs, provider, model, unknownModel, priced, upstream, status },
         sums: ROLLUP_SUM_COLUMNS.map(() => 0n),
         small: new Array<number>(COUNTED).fill(0),
       }
@@ -102,12 +163,17 @@ export class RollupDeltas {
     return cell
   }
 
-  /** Adds (sign 1n) or removes (sign -1n) one call's contribution. */
-  add(call: RollupSource, sign: 1n | -1n = 1n): void {
+  /**
+   * Adds (sign 1n) or removes (sign -1n) one call's contribution. `rawModel`: the id served, else
+   * requested (`rawModelOfRow`, `rawModelId`), which names the call's row when `model` is null.
+   */
+  add(call: RollupSource, rawModel: string, sign: 1n | -1n = 1n): void {
     const cell = this.#cell(
       call.ts - (((call.ts % HOUR_MS) + HOUR_MS) % HOUR_MS),
       call.provider,
       call.model ?? '',
+      call.model === null ? rawModel : '',
+      call.costPico === null ? 0 : 1,
       call.upstream ?? '',
       call.status,
     )
@@ -131,7 +197,15 @@ export class RollupDeltas {
    * ROLLUP_SUM_COLUMNS entry.
    */
   addSums(key: RollupKey, sums: readonly bigint[]): void {
-    const cell = this.#cell(key.hourTs, key.provider, key.model, key.upstream, key.status)
+    const cell = this.#cell(
+      key.hourTs,
+      key.provider,
+      key.model,
+      key.unknownModel,
+      key.priced,
+      key.upstream,
+      key.status,
+    )
     for (let i = 0; i < ROLLUP_SUM_COLUMNS.length; i++) cell.sums[i]! += sums[i]!
   }
 
@@ -152,7 +226,7 @@ export class RollupDeltas {
       }
       if (sums.some((value) => value !== 0n)) deltas.push({ key, sums })
     }
-    return deltas.sort((a, b) => compareKeys(a.key, b.key))
+    return deltas.sort((a, b) => compareRollupKeys(a.key, b.key))
   }
 }
 
@@ -177,17 +251,25 @@ function money(cell: Cell, i: number, value: bigint | null, sign: 1n | -1n): voi
   if (value !== null && value !== 0n) cell.sums[i]! += sign === 1n ? value : -value
 }
 
-function compareKeys(a: RollupKey, b: RollupKey): number {
+/** The one order of rollup keys (the lock order), in ROLLUP_KEY_COLUMNS order. */
+export function compareRollupKeys(a: RollupKey, b: RollupKey): number {
   if (a.hourTs !== b.hourTs) return a.hourTs - b.hourTs
-  for (const field of ['provider', 'model', 'upstream', 'status'] as const) {
+  for (const field of [
+    'provider',
+    'model',
+    'unknownModel',
+    'priced',
+    'upstream',
+    'status',
+  ] as const) {
     if (a[field] !== b[field]) return a[field] < b[field] ? -1 : 1
   }
   return 0
 }
 
-/** `INSERT ... ON CONFLICT DO UPDATE` assignments that add the excluded row's sums. */
-export function rollupUpsertAssignments(): string {
-  return ROLLUP_SUM_COLUMNS.map((c) => `${c} = call_rollups.${c} + excluded.${c}`).join(', ')
+/** `ON CONFLICT DO UPDATE` assignments adding the excluded row's sums to `table`'s row. */
+export function rollupUpsertAssignments(table: string): string {
+  return ROLLUP_SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')
 }
 
 /** The rollup-relevant fields of a stored call (money read as text). */
@@ -208,6 +290,26 @@ export function rollupSourceFromRow(row: Record<string, unknown>): RollupSource 
     costPico: pico(row['cost_pico']),
     cacheSavingsPico: pico(row['cache_savings_pico']),
     reportedCostPico: pico(row['reported_cost_pico']),
+  }
+}
+
+/**
+ * The SQL expression of each ROLLUP_KEY_COLUMNS entry for a row of `calls` aliased `alias`, as
+ * `RollupDeltas.add` computes it (standard SQL, valid on both engines): for keys computed by the
+ * database (PostgreSQL inserts, migration 008, tag-rollup backfills). Group by all of them.
+ */
+export function rollupKeyExpressions(
+  alias: string,
+): Record<(typeof ROLLUP_KEY_COLUMNS)[number], string> {
+  const c = (column: string) => `${alias}.${column}`
+  return {
+    hour_ts: `${c('ts')} - ((${c('ts')} % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS}`,
+    provider: c('provider'),
+    model: `COALESCE(${c('model')}, '')`,
+    unknown_model: `CASE WHEN ${c('model')} IS NULL THEN COALESCE(${c('served_model')}, ${c('requested_model')}) ELSE '' END`,
+    priced: `CASE WHEN ${c('cost_pico')} IS NULL THEN 0 ELSE 1 END`,
+    upstream: `COALESCE(${c('upstream_provider')}, '')`,
+    status: c('status'),
   }
 }
 

@@ -82,6 +82,10 @@ export interface CallRollupsTable {
   provider: string
   /** Canonical model id, '' when unknown. */
   model: string
+  /** For calls without a canonical model: the id served, else requested; '' otherwise (008). */
+  unknown_model: string
+  /** 1: the calls have a computed cost; 0: they are unpriced (008). */
+  priced: number
   /** Routed upstream, '' when none. */
   upstream: string
   status: 'ok' | 'error' | 'aborted'

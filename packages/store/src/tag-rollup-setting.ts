@@ -16,9 +16,15 @@ import { DAY_MS } from './daily-rollups.js'
 import type { SetTagRollupKeysOptions, StoreDialect, TagRollupKey } from './ledger-store.js'
 import { lockTagRollupKeys } from './postgres/postgres-tag-rollups.js'
 import { tagValue } from './queries/tag-value.js'
-import { HOUR_MS, ROLLUP_SUM_COLUMNS, rollupSumExpressions } from './rollups.js'
+import {
+  ROLLUP_KEY_COLUMNS,
+  ROLLUP_SUM_COLUMNS,
+  rollupKeyExpressions,
+  rollupSumExpressions,
+  rollupUpsertAssignments,
+} from './rollups.js'
 import type { LedgerDatabase } from './schema.js'
-import { TAG_ROLLUP_TABLES, tagRollupKeyColumns, tagUpsertAssignments } from './tag-rollups.js'
+import { TAG_ROLLUP_TABLES, tagRollupKeyColumns } from './tag-rollups.js'
 
 /** Most tag keys a ledger rolls up: each one adds its rows to every write. */
 export const MAX_ROLLUP_TAG_KEYS = 16
@@ -162,21 +168,17 @@ async function addCallsToTagRows(
 ): Promise<number> {
   const value = tagValue(dialect, key, 'c')
   const sums = rollupSumExpressions('c')
+  const keys = rollupKeyExpressions('c')
   const range = sql`c.ts >= ${from.toString()}${to === null ? sql`` : sql` AND c.ts < ${to.toString()}`}`
   const [hourly, daily] = TAG_ROLLUP_TABLES
   const keyColumns = tagRollupKeyColumns(hourly.time)
   const dayKeyColumns = tagRollupKeyColumns(daily.time)
-  const hour = sql.lit(HOUR_MS)
   const day = sql.lit(DAY_MS)
   await sql`
     CREATE TEMP TABLE tag_backfill_chunk AS
     SELECT CAST(${key} AS TEXT) AS tag_key, CASE WHEN ${value} IS NULL THEN 0 ELSE 1 END AS tagged,
       COALESCE(${value}, '') AS tag_value,
-      CASE WHEN c.model IS NULL THEN COALESCE(c.served_model, c.requested_model) ELSE '' END
-        AS unknown_model,
-      CASE WHEN c.cost_pico IS NULL THEN 0 ELSE 1 END AS priced,
-      c.ts - ((c.ts % ${hour}) + ${hour}) % ${hour} AS hour_ts, c.provider,
-      COALESCE(c.model, '') AS model, COALESCE(c.upstream_provider, '') AS upstream, c.status,
+      ${sql.raw(ROLLUP_KEY_COLUMNS.map((column) => `${keys[column]} AS ${column}`).join(', '))},
       ${sql.raw(ROLLUP_SUM_COLUMNS.map((column) => `${sums[column]} AS ${column}`).join(', '))}
     FROM calls c WHERE ${range}
     GROUP BY 2, 3, 4, 5, 6, 7, 8, 9, 10`.execute(trx)
@@ -186,7 +188,7 @@ async function addCallsToTagRows(
       INSERT INTO ${sql.table(hourly.table)} (${columns})
       SELECT ${columns} FROM tag_backfill_chunk WHERE true
       ON CONFLICT (${sql.raw(keyColumns.join(', '))})
-      DO UPDATE SET ${sql.raw(tagUpsertAssignments(hourly.table))}`.execute(trx)
+      DO UPDATE SET ${sql.raw(rollupUpsertAssignments(hourly.table))}`.execute(trx)
   const dayKeys = dayKeyColumns.map((column) =>
     column === daily.time ? sql`hour_ts - ((hour_ts % ${day}) + ${day}) % ${day}` : sql.ref(column),
   )
@@ -196,7 +198,7 @@ async function addCallsToTagRows(
       FROM tag_backfill_chunk WHERE true
       GROUP BY ${sql.join(dayKeyColumns.map((_, i) => sql.lit(i + 1)))}
       ON CONFLICT (${sql.raw(dayKeyColumns.join(', '))})
-      DO UPDATE SET ${sql.raw(tagUpsertAssignments(daily.table))}`.execute(trx)
+      DO UPDATE SET ${sql.raw(rollupUpsertAssignments(daily.table))}`.execute(trx)
   const { rows } = await sql<{ n: unknown }>`
       SELECT CAST(COALESCE(SUM(calls), 0) AS TEXT) AS n FROM tag_backfill_chunk`.execute(trx)
   await sql`DROP TABLE tag_backfill_chunk`.execute(trx)

@@ -5,25 +5,28 @@
  * (`tagged` 0, `tag_value` '') when it has no such tag, so the rows of one key partition all
  * calls and a breakdown by the key (the untagged group included) reads them alone.
  *
- * Unlike the plain rollups, the tag rows answer every figure alone, with no raw-call part: they
- * are also keyed by the id an unknown model was served (else requested) as, `unknown_model` (''
- * for a known model), so unpriced models are named without reading their calls, and by `priced`
- * (0 for unpriced calls), so the provider-reported cost of the calls we could not price is the
- * `reported_cost_pico` of the `priced = 0` rows. (Reading those calls raw was most of the time of
- * a 30-day view: 8% of a ledger's calls, each on its own page.)
+ * Like the plain rollups (migration 008), the tag rows answer every figure alone, with no
+ * raw-call part: their key is the plain rollup key (`unknown_model` and `priced` included, see
+ * rollups.ts) with the tag columns in front.
  *
  * Writers add the contribution of the calls they write in the same transaction as the plain
- * rollups, from the same `RollupDeltas` arithmetic (one `RollupDeltas` per key x value x unknown
- * model x priced), so the tag rows never disagree with `calls`.
+ * rollups, from the same `RollupDeltas` arithmetic (one `RollupDeltas` per key x value), so the
+ * tag rows never disagree with `calls`.
  *
  * A key is added with a backfill that runs in chunks of calls, in time order (see
  * tag-rollup-setting.ts). Until it is complete, `backfilled_until` says which calls the tag rows
  * already hold: those with `ts` below it. Writers and reprices move only those calls' share (the
  * backfill adds the rest as it goes), and queries use a key only once it is complete (NULL).
  */
-import { columnIndex } from './calls/call-columns.js'
 import type { CallRow } from './calls/row-from-record.js'
-import { ROLLUP_SUM_COLUMNS, type RollupDelta, RollupDeltas, type RollupSource } from './rollups.js'
+import {
+  ROLLUP_KEY_COLUMNS,
+  type RollupDelta,
+  RollupDeltas,
+  type RollupSource,
+  rawModelId,
+  rollupKeyValues,
+} from './rollups.js'
 import { dailyDeltas } from './daily-rollups.js'
 
 /** One rolled-up tag key: complete when `backfilledUntil` is null. */
@@ -34,13 +37,7 @@ export interface TagRollupKeyRow {
 }
 
 /** The key columns a tag rollup row adds to the plain rollup's, in `TagCell` order. */
-export const TAG_KEY_COLUMNS = [
-  'tag_key',
-  'tagged',
-  'tag_value',
-  'unknown_model',
-  'priced',
-] as const
+export const TAG_KEY_COLUMNS = ['tag_key', 'tagged', 'tag_value'] as const
 
 /** Which tag row of one key a call falls in, besides the plain rollup key. */
 export interface TagCell {
@@ -48,27 +45,10 @@ export interface TagCell {
   /** 1: the call has the tag; 0: it has not (`tagValue` is then ''). */
   tagged: 0 | 1
   tagValue: string
-  /** For a call without a canonical model: the id served, else requested; '' otherwise. */
-  unknownModel: string
-  /** 1: the call has a computed cost. */
-  priced: 0 | 1
 }
 
 /** What a call's tag rows depend on besides its rollup contribution. */
 export type TagSource = RollupSource & Pick<CallRow, 'tags'>
-
-const SERVED = columnIndex('served_model')
-const REQUESTED = columnIndex('requested_model')
-
-/** The id a call's model goes by when the pricing table does not know it: served, else requested. */
-function rawModelId(served: unknown, requested: unknown): string {
-  return served === null || served === undefined ? String(requested) : String(served)
-}
-
-/** The raw model id of a row being inserted, from its column values. */
-export function rawModelOfRow(row: CallRow): string {
-  return rawModelId(row.values[SERVED], row.values[REQUESTED])
-}
 
 /** One pending change to one tag rollup row (hourly, or daily with `key.hourTs` a day start). */
 export interface TagRollupDelta extends RollupDelta {
@@ -109,26 +89,18 @@ export class TagRollupDeltas {
     rawModel: string,
     sign: 1n | -1n = 1n,
   ): void {
-    const unknownModel = call.model === null ? rawModel : ''
-    const priced = call.costPico === null ? 0 : 1
     for (const key of keys) {
       if (!tagRowsHold(key, call.ts)) continue
       const value = Object.hasOwn(call.tags, key.key) ? call.tags[key.key] : undefined
       const tagged = value === undefined ? 0 : 1
-      const id = `${key.key}\u0000${tagged}\u0000${value ?? ''}\u0000${unknownModel}\u0000${priced}`
+      const id = `${key.key}\u0000${tagged}\u0000${value ?? ''}`
       let entry = this.#byTag.get(id)
       if (!entry) {
-        const tag: TagCell = {
-          tagKey: key.key,
-          tagged,
-          tagValue: value ?? '',
-          unknownModel,
-          priced,
-        }
+        const tag: TagCell = { tagKey: key.key, tagged, tagValue: value ?? '' }
         entry = { tag, deltas: new RollupDeltas() }
         this.#byTag.set(id, entry)
       }
-      entry.deltas.add(call, sign)
+      entry.deltas.add(call, rawModel, sign)
     }
   }
 
@@ -139,7 +111,7 @@ export class TagRollupDeltas {
 
   #deltasOf(tag: TagCell): RollupDeltas {
     // The same id as `add` makes.
-    const id = `${tag.tagKey}\u0000${tag.tagged}\u0000${tag.tagValue}\u0000${tag.unknownModel}\u0000${tag.priced}`
+    const id = `${tag.tagKey}\u0000${tag.tagged}\u0000${tag.tagValue}`
     let entry = this.#byTag.get(id)
     if (!entry) {
       entry = { tag, deltas: new RollupDeltas() }
@@ -175,25 +147,13 @@ function compareTags(a: TagCell, b: TagCell): number {
   if (a.tagKey !== b.tagKey) return a.tagKey < b.tagKey ? -1 : 1
   if (a.tagged !== b.tagged) return a.tagged - b.tagged
   if (a.tagValue !== b.tagValue) return a.tagValue < b.tagValue ? -1 : 1
-  if (a.unknownModel !== b.unknownModel) return a.unknownModel < b.unknownModel ? -1 : 1
-  return a.priced - b.priced
+  return 0
 }
 
-/** The bind values of a tag delta's key, in `tagRollupKeyColumns` order (tag cell, time, key). */
+/** The bind values of a tag delta's key, in `tagRollupKeyColumns` order (tag cell, plain key). */
 export function tagDeltaKeyValues(delta: TagRollupDelta): (string | number)[] {
   const { tag, key } = delta
-  return [
-    tag.tagKey,
-    tag.tagged,
-    tag.tagValue,
-    tag.unknownModel,
-    tag.priced,
-    key.hourTs,
-    key.provider,
-    key.model,
-    key.upstream,
-    key.status,
-  ]
+  return [tag.tagKey, tag.tagged, tag.tagValue, ...rollupKeyValues(key)]
 }
 
 /** The two tag rollup tables and their time column. */
@@ -204,10 +164,5 @@ export const TAG_ROLLUP_TABLES = [
 
 /** The key columns of a tag rollup table, in `tagDeltaKeyValues` order. */
 export function tagRollupKeyColumns(time: 'hour_ts' | 'day_ts'): string[] {
-  return [...TAG_KEY_COLUMNS, time, 'provider', 'model', 'upstream', 'status']
-}
-
-/** `ON CONFLICT DO UPDATE` assignments adding the excluded row's sums to `table`'s row. */
-export function tagUpsertAssignments(table: string): string {
-  return ROLLUP_SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')
+  return [...TAG_KEY_COLUMNS, ...ROLLUP_KEY_COLUMNS.map((c) => (c === 'hour_ts' ? time : c))]
 }

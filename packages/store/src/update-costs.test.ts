@@ -90,9 +90,10 @@ function applied(records: CallRecord[], updates: CostUpdate[]): CallRecord[] {
 async function rollupVersusRaw(
   store: LedgerStore,
 ): Promise<{ stored: unknown[]; recomputed: unknown[] }> {
-  const order = sql`ORDER BY 1, 2, 3, 4, 5`
+  const order = sql`ORDER BY 1, 2, 3, 4, 5, 6, 7`
   const { rows: stored } = await sql<Record<string, unknown>>`
-    SELECT CAST(hour_ts AS TEXT) AS h, provider, model, upstream, status, CAST(calls AS TEXT) AS calls,
+    SELECT CAST(hour_ts AS TEXT) AS h, provider, model, unknown_model, CAST(priced AS TEXT) AS p,
+      upstream, status, CAST(calls AS TEXT) AS calls,
       CAST(priced_calls AS TEXT) AS priced, CAST(reported_calls AS TEXT) AS reported,
       CAST(input_tokens + 0 AS TEXT) AS input, CAST(output_tokens AS TEXT) AS output,
       CAST(cost_pico AS TEXT) AS cost, CAST(cache_savings_pico AS TEXT) AS savings,
@@ -100,13 +101,15 @@ async function rollupVersusRaw(
     FROM call_rollups ${order}`.execute(store.db)
   const { rows: recomputed } = await sql<Record<string, unknown>>`
     SELECT CAST(ts - ts % 3600000 AS TEXT) AS h, provider, COALESCE(model, '') AS model,
+      CASE WHEN model IS NULL THEN COALESCE(served_model, requested_model) ELSE '' END AS unknown_model,
+      CASE WHEN cost_pico IS NULL THEN '0' ELSE '1' END AS p,
       COALESCE(upstream_provider, '') AS upstream, status, CAST(COUNT(*) AS TEXT) AS calls,
       CAST(COUNT(cost_pico) AS TEXT) AS priced, CAST(COUNT(reported_cost_pico) AS TEXT) AS reported,
       CAST(SUM(input_tokens) AS TEXT) AS input, CAST(SUM(output_tokens) AS TEXT) AS output,
       CAST(COALESCE(SUM(cost_pico), 0) AS TEXT) AS cost, CAST(COALESCE(SUM(cache_savings_pico), 0) AS TEXT) AS savings,
       CAST(COALESCE(SUM(reported_cost_pico), 0) AS TEXT) AS reported_cost,
       CAST(COALESCE(SUM(CASE WHEN reported_cost_pico IS NOT NULL THEN cost_pico END), 0) AS TEXT) AS cor
-    FROM calls GROUP BY 1, 2, 3, 4, 5 ${order}`.execute(store.db)
+    FROM calls GROUP BY 1, 2, 3, 4, 5, 6, 7 ${order}`.execute(store.db)
   return { stored, recomputed }
 }
 

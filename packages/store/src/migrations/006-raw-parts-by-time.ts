@@ -13,6 +13,9 @@ import type { Migration } from './migration.js'
  * rollups alone answer in about 15 ms. Each index holds only the calls it is for (few, in a
  * ledger whose models are priced), so it costs ingest little; both engines use a partial index
  * when the query repeats its predicate, as those parts do.
+ *
+ * Superseded: since migration 008 the rollups answer those parts themselves, and 009 drops both
+ * indexes.
  */
 export const rawPartsByTimeMigration: Migration = {
   version: 6,

@@ -5,6 +5,8 @@ import { budgetReservationsMigration } from './004-budget-reservations.js'
 import { dailyRollupsMigration } from './005-daily-rollups.js'
 import { rawPartsByTimeMigration } from './006-raw-parts-by-time.js'
 import { tagRollupsMigration } from './007-tag-rollups.js'
+import { selfContainedRollupsMigration } from './008-self-contained-rollups.js'
+import { dropRawPartsIndexesMigration } from './009-drop-raw-parts-indexes.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
@@ -16,6 +18,8 @@ export const MIGRATIONS: readonly Migration[] = [
   dailyRollupsMigration,
   rawPartsByTimeMigration,
   tagRollupsMigration,
+  selfContainedRollupsMigration,
+  dropRawPartsIndexesMigration,
 ]
 
 /** The schema version this build of the store writes and understands. */

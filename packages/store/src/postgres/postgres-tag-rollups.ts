@@ -1,15 +1,14 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import { ROLLUP_SUM_COLUMNS } from '../rollups.js'
+import { ROLLUP_SUM_COLUMNS, rollupKeyValues, rollupUpsertAssignments } from '../rollups.js'
 import type { LedgerDatabase } from '../schema.js'
 import {
   TAG_ROLLUP_TABLES,
   type TagRollupDeltas,
   type TagRollupKeyRow,
-  tagDeltaKeyValues,
   tagRollupKeyColumns,
-  tagUpsertAssignments,
 } from '../tag-rollups.js'
+import { rollupKeyArrays, typedArray } from './postgres-key-arrays.js'
 
 /**
  * The PostgreSQL side of the tag rollups (see tag-rollups.ts).
@@ -51,25 +50,37 @@ export async function applyTagDeltas(
     const rows = i === 0 ? deltas.hourly() : deltas.daily()
     if (rows.length === 0) continue
     const keyColumns = tagRollupKeyColumns(time)
-    const keys = rows.map(tagDeltaKeyValues)
-    const type = (column: string) =>
-      column === time ? 'bigint' : column === 'tagged' || column === 'priced' ? 'integer' : 'text'
-    const keyArrays = keyColumns.map(
-      (column, c) => sql`${keys.map((key) => String(key[c]))}::${sql.raw(type(column))}[]`,
-    )
-    const sumArrays = ROLLUP_SUM_COLUMNS.map(
-      (_, s) => sql`${rows.map((row) => row.sums[s]!.toString())}::bigint[]`,
+    const keyArrays = [
+      typedArray(
+        rows.map((row) => row.tag.tagKey),
+        'text',
+      ),
+      typedArray(
+        rows.map((row) => row.tag.tagged),
+        'integer',
+      ),
+      typedArray(
+        rows.map((row) => row.tag.tagValue),
+        'text',
+      ),
+      ...rollupKeyArrays(rows.map((row) => rollupKeyValues(row.key))),
+    ]
+    const sumArrays = ROLLUP_SUM_COLUMNS.map((_, s) =>
+      typedArray(
+        rows.map((row) => row.sums[s]!),
+        'bigint',
+      ),
     )
     await sql`
       INSERT INTO ${sql.table(table)} (${sql.raw([...keyColumns, ...ROLLUP_SUM_COLUMNS].join(', '))})
       SELECT * FROM unnest(${sql.join([...keyArrays, ...sumArrays])})
       ON CONFLICT (${sql.raw(keyColumns.join(', '))})
-      DO UPDATE SET ${sql.raw(tagUpsertAssignments(table))}`.execute(trx)
+      DO UPDATE SET ${sql.raw(rollupUpsertAssignments(table))}`.execute(trx)
     if (rows.some((row) => row.sums[0]! < 0n)) {
       const touched = [...new Set(rows.map((row) => row.tag.tagKey))]
       await sql`
         DELETE FROM ${sql.table(table)} WHERE calls = 0 AND tag_key = ANY(${touched}::text[])
-          AND ${sql.ref(time)} = ANY(${[...new Set(keys.map((key) => String(key[keyColumns.indexOf(time)])))]}::bigint[])`.execute(
+          AND ${sql.ref(time)} = ANY(${[...new Set(rows.map((row) => String(row.key.hourTs)))]}::bigint[])`.execute(
         trx,
       )
     }

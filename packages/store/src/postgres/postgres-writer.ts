@@ -3,10 +3,11 @@ import { sql } from 'kysely'
 import type { Kysely, RawBuilder, Transaction } from 'kysely'
 import { CALL_COLUMN_SPECS, CALL_COLUMNS } from '../calls/call-columns.js'
 import {
-  HOUR_MS,
   ROLLUP_KEY_COLUMNS,
   ROLLUP_SUM_COLUMNS,
   RollupDeltas,
+  rollupKeyExpressions,
+  rollupKeyValues,
   rollupSourceFromRow,
   rollupSumExpressions,
   rollupUpsertAssignments,
@@ -15,6 +16,7 @@ import type { LedgerDatabase } from '../schema.js'
 import type { CostRow, RowSource } from '../store-engine.js'
 import { TagRollupDeltas, tagFieldsOf } from '../tag-rollups.js'
 import { applyDailyDeltas } from './postgres-daily-rollups.js'
+import { rollupKeyArrays, typedArray } from './postgres-key-arrays.js'
 import { applyTagDeltas, lockTagRollupKeys, readTagRollupKeys } from './postgres-tag-rollups.js'
 
 /**
@@ -32,14 +34,17 @@ const FROM_JSON = CALL_COLUMN_SPECS.map(
   ({ name, codec }, i) => `(r->>${i})::${codec.pgType} AS ${name}`,
 ).join(', ')
 
-const HOUR = `(ins.ts - ((ins.ts % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})`
-
 /** What the server sums per rollup key, in ROLLUP_SUM_COLUMNS order (named after them). */
 const CHUNK_SUMS = rollupSumExpressions('ins')
 
 const SUMS = ROLLUP_SUM_COLUMNS.map((c) => `${CHUNK_SUMS[c]}::text AS ${c}`).join(', ')
-const PLAIN_KEY = `${HOUR}::text AS hour_ts, ins.provider, COALESCE(ins.model, '') AS model,
-  COALESCE(ins.upstream_provider, '') AS upstream, ins.status`
+/** The rollup key of each call, as text, named after ROLLUP_KEY_COLUMNS. */
+const KEY_EXPRESSIONS = rollupKeyExpressions('ins')
+const PLAIN_KEY = ROLLUP_KEY_COLUMNS.map((c) => `(${KEY_EXPRESSIONS[c]})::text AS ${c}`).join(', ')
+const PLAIN_GROUP = ROLLUP_KEY_COLUMNS.map((_, i) => i + 1).join(', ')
+const TAG_GROUP = [...ROLLUP_KEY_COLUMNS, 'tag_key', 'tagged', 'tag_value']
+  .map((_, i) => i + 1)
+  .join(', ')
 
 /**
  * One chunk of calls in one statement: the new calls (ON CONFLICT skips stored ids), their tags
@@ -63,17 +68,14 @@ function insertChunk(json: string): RawBuilder<Record<string, string | null>> {
       SELECT ins.id, t.key, t.value, ins.ts FROM ins, json_each_text(ins.tags::json) AS t
     )
     SELECT ${sql.raw(PLAIN_KEY)}, NULL::text AS tag_key, NULL::text AS tagged,
-      NULL::text AS tag_value, NULL::text AS unknown_model, NULL::text AS priced, ${sql.raw(SUMS)}
-    FROM ins GROUP BY 1, 2, 3, 4, 5
+      NULL::text AS tag_value, ${sql.raw(SUMS)}
+    FROM ins GROUP BY ${sql.raw(PLAIN_GROUP)}
     UNION ALL
     SELECT ${sql.raw(PLAIN_KEY)}, k.key AS tag_key,
       CASE WHEN ins.tags::jsonb ->> k.key IS NULL THEN '0' ELSE '1' END AS tagged,
-      COALESCE(ins.tags::jsonb ->> k.key, '') AS tag_value,
-      CASE WHEN ins.model IS NULL THEN COALESCE(ins.served_model, ins.requested_model) ELSE '' END
-        AS unknown_model,
-      CASE WHEN ins.cost_pico IS NULL THEN '0' ELSE '1' END AS priced, ${sql.raw(SUMS)}
+      COALESCE(ins.tags::jsonb ->> k.key, '') AS tag_value, ${sql.raw(SUMS)}
     FROM ins JOIN rollup_tag_keys k ON k.backfilled_until IS NULL OR ins.ts < k.backfilled_until
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`
+    GROUP BY ${sql.raw(TAG_GROUP)}`
 }
 
 /**
@@ -164,8 +166,8 @@ export class PostgresWriter {
             costPico: update.costPico,
             cacheSavingsPico: update.cacheSavingsPico,
           }
-          deltas.add(call, -1n)
-          deltas.add(after)
+          deltas.add(call, call.rawModel, -1n)
+          deltas.add(after, call.rawModel)
           tagDeltas.add(tagKeys, call, call.rawModel, -1n)
           tagDeltas.add(tagKeys, after, call.rawModel)
         }
@@ -183,13 +185,11 @@ export class PostgresWriter {
           WHERE calls.id = u.id`.execute(trx)
         const touched = await applyDeltas(trx, deltas)
         if (touched.length > 0) {
-          const column = (i: number) => touched.map((key) => key[i])
           await sql`
             DELETE FROM call_rollups r
-            USING unnest(${column(0)}::bigint[], ${column(1)}::text[], ${column(2)}::text[],
-              ${column(3)}::text[], ${column(4)}::text[]) AS k(hour_ts, provider, model, upstream, status)
-            WHERE r.hour_ts = k.hour_ts AND r.provider = k.provider AND r.model = k.model
-              AND r.upstream = k.upstream AND r.status = k.status AND r.calls = 0`.execute(trx)
+            USING unnest(${sql.join(rollupKeyArrays(touched))}) AS k(${sql.raw(ROLLUP_KEY_COLUMNS.join(', '))})
+            WHERE ${sql.raw(ROLLUP_KEY_COLUMNS.map((c) => `r.${c} = k.${c}`).join(' AND '))}
+              AND r.calls = 0`.execute(trx)
         }
         await applyTagDeltas(trx, tagDeltas)
       }),
@@ -204,36 +204,20 @@ async function applyDeltas(
 ): Promise<(string | number)[][]> {
   const sorted = deltas.sorted()
   if (sorted.length === 0) return []
-  const keys = sorted.map(({ key }) => [
-    String(key.hourTs),
-    key.provider,
-    key.model,
-    key.upstream,
-    key.status,
-  ])
-  const keyArrays = ROLLUP_KEY_COLUMNS.map((column, i) =>
-    typed(
-      keys.map((key) => key[i]!),
-      column === 'hour_ts' ? 'bigint' : 'text',
-    ),
-  )
+  const keys = sorted.map(({ key }) => rollupKeyValues(key))
   const sumArrays = ROLLUP_SUM_COLUMNS.map((_, i) =>
-    typed(
-      sorted.map(({ sums }) => sums[i]!.toString()),
+    typedArray(
+      sorted.map(({ sums }) => sums[i]!),
       'bigint',
     ),
   )
   await sql`
     INSERT INTO call_rollups (${sql.raw([...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS].join(', '))})
-    SELECT * FROM unnest(${sql.join([...keyArrays, ...sumArrays])})
+    SELECT * FROM unnest(${sql.join([...rollupKeyArrays(keys), ...sumArrays])})
     ON CONFLICT (${sql.raw(ROLLUP_KEY_COLUMNS.join(', '))})
-    DO UPDATE SET ${sql.raw(rollupUpsertAssignments())}`.execute(trx)
+    DO UPDATE SET ${sql.raw(rollupUpsertAssignments('call_rollups'))}`.execute(trx)
   await applyDailyDeltas(trx, deltas) // the daily rollup, from the same deltas (migration 005)
   return keys
-}
-
-function typed(values: unknown[], type: string): RawBuilder<unknown> {
-  return sql`${values}::${sql.raw(type)}[]`
 }
 
 /**
@@ -265,6 +249,8 @@ function addChunkSums(
     hourTs: Number(row['hour_ts']),
     provider: row['provider']!,
     model: row['model']!,
+    unknownModel: row['unknown_model']!,
+    priced: row['priced'] === '1' ? (1 as const) : (0 as const),
     upstream: row['upstream']!,
     status: row['status']!,
   }
@@ -276,8 +262,6 @@ function addChunkSums(
         tagKey,
         tagged: row['tagged'] === '1' ? 1 : 0,
         tagValue: row['tag_value']!,
-        unknownModel: row['unknown_model']!,
-        priced: row['priced'] === '1' ? 1 : 0,
       },
       key,
       sums,

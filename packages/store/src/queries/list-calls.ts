@@ -63,10 +63,7 @@ async function countCalls(
           : source.metrics.unpricedCalls
     const { rows } = await sql<{ n: unknown }>`
       SELECT ${counted} AS n FROM ${source.from}
-      ${whereClause(source, part.query, [
-        ...(part.where ?? []),
-        ...(rollups ? [] : callFilterConditions(query)),
-      ])}`.execute(db)
+      ${whereClause(source, part.query, rollups ? [] : callFilterConditions(query))}`.execute(db)
     total += toInt(rows[0]?.n ?? 0)
   }
   return total

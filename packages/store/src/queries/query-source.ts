@@ -8,8 +8,8 @@
  *
  * A call's `model` dimension is its canonical model id or, when the pricing table did not know the
  * model, the id the provider served (else the one requested): unpriced models are named, never
- * lumped together. The rollups key unknown models as '', so their share is read from the raw calls
- * (a partial part, `calls.model IS NULL`) whenever a query groups or filters by model.
+ * lumped together. Every rollup names them too (`unknown_model`) and keeps the reported cost of
+ * unpriced calls apart (`priced`), so a rollup part answers alone (rollups.ts, migration 008).
  */
 import { sql } from 'kysely'
 import type { Kysely, RawBuilder } from 'kysely'
@@ -29,8 +29,6 @@ export interface QuerySource {
   /** The time grain of the rows: one call, one hour, one day. */
   grain: 'call' | 'hour' | 'day'
   from: RawBuilder<unknown>
-  /** The model column as stored ('' for none in the rollups), for equality filters. */
-  modelColumn: RawBuilder<unknown>
   ts: RawBuilder<unknown>
   provider: RawBuilder<unknown>
   model: RawBuilder<unknown>
@@ -38,11 +36,6 @@ export interface QuerySource {
   status: RawBuilder<unknown>
   /** The tag key whose rollup this is; undefined for the others. */
   tagKey?: string
-  /**
-   * A rollup that names unknown models and holds the reported cost of unpriced calls itself (the
-   * tag rollups), so `planQuery` adds no raw-call parts to it.
-   */
-  selfContained?: true
   /** The condition selecting this source's rows out of its table (a tag rollup: its key's). */
   scope?: RawBuilder<unknown>
   /** The value of tag KEY per row (null: untagged); plain rollups hold no tags and throw. */
@@ -65,7 +58,7 @@ export interface QuerySource {
     abortedCalls: RawBuilder<unknown>
     reportedCalls: RawBuilder<unknown>
     computedCostOfReported: RawBuilder<unknown>
-    /** Provider-reported cost of the calls we could not price (SQL NULL: this source cannot say). */
+    /** Provider-reported cost of the calls we could not price. */
     reportedCostOfUnpriced: RawBuilder<unknown>
     unpricedReportedCalls: RawBuilder<unknown>
   }
@@ -121,70 +114,12 @@ export function rollupsCanAnswer(
 export interface QueryPart {
   query: LedgerQuery
   source: QuerySource
-  /** Extra conditions that carve this part out of its source (see `planQuery`). */
-  where?: RawBuilder<unknown>[]
-  /**
-   * `unpricedReported`: this part adds only `reportedCostOfUnpriced` and `unpricedReportedCalls`
-   * (every other metric is zero), for a rollup part that cannot say them.
-   */
-  only?: 'unpricedReported'
 }
 
-/** What the answer to a query needs besides its filters. */
+/** What the plan depends on besides the query. */
 export interface PlanOptions {
-  /** It is grouped or stacked by model: unknown models must be named by their raw ids. */
-  byModel?: boolean
-  /** It reports the provider-reported cost of unpriced calls. */
-  unpricedReported?: boolean
   /** The tag keys the ledger has complete tag rollups of (`rolledUpTagKeysFor`). */
   rolledUpTagKeys?: ReadonlySet<string>
-}
-
-/** The query groups, stacks or filters by model. */
-function touchesModel(query: LedgerQuery, options: PlanOptions): boolean {
-  return (
-    options.byModel === true || query.model !== undefined || (query.groupBy ?? []).includes('model')
-  )
-}
-
-/**
- * Completes the rollup parts of a plan: where the model matters, the rollups answer for the known
- * models only and the raw calls for the unknown ones; and the reported cost of unpriced calls,
- * which the rollups do not hold, comes from the raw calls (only the unpriced ones are read).
- */
-function completeRollupParts(
-  dialect: StoreDialect,
-  parts: QueryPart[],
-  query: LedgerQuery,
-  options: PlanOptions,
-): QueryPart[] {
-  const split = touchesModel(query, options)
-  return parts.flatMap((part): QueryPart[] => {
-    if (part.source.kind !== 'rollups' || part.source.selfContained) return [part]
-    const done: QueryPart[] = [
-      split ? { ...part, where: [sql`${part.source.modelColumn} <> ''`] } : part,
-    ]
-    if (split) {
-      done.push({
-        query: part.query,
-        source: callsSource(dialect),
-        where: [sql`calls.model IS NULL`],
-      })
-    }
-    if (options.unpricedReported) {
-      done.push({
-        query: part.query,
-        source: callsSource(dialect),
-        where: [
-          sql`calls.cost_pico IS NULL`,
-          sql`calls.reported_cost_pico IS NOT NULL`,
-          ...(split ? [sql`calls.model IS NOT NULL`] : []),
-        ],
-        only: 'unpricedReported',
-      })
-    }
-    return done
-  })
 }
 
 /**
@@ -200,8 +135,7 @@ export function planQuery(
   choice: SourceChoice = 'auto',
   options: PlanOptions = {},
 ): QueryPart[] {
-  const tagKey = rollupTagKeyFor(query, options.rolledUpTagKeys)
-  return completeRollupParts(dialect, planRange(dialect, query, choice, tagKey), query, options)
+  return planRange(dialect, query, choice, rollupTagKeyFor(query, options.rolledUpTagKeys))
 }
 
 /** `planQuery` with the ledger's rolled-up tag keys read first (when the query names a tag). */
@@ -210,10 +144,9 @@ export async function planLedgerQuery(
   dialect: StoreDialect,
   query: LedgerQuery,
   choice: SourceChoice = 'auto',
-  options: PlanOptions = {},
 ): Promise<QueryPart[]> {
   const rolledUpTagKeys = await rolledUpTagKeysFor(db, query)
-  return planQuery(dialect, query, choice, { ...options, rolledUpTagKeys })
+  return planQuery(dialect, query, choice, { rolledUpTagKeys })
 }
 
 /** Splits a query's range between the rollups and the raw calls (see `planQuery`). */
@@ -289,7 +222,6 @@ export function callsSource(dialect: StoreDialect): QuerySource {
     kind: 'calls',
     grain: 'call',
     from: sql`calls`,
-    modelColumn: ref('calls.model'),
     ts: ref('calls.ts'),
     provider: ref('calls.provider'),
     // Unknown models by the id served (else requested), never lumped together (module comment).
@@ -341,7 +273,8 @@ const ROLLUP_TABLES = {
 /**
  * The hourly rollup (`call_rollups`) or its daily sums (`call_rollups_daily`), as a source; with
  * `tagKey`, that key's tag rollup (its rows, one set per key, partition all calls: see
- * tag-rollups.ts), which answers exactly what the plain one does, per value of the key.
+ * tag-rollups.ts), which answers exactly what the plain one does, per value of the key. Both
+ * answer alone: they name unknown models and key unpriced calls apart (rollups.ts).
  */
 function rollupTableSource(
   dialect: StoreDialect,
@@ -358,20 +291,14 @@ function rollupTableSource(
     kind: 'rollups',
     grain,
     from: sql.table(table),
-    modelColumn: col('model'),
     ts: col(names.ts),
     provider: col('provider'),
-    // '' stands for "none" in the rollup key (schema.ts); the API says null, like `calls` does.
-    // The tag rollups name an unknown model by the id served, else requested, as `calls` does.
-    model:
-      tagKey === undefined
-        ? sql`NULLIF(${col('model')}, '')`
-        : sql`COALESCE(NULLIF(${col('model')}, ''), NULLIF(${col('unknown_model')}, ''))`,
+    // '' stands for "none" in the rollup key (schema.ts); an unknown model goes by the id served,
+    // else requested (`unknown_model`), as in `calls`.
+    model: sql`COALESCE(NULLIF(${col('model')}, ''), NULLIF(${col('unknown_model')}, ''))`,
     upstream: sql`NULLIF(${col('upstream')}, '')`,
     status: col('status'),
-    ...(tagKey === undefined
-      ? {}
-      : { tagKey, scope: sql`${col('tag_key')} = ${tagKey}`, selfContained: true as const }),
+    ...(tagKey === undefined ? {} : { tagKey, scope: sql`${col('tag_key')} = ${tagKey}` }),
     tagValue: (key) => {
       tagOnly(key)
       return sql`CASE WHEN ${col('tagged')} = 1 THEN ${col('tag_value')} END`
@@ -398,19 +325,12 @@ function rollupTableSource(
       abortedCalls: sql`SUM(CASE WHEN ${col('status')} = 'aborted' THEN ${col('calls')} ELSE 0 END)`,
       reportedCalls: sql`SUM(${col('reported_calls')})`,
       computedCostOfReported: moneySum(dialect, col('computed_of_reported_pico')),
-      // The plain rollups do not keep it: `planQuery` adds a part of raw unpriced calls for it.
-      // The tag rollups do: the reported cost of their unpriced (`priced` 0) rows.
-      reportedCostOfUnpriced:
-        tagKey === undefined
-          ? sql`NULL`
-          : moneySum(
-              dialect,
-              sql`CASE WHEN ${col('priced')} = 0 AND ${col('reported_calls')} > 0 THEN ${col('reported_cost_pico')} END`,
-            ),
-      unpricedReportedCalls:
-        tagKey === undefined
-          ? sql`0`
-          : sql`SUM(CASE WHEN ${col('priced')} = 0 THEN ${col('reported_calls')} ELSE 0 END)`,
+      // The reported cost of the unpriced (`priced` 0) rows.
+      reportedCostOfUnpriced: moneySum(
+        dialect,
+        sql`CASE WHEN ${col('priced')} = 0 AND ${col('reported_calls')} > 0 THEN ${col('reported_cost_pico')} END`,
+      ),
+      unpricedReportedCalls: sql`SUM(CASE WHEN ${col('priced')} = 0 THEN ${col('reported_calls')} ELSE 0 END)`,
     },
   }
 }
@@ -439,13 +359,8 @@ export function whereClause(
   if (query.since) conditions.push(sql`${source.ts} >= ${query.since.getTime()}`)
   if (query.until) conditions.push(sql`${source.ts} < ${query.until.getTime()}`)
   if (query.provider !== undefined) conditions.push(sql`${source.provider} = ${query.provider}`)
-  if (query.model !== undefined) {
-    // The plain rollups' bare column keeps their key usable (their unknown models come from a raw
-    // part); raw calls and the tag rollups match unknown models by raw id.
-    const model =
-      source.kind === 'rollups' && !source.selfContained ? source.modelColumn : source.model
-    conditions.push(sql`${model} = ${query.model}`)
-  }
+  // Unknown models match by raw id, on every source.
+  if (query.model !== undefined) conditions.push(sql`${source.model} = ${query.model}`)
   if (query.status !== undefined) conditions.push(sql`${source.status} = ${query.status}`)
   if (source.scope !== undefined) conditions.push(source.scope)
   for (const [key, value] of Object.entries(query.tags ?? {})) {

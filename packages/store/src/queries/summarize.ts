@@ -76,7 +76,7 @@ export async function summarize(
   validateQuery(query, 'summarize')
   const keys = query.groupBy ?? []
   const parts = await Promise.all(
-    (await planLedgerQuery(db, dialect, query, source, { unpricedReported: true })).map((part) =>
+    (await planLedgerQuery(db, dialect, query, source)).map((part) =>
       summarizePart(db, dialect, part),
     ),
   )
@@ -115,22 +115,15 @@ async function summarizePart(
 ): Promise<PartSums[]> {
   const { query, source: from } = part
   const groups = (query.groupBy ?? []).map((key) => groupColumn(dialect, from, key))
-  const metrics =
-    part.only === 'unpricedReported'
-      ? {
-          reportedCostOfUnpriced: from.metrics.reportedCostOfUnpriced,
-          unpricedReportedCalls: from.metrics.unpricedReportedCalls,
-        }
-      : from.metrics
   const selects = [
     ...groups.map((g, i) => sql`${g.expr} AS ${sql.ref(`g${i}`)}`),
-    ...Object.entries(metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
+    ...Object.entries(from.metrics).map(([name, expr]) => sql`${expr} AS ${sql.ref(name)}`),
   ]
   const groupBy =
     groups.length === 0 ? sql`` : sql`GROUP BY ${sql.join(groups.map((_, i) => sql.lit(i + 1)))}`
   const { rows } = await sql<Record<string, unknown>>`
     SELECT ${sql.join(selects)} FROM ${from.from}
-    ${whereClause(from, query, part.where)} ${groupBy}`.execute(db)
+    ${whereClause(from, query)} ${groupBy}`.execute(db)
   return rows.map((row) => partialRow(row, groups))
 }
 

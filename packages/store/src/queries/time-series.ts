@@ -35,25 +35,23 @@ export async function timeSeries(
   }
   const parts = await Promise.all(
     // Planned as grouped by its bucket: hour buckets must not read the daily rollup.
-    (
-      await planLedgerQuery(db, dialect, { ...query, groupBy: [query.bucket] }, source, {
-        byModel: query.stackBy === 'model',
-      })
-    ).map(async ({ query: part, source: from, where }) => {
-      const key = query.stackBy === 'model' ? from.model : from.provider
-      const { rows } = await sql<{
-        b: unknown
-        k: string | null
-        cost: unknown
-        n: unknown
-        u: unknown
-      }>`
+    (await planLedgerQuery(db, dialect, { ...query, groupBy: [query.bucket] }, source)).map(
+      async ({ query: part, source: from }) => {
+        const key = query.stackBy === 'model' ? from.model : from.provider
+        const { rows } = await sql<{
+          b: unknown
+          k: string | null
+          cost: unknown
+          n: unknown
+          u: unknown
+        }>`
         SELECT ${bucketStart(dialect, query.bucket, from.ts)} AS b, ${key} AS k,
           ${from.metrics.cost} AS cost, ${from.metrics.calls} AS n, ${from.metrics.unpricedCalls} AS u
-        FROM ${from.from} ${whereClause(from, part, where)}
+        FROM ${from.from} ${whereClause(from, part)}
         GROUP BY 1, 2`.execute(db)
-      return rows
-    }),
+        return rows
+      },
+    ),
   )
   // Parts of a split range can share a bucket (the partial hour and the whole hours of one day).
   const merged = new Map<

@@ -1,5 +1,10 @@
-import { DAILY_KEY_COLUMNS, dailyDeltas, dailyUpsertAssignments } from '../daily-rollups.js'
-import { ROLLUP_SUM_COLUMNS, type RollupDeltas } from '../rollups.js'
+import { DAILY_KEY_COLUMNS, dailyDeltas } from '../daily-rollups.js'
+import {
+  ROLLUP_SUM_COLUMNS,
+  type RollupDeltas,
+  rollupKeyValues,
+  rollupUpsertAssignments,
+} from '../rollups.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-connection.js'
 
 /**
@@ -14,20 +19,20 @@ export class SqliteDailyRollups {
     const columns = [...DAILY_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS]
     this.#upsert = db.prepare(
       `INSERT INTO call_rollups_daily (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-       ON CONFLICT (${DAILY_KEY_COLUMNS.join(', ')}) DO UPDATE SET ${dailyUpsertAssignments()}`,
+       ON CONFLICT (${DAILY_KEY_COLUMNS.join(', ')}) DO UPDATE SET ${rollupUpsertAssignments('call_rollups_daily')}`,
     )
     // A cost update can move every call out of a day's row (a model learnt): drop the empty row,
     // as the hourly writer does, so it never shows as a group of zero calls.
     this.#deleteEmpty = db.prepare(
       `DELETE FROM call_rollups_daily
-       WHERE day_ts = ? AND provider = ? AND model = ? AND upstream = ? AND status = ? AND calls = 0`,
+       WHERE ${DAILY_KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ')} AND calls = 0`,
     )
   }
 
   /** Adds the days' share of the hourly deltas (call inside the writer's transaction). */
   apply(hourly: RollupDeltas): void {
     for (const { key, sums } of dailyDeltas(hourly)) {
-      const keyValues = [key.hourTs, key.provider, key.model, key.upstream, key.status]
+      const keyValues = rollupKeyValues(key)
       this.#upsert.run(...keyValues, ...sums)
       if (sums[0]! < 0n) this.#deleteEmpty.run(...keyValues)
     }

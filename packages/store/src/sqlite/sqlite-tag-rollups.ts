@@ -1,4 +1,4 @@
-import { ROLLUP_SUM_COLUMNS } from '../rollups.js'
+import { ROLLUP_SUM_COLUMNS, rollupUpsertAssignments } from '../rollups.js'
 import {
   TAG_ROLLUP_TABLES,
   type TagRollupDelta,
@@ -6,7 +6,6 @@ import {
   type TagRollupKeyRow,
   tagDeltaKeyValues,
   tagRollupKeyColumns,
-  tagUpsertAssignments,
 } from '../tag-rollups.js'
 import type { SqliteDatabase, SqliteStatement } from './sqlite-connection.js'
 
@@ -34,7 +33,7 @@ export class SqliteTagRollups {
       return {
         upsert: db.prepare(
           `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-           ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${tagUpsertAssignments(table)}`,
+           ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${rollupUpsertAssignments(table)}`,
         ),
         // A reprice can move every call out of a row: drop it, as the plain rollups do.
         deleteEmpty: db.prepare(

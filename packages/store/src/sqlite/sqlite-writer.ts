@@ -4,11 +4,14 @@ import {
   ROLLUP_KEY_COLUMNS,
   ROLLUP_SUM_COLUMNS,
   RollupDeltas,
+  rawModelId,
+  rawModelOfRow,
+  rollupKeyValues,
   rollupSourceFromRow,
   rollupUpsertAssignments,
 } from '../rollups.js'
 import type { CostRow, RowSource } from '../store-engine.js'
-import { TagRollupDeltas, rawModelOfRow, tagFieldsOf } from '../tag-rollups.js'
+import { TagRollupDeltas, tagFieldsOf } from '../tag-rollups.js'
 import { SqliteDailyRollups } from './sqlite-daily-rollups.js'
 import { SqliteTagRollups } from './sqlite-tag-rollups.js'
 import type { SqliteDatabase, SqliteStatement, SqliteTransaction } from './sqlite-connection.js'
@@ -56,7 +59,7 @@ export class SqliteWriter {
     const rollupColumns = [...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS]
     this.#upsertRollup = db.prepare(
       `INSERT INTO call_rollups (${rollupColumns.join(', ')}) VALUES (${rollupColumns.map(() => '?').join(', ')})
-       ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(', ')}) DO UPDATE SET ${rollupUpsertAssignments()}`,
+       ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(', ')}) DO UPDATE SET ${rollupUpsertAssignments('call_rollups')}`,
     )
     this.#selectForUpdate = db.prepare(
       `SELECT ts, provider, model, upstream_provider, status, input_tokens, cache_read_tokens,
@@ -72,7 +75,7 @@ export class SqliteWriter {
     )
     this.#deleteEmptyRollup = db.prepare(
       `DELETE FROM call_rollups
-       WHERE hour_ts = ? AND provider = ? AND model = ? AND upstream = ? AND status = ? AND calls = 0`,
+       WHERE ${ROLLUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ')} AND calls = 0`,
     )
     this.#daily = new SqliteDailyRollups(db)
     this.#tags = new SqliteTagRollups(db)
@@ -107,8 +110,9 @@ export class SqliteWriter {
       const rowid = Number(result.lastInsertRowid)
       if (rowid < first) first = rowid
       if (rowid > last) last = rowid
-      deltas.add(row)
-      if (tagKeys.length > 0) tagDeltas.add(tagKeys, row, rawModelOfRow(row))
+      const rawModel = rawModelOfRow(row)
+      deltas.add(row, rawModel)
+      if (tagKeys.length > 0) tagDeltas.add(tagKeys, row, rawModel)
     }
     if (stored.length === 0) return 0
     // The write lock is held since BEGIN IMMEDIATE, so nobody else added calls meanwhile: the new
@@ -148,10 +152,11 @@ export class SqliteWriter {
         costPico: update.costPico,
         cacheSavingsPico: update.cacheSavingsPico,
       }
-      deltas.add(before, -1n)
-      deltas.add(after)
+      const rawModel = rawModelId(old['served_model'], old['requested_model'])
+      deltas.add(before, rawModel, -1n)
+      deltas.add(after, rawModel)
       if (tagKeys.length > 0) {
-        const { tags, rawModel } = tagFieldsOf(old)
+        const { tags } = tagFieldsOf(old)
         tagDeltas.add(tagKeys, { ...before, tags }, rawModel, -1n)
         tagDeltas.add(tagKeys, { ...after, tags }, rawModel)
       }
@@ -173,7 +178,7 @@ export class SqliteWriter {
   #applyDeltas(deltas: RollupDeltas): unknown[][] {
     const touched: unknown[][] = []
     for (const { key, sums } of deltas.sorted()) {
-      const keyValues = [key.hourTs, key.provider, key.model, key.upstream, key.status]
+      const keyValues = rollupKeyValues(key)
       this.#upsertRollup.run(...keyValues, ...sums)
       touched.push(keyValues)
     }
