@@ -87,8 +87,11 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
   const config =
     typeof options.budgets === 'string' ? await loadBudgetsFile(options.budgets) : options.budgets
   const report = options.onError ?? (() => {})
-  // A short busy timeout (writes never block the event loop long); opening waits for a busy ledger.
-  const store = await openWhenFree(() => openStore(options.db, { busyTimeoutMs: 100 }))
+  // Records are written on a worker thread (SQLite), as the meter's own store does; the caller's
+  // connection keeps a short busy timeout for the budget checks. Opening waits for a busy ledger.
+  const store = await openWhenFree(() =>
+    openStore(options.db, { busyTimeoutMs: 100, writeThread: 'worker' }),
+  )
   let guard: BudgetGuard | undefined
   let counter: PromptCounterThread | undefined
   let meter: Meter

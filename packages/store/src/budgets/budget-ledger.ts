@@ -299,40 +299,27 @@ async function standingsOn(
   const reserved = new Map(rows.map((row) => [row.budget, parseMoneySum(row.reserved) ?? 0n]))
   const standings: BudgetStanding[] = []
   for (const window of windows) {
-    const spent = await spentIn(db, dialect, window.query)
+    const spent = await spentIn(db, dialect, window.query, now)
     standings.push({ id: window.id, ...spent, reservedPico: reserved.get(window.id) ?? 0n })
   }
   return standings
 }
 
 /**
- * Priced spend and unpriced calls of a budget's period. A period from a whole hour on, scoped by
- * provider and model, is one small read of the hourly rollups (the budget check runs before every
- * call); anything else (tag scopes, periods starting inside an hour) is `summarize`'s plan.
+ * Priced spend and unpriced calls of a budget's period, by `summarize`'s plan. The period runs to
+ * the end of the current hour: no call is recorded with a later start, and whole hours are read
+ * from the rollups (whole days from the daily ones) instead of the current hour's raw calls, which
+ * a check before every call would otherwise scan again and again. A call stamped later than now
+ * (another machine's clock) counts too: stricter, never looser.
  */
 async function spentIn(
   db: Kysely<any>,
   dialect: StoreDialect,
   query: BudgetWindow['query'],
+  now: number,
 ): Promise<{ spentPico: bigint; unpricedCalls: number }> {
-  const since = query.since?.getTime()
-  const tagged = Object.keys(query.tags ?? {}).length > 0
-  if (!tagged && query.until === undefined && (since === undefined || since % HOUR_MS === 0)) {
-    const conditions = [
-      ...(since === undefined ? [] : [sql`hour_ts >= ${since}`]),
-      ...(query.provider === undefined ? [] : [sql`provider = ${query.provider}`]),
-      ...(query.model === undefined ? [] : [sql`model = ${query.model}`]),
-    ]
-    const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`
-    const { rows } = await sql<{ spent: unknown; unpriced: unknown }>`
-      SELECT ${moneySum(dialect, sql.ref('cost_pico'))} AS spent, SUM(calls - priced_calls) AS unpriced
-      FROM call_rollups ${where}`.execute(db)
-    return {
-      spentPico: parseMoneySum(rows[0]?.spent) ?? 0n,
-      unpricedCalls: Number(rows[0]?.unpriced ?? 0),
-    }
-  }
-  const [total] = await summarize(db, dialect, query)
+  const until = query.until ?? new Date((Math.floor(now / HOUR_MS) + 1) * HOUR_MS)
+  const [total] = await summarize(db, dialect, { ...query, until })
   return {
     // A period with no priced call has cost null: nothing priced was spent (unpriced calls are counted).
     spentPico: total?.cost ? picoFromUsd(total.cost) : 0n,
