@@ -23,6 +23,25 @@ export function periodWindow(period: BudgetPeriod, timeZone: string, now: Date):
     const since = Math.floor((now.getTime() - period.rollingHours * HOUR_MS) / HOUR_MS) * HOUR_MS
     return { since: new Date(since), resetsAt: null }
   }
+  // A calendar period stands until it resets: computed once, not before every call (Intl is slow).
+  const key = `${period}|${timeZone}`
+  const known = calendarPeriods.get(key)
+  const at = now.getTime()
+  if (known && known.since.getTime() <= at && at < known.resetsAt.getTime()) return known
+  const window = calendarPeriod(period, timeZone, now)
+  if (calendarPeriods.size >= 64) calendarPeriods.clear()
+  calendarPeriods.set(key, window)
+  return window
+}
+
+/** The calendar periods last computed, by period and zone. */
+const calendarPeriods = new Map<string, { since: Date; resetsAt: Date }>()
+
+function calendarPeriod(
+  period: 'day' | 'week' | 'month',
+  timeZone: string,
+  now: Date,
+): { since: Date; resetsAt: Date } {
   const local = localDate(now, timeZone)
   let start: [number, number, number]
   let next: [number, number, number]

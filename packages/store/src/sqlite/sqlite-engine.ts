@@ -12,6 +12,7 @@ import { fileIdentity, sameFile } from './sqlite-file-identity.js'
 import type { FileIdentity } from './sqlite-file-identity.js'
 import { SqliteReadDialect } from './sqlite-read-dialect.js'
 import { SqliteReadPool } from './sqlite-read-pool.js'
+import { withStatementCache } from './sqlite-statement-cache.js'
 import { SqliteWriteThread } from './sqlite-write-thread.js'
 import { SqliteWriter } from './sqlite-writer.js'
 
@@ -154,7 +155,9 @@ async function openLedger(options: SqliteEngineOptions): Promise<OpenLedger> {
   // Taken right after opening: the file this connection holds.
   const identity = options.path === ':memory:' ? null : fileIdentity(options.path)
   const db = new Kysely<LedgerDatabase>({
-    dialect: new SqliteDialect({ database: raw as unknown as KyselySqliteDatabase }),
+    dialect: new SqliteDialect({
+      database: withStatementCache(raw) as unknown as KyselySqliteDatabase,
+    }),
   })
   try {
     if (options.readOnly) await assertSchemaCurrent(db, `sqlite:${options.path}`)

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { WorkerReply } from './sqlite-worker-channel.js'
+import { withStatementCache } from './sqlite-statement-cache.js'
 import { openSqliteDatabase } from './sqlite-connection.js'
 import type { ReadRequest, ReadResult, ReadWorkerData } from './sqlite-read-protocol.js'
 import { serialiseError } from './sqlite-write-protocol.js'
@@ -16,6 +17,7 @@ const port = parentPort!
 const { path, busyTimeoutMs } = workerData as ReadWorkerData
 try {
   const db = await openSqliteDatabase({ path, readOnly: true, busyTimeoutMs })
+  const statements = withStatementCache(db)
   port.on('message', (request: ReadRequest) => {
     if (request.kind === 'close') {
       db.close()
@@ -24,7 +26,7 @@ try {
     }
     let reply: Reply
     try {
-      const statement = db.prepare(request.sql)
+      const statement = statements.prepare(request.sql)
       let result: ReadResult
       if (statement.reader) {
         result = { rows: statement.all(request.parameters) }
