@@ -103,24 +103,7 @@ export function rowFromRecord(record: CallRecord, where: string | (() => string)
     if (!(error instanceof FieldProblem)) throw error
     throw new TokenledgerError('RECORD_INVALID', `${place()}: ${firstProblem(record)}`)
   }
-  return {
-    id: record.id,
-    ts: values[TS] as number,
-    provider: record.provider,
-    model: values[MODEL] as string | null,
-    upstream: values[UPSTREAM] as string | null,
-    status: record.status,
-    inputTokens: values[INPUT] as number,
-    cacheReadTokens: values[CACHE_READ] as number,
-    cacheWriteTokens: values[CACHE_WRITE] as number,
-    outputTokens: values[OUTPUT] as number,
-    reasoningTokens: values[REASONING] as number,
-    costPico: values[COST] as bigint | null,
-    cacheSavingsPico: values[CACHE_SAVINGS] as bigint | null,
-    reportedCostPico: values[REPORTED_COST] as bigint | null,
-    tags: record.tags ?? {},
-    values,
-  }
+  return rowOf(values, record.tags ?? {})
 }
 
 /**
@@ -128,6 +111,11 @@ export function rowFromRecord(record: CallRecord, where: string | (() => string)
  * crosses to the SQLite write thread, where cloning the values costs a third of cloning the row.
  */
 export function rowFromValues(values: ColumnValue[]): CallRow {
+  return rowOf(values, tagsColumn.read(values[TAGS]) as Tags)
+}
+
+/** The row of converted column values (the fields are read from them by the column table). */
+function rowOf(values: ColumnValue[], tags: Tags): CallRow {
   return {
     id: values[ID] as string,
     ts: values[TS] as number,
@@ -143,7 +131,7 @@ export function rowFromValues(values: ColumnValue[]): CallRow {
     costPico: values[COST] as bigint | null,
     cacheSavingsPico: values[CACHE_SAVINGS] as bigint | null,
     reportedCostPico: values[REPORTED_COST] as bigint | null,
-    tags: tagsColumn.read(values[TAGS]) as Tags,
+    tags,
     values,
   }
 }
