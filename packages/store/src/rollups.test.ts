@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { CallRow } from './calls/row-from-record.js'
-import { HOUR_MS, ROLLUP_SUM_COLUMNS, RollupDeltas } from './rollups.js'
+import { HOUR_MS, ROLLUP_SUM_COLUMNS, RollupDeltas, rollupKeyValues } from './rollups.js'
 import type { RollupSource } from './rollups.js'
 
 type Source = RollupSource & Pick<CallRow, 'ts'>
@@ -44,22 +44,7 @@ function reference(calls: { call: Source; sign: 1n | -1n }[]): Map<string, bigin
 }
 
 function actual(deltas: RollupDeltas): Map<string, bigint[]> {
-  return new Map(
-    deltas
-      .sorted()
-      .map(({ key, sums }) => [
-        [
-          key.hourTs,
-          key.provider,
-          key.model,
-          key.unknownModel,
-          key.priced,
-          key.upstream,
-          key.status,
-        ].join('|'),
-        sums,
-      ]),
-  )
+  return new Map(deltas.sorted().map(({ key, sums }) => [rollupKeyValues(key).join('|'), sums]))
 }
 
 const tokens = fc.oneof(

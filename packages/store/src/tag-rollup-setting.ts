@@ -25,6 +25,7 @@ import {
 } from './rollups.js'
 import type { LedgerDatabase } from './schema.js'
 import { TAG_ROLLUP_TABLES, tagRollupKeyColumns } from './tag-rollups.js'
+import { inWriteTransaction } from './write-transaction.js'
 
 /** Most tag keys a ledger rolls up: each one adds its rows to every write. */
 export const MAX_ROLLUP_TAG_KEYS = 16
@@ -68,7 +69,7 @@ export async function setTagRollupKeys(
     )
   }
   const wanted = new Set(keys)
-  await inWriteTransaction(db, dialect, async (trx) => {
+  await inExclusiveWriteTransaction(db, dialect, async (trx) => {
     const { rows } = await sql<{ key: string }>`SELECT key FROM rollup_tag_keys`.execute(trx)
     const stored = new Set(rows.map((row) => String(row.key)))
     for (const key of stored) {
@@ -121,7 +122,7 @@ async function backfill(
   let total: number | undefined
   let done = 0
   for (;;) {
-    const step = await inWriteTransaction(db, dialect, async (trx) => {
+    const step = await inExclusiveWriteTransaction(db, dialect, async (trx) => {
       const { rows } = await sql<{ until: unknown }>`
         SELECT CAST(backfilled_until AS TEXT) AS until FROM rollup_tag_keys WHERE key = ${key}`.execute(
         trx,
@@ -209,24 +210,15 @@ async function addCallsToTagRows(
  * Runs `fn` in one write transaction that excludes every writer: SQLite's write lock (BEGIN
  * IMMEDIATE), PostgreSQL's tag-rollup lock held exclusively.
  */
-async function inWriteTransaction<T>(
+async function inExclusiveWriteTransaction<T>(
   db: Kysely<LedgerDatabase>,
   dialect: StoreDialect,
   fn: (trx: Kysely<any>) => Promise<T>,
 ): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn)
-    try {
+  return db.connection().execute((conn) =>
+    inWriteTransaction(conn, dialect, async () => {
       if (dialect === 'postgres') await lockTagRollupKeys(conn, 'exclusive')
-      const result = await fn(conn)
-      await sql.raw('COMMIT').execute(conn)
-      return result
-    } catch (error) {
-      await sql
-        .raw('ROLLBACK')
-        .execute(conn)
-        .catch(() => undefined)
-      throw error
-    }
-  })
+      return fn(conn)
+    }),
+  )
 }

@@ -25,6 +25,7 @@ import type { LedgerQuery, LedgerStore, StoreDialect } from '../ledger-store.js'
 import { summarize } from '../queries/summarize.js'
 import { HOUR_MS } from '../rollups.js'
 import { moneySum, parseMoneySum } from '../sql-fragments.js'
+import { inWriteTransaction } from '../write-transaction.js'
 
 /** When each store last swept its reservations (see reserveInLedger). */
 const lastSweep = new WeakMap<LedgerStore, Map<string, number>>()
@@ -341,25 +342,18 @@ async function locked<T>(
         // SQLite: reservations need no fsync of their own (a power cut ends their holders too);
         // the connection's next durable commit syncs them anyway. Back to FULL right after.
         if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
-        await sql.raw(store.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn)
         try {
-          if (store.dialect === 'postgres') {
-            for (const claim of claims) {
-              await sql`SELECT pg_advisory_xact_lock(hashtext(${'tokenledger.budget.'} || current_schema() || ${`.${claim.id}`}))`.execute(
-                conn,
-              )
+          return await inWriteTransaction(conn, store.dialect, async () => {
+            if (store.dialect === 'postgres') {
+              for (const claim of claims) {
+                await sql`SELECT pg_advisory_xact_lock(hashtext(${'tokenledger.budget.'} || current_schema() || ${`.${claim.id}`}))`.execute(
+                  conn,
+                )
+              }
             }
-          }
-          // The clock is read once the lock is held, so leases compare in lock order.
-          const result = await work(conn, Date.now())
-          await sql.raw('COMMIT').execute(conn)
-          return result
-        } catch (error) {
-          await sql
-            .raw('ROLLBACK')
-            .execute(conn)
-            .catch(() => undefined)
-          throw error
+            // The clock is read once the lock is held, so leases compare in lock order.
+            return work(conn, Date.now())
+          })
         } finally {
           if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = FULL').execute(conn)
         }

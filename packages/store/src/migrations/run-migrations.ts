@@ -2,6 +2,7 @@ import { TokenledgerError } from '@tokenledger/pricing'
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
 import type { StoreDialect } from '../ledger-store.js'
+import { inWriteTransaction } from '../write-transaction.js'
 import { LATEST_VERSION, MIGRATIONS } from './index.js'
 
 /** What `migrateToLatest` did. */
@@ -31,44 +32,40 @@ export async function migrateToLatest(
   schema?: string,
 ): Promise<MigrationResult> {
   return db.connection().execute(async (conn) => {
-    await sql.raw(dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN').execute(conn)
     try {
-      if (dialect === 'postgres') {
-        const key = `tokenledger.migrations.${schema ?? 'public'}`
-        await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(conn)
-        if (schema !== undefined)
-          await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(conn)
-      }
-      await conn.schema
-        .createTable('tokenledger_migrations')
-        .ifNotExists()
-        .addColumn('version', 'integer', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('applied_at', 'text', (c) => c.notNull())
-        .execute()
-      const from = await currentVersion(conn)
-      if (from > LATEST_VERSION) throw tooNew(from)
-      const applied: number[] = []
-      for (const migration of MIGRATIONS) {
-        if (migration.version <= from) continue
-        await migration.up(conn, dialect)
-        await conn
-          .insertInto('tokenledger_migrations')
-          .values({
-            version: migration.version,
-            name: migration.name,
-            applied_at: new Date().toISOString(),
-          })
+      return await inWriteTransaction(conn, dialect, async () => {
+        if (dialect === 'postgres') {
+          const key = `tokenledger.migrations.${schema ?? 'public'}`
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(conn)
+          if (schema !== undefined)
+            await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(conn)
+        }
+        await conn.schema
+          .createTable('tokenledger_migrations')
+          .ifNotExists()
+          .addColumn('version', 'integer', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('applied_at', 'text', (c) => c.notNull())
           .execute()
-        applied.push(migration.version)
-      }
-      await sql.raw('COMMIT').execute(conn)
-      return { from, to: LATEST_VERSION, applied }
+        const from = await currentVersion(conn)
+        if (from > LATEST_VERSION) throw tooNew(from)
+        const applied: number[] = []
+        for (const migration of MIGRATIONS) {
+          if (migration.version <= from) continue
+          await migration.up(conn, dialect)
+          await conn
+            .insertInto('tokenledger_migrations')
+            .values({
+              version: migration.version,
+              name: migration.name,
+              applied_at: new Date().toISOString(),
+            })
+            .execute()
+          applied.push(migration.version)
+        }
+        return { from, to: LATEST_VERSION, applied }
+      })
     } catch (error) {
-      await sql
-        .raw('ROLLBACK')
-        .execute(conn)
-        .catch(() => undefined)
       if (error instanceof TokenledgerError) throw error
       throw new TokenledgerError(
         'STORE_UNAVAILABLE',
