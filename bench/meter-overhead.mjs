@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import OpenAI from 'openai'
 import { createMeter } from '../packages/meter/dist/index.js'
 import { openStore } from '../packages/store/dist/index.js'
+import { json, sse } from './support/deepseek-payloads.mjs'
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -227,7 +228,6 @@ async function withOpenTelemetry(url, bare, dir, perKind, log) {
 /** Microseconds per call the meter adds when the network costs nothing. */
 async function meteringWork(calls) {
   const dir = mkdtempSync(join(tmpdir(), 'tokenledger-bench-work-'))
-  const { json, sse } = await payloads()
   const inMemoryFetch = async (_input, init) => {
     const stream = JSON.parse(init.body).stream
     return new Response(stream ? sse : json, {
@@ -287,29 +287,6 @@ async function meteringWork(calls) {
   await meter.close()
   rmSync(dir, { recursive: true, force: true })
   return result
-}
-
-async function payloads() {
-  const usage = {
-    prompt_tokens: 1200,
-    completion_tokens: 300,
-    total_tokens: 1500,
-    prompt_tokens_details: { cached_tokens: 1024 },
-    completion_tokens_details: { reasoning_tokens: 120 },
-    prompt_cache_hit_tokens: 1024,
-    prompt_cache_miss_tokens: 176,
-  }
-  const base = { id: 'w', created: 1, model: 'deepseek-v4-flash' }
-  const json = JSON.stringify({
-    ...base,
-    object: 'chat.completion',
-    choices: [
-      { index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' },
-    ],
-    usage,
-  })
-  const sse = `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hello!' }, finish_reason: null }] })}\n\ndata: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\ndata: [DONE]\n\n`
-  return { json, sse }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

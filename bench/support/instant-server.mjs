@@ -2,42 +2,7 @@
 // or SSE (the request's `stream` flag decides). Run as a child process so its work does not share
 // the measured client's event loop. Prints its port on stdout.
 import { createServer } from 'node:http'
-
-const usage = {
-  prompt_tokens: 1200,
-  completion_tokens: 300,
-  total_tokens: 1500,
-  prompt_tokens_details: { cached_tokens: 1024 },
-  completion_tokens_details: { reasoning_tokens: 120 },
-  prompt_cache_hit_tokens: 1024,
-  prompt_cache_miss_tokens: 176,
-}
-const base = {
-  id: 'bench-1',
-  object: 'chat.completion',
-  created: 1_777_000_000,
-  model: 'deepseek-v4-flash',
-}
-const json = JSON.stringify({
-  ...base,
-  choices: [
-    {
-      index: 0,
-      message: { role: 'assistant', content: 'Hello! '.repeat(40) },
-      finish_reason: 'stop',
-    },
-  ],
-  usage,
-})
-const chunk = (delta, extra = {}) =>
-  `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`
-const sse = [
-  chunk({ role: 'assistant', content: '' }),
-  ...Array.from({ length: 20 }, () => chunk({ content: 'Hello! ' })),
-  // DeepSeek puts usage on the last chunk that has a choice.
-  `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage })}\n\n`,
-  'data: [DONE]\n\n',
-].join('')
+import { json, sse } from './deepseek-payloads.mjs'
 
 const server = createServer((request, response) => {
   const parts = []
