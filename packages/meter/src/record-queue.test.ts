@@ -57,16 +57,25 @@ function watchedSink(target: RecordSink, { held = false } = {}) {
   const gate = signal()
   if (!held) gate.resolve()
   const inserted: string[][] = []
+  let finished = 0
+  let onFinished = () => {}
   const sink: RecordSink = {
     insert: async (records) => {
       inserted.push(records.map((record) => record.id))
       started.resolve()
       await gate.promise
       await target.insert(records)
+      finished++
+      onFinished()
     },
     close: () => target.close(),
   }
-  return { sink, inserted, started: started.promise, release: () => gate.resolve() }
+  /** Settles once `count` inserts have ended and the queue has had a turn of the event loop. */
+  const written = async (count: number): Promise<void> => {
+    while (finished < count) await new Promise<void>((resolve) => (onFinished = resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return { sink, inserted, started: started.promise, release: () => gate.resolve(), written }
 }
 
 describe('RecordQueue', () => {
@@ -112,6 +121,29 @@ describe('RecordQueue', () => {
     expect(watched.inserted).toHaveLength(1)
     expect(q.stats().written).toBe(10)
   }, 10_000) // fails well before the timer would write the batch
+
+  it('leaves calls that came in during a write for the timer, unless a full batch waits', async () => {
+    // Steady traffic used to be written one small transaction after another (each write's
+    // stragglers at once), which kept the write thread busy beside the application.
+    const watched = watchedSink(store, { held: true })
+    const q = queue([], { store: watched.sink })
+    const records = createRecordFactory({ seed: 6 }).batch(23)
+    for (const record of records.slice(0, 10)) q.push(record) // a full batch: written at once
+    await watched.started
+    for (const record of records.slice(10, 13)) q.push(record) // 3 come in during that write
+    watched.release()
+    await watched.written(1)
+    // The timer is a minute away: the 3 wait for it.
+    expect(watched.inserted.map((ids) => ids.length)).toEqual([10])
+    expect(q.stats().queued).toBe(3)
+    // A full batch is still written at once, and what is left after it waits again.
+    for (const record of records.slice(13)) q.push(record)
+    await watched.written(2)
+    expect(watched.inserted.map((ids) => ids.length)).toEqual([10, 10])
+    expect(q.stats().queued).toBe(3)
+    await q.flush()
+    expect(watched.inserted.map((ids) => ids.length)).toEqual([10, 10, 3])
+  }, 10_000)
 
   it('builds queued calls at write time; one that cannot be built is reported and left out', async () => {
     const errors: Array<{ error: Error; context: MeterErrorContext }> = []

@@ -347,7 +347,11 @@ export class RecordQueue {
     setImmediate(step)
   }
 
-  /** Background drain: write batches until empty or a failure, then back off. */
+  /**
+   * Background drain: writes batches while a full one waits; what is left (calls that came in
+   * during the write) waits for the next timer, so steady traffic is written a few times a second
+   * in large batches rather than one small transaction after another. A failure backs off.
+   */
   async #drain(): Promise<void> {
     while (this.size > 0 && !this.#closed) {
       if (this.#writing) {
@@ -357,6 +361,10 @@ export class RecordQueue {
       const ok = await this.#writeBatch()
       if (!ok) {
         this.#schedule(this.#nextBackoff(), true)
+        return
+      }
+      if (this.size > 0 && this.size < this.#options.batchSize) {
+        if (!this.#timer) this.#schedule(this.#options.flushIntervalMs)
         return
       }
     }
