@@ -10,6 +10,13 @@
 // `node bench/dashboard-scale.mjs [--quick] [--sqlite-calls N] [--pg-calls N] [--pg-url URL]
 //   [--sequential] [--batch N]` (`--keep` keeps the SQLite ledger it writes; `--sqlite-ledger PATH`
 //   measures a kept one again)
+// Before and after: `--baseline DIR --baseline-ledger PATH` also serves PATH with the build of the
+// checkout DIR (an earlier commit, built), its requests alternating with this build's, and sets
+// every SQLite answer beside that build's. PATH is a copy of the same ledger as this build's, taken
+// before this build migrated it (an earlier build may not read a later schema). Under `pnpm bench`,
+// the environment says the same: TOKENLEDGER_BENCH_SQLITE_LEDGER, TOKENLEDGER_BENCH_BASELINE_DIR
+// and TOKENLEDGER_BENCH_BASELINE_LEDGER.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -63,24 +70,33 @@ const count = (n) => n.toLocaleString('en-US')
 const times = (ratio) => `${ratio < 10 ? ratio.toFixed(1) : ratio.toFixed(0)}x`
 const millions = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`)
 
-/** Times `fn` RUNS times after WARMUPS runs; median and p90 in milliseconds, and the last result. */
-async function measure(fn, runs = RUNS, warmups = WARMUPS) {
-  for (let i = 0; i < warmups; i++) await fn()
-  const times = []
-  let result
+/**
+ * Times each of `fns` RUNS times after WARMUPS runs, in turns (one run of each, then the next), so
+ * drift hits them alike; per function the median and p90 in milliseconds, and the last result.
+ */
+async function measureEach(fns, runs = RUNS, warmups = WARMUPS) {
+  for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
+  const times = fns.map(() => [])
+  const results = []
   for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint()
-    result = await fn()
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    for (const [k, fn] of fns.entries()) {
+      const t0 = process.hrtime.bigint()
+      results[k] = await fn()
+      times[k].push(Number(process.hrtime.bigint() - t0) / 1e6)
+    }
   }
-  times.sort((a, b) => a - b)
-  return {
-    median: times[Math.floor(runs / 2)],
-    p90: times[Math.ceil(runs * 0.9) - 1],
-    runs,
-    result,
-  }
+  return times.map((list, k) => {
+    list.sort((a, b) => a - b)
+    return {
+      median: list[Math.floor(runs / 2)],
+      p90: list[Math.ceil(runs * 0.9) - 1],
+      runs,
+      result: results[k],
+    }
+  })
 }
+
+const measure = async (fn, runs, warmups) => (await measureEach([fn], runs, warmups))[0]
 
 /** JSON with sorted keys, so two answers compare by content. */
 function canonical(value) {
@@ -134,7 +150,7 @@ const CHECKS = {
  * Serves one ledger with the dashboard process and measures every answer against its baseline.
  * Returns per-answer timings, whether all totals matched, and the dashboard's memory.
  */
-async function measureEngine({ dialect, db, openRaw, period, log }) {
+async function measureEngine({ dialect, db, openRaw, period, log, baseline = null }) {
   const since = period.since.getTime()
   const until = period.until.getTime()
   const day = (at) => new Date(at).toISOString().slice(0, 10)
@@ -229,18 +245,33 @@ async function measureEngine({ dialect, db, openRaw, period, log }) {
   // Without the answer cache: every request reads the ledger (bench/dashboard-scale-load.mjs
   // measures the cache).
   const dashboard = await startDashboardProcess(db, { log, cache: 'off' })
+  const before = baseline
+    ? await startDashboardProcess(`sqlite:${baseline.ledger}`, {
+        log,
+        cache: 'off',
+        root: baseline.dir,
+      }).catch(async (error) => {
+        await dashboard.stop()
+        throw error
+      })
+    : null
   const idle = dashboard.memory()
   let memory
   try {
     for (const answer of answers) {
-      answer.dashboard = await measure(() => getText(dashboard.url, answer.path), answer.runs)
+      const sides = [dashboard, ...(before ? [before] : [])]
+      ;[answer.dashboard, answer.before] = await measureEach(
+        sides.map((side) => () => getText(side.url, answer.path)),
+        answer.runs,
+      )
       log(
-        `  ${dialect} dashboard ${answer.name}: median ${ms(answer.dashboard.median)} ms, p90 ${ms(answer.dashboard.p90)} ms`,
+        `  ${dialect} dashboard ${answer.name}: median ${ms(answer.dashboard.median)} ms, p90 ${ms(answer.dashboard.p90)} ms${answer.before ? `; baseline build ${ms(answer.before.median)} ms, p90 ${ms(answer.before.p90)} ms` : ''}`,
       )
     }
     memory = dashboard.memory()
   } finally {
     await dashboard.stop()
+    await before?.stop()
   }
 
   const raw = await openRaw()
@@ -334,13 +365,18 @@ async function pgBytes(client, schema) {
  *   its own process; the dashboards are always measured one at a time, with nothing else running)
  * @param options.sqliteLedger measure this existing SQLite ledger instead of writing one
  * @param options.keep keep the SQLite ledger written (its path is logged)
+ * @param options.baseline `{ dir, ledger }`: also serve `ledger` with the build in `dir` (see the top)
  */
 export async function run({
   quick = false,
   log = () => {},
   sizes = {},
   pgUrl,
-  sqliteLedger,
+  sqliteLedger = process.env.TOKENLEDGER_BENCH_SQLITE_LEDGER || undefined,
+  baseline = baselineOf(
+    process.env.TOKENLEDGER_BENCH_BASELINE_DIR,
+    process.env.TOKENLEDGER_BENCH_BASELINE_LEDGER,
+  ),
   keep = false,
   sequential = false,
   batchSize = BATCH,
@@ -449,6 +485,7 @@ export async function run({
       openRaw: async () => sqliteRaw(path),
       period,
       log,
+      baseline,
     })
 
     // ---- PostgreSQL
@@ -529,6 +566,12 @@ export async function run({
         // No '|' in values: bench/run.js puts them in Markdown tables.
         value += `; ${plain} ${ms(answer.baseline.median)} ms (p90 ${ms(answer.baseline.p90)}); ratio ${times(ratio)}`
       }
+      if (answer.before) {
+        // Issue 13: every answer no slower than before.
+        const slower = d.median > answer.before.median
+        if (slower) met = false
+        value += `; baseline build ${ms(answer.before.median)} ms (p90 ${ms(answer.before.p90)})${slower ? ', SLOWER than the baseline' : ''}`
+      }
       figures.push({ label: `${name}: ${answer.name} (median of ${d.runs})`, value })
     }
     const memoryOk = result.memory.peak < MEMORY_LIMIT
@@ -548,6 +591,11 @@ export async function run({
     'The dashboard reads whole days from the daily rollup and whole hours from the hourly rollup the store keeps in its write transaction (about 15 rows per hour, whatever the traffic); the calls pages read their rows by the ts index and take their totals from the rollups; the unpriced list reads only the hours the rollups say hold its page.',
     `The tag views read the tag rollups of ${TAG_KEYS.join(', ')} (\`setTagRollupKeys\`, set before the first call, so the write rates above include keeping them): the same hourly and daily sums per value of the key.`,
   )
+  if (baseline) {
+    notes.push(
+      `Baseline build: ${baseline.label}, serving ${baseline.ledger} (the same calls, in that build's schema) in its own process without its answer cache; its requests alternate with this build's, run by run.`,
+    )
+  }
   if (quick) {
     notes.push(
       `Quick mode: ledgers of ${millions(size.sqlite)} (SQLite) and ${millions(size.postgres)} (PostgreSQL) calls; the figure is defined on 10M.`,
@@ -576,6 +624,21 @@ export async function run({
   }
 }
 
+/** The baseline build to serve beside this one (see the top), or null; both or neither are given. */
+function baselineOf(dir, ledger) {
+  if (!dir && !ledger) return null
+  if (!dir || !ledger) {
+    throw new Error('dashboard-scale: a baseline needs both its build (DIR) and its ledger (PATH)')
+  }
+  let label = dir
+  try {
+    label = `${execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h (%cs) %s'], { encoding: 'utf8' }).trim()} in ${dir}`
+  } catch {
+    // Not a git checkout: its directory names it.
+  }
+  return { dir, ledger, label }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
@@ -588,6 +651,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       // Development aids: keep the SQLite ledger written, or measure one kept before.
       keep: { type: 'boolean', default: false },
       'sqlite-ledger': { type: 'string' },
+      baseline: { type: 'string' },
+      'baseline-ledger': { type: 'string' },
     },
   })
   const sizes = {}
@@ -600,6 +665,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     pgUrl: values['pg-url'],
     keep: values.keep,
     sqliteLedger: values['sqlite-ledger'],
+    baseline: baselineOf(values.baseline, values['baseline-ledger']),
     sequential: values.sequential,
     ...(values.batch ? { batchSize: Number(values.batch) } : {}),
   })

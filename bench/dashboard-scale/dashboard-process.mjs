@@ -1,19 +1,21 @@
 // Runs the dashboard as its own process, so its memory is its own: peak resident set (VmHWM) and
 // current (VmRSS) from /proc/<pid>/status. By default `tokenledger dashboard` (the built CLI, port
 // 0); with `cache: 'off'` the same server without its answer cache (load-server.mjs), so that
-// repeated requests measure the ledger's answers, not remembered ones.
+// repeated requests measure the ledger's answers, not remembered ones. `root` runs another
+// checkout's build instead (a baseline: its own load-server.mjs and CLI).
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Starts the dashboard on `db` and resolves once it prints its URL. */
-export async function startDashboardProcess(db, { log, cache = 'on' }) {
+export async function startDashboardProcess(db, { log, cache = 'on', root = ROOT }) {
   const args =
     cache === 'off'
-      ? [fileURLToPath(new URL('./load-server.mjs', import.meta.url)), db, 'off']
-      : [BIN, 'dashboard', '--db', db, '--port', '0']
+      ? [join(root, 'bench/dashboard-scale/load-server.mjs'), db, 'off']
+      : [join(root, 'packages/cli/dist/bin.js'), 'dashboard', '--db', db, '--port', '0']
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // No token: the variable is left out (a set but empty one is refused as a mistake).
