@@ -11,6 +11,10 @@ export interface SqliteStatement {
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
+  /** Rows as arrays of values (in `columns()` order) instead of objects, from now on. */
+  raw(toggle?: boolean): SqliteStatement
+  /** The names of the columns a reader returns, in order. */
+  columns(): Array<{ name: string }>
   /** True for a statement that returns rows (SELECT, some PRAGMAs). */
   readonly reader: boolean
 }

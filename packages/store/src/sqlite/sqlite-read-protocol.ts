@@ -11,6 +11,15 @@ export interface ReadWorkerData {
 export type ReadRequest =
   { kind: 'query'; id: number; sql: string; parameters: readonly unknown[] } | { kind: 'close' }
 
+/**
+ * A query's answer as it crosses from the thread: rows as arrays of values with the column names
+ * once (cloning 50 keyed rows of a calls page cost more than reading them), or what a statement
+ * that is not a reader did.
+ */
+export type ReadReply =
+  | { columns: string[]; values: unknown[][] }
+  | { columns: null; numAffectedRows: bigint; insertId: bigint }
+
 /** A query's answer, as kysely's SqliteDriver builds it from better-sqlite3's. */
 export interface ReadResult {
   rows: unknown[]

@@ -5,13 +5,13 @@
  * worker; the caller's thread only sends the compiled SQL and receives the rows (structured clone:
  * numbers, strings, bigints and buffers arrive as they were read).
  */
-import type { ReadRequest, ReadResult, ReadWorkerData } from './sqlite-read-protocol.js'
+import type { ReadReply, ReadRequest, ReadResult, ReadWorkerData } from './sqlite-read-protocol.js'
 import { WorkerChannel } from './sqlite-worker-channel.js'
 
 export class SqliteReadThread {
-  readonly #channel: WorkerChannel<ReadRequest, { result: ReadResult }>
+  readonly #channel: WorkerChannel<ReadRequest, { result: ReadReply }>
 
-  private constructor(channel: WorkerChannel<ReadRequest, { result: ReadResult }>) {
+  private constructor(channel: WorkerChannel<ReadRequest, { result: ReadReply }>) {
     this.#channel = channel
   }
 
@@ -22,12 +22,22 @@ export class SqliteReadThread {
 
   /** Runs one statement on the thread's connection. */
   async query(sql: string, parameters: readonly unknown[]): Promise<ReadResult> {
-    const reply = await this.#channel.request((id) => ({ kind: 'query', id, sql, parameters }))
-    return reply.result
+    const { result } = await this.#channel.request((id) => ({ kind: 'query', id, sql, parameters }))
+    if (result.columns === null) {
+      return { rows: [], numAffectedRows: result.numAffectedRows, insertId: result.insertId }
+    }
+    return { rows: result.values.map((values) => rowOf(result.columns, values)) }
   }
 
   /** Closes the thread's connection and ends it. */
   close(): Promise<void> {
     return this.#channel.close({ kind: 'close' })
   }
+}
+
+/** A row as better-sqlite3 builds it: a later column of the same name wins. */
+function rowOf(columns: string[], values: unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]
+  return row
 }

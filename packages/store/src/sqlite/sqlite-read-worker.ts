@@ -8,10 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { WorkerReply } from './sqlite-worker-channel.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 import { openSqliteDatabase } from './sqlite-connection.js'
-import type { ReadRequest, ReadResult, ReadWorkerData } from './sqlite-read-protocol.js'
+import type { ReadReply, ReadRequest, ReadWorkerData } from './sqlite-read-protocol.js'
 import { serialiseError } from './sqlite-write-protocol.js'
 
-type Reply = WorkerReply<{ result: ReadResult }>
+type Reply = WorkerReply<{ result: ReadReply }>
 
 const port = parentPort!
 const { path, busyTimeoutMs } = workerData as ReadWorkerData
@@ -27,12 +27,18 @@ try {
     let reply: Reply
     try {
       const statement = statements.prepare(request.sql)
-      let result: ReadResult
+      let result: ReadReply
       if (statement.reader) {
-        result = { rows: statement.all(request.parameters) }
+        // Kept statements are this thread's alone: raw mode stays on for every later run.
+        const values = statement.raw(true).all(request.parameters) as unknown[][]
+        result = { columns: statement.columns().map((column) => column.name), values }
       } else {
         const { changes, lastInsertRowid } = statement.run(request.parameters)
-        result = { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) }
+        result = {
+          columns: null,
+          numAffectedRows: BigInt(changes),
+          insertId: BigInt(lastInsertRowid),
+        }
       }
       reply = { id: request.id, result }
     } catch (error) {
@@ -40,7 +46,7 @@ try {
     }
     port.postMessage(reply)
   })
-  port.postMessage({ id: 0, result: { rows: [] } } satisfies Reply)
+  port.postMessage({ id: 0, result: { columns: [], values: [] } } satisfies Reply)
 } catch (error) {
   port.postMessage({ id: 0, error: serialiseError(error) } satisfies Reply)
 }
