@@ -17,6 +17,9 @@ import { createMeter } from '../packages/meter/dist/index.js'
 import { openStore } from '../packages/store/dist/index.js'
 import { json, sse } from './support/deepseek-payloads.mjs'
 
+/** Warm-up rounds (one bare and one wrapped call each) before anything is timed. */
+const WARMUP_ROUNDS = 500
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]
@@ -69,13 +72,13 @@ export async function run({ quick = false, log = () => {} } = {}) {
   const bare = new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 })
   const wrapped = meter.wrap(new OpenAI({ baseURL: server.url, apiKey: 'bench', maxRetries: 0 }))
   try {
-    // Warm-up: connections, JIT, the ledger's first write.
-    for (let i = 0; i < 50; i++) {
+    // Warm-up: connections, JIT (optimised code for both clients' paths), the ledger's first write.
+    for (let i = 0; i < WARMUP_ROUNDS; i++) {
       await timeCall(bare, i % 2 === 0)
       await timeCall(wrapped, i % 2 === 0)
     }
     await meter.flush()
-    const warmupRecords = 50 // one wrapped call per warm-up round
+    const warmupRecords = WARMUP_ROUNDS // one wrapped call per warm-up round
     const times = { bare: { json: [], stream: [] }, wrapped: { json: [], stream: [] } }
     for (let i = 0; i < perKind * 2; i++) {
       const stream = i % 2 === 1
@@ -197,7 +200,7 @@ async function withOpenTelemetry(url, bare, dir, perKind, log) {
     openTelemetry: { tracerProvider, meterProvider },
   })
   const wrapped = meter.wrap(new OpenAI({ baseURL: url, apiKey: 'bench', maxRetries: 0 }))
-  for (let i = 0; i < 50; i++) await timeCall(wrapped, i % 2 === 0)
+  for (let i = 0; i < WARMUP_ROUNDS; i++) await timeCall(wrapped, i % 2 === 0)
   const times = { bare: { json: [], stream: [] }, wrapped: { json: [], stream: [] } }
   for (let i = 0; i < perKind * 2; i++) {
     const stream = i % 2 === 1
@@ -218,7 +221,7 @@ async function withOpenTelemetry(url, bare, dir, perKind, log) {
     stream: median(times.wrapped.stream) / median(times.bare.stream),
     spans: spans.getFinishedSpans().length,
     written: summary?.calls ?? 0,
-    calls: 50 + perKind * 2,
+    calls: WARMUP_ROUNDS + perKind * 2,
     errors: errors.length,
   }
   await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()])

@@ -10,6 +10,7 @@ import { openSqliteDatabase } from './sqlite-connection.js'
 import type { SqliteConnectionOptions, SqliteDatabase } from './sqlite-connection.js'
 import { fileIdentity, sameFile } from './sqlite-file-identity.js'
 import type { FileIdentity } from './sqlite-file-identity.js'
+import { InlineReads } from './sqlite-inline-reads.js'
 import { SqliteReadDialect } from './sqlite-read-dialect.js'
 import { SqliteReadPool } from './sqlite-read-pool.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
@@ -194,7 +195,18 @@ async function openOnReadThreads(options: SqliteEngineOptions): Promise<OpenLedg
     READ_THREADS,
   )
   const identity = fileIdentity(options.path)
-  const db = new Kysely<LedgerDatabase>({ dialect: new SqliteReadDialect(pool) })
+  // The caller's own connection, for the reads known to be fast; never waits for a lock (a busy
+  // read goes to a thread instead).
+  let inline: InlineReads
+  try {
+    inline = new InlineReads(
+      await openSqliteDatabase({ path: options.path, readOnly: true, busyTimeoutMs: 0 }),
+    )
+  } catch (error) {
+    await pool.close()
+    throw error
+  }
+  const db = new Kysely<LedgerDatabase>({ dialect: new SqliteReadDialect(pool, inline) })
   try {
     await assertSchemaCurrent(db, `sqlite:${options.path}`)
   } catch (error) {

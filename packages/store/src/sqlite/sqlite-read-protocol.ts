@@ -16,9 +16,13 @@ export type ReadRequest =
  * once (cloning 50 keyed rows of a calls page cost more than reading them), or what a statement
  * that is not a reader did.
  */
-export type ReadReply =
+export type ReadReply = (
   | { columns: string[]; values: unknown[][] }
   | { columns: null; numAffectedRows: bigint; insertId: bigint }
+) & {
+  /** How long the statement ran on the thread, in milliseconds (see sqlite-inline-reads.ts). */
+  ms: number
+}
 
 /** A query's answer, as kysely's SqliteDriver builds it from better-sqlite3's. */
 export interface ReadResult {

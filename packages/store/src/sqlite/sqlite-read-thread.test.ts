@@ -165,4 +165,43 @@ describe("SQLite queries on read threads (readOnly, readThread: 'worker')", () =
       }
     },
   )
+
+  it('a read seen fast runs on the caller thread, even with every thread busy; a slow one never does', async () => {
+    const store = await openStore(`sqlite:${path}`, { readOnly: true, readThread: 'worker' })
+    const delay = monitorEventLoopDelay({ resolution: 1 })
+    try {
+      const id = records[11]!.id
+      // On a thread, twice (the first also prepares the statement): now known to be fast.
+      for (let i = 0; i < 2; i++) expect((await store.getCall(id))?.id).toBe(id)
+      // A slow query run once before is no faster the second time: it stays on the threads, and
+      // the loop runs on while it runs (twice at once: every read thread is busy).
+      const slow = () => slowCount(3_000_000 + READ_THREADS).execute(store.db)
+      await slow()
+      delay.enable()
+      while (delay.count === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+      const t0 = performance.now()
+      const busy = Array.from({ length: READ_THREADS }, () => slow())
+      // Every thread is taken: only a read on the caller thread can answer before they end.
+      const fast = await store.getCall(id)
+      const fastMs = performance.now() - t0
+      await Promise.all(busy)
+      const slowMs = performance.now() - t0
+      delay.disable()
+      expect(fast?.id).toBe(id)
+      expect(fastMs).toBeLessThan(slowMs / 4)
+      expect(delay.max / 1e6).toBeLessThan(slowMs / 4)
+      // Another call (other parameters) was never seen: it waits for a thread like any new read.
+      const other = records[12]!.id
+      const t1 = performance.now()
+      const again = Array.from({ length: READ_THREADS }, () => slow())
+      const unseen = await store.getCall(other)
+      const unseenMs = performance.now() - t1
+      await Promise.all(again)
+      expect(unseen?.id).toBe(other)
+      expect(unseenMs).toBeGreaterThan((performance.now() - t1) / 2)
+    } finally {
+      delay.disable()
+      await store.close()
+    }
+  })
 })

@@ -20,13 +20,22 @@ export class SqliteReadThread {
     return new SqliteReadThread(await WorkerChannel.start('sqlite-read-worker', 'read', data))
   }
 
-  /** Runs one statement on the thread's connection. */
-  async query(sql: string, parameters: readonly unknown[]): Promise<ReadResult> {
+  /** Runs one statement on the thread's connection; `ms`: how long it ran there. */
+  async query(
+    sql: string,
+    parameters: readonly unknown[],
+  ): Promise<{ result: ReadResult; ms: number }> {
     const { result } = await this.#channel.request((id) => ({ kind: 'query', id, sql, parameters }))
     if (result.columns === null) {
-      return { rows: [], numAffectedRows: result.numAffectedRows, insertId: result.insertId }
+      return {
+        result: { rows: [], numAffectedRows: result.numAffectedRows, insertId: result.insertId },
+        ms: result.ms,
+      }
     }
-    return { rows: result.values.map((values) => rowOf(result.columns, values)) }
+    return {
+      result: { rows: result.values.map((values) => rowOf(result.columns, values)) },
+      ms: result.ms,
+    }
   }
 
   /** Closes the thread's connection and ends it. */

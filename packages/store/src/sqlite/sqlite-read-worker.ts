@@ -26,18 +26,24 @@ try {
     }
     let reply: Reply
     try {
+      const started = performance.now()
       const statement = statements.prepare(request.sql)
       let result: ReadReply
       if (statement.reader) {
         // Kept statements are this thread's alone: raw mode stays on for every later run.
         const values = statement.raw(true).all(request.parameters) as unknown[][]
-        result = { columns: statement.columns().map((column) => column.name), values }
+        result = {
+          columns: statement.columns().map((column) => column.name),
+          values,
+          ms: performance.now() - started,
+        }
       } else {
         const { changes, lastInsertRowid } = statement.run(request.parameters)
         result = {
           columns: null,
           numAffectedRows: BigInt(changes),
           insertId: BigInt(lastInsertRowid),
+          ms: performance.now() - started,
         }
       }
       reply = { id: request.id, result }
@@ -46,7 +52,7 @@ try {
     }
     port.postMessage(reply)
   })
-  port.postMessage({ id: 0, result: { columns: [], values: [] } } satisfies Reply)
+  port.postMessage({ id: 0, result: { columns: [], values: [], ms: 0 } } satisfies Reply)
 } catch (error) {
   port.postMessage({ id: 0, error: serialiseError(error) } satisfies Reply)
 }
