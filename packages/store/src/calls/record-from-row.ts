@@ -11,7 +11,7 @@
  */
 import type { Usd } from '@tokenledger/pricing'
 import type { CallRecord } from '../call-record.js'
-import { CALL_COLUMN_SPECS, type CallColumn } from './call-columns.js'
+import { CALL_COLUMN_SPECS, type CallColumn, type CallColumnSpec } from './call-columns.js'
 
 /** A `calls` row as read with `callColumnsSelect` (money as text; integers as number or string). */
 export type StoredCallRow = Record<CallColumn, unknown>
@@ -20,8 +20,7 @@ const ZERO = '0' as Usd
 
 /** Converts a stored row back into a CallRecord. */
 export function recordFromRow(row: StoredCallRow): CallRecord {
-  const record: Record<string, unknown> = {}
-  for (const column of CALL_COLUMN_SPECS) column.set(record, column.codec.read(row[column.name]))
+  const record = fieldsOf(row)
   const breakdown = record['costBreakdown'] as Partial<CallRecord['costBreakdown']> | undefined
   record['costBreakdown'] =
     breakdown?.input === undefined
@@ -33,4 +32,37 @@ export function recordFromRow(row: StoredCallRow): CallRecord {
           output: breakdown.output ?? ZERO,
         }
   return record as unknown as CallRecord
+}
+
+/**
+ * Every column's field of a row, set as each column's `set` would (undefined left out; null left
+ * out one level down; a parent object made at its first column). Compiled once from the column
+ * table into straight-line code: the loop over `set` closures wrote 33 computed keys per row, and a
+ * calls page spent more time here than in SQLite. Names and paths come from the table alone.
+ */
+const fieldsOf = compileFieldsOf(CALL_COLUMN_SPECS)
+
+function compileFieldsOf(
+  columns: readonly CallColumnSpec[],
+): (row: StoredCallRow) => Record<string, unknown> {
+  const lines = ['const record = {}', 'let value']
+  const parents = new Set<string>()
+  columns.forEach((column, i) => {
+    const read = `value = read[${i}](row[${JSON.stringify(column.name)}])`
+    const dot = column.field.indexOf('.')
+    if (dot < 0) {
+      lines.push(read, `if (value !== undefined) record[${JSON.stringify(column.field)}] = value`)
+      return
+    }
+    const parent = JSON.stringify(column.field.slice(0, dot))
+    const key = JSON.stringify(column.field.slice(dot + 1))
+    if (!parents.has(parent)) {
+      parents.add(parent)
+      lines.push(`record[${parent}] ??= {}`)
+    }
+    lines.push(read, `if (value !== undefined && value !== null) record[${parent}][${key}] = value`)
+  })
+  lines.push('return record')
+  const read = columns.map((column) => column.codec.read)
+  return new Function('read', `return function fieldsOf(row) {\n${lines.join('\n')}\n}`)(read)
 }
