@@ -55,8 +55,6 @@ export interface CallColumnSpec {
   readonly codec: ColumnCodec
   /** The field's value in a record (undefined when a parent object is null or absent). */
   readonly get: (record: object) => unknown
-  /** Sets the field in a record being read back; undefined (and null one level down) is left out. */
-  readonly set: (record: Record<string, unknown>, value: unknown) => void
 }
 
 type Entry = [name: keyof CallsTable, field: FieldPath, codec: ColumnCodec]
@@ -104,7 +102,7 @@ export type CallColumn = (typeof ENTRIES)[number][0]
 
 /** The table. */
 export const CALL_COLUMN_SPECS: readonly CallColumnSpec[] = ENTRIES.map(
-  ([name, field, codec]): CallColumnSpec => ({ name, field, codec, ...accessors(field) }),
+  ([name, field, codec]): CallColumnSpec => ({ name, field, codec, get: getter(field) }),
 )
 
 /** The columns of `calls`, in the order a row's values are bound. */
@@ -120,24 +118,10 @@ export function columnIndex(name: CallColumn): number {
   return CALL_COLUMNS.indexOf(name)
 }
 
-function accessors(field: FieldPath): Pick<CallColumnSpec, 'get' | 'set'> {
+function getter(field: FieldPath): CallColumnSpec['get'] {
   const dot = field.indexOf('.')
-  if (dot < 0) {
-    return {
-      get: (record) => (record as Record<string, unknown>)[field],
-      set: (record, value) => {
-        if (value !== undefined) record[field] = value
-      },
-    }
-  }
+  if (dot < 0) return (record) => (record as Record<string, unknown>)[field]
   const parent = field.slice(0, dot)
   const key = field.slice(dot + 1)
-  return {
-    get: (record) => (record as Record<string, Record<string, unknown> | null>)[parent]?.[key],
-    set: (record, value) => {
-      // The parent is made at its first column, so the record's keys keep the table's order.
-      const object = (record[parent] ??= {}) as Record<string, unknown>
-      if (value !== undefined && value !== null) object[key] = value
-    },
-  }
+  return (record) => (record as Record<string, Record<string, unknown> | null>)[parent]?.[key]
 }

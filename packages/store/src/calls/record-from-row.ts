@@ -38,7 +38,8 @@ export function recordFromRow(row: StoredCallRow): CallRecord {
  * Every column's field of a row, set as each column's `set` would (undefined left out; null left
  * out one level down; a parent object made at its first column). Compiled once from the column
  * table into straight-line code: the loop over `set` closures wrote 33 computed keys per row, and a
- * calls page spent more time here than in SQLite. Names and paths come from the table alone.
+ * calls page spent more time here than in SQLite. Names and paths come from the table alone
+ * (JSON-quoted), so the source holds no outside text.
  */
 const fieldsOf = compileFieldsOf(CALL_COLUMN_SPECS)
 
@@ -48,7 +49,7 @@ function compileFieldsOf(
   const lines = ['const record = {}', 'let value']
   const parents = new Set<string>()
   columns.forEach((column, i) => {
-    const read = `value = read[${i}](row[${JSON.stringify(column.name)}])`
+    const read = `value = read${i}(row[${JSON.stringify(column.name)}])`
     const dot = column.field.indexOf('.')
     if (dot < 0) {
       lines.push(read, `if (value !== undefined) record[${JSON.stringify(column.field)}] = value`)
@@ -63,6 +64,9 @@ function compileFieldsOf(
     lines.push(read, `if (value !== undefined && value !== null) record[${parent}][${key}] = value`)
   })
   lines.push('return record')
-  const read = columns.map((column) => column.codec.read)
-  return new Function('read', `return function fieldsOf(row) {\n${lines.join('\n')}\n}`)(read)
+  // One parameter per codec, as columnValues (row-from-record.ts) has: each call site sees one.
+  const readers = columns.map((_, i) => `read${i}`)
+  return new Function(...readers, `return function fieldsOf(row) {\n${lines.join('\n')}\n}`)(
+    ...columns.map((column) => column.codec.read),
+  )
 }
