@@ -66,26 +66,26 @@ export interface StreamObserver {
 const MAX_KEPT_BYTES = 4 << 20
 const EMPTY = new Uint8Array(0)
 
-/** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON), as bytes. */
-const NO_CHOICE = [new TextEncoder().encode('"choices":'), new TextEncoder().encode('"choices": ')]
+/** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON). */
+const NO_CHOICE = ['"choices":', '"choices": ']
 
-/**
- * True when `"choices":[]` occurs in `bytes` before `end`. Typed-array searches for the one byte
- * `]` (a chat chunk has about one), then a look at what precedes it: no view, no string.
- */
-function hasNoChoice(bytes: Uint8Array, end: number): boolean {
-  for (let at = bytes.indexOf(93 /* ] */); at !== -1 && at < end; at = bytes.indexOf(93, at + 1)) {
-    if (bytes[at - 1] !== 91 /* [ */) continue
-    for (const marker of NO_CHOICE) if (endsAt(bytes, at - 1, marker)) return true
-  }
-  return false
+/** A Buffer over the same bytes (no copy): its searches are native (memchr and friends). */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-function endsAt(bytes: Uint8Array, end: number, marker: Uint8Array): boolean {
-  const start = end - marker.length
-  if (start < 0) return false
-  for (let i = 0; i < marker.length; i++) if (bytes[start + i] !== marker[i]) return false
-  return true
+/**
+ * True when `"choices":[]` occurs in `bytes` before `end`: a native search for `[]` (a chat chunk
+ * rarely has one), then a look at what precedes it.
+ */
+function hasNoChoice(bytes: Buffer, end: number): boolean {
+  for (let at = bytes.indexOf('[]'); at !== -1 && at < end; at = bytes.indexOf('[]', at + 1)) {
+    for (const marker of NO_CHOICE) {
+      const start = at - marker.length
+      if (start >= 0 && bytes.toString('latin1', start, at) === marker) return true
+    }
+  }
+  return false
 }
 
 /** The offset just past the last blank line ("\n\n") of `bytes`, or -1. */
@@ -176,7 +176,8 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
   const scan = (value: Uint8Array, at: number): Uint8Array => {
     const chunk = held ? concat(held, value) : value
     held = null
-    if (chunk.indexOf(13 /* \r */) !== -1) {
+    const bytes = bufferOf(chunk)
+    if (bytes.indexOf(13 /* \r */) !== -1) {
       // CR line endings: a blank line is not always "\n\n" here; parse as it goes.
       parseKept()
       return parseChunk(chunk, at)
@@ -188,7 +189,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     }
     const events = whole === chunk.byteLength ? chunk : chunk.subarray(0, whole)
     if (whole < chunk.byteLength) held = chunk.slice(whole)
-    if (hasNoChoice(chunk, whole)) {
+    if (hasNoChoice(bytes, whole)) {
       parseKept()
       return parseChunk(events, at)
     }
