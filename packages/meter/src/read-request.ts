@@ -57,7 +57,8 @@ export function readTarget(input: FetchInput, init: RequestInit | undefined): Re
   let endpoint: string | undefined
   let model = ''
   let stream = false
-  const gemini = path.includes(':') ? GEMINI.exec(path) : null
+  // Gemini names its method after a colon in the last segment (`models/x:generateContent`).
+  const gemini = path.indexOf(':', path.lastIndexOf('/')) === -1 ? null : GEMINI.exec(path)
   if (gemini) {
     endpoint = `:${gemini[2]}`
     model = decodeURIComponent(gemini[1]!)

@@ -68,6 +68,9 @@ const EMPTY = new Uint8Array(0)
 
 /** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON). */
 const NO_CHOICE = ['"choices":', '"choices": ']
+const EMPTY_ARRAY = Buffer.from('[]')
+/** Stateless (encode() keeps nothing between calls): one for every stream. */
+const ENCODER = new TextEncoder()
 
 /** A Buffer over the same bytes (no copy): its searches are native (memchr and friends). */
 function bufferOf(bytes: Uint8Array): Buffer {
@@ -79,7 +82,11 @@ function bufferOf(bytes: Uint8Array): Buffer {
  * rarely has one), then a look at what precedes it.
  */
 function hasNoChoice(bytes: Buffer, end: number): boolean {
-  for (let at = bytes.indexOf('[]'); at !== -1 && at < end; at = bytes.indexOf('[]', at + 1)) {
+  for (
+    let at = bytes.indexOf(EMPTY_ARRAY);
+    at !== -1 && at < end;
+    at = bytes.indexOf(EMPTY_ARRAY, at + 1)
+  ) {
     for (const marker of NO_CHOICE) {
       const start = at - marker.length
       if (start >= 0 && bytes.toString('latin1', start, at) === marker) return true
@@ -99,8 +106,10 @@ function afterLastBlankLine(bytes: Uint8Array): number {
 /** Creates the observer of one stream; see the module comment. */
 export function createStreamObserver(options: StreamObserverOptions): StreamObserver {
   const { accumulator, hooks, signal, filter } = options
-  const parser = new SseParser(filter)
-  const encoder = filter ? new TextEncoder() : null
+  // Made at first use: most streams are parsed only by analyse(), off the caller's path.
+  let sse: SseParser | null = null
+  const parser = (): SseParser => (sse ??= new SseParser(filter))
+  const encoder = filter ? ENCODER : null
   /** Chunks handed over unparsed (whole events only, in filter mode); null once parsing as it goes. */
   let kept: Uint8Array[] | null = []
   let times: number[] = []
@@ -144,7 +153,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     if (!kept) return
     // In filter mode the kept chunks are whole events, already handed over: a parser that keeps no
     // raw text reads them, and the filtering parser starts clean at an event boundary.
-    const reader = encoder ? new SseParser() : parser
+    const reader = encoder ? new SseParser() : parser()
     for (let i = 0; i < kept.length; i++) feed(reader.push(kept[i]!), times[i]!)
     kept = null
     times = []
@@ -159,8 +168,8 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
 
   /** Parses a chunk as it goes; returns what the caller gets (filter mode drops marked events). */
   const parseChunk = (value: Uint8Array, at: number): Uint8Array => {
-    const wasIdle = parser.idle
-    const blocks = parser.push(value)
+    const wasIdle = parser().idle
+    const blocks = parser().push(value)
     if (!encoder) {
       feed(blocks, at)
       return value
@@ -168,7 +177,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     const before = dropped
     const out = feed(blocks, at)
     // The usual case: the chunk held whole events and none was dropped, so it goes as it came.
-    if (wasIdle && parser.idle && dropped === before) return value
+    if (wasIdle && parser().idle && dropped === before) return value
     return out ? encoder.encode(out) : EMPTY
   }
 
@@ -219,9 +228,9 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
         // Release what was held back, through the parser (it may hold the marked event).
         parseKept()
         const now = performance.now()
-        let out = held ? feed(parser.push(held), now) : ''
+        let out = held ? feed(parser().push(held), now) : ''
         held = null
-        const { blocks, rest: text } = parser.end()
+        const { blocks, rest: text } = parser().end()
         out += feed(blocks, now) + text
         analysed = true
         if (out) rest = encoder.encode(out)
@@ -244,7 +253,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
       if (!analysed) {
         analysed = true
         parseKept()
-        feed(parser.end().blocks, performance.now())
+        feed(parser().end().blocks, performance.now())
       }
       return firstTextAt
     },
