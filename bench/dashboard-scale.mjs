@@ -67,6 +67,8 @@ const WARMUPS = 2
  * a calls page's median still held some of its first, unoptimised requests (38 ms, 8, 4.5...).
  */
 const DASHBOARD_WARMUPS = 10
+/** Runs of each dashboard answer (unless it says): its cheapest answers differ by tenths of a ms. */
+const DASHBOARD_RUNS = 61
 const PAGE = 50
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -77,15 +79,17 @@ const times = (ratio) => `${ratio < 10 ? ratio.toFixed(1) : ratio.toFixed(0)}x`
 const millions = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`)
 
 /**
- * Times each of `fns` RUNS times after WARMUPS runs, in turns (one run of each, then the next), so
- * drift hits them alike; per function the median and p90 in milliseconds, and the last result.
+ * Times each of `fns` RUNS times after WARMUPS runs, in turns (one run of each, then the next, the
+ * order reversed every other turn: ABBA), so drift and position hit them alike; per function the
+ * median and p90 in milliseconds, and the last result.
  */
 async function measureEach(fns, runs = RUNS, warmups = WARMUPS) {
   for (let i = 0; i < warmups; i++) for (const fn of fns) await fn()
   const times = fns.map(() => [])
   const results = []
+  const turns = [[...fns.entries()], [...fns.entries()].reverse()]
   for (let i = 0; i < runs; i++) {
-    for (const [k, fn] of fns.entries()) {
+    for (const [k, fn] of turns[i % 2]) {
       const t0 = process.hrtime.bigint()
       results[k] = await fn()
       times[k].push(Number(process.hrtime.bigint() - t0) / 1e6)
@@ -268,7 +272,7 @@ async function measureEngine({ dialect, db, openRaw, period, log, baseline = nul
       const sides = [dashboard, ...(before ? [before] : [])]
       ;[answer.dashboard, answer.before] = await measureEach(
         sides.map((side) => () => getText(side.url, answer.path)),
-        answer.runs,
+        answer.runs ?? DASHBOARD_RUNS,
         DASHBOARD_WARMUPS,
       )
       log(
@@ -594,7 +598,7 @@ export async function run({
     })
   }
   notes.push(
-    `Targets: median at most ${TARGET_MS.sqlite} ms on SQLite and ${TARGET_MS.postgres} ms on PostgreSQL for every answer listed, dashboard peak RSS below 300 MB. Dashboard times are over HTTP on loopback to \`tokenledger dashboard\` in its own process (body read in full), ${DASHBOARD_WARMUPS} warm-ups then ${RUNS} runs (a baseline build's requests alternate with this build's); the raw queries run in the bench process, ${WARMUPS} warm-ups (fewer for the slowest) and the same runs.`,
+    `Targets: median at most ${TARGET_MS.sqlite} ms on SQLite and ${TARGET_MS.postgres} ms on PostgreSQL for every answer listed, dashboard peak RSS below 300 MB. Dashboard times are over HTTP on loopback to \`tokenledger dashboard\` in its own process (body read in full), ${DASHBOARD_WARMUPS} warm-ups then ${DASHBOARD_RUNS} runs (5 for the tag views; a baseline build's requests alternate with this build's, ABBA); the raw queries run in the bench process, ${WARMUPS} warm-ups and ${RUNS} runs (fewer for the slowest).`,
     'The dashboard reads whole days from the daily rollup and whole hours from the hourly rollup the store keeps in its write transaction (about 15 rows per hour, whatever the traffic); the calls pages read their rows by the ts index and take their totals from the rollups; the unpriced list reads only the hours the rollups say hold its page.',
     `The tag views read the tag rollups of ${TAG_KEYS.join(', ')} (\`setTagRollupKeys\`, set before the first call, so the write rates above include keeping them): the same hourly and daily sums per value of the key.`,
   )
