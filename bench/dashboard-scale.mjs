@@ -604,7 +604,7 @@ export async function run({
   )
   if (baseline) {
     notes.push(
-      `Baseline build: ${baseline.label}, serving ${baseline.ledger} (the same calls, in that build's schema) in its own process without its answer cache; its requests alternate with this build's, run by run.`,
+      `Baseline build: ${baseline.label}, serving ${baseline.ledger} (the same calls, in that build's schema) in its own process without its answer cache; its requests alternate with this build's, run by run. Reproduce: in a checkout of the baseline, built, \`node bench/dashboard-scale.mjs --keep --pg-calls 0\` writes the ledger; copy the file, then here \`TOKENLEDGER_BENCH_SQLITE_LEDGER=COPY TOKENLEDGER_BENCH_BASELINE_DIR=CHECKOUT TOKENLEDGER_BENCH_BASELINE_LEDGER=ORIGINAL pnpm bench --only dashboard-scale\` (this build migrates the copy on first open).`,
     )
   }
   if (quick) {
