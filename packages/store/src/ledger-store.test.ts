@@ -253,6 +253,35 @@ for (const engine of ENGINES) {
       )
     })
 
+    it('listCalls: the total beside every page, past the last one too, as a plain count says', async () => {
+      // A spread over 4 days (rollup days and hours, and a partial hour at each end), some unpriced.
+      const start = Date.parse('2026-05-01T10:20:00.000Z')
+      const records = createRecordFactory({ seed: 8, start: new Date(start), stepMs: 97_000 })
+        .batch(3600)
+        .map((record, i) => (i % 7 === 0 ? { ...record, cost: null, costBreakdown: null } : record))
+      await store.insert(records)
+      const since = new Date(start + 3 * 3_600_000 + 1234)
+      const until = new Date(start + 70 * 3_600_000 + 5678)
+      const inRange = records.filter(
+        (r) =>
+          Date.parse(r.timestamp) >= since.getTime() && Date.parse(r.timestamp) < until.getTime(),
+      )
+      const unpriced = inRange.filter((r) => r.cost === null).length
+      expect(unpriced).toBeGreaterThan(0)
+      for (const [priced, expected] of [
+        [undefined, inRange.length],
+        [true, inRange.length - unpriced],
+        [false, unpriced],
+      ] as const) {
+        const filter = { since, until, ...(priced === undefined ? {} : { priced }) }
+        for (const offset of [0, 40, expected - 3, expected, expected + 100]) {
+          const page = await store.listCalls({ ...filter, limit: 25, offset })
+          expect(page.total, `priced ${priced}, offset ${offset}`).toBe(expected)
+          expect(page.rows.length).toBe(Math.max(0, Math.min(25, expected - offset)))
+        }
+      }
+    })
+
     it('insertSync: SQLite writes synchronously (for exit handlers); PostgreSQL has none', async () => {
       if (engine.name === 'postgres') {
         expect(store.insertSync).toBeUndefined()
