@@ -147,6 +147,10 @@ describe('metered calls while the ledger cannot be written', () => {
         store: given ?? url,
         busyTimeoutMs,
         flushIntervalMs: 50,
+        // Room for every call the fault sees: on a fast machine 5 s of back-to-back calls pass the
+        // default bound of 10,000 (then the oldest are dropped and reported, as meant; not tested here).
+        maxQueue: 200_000,
+        maxQueueBytes: 1024 * 1024 * 1024,
         onError: (error) => errors.push(error),
         flushOnExit: false,
       })
