@@ -66,8 +66,8 @@ export interface StreamObserver {
 const MAX_KEPT_BYTES = 4 << 20
 const EMPTY = new Uint8Array(0)
 
-/** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON). */
-const NO_CHOICE = ['"choices":', '"choices": ']
+/** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON), as bytes. */
+const NO_CHOICE = [Buffer.from('"choices":'), Buffer.from('"choices": ')]
 const EMPTY_ARRAY = Buffer.from('[]')
 /** Stateless (encode() keeps nothing between calls): one for every stream. */
 const ENCODER = new TextEncoder()
@@ -79,7 +79,7 @@ function bufferOf(bytes: Uint8Array): Buffer {
 
 /**
  * True when `"choices":[]` occurs in `bytes` before `end`: a native search for `[]` (a chat chunk
- * rarely has one), then a look at what precedes it.
+ * rarely has one), then a native compare of what precedes it (no string made).
  */
 function hasNoChoice(bytes: Buffer, end: number): boolean {
   for (
@@ -89,7 +89,7 @@ function hasNoChoice(bytes: Buffer, end: number): boolean {
   ) {
     for (const marker of NO_CHOICE) {
       const start = at - marker.length
-      if (start >= 0 && bytes.toString('latin1', start, at) === marker) return true
+      if (start >= 0 && marker.compare(bytes, start, at) === 0) return true
     }
   }
   return false
