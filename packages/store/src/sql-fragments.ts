@@ -84,23 +84,14 @@ export function bucketLabel(bucket: TimeBucket, startMs: number): string {
 }
 
 /**
- * The select list that reads a whole `calls` row, money as text. Written out once per table as one
- * raw fragment: built from 33 references on every page it cost more to build and compile than the
- * page took to read. The names are the schema's own, double-quoted as both dialects quote them.
+ * The select list that reads a whole `calls` row, money as text: one raw fragment, written out once
+ * (built from 33 references on every page, it cost more to build and compile than the page took to
+ * read). The names are the schema's own, double-quoted as both dialects quote them.
  */
-export function callColumnsSelect(table = 'calls'): RawBuilder<unknown> {
-  let select = COLUMN_SELECTS.get(table)
-  if (!select) {
-    const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`
-    const text = CALL_COLUMNS.map((column) =>
-      MONEY_COLUMNS.has(column)
-        ? `CAST(${quoted(table)}.${quoted(column)} AS TEXT) AS ${quoted(column)}`
-        : `${quoted(table)}.${quoted(column)}`,
-    ).join(', ')
-    select = sql.raw(text)
-    COLUMN_SELECTS.set(table, select)
-  }
-  return select
-}
-
-const COLUMN_SELECTS = new Map<string, RawBuilder<unknown>>()
+export const CALL_COLUMNS_SELECT: RawBuilder<unknown> = sql.raw(
+  CALL_COLUMNS.map((column) =>
+    MONEY_COLUMNS.has(column)
+      ? `CAST("calls"."${column}" AS TEXT) AS "${column}"`
+      : `"calls"."${column}"`,
+  ).join(', '),
+)

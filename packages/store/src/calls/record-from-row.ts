@@ -13,7 +13,7 @@ import type { Usd } from '@tokenledger/pricing'
 import type { CallRecord } from '../call-record.js'
 import { CALL_COLUMN_SPECS, type CallColumn, type CallColumnSpec } from './call-columns.js'
 
-/** A `calls` row as read with `callColumnsSelect` (money as text; integers as number or string). */
+/** A `calls` row as read with `CALL_COLUMNS_SELECT` (money as text; integers as number or string). */
 export type StoredCallRow = Record<CallColumn, unknown>
 
 const ZERO = '0' as Usd

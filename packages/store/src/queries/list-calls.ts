@@ -7,7 +7,7 @@ import { toInt } from '../calls/column-codecs.js'
 import { recordFromRow } from '../calls/record-from-row.js'
 import type { StoredCallRow } from '../calls/record-from-row.js'
 import type { LedgerDatabase } from '../schema.js'
-import { callColumnsSelect } from '../sql-fragments.js'
+import { CALL_COLUMNS_SELECT } from '../sql-fragments.js'
 import {
   callFilterConditions,
   callOrder,
@@ -47,7 +47,7 @@ export async function listCalls(
           sql` + `,
         )
   const { rows } = await sql<StoredCallRow & { listed_total: unknown }>`
-    SELECT ${callColumnsSelect()}, ${total} AS listed_total
+    SELECT ${CALL_COLUMNS_SELECT}, ${total} AS listed_total
     FROM calls ${whereClause(calls, query, extra)}
     ${callOrder(query)} LIMIT ${query.limit} OFFSET ${query.offset}`.execute(db)
   if (rows.length === 0) return { rows: [], total: await countOf(db, counts) }
@@ -95,7 +95,7 @@ export async function getCall(db: Kysely<LedgerDatabase>, id: string): Promise<C
     throw new TokenledgerError('QUERY_INVALID', `getCall: id: expected a string, got ${String(id)}`)
   }
   const { rows } = await sql<StoredCallRow>`
-    SELECT ${callColumnsSelect()} FROM calls WHERE calls.id = ${id}`.execute(db)
+    SELECT ${CALL_COLUMNS_SELECT} FROM calls WHERE calls.id = ${id}`.execute(db)
   return rows[0] ? recordFromRow(rows[0]) : null
 }
 
@@ -121,7 +121,7 @@ export async function* iterateCalls(
         ? []
         : [sql`(calls.ts > ${after.ts} OR (calls.ts = ${after.ts} AND calls.id > ${after.id}))`]
     const { rows }: { rows: StoredCallRow[] } = await sql<StoredCallRow>`
-      SELECT ${callColumnsSelect()} FROM calls ${whereClause(calls, query, [...filters, ...position])}
+      SELECT ${CALL_COLUMNS_SELECT} FROM calls ${whereClause(calls, query, [...filters, ...position])}
       ORDER BY calls.ts, calls.id LIMIT ${batchSize}`.execute(db)
     if (rows.length === 0) return
     const records = rows.map(recordFromRow)

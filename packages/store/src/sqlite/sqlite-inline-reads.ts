@@ -41,9 +41,8 @@ export class InlineReads {
     const started = performance.now()
     let rows: unknown[]
     try {
-      const statement = this.#statements.prepare(sql)
-      if (!statement.reader) return null
-      rows = statement.all(parameters)
+      // Only reads are remembered (see noteTime's caller), so this statement returns rows.
+      rows = this.#statements.prepare(sql).all(parameters)
     } catch {
       this.#fast.delete(key)
       return null
