@@ -108,6 +108,21 @@ describe('tapStream', () => {
     }
   })
 
+  it('finds the usage-only chunk written with a space, `"choices": []`, whatever the chunking', async () => {
+    const spaced = withUsage.replaceAll('"choices":[]', '"choices": []')
+    expect(spaced).not.toBe(withUsage)
+    const expected = spaced
+      .split(/(?<=\n\n)/)
+      .filter((block) => !block.includes('"choices": []'))
+      .join('')
+    expect(expected.length).toBeLessThan(spaced.length)
+    for (const size of [1, 7, 64, 1 << 16]) {
+      const viaIterator = tapped(source(spaced, size), true)
+      expect(await iterate(viaIterator.stream)).toBe(expected)
+      expect(viaIterator.facts().finalUsage).toBe(true)
+    }
+  })
+
   it('drops the choices: [] / usage: null chunk too, with LF or CRLF line endings, whatever the chunking', async () => {
     const gateway = fixtureText('gateway-stream-null-usage.sse')
     for (const text of [gateway, gateway.replaceAll('\n', '\r\n')]) {
