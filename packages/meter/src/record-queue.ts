@@ -165,6 +165,11 @@ export class RecordQueue {
       this.#schedule(this.#options.backoffMs, true)
     }
     if (this.#writing || this.#timerIsBackoff) return
+    this.#scheduleWrite()
+  }
+
+  /** When what is queued is written: a full batch at once, anything less when the timer fires. */
+  #scheduleWrite(): void {
     if (this.size >= this.#options.batchSize) this.#schedule(0)
     else if (!this.#timer) this.#schedule(this.#options.flushIntervalMs)
   }
@@ -348,26 +353,16 @@ export class RecordQueue {
   }
 
   /**
-   * Background drain: writes batches while a full one waits; what is left (calls that came in
-   * during the write) waits for the next timer, so steady traffic is written a few times a second
-   * in large batches rather than one small transaction after another. A failure backs off.
+   * Background drain: writes one batch (after any write under way), then schedules the next by the
+   * same rule as push(): calls that came in during the write wait for the timer unless they fill a
+   * batch, so steady traffic is written a few times a second in large batches rather than one small
+   * transaction after another. A failure backs off.
    */
   async #drain(): Promise<void> {
-    while (this.size > 0 && !this.#closed) {
-      if (this.#writing) {
-        await this.#writing
-        continue
-      }
-      const ok = await this.#writeBatch()
-      if (!ok) {
-        this.#schedule(this.#nextBackoff(), true)
-        return
-      }
-      if (this.size > 0 && this.size < this.#options.batchSize) {
-        if (!this.#timer) this.#schedule(this.#options.flushIntervalMs)
-        return
-      }
-    }
+    while (this.#writing) await this.#writing
+    if (this.size === 0 || this.#closed) return
+    if (!(await this.#writeBatch())) this.#schedule(this.#nextBackoff(), true)
+    else if (this.size > 0) this.#scheduleWrite()
   }
 
   /**
