@@ -13,39 +13,22 @@
  * Retries: an SDK that retries calls fetch again, so each attempt is its own record (the failed
  * attempts are error records).
  */
-import { randomUUID } from 'node:crypto'
-import type { MeteredUsage, UsageStyle } from '@tokenledger/pricing'
-import type { CallRecord, CallStatus } from '@tokenledger/store'
-import { reserveBudget } from './budget-hook.js'
-import { runAfterCallerResumes, trackBackgroundWork } from './deferred-work.js'
-import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
+import { trackBackgroundWork } from './deferred-work.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
-import { type CallProvider, explicitProvider } from './provider-detect.js'
-import { NORMALISERS, styleFor } from './normalisers/normaliser-for.js'
 import {
-  type FetchInput,
-  type FetchLike,
-  readRequest,
-  readTarget,
-  type RequestTarget,
-  withStreamUsage,
-} from './read-request.js'
-import { parseJsonOrNull } from './json-fields.js'
-import { readErrorType, readResponseBody } from './read-response.js'
+  type Call,
+  callThrew,
+  observeStream,
+  openCall,
+  prepareCall,
+  settleBody,
+  settleHttpError,
+} from './metered-call.js'
+import { explicitProvider } from './provider-detect.js'
+import type { FetchInput, FetchLike } from './read-request.js'
 import { type TapMode, type TappedBody, tapResponse } from './response-tap.js'
 import { startSweeper } from './tap-sweeper.js'
-import {
-  createStreamObserver,
-  type StreamEnd,
-  type StreamObserver,
-} from './stream/stream-observer.js'
 import { tapStream } from './stream/stream-tap.js'
-import {
-  createStreamAccumulator,
-  emptyFacts,
-  type StreamFacts,
-} from './stream/stream-accumulator.js'
-import { mergeTags } from './tags.js'
 
 /** `meter.fetch`: a metered fetch, and a way to name the provider of every call it makes. */
 export interface MeteredFetch extends FetchLike {
@@ -92,53 +75,16 @@ export function createMeteredFetch(
     input: FetchInput,
     init?: RequestInit,
   ): Promise<Response> {
-    if (core.closed) return base(input, init)
-    const target = readTarget(input, init)
-    if (!target) return base(input, init)
-    const provider = scope.provider ?? core.detector.detect(target.base)
-    const style = styleFor(target.endpoint, provider.style)
-    // Streams get `include_usage` when the caller did not ask for it and the provider may need it (a
-    // string edit of the JSON body); everything else about the request is read later, off the
-    // caller's path.
-    const injected = needsUsageOption(core, style, provider, target.base)
-      ? withStreamUsage(target.endpoint, init)
-      : null
-    // Budgets: the call's worst case is reserved before anything is sent (or BUDGET_EXCEEDED thrown).
-    const reserving = reserveBudget(core, scope, provider, input, init, target)
-    const callId = reserving === null ? undefined : await reserving
-    const call: Call = {
-      callId,
-      input,
-      init,
-      target,
-      provider,
-      style,
-      injectedUsage: injected !== null,
-      startedAt: Date.now(),
-      startPerf: performance.now(),
-      // The scoped tags are read here, in the caller's async context.
-      scoped: core.scope.current(),
-      request: { is: 'unread' },
-      telemetryContext: core.telemetry?.activeContext(),
-    }
-    const sent = base(input, injected ?? init)
+    const prepared = prepareCall(core, scope, input, init)
+    if (!prepared) return base(input, init)
+    const callId = prepared.reserving === null ? undefined : await prepared.reserving
+    const call = openCall(core, input, init, prepared, callId)
+    const sent = base(input, prepared.injected ?? init)
     let response: Response
     try {
       response = await sent
     } catch (error) {
-      const start = started(core, scope, call)
-      if (start) {
-        settle(core, call, start, {
-          status: init?.signal?.aborted || isAbortError(error) ? 'aborted' : 'error',
-          httpStatus: null,
-          errorType: thrownType(error),
-          facts: null,
-          partial: true,
-          requestId: null,
-          endPerf: performance.now(),
-          firstTextPerf: null,
-        })
-      }
+      callThrew(core, scope, call, error, init?.signal?.aborted === true)
       throw error
     }
     try {
@@ -152,83 +98,7 @@ export function createMeteredFetch(
   return meteredFetch
 }
 
-/** One call of the metered fetch, read lazily. */
-interface Call {
-  /** The id a budget reservation gave the call's record; random when undefined. */
-  callId: string | undefined
-  input: FetchInput
-  /** The caller's init (the body as the caller wrote it: the record reads this one). */
-  init: RequestInit | undefined
-  target: RequestTarget
-  provider: CallProvider
-  style: UsageStyle
-  /** The meter added `include_usage` to the request sent. */
-  injectedUsage: boolean
-  startedAt: number
-  startPerf: number
-  scoped: FetchScope['tags']
-  /** The request, read once by `started()`. */
-  request: RequestState
-  /** The OpenTelemetry context active when the call was made (its span's parent); undefined when off. */
-  telemetryContext: unknown
-}
-
-/**
- * A call's request, read off the caller's path when its record is built: not read yet; read, and
- * its record started; or read and found not to be metered (no model, unreadable).
- */
-type RequestState = { is: 'unread' } | { is: 'metered'; start: CallStart } | { is: 'not-metered' }
-
-/** Reads the call's request (once) and starts its record; null when it is not metered. */
-function started(core: MeterCore, scope: FetchScope, call: Call): CallStart | null {
-  if (call.request.is === 'metered') return call.request.start
-  if (call.request.is === 'not-metered') return null
-  try {
-    const request = readRequest(call.input, call.init, call.target)
-    if (!request) {
-      call.request = { is: 'not-metered' }
-      return null
-    }
-    const start: CallStart = {
-      id: call.callId ?? randomUUID(),
-      startedAt: call.startedAt,
-      startPerf: call.startPerf,
-      provider: call.provider,
-      style: call.style,
-      request,
-      tags: mergeTags(scope.tags, call.scoped),
-    }
-    call.request = { is: 'metered', start }
-    return start
-  } catch (error) {
-    core.report(error, { phase: 'record' })
-    call.request = { is: 'not-metered' }
-    return null
-  }
-}
-
-/**
- * Stream usage is asked for wherever the provider accepts `stream_options.include_usage` and may
- * not send usage otherwise: OpenAI and every OpenAI-compatible host (TokenHub, Oxen, Gemini's
- * OpenAI endpoint, hosts the table does not know), and a gateway or local server given a
- * DeepSeek-style provider explicitly (vLLM-like servers send stream usage only when asked).
- * Left alone, because they send usage unasked and asking could only change what the caller gets:
- * DeepSeek's own API (usage on its last chunk; asked, it documents a separate `choices: []` chunk,
- * which the meter would then hide, taking the usage away from a caller that had it) and
- * OpenRouter-style providers (their usage chunk always comes). A stream that still ends without
- * usage is told to onError (usage-notices.ts).
- */
-function needsUsageOption(
-  core: MeterCore,
-  style: UsageStyle,
-  provider: CallProvider,
-  base: string,
-): boolean {
-  if (style === 'openai') return true
-  // The provider's own API sends usage unasked (the lookup is cached per base URL).
-  return style === 'deepseek' && !core.detector.isOwnApi(base, provider.id)
-}
-
+/** Watches the response the caller gets: the same object, its body read where the caller reads it. */
 function observe(
   core: MeterCore,
   scope: FetchScope,
@@ -237,33 +107,23 @@ function observe(
   signal: AbortSignal | null | undefined,
   mode: TapMode,
 ): Response {
-  // Built only when the call ends, off the caller's path (a closure per call would cost on it).
-  const outcome: Outcome = (status, facts, extra) => outcomeOf(response, status, facts, extra)
-
   if (!response.ok) {
     const copy = response.clone()
     trackBackgroundWork(core, async () => {
-      const start = started(core, scope, call)
-      if (!start) return
-      let errorType: string | null = null
+      let text: string | null = null
       try {
-        errorType = readErrorType(JSON.parse(await copy.text()))
+        text = await copy.text()
       } catch {
-        // Not JSON, or the body went away: the status alone names the error.
+        // The body went away: the status alone names the error.
       }
-      settle(
-        core,
-        call,
-        start,
-        outcome('error', null, { errorType: errorType ?? `http_${response.status}` }),
-      )
+      settleHttpError(core, scope, call, response, text)
     })
     return response
   }
 
   const contentType = response.headers.get('content-type')
   if (response.body && contentType !== null && contentType.includes('text/event-stream')) {
-    meterStream(core, scope, call, response.body, signal, outcome)
+    tapStream(response.body, observeStream(core, scope, call, response, signal))
     return response
   }
 
@@ -271,174 +131,11 @@ function observe(
     response,
     (body: TappedBody) => {
       core.taps.delete(tap)
-      // Runs just after the caller got the body: the body's facts are read now (the caller owns the
-      // parsed body and may change it later); the record is built with the next batch.
-      if (body.kind === 'elsewhere') {
-        // Read through a reader the tap did not see: recorded, its usage missing (input estimated).
-        settleLazily(
-          core,
-          scope,
-          call,
-          outcome('ok', emptyFacts(), { endPerf: body.at ?? performance.now() }),
-        )
-        return
-      }
-      if (body.kind === 'error') {
-        const status = signal?.aborted ? 'aborted' : 'error'
-        settleLazily(
-          core,
-          scope,
-          call,
-          outcome(status, null, {
-            errorType: thrownType(body.error),
-            partial: true,
-            endPerf: body.at ?? performance.now(),
-          }),
-        )
-        return
-      }
-      const facts = readResponseBody(
-        call.style,
-        body.kind === 'json' ? body.value : parseJsonOrNull(body.text),
-      )
-      const ended = outcome(facts.errorType ? 'error' : 'ok', facts, {
-        errorType: facts.errorType,
-        endPerf: body.at ?? performance.now(),
-      })
-      settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
+      settleBody(core, scope, call, response, body, signal?.aborted === true)
     },
     mode,
   )
   core.taps.set(tap, call.startPerf)
   core.sweepTimer ??= startSweeper(core)
   return response
-}
-
-function meterStream(
-  core: MeterCore,
-  scope: FetchScope,
-  call: Call,
-  body: ReadableStream<Uint8Array>,
-  signal: AbortSignal | null | undefined,
-  outcome: Outcome,
-): void {
-  const accumulator = createStreamAccumulator(call.style, { injectedUsage: call.injectedUsage })
-  const observer: StreamObserver = createStreamObserver({
-    accumulator,
-    filter: call.injectedUsage,
-    signal,
-    hooks: {
-      onEnd: (how: StreamEnd, error?: unknown) => {
-        core.streams.delete(observer)
-        // This runs inside the caller's last read: note the end (status, request id, time); the
-        // stream is parsed in a later turn, and the record built with the next batch.
-        const ended = outcome('ok', null)
-        runAfterCallerResumes(core, () => {
-          const firstTextPerf = observer.analyse()
-          const facts = accumulator.facts()
-          // A caller that stops after the final usage arrived has the whole answer: that call is ok.
-          const status: CallStatus =
-            how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
-          // A complete stream whose usage has both totals needs no estimate: let go of the text kept
-          // for one (a malformed count, say `completion_tokens: "12"`, is estimated from that text).
-          // Normalised once, here; the record reuses it.
-          const usage = NORMALISERS[call.style](facts.usage)
-          if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator.release()
-          settleLazily(core, scope, call, {
-            ...ended,
-            status,
-            facts,
-            usage,
-            errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
-            partial: status === 'aborted',
-            firstTextPerf,
-          })
-        })
-      },
-      onAccumulatorError: (error: unknown) => core.report(error, { phase: 'record' }),
-    },
-  })
-  core.streams.add(observer)
-  tapStream(body, observer)
-}
-
-/** True when the usage reports both input and output totals, so no estimate will read the text. */
-function hasTotals({ provenance }: MeteredUsage): boolean {
-  return provenance.inputTokens !== 'missing' && provenance.outputTokens !== 'missing'
-}
-
-/** How a call ended, given what the response said. */
-type Outcome = (
-  status: CallStatus,
-  facts: StreamFacts | null,
-  extra?: Partial<CallOutcome>,
-) => CallOutcome
-
-function outcomeOf(
-  response: Response,
-  status: CallStatus,
-  facts: StreamFacts | null,
-  extra: Partial<CallOutcome> = {},
-): CallOutcome {
-  return {
-    status,
-    httpStatus: response.status,
-    errorType: null,
-    facts,
-    partial: false,
-    requestId: response.headers.get('x-request-id') ?? response.headers.get('request-id'),
-    endPerf: performance.now(),
-    firstTextPerf: null,
-    ...extra,
-  }
-}
-
-/** Queues a call whose request is read when its record is built, with the next batch. */
-function settleLazily(core: MeterCore, scope: FetchScope, call: Call, outcome: CallOutcome): void {
-  core.queue.push(() => {
-    const start = started(core, scope, call)
-    return start ? finished(core, call, outcome, core.builder.build(start, outcome)) : null
-  })
-}
-
-/** Queues the call; its record is built with the next batch. Never throws. */
-function settle(core: MeterCore, call: Call, start: CallStart, outcome: CallOutcome): void {
-  core.queue.push(() => finished(core, call, outcome, core.builder.build(start, outcome)))
-}
-
-/** A record just built: told to the usage notices and to OpenTelemetry when it is on. */
-function finished(
-  core: MeterCore,
-  call: Call,
-  outcome: CallOutcome,
-  record: CallRecord,
-): CallRecord {
-  core.notices.check(record, call.injectedUsage)
-  if (core.telemetry) {
-    try {
-      core.telemetry.record(record, call.telemetryContext, {
-        responseId: outcome.facts?.responseId ?? null,
-        url: call.target.url,
-      })
-    } catch (error) {
-      core.report(error, { phase: 'record', callId: record.id })
-    }
-  }
-  return record
-}
-
-function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
-}
-
-/** A short name for a thrown error: the system code of its cause when there is one (ECONNREFUSED). */
-export function thrownType(error: unknown): string {
-  if (!(error instanceof Error)) return 'network_error'
-  const cause = (error as { cause?: unknown }).cause
-  const causeCode =
-    cause && typeof cause === 'object' ? (cause as { code?: unknown }).code : undefined
-  if (typeof causeCode === 'string') return causeCode
-  const code = (error as { code?: unknown }).code
-  if (typeof code === 'string') return code
-  return error.name
 }
