@@ -1,7 +1,7 @@
 // Proxy overhead: the same Node client (node:http, keep-alive) calls a loopback upstream (another
 // process answering at once) four ways, side by side in one run:
 //   direct                      the upstream itself
-//   bare pass-through proxy     Hono + @hono/node-server + fetch, no metering (bench/support/bare-proxy.mjs)
+//   bare pass-through proxy     Hono + @hono/node-server + node:http, no metering (bench/support/bare-proxy.mjs)
 //   tokenledger proxy           the built CLI, `tokenledger proxy`, SQLite ledger
 //   tokenledger proxy + budget  the same with a budgets file (one block budget every call falls under),
 //                               the prompt counter wired in as `--budgets` always has it: asked only

@@ -1,39 +1,38 @@
 // The baseline of bench/proxy-overhead: a bare pass-through proxy on the same runtime as
-// `tokenledger proxy` (Hono on @hono/node-server, forwarding with fetch), with no metering, no
-// budgets, no checks. /deepseek/<path> goes to UPSTREAM/<path>. Prints its port on stdout.
+// `tokenledger proxy`: Hono on @hono/node-server, forwarding over node:http with the proxy's own
+// forwarding code (apps/proxy forward-call.js, upstream-client.js), with no metering, no budgets,
+// no checks. /deepseek/<path> goes to UPSTREAM/<path>. Prints its port on stdout.
 // Usage: node bare-proxy.mjs UPSTREAM_ORIGIN
 // The proxy app's own copies of hono and @hono/node-server (the same versions it runs on).
 import { serve } from '../../apps/proxy/node_modules/@hono/node-server/dist/index.mjs'
 import { Hono } from '../../apps/proxy/node_modules/hono/dist/index.js'
+import { forwardCall } from '../../apps/proxy/dist/forward-call.js'
+import { upstreamClient } from '../../apps/proxy/dist/upstream-client.js'
 
-const upstream = process.argv[2]
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'host',
-  'content-length',
-  'accept-encoding',
-])
+const origin = new URL(process.argv[2]).origin
+const client = upstreamClient({
+  name: 'deepseek',
+  base: origin,
+  origin,
+  basePath: '',
+  provider: undefined,
+})
 const app = new Hono()
 app.all('*', async (c) => {
-  const path = c.req.path.replace(/^\/deepseek/, '')
-  const headers = new Headers()
-  c.req.raw.headers.forEach((value, name) => !HOP.has(name) && headers.append(name, value))
-  const body = c.req.method === 'GET' ? undefined : await c.req.text()
-  const response = await fetch(`${upstream}${path}`, {
-    method: c.req.method,
-    headers,
+  const { incoming, outgoing } = c.env
+  const chunks = []
+  for await (const chunk of incoming) chunks.push(chunk)
+  const body = chunks.length === 0 ? null : Buffer.concat(chunks)
+  return forwardCall({
+    incoming,
+    outgoing,
+    client,
+    method: incoming.method,
+    path: incoming.url.replace(/^\/deepseek/, ''),
     body,
-    signal: c.req.raw.signal,
+    exchange: null,
+    failed: () => new Response('upstream failed', { status: 502 }),
   })
-  const out = new Headers()
-  response.headers.forEach(
-    (value, name) => !HOP.has(name) && name !== 'content-encoding' && out.append(name, value),
-  )
-  const type = response.headers.get('content-type') ?? ''
-  const payload = type.includes('text/event-stream') ? response.body : await response.arrayBuffer()
-  return new Response(payload, { status: response.status, headers: out })
 })
 const server = serve(
   { fetch: app.fetch, hostname: '127.0.0.1', port: 0, overrideGlobalObjects: false },

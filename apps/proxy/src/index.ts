@@ -6,7 +6,7 @@
 export { startProxy } from './start-proxy.js'
 export type { RunningProxy, StartProxyOptions } from './start-proxy.js'
 export { createProxyApp } from './proxy-app.js'
-export type { ProxyAppOptions } from './proxy-app.js'
+export type { NodeBindings, ProxyApp, ProxyAppOptions } from './proxy-app.js'
 export { parseUpstreamFlag, resolveUpstreams, targetUrl } from './upstreams.js'
 export type { Upstream } from './upstreams.js'
 export { PROXY_ERRORS, proxyError } from './openai-error.js'

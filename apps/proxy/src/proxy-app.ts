@@ -1,20 +1,22 @@
 /**
- * The proxy as a Hono app: `/<upstream>/<path>` is forwarded to that configured upstream through
- * the meter's own metered fetch (one implementation of metering and budgets: `meter.fetch`), and
- * the provider's answer comes back unchanged: status, headers, body, errors; streams chunk by
- * chunk as they arrive. A client that disconnects aborts the upstream request.
+ * The proxy as a Hono app served by @hono/node-server: `/<upstream>/<path>` is forwarded to that
+ * configured upstream over node:http (forward-call.ts), metered through `meter.exchange` (the same
+ * metering and budgets as `meter.fetch`), and the provider's answer comes back unchanged: status,
+ * headers, body, errors; streams chunk by chunk as they arrive. A client that disconnects aborts
+ * the upstream request. The app needs @hono/node-server's environment (`incoming`, `outgoing`).
  * @module
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { budgetDetails } from '@tokenledger/budget'
 import type { Meter } from '@tokenledger/meter'
 import { isTokenledgerError } from '@tokenledger/pricing'
 import { Hono } from 'hono'
 import { isLoopbackHostHeader, TOKEN_HEADER, tokenChecker } from './access.js'
-import { callerHeaders, upstreamHeaders } from './forward-headers.js'
+import { forwardCall } from './forward-call.js'
 import { proxyError } from './openai-error.js'
 import { readBody } from './read-body.js'
 import { parseTagsHeader, TAGS_HEADER } from './request-tags.js'
+import { UPSTREAM_TIMEOUT, type UpstreamClient, upstreamClient } from './upstream-client.js'
 import { targetUrl, type Upstream } from './upstreams.js'
 
 /** Options of `createProxyApp`. */
@@ -30,35 +32,63 @@ export interface ProxyAppOptions {
   onError?: (error: unknown) => void
 }
 
+/** The proxy app, and the upstream connection pools it opened. */
+export interface ProxyApp {
+  app: Hono<{ Bindings: NodeBindings }>
+  /** Closes the pooled upstream connections (after the server stopped). */
+  closeUpstreams(): void
+}
+
+/** What @hono/node-server hands every request. */
+export interface NodeBindings {
+  incoming: IncomingMessage
+  outgoing: ServerResponse
+}
+
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024
 
+/** One upstream's route: its pool and the meter its calls are recorded through. */
+interface Route {
+  upstream: Upstream
+  client: UpstreamClient
+  meter: Meter
+}
+
 /** Builds the proxy app. */
-export function createProxyApp(options: ProxyAppOptions): Hono {
+export function createProxyApp(options: ProxyAppOptions): ProxyApp {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY
   const checkToken = options.token === undefined ? null : tokenChecker(options.token)
   const onError = options.onError ?? (() => {})
-  // One metered fetch per upstream, with its pricing provider (wins over detection from the URL).
-  const fetchers = new Map<string, Meter['fetch']>()
-  for (const upstream of options.upstreams.values()) {
-    fetchers.set(
-      upstream.name,
-      upstream.provider === undefined
-        ? options.meter.fetch
-        : options.meter.child({ provider: upstream.provider }).fetch,
-    )
-  }
   const meter = options.meter
-  const app = new Hono()
+  // Made on an upstream's first call (the table lists dozens of providers): a connection pool, and
+  // a child meter with its pricing provider (wins over detection from the URL).
+  const routes = new Map<string, Route>()
+  const routeOf = (upstream: Upstream): Route => {
+    let route = routes.get(upstream.name)
+    if (!route) {
+      route = {
+        upstream,
+        client: upstreamClient(upstream),
+        meter:
+          upstream.provider === undefined ? meter : meter.child({ provider: upstream.provider }),
+      }
+      routes.set(upstream.name, route)
+    }
+    return route
+  }
+  const app = new Hono<{ Bindings: NodeBindings }>()
 
   app.use('*', async function proxyAccess(c, next) {
+    // Read from the Node request: asking Hono for a header builds a whole Web Request.
+    const headers = c.env.incoming.headers
     if (checkToken === null) {
-      if (!isLoopbackHostHeader(c.req.header('host') ?? null)) {
+      if (!isLoopbackHostHeader(headers.host ?? null)) {
         return proxyError(
           'forbidden_host',
           'this proxy serves loopback Host names only; start it with --token to serve others',
         )
       }
-    } else if (c.req.path !== '/health' && !checkToken(c.req.header(TOKEN_HEADER) ?? null)) {
+    } else if (c.req.path !== '/health' && !checkToken(single(headers[TOKEN_HEADER]))) {
       return proxyError('unauthorized', `missing or wrong ${TOKEN_HEADER} header`)
     }
     return next()
@@ -75,6 +105,7 @@ export function createProxyApp(options: ProxyAppOptions): Hono {
   })
 
   app.all('*', async function forward(c) {
+    const { incoming, outgoing } = c.env
     const url = new URL(c.req.url)
     const slash = url.pathname.indexOf('/', 1)
     const name = slash === -1 ? url.pathname.slice(1) : url.pathname.slice(1, slash)
@@ -94,56 +125,31 @@ export function createProxyApp(options: ProxyAppOptions): Hono {
       )
     let tags
     try {
-      tags = parseTagsHeader(c.req.header(TAGS_HEADER) ?? null)
+      tags = parseTagsHeader(single(incoming.headers[TAGS_HEADER]))
     } catch (error) {
       return proxyError('invalid_tags', (error as Error).message)
     }
-    const request = c.req.raw
-    const body = await readBody(
-      request,
-      maxBodyBytes,
-      (c.env as { incoming?: IncomingMessage } | undefined)?.incoming,
-    )
+    const body = await readBody(incoming, maxBodyBytes)
     if (body === 'too-large')
       return proxyError('body_too_large', `request body over the limit of ${maxBodyBytes} bytes`)
-    const init: RequestInit = {
-      method: request.method,
-      headers: upstreamHeaders(request.headers),
-      signal: request.signal,
-      redirect: 'manual',
-      ...(body === null ? {} : { body }),
-    }
-    const metered = fetchers.get(name)!
-    let response: Response
+    const route = routeOf(upstream)
+    const method = incoming.method ?? 'GET'
+    const begin = () => route.meter.exchange(target, { method, body })
+    let exchange
     try {
-      response =
-        tags === undefined
-          ? await metered(target, init)
-          : await meter.runWithTags(tags, () => metered(target, init))
+      exchange = await (tags === undefined ? begin() : meter.runWithTags(tags, begin))
     } catch (error) {
-      return errorResponse(error, upstream, request.signal, onError)
+      return errorResponse(error, upstream, false, onError)
     }
-    const headers = callerHeaders(response.headers)
-    const type = response.headers.get('content-type')
-    if (response.body === null || (type !== null && type.includes('text/event-stream'))) {
-      // Streamed as it arrives: the meter reads the events as they go by.
-      return new Response(response.body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers,
-      })
-    }
-    // A JSON (or other) body: read whole, so the meter's tap sees it; one write to the caller.
-    let bytes: ArrayBuffer
-    try {
-      bytes = await response.arrayBuffer()
-    } catch (error) {
-      return errorResponse(error, upstream, request.signal, onError)
-    }
-    return new Response(bytes, {
-      status: response.status,
-      statusText: response.statusText,
-      headers,
+    return forwardCall({
+      incoming,
+      outgoing,
+      client: route.client,
+      method,
+      path: target.slice(upstream.origin.length),
+      body: exchange ? exchange.body : body,
+      exchange,
+      failed: (error, callerGone) => errorResponse(error, upstream, callerGone, onError),
     })
   })
 
@@ -151,13 +157,23 @@ export function createProxyApp(options: ProxyAppOptions): Hono {
     onError(error)
     return proxyError('invalid_request', 'the proxy could not handle this request')
   })
-  return app
+  return {
+    app,
+    closeUpstreams() {
+      for (const route of routes.values()) route.client.close()
+    },
+  }
+}
+
+/** A header node:http may give as a list (a repeated header): its first value, or null. */
+function single(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : Array.isArray(value) ? (value[0] ?? null) : value
 }
 
 function errorResponse(
   error: unknown,
   upstream: Upstream,
-  signal: AbortSignal,
+  callerGone: boolean,
   onError: (error: unknown) => void,
 ): Response {
   const details = budgetDetails(error)
@@ -177,22 +193,19 @@ function errorResponse(
   }
   if (isTokenledgerError(error, 'STORE_UNAVAILABLE'))
     return proxyError('ledger_unavailable', error.message)
-  if (signal.aborted) {
+  if (callerGone) {
     // The caller went away: nobody reads this answer.
     return proxyError('invalid_request', 'the client closed the request')
   }
   const code = causeCode(error)
-  if (
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'TimeoutError'
-  ) {
+  if (code === UPSTREAM_TIMEOUT) {
     return proxyError(
       'upstream_timeout',
       `upstream ${JSON.stringify(upstream.name)} timed out (${code})`,
     )
   }
-  if (!(error instanceof TypeError)) onError(error)
+  // A system error (ECONNREFUSED, ECONNRESET...) is the upstream's; anything else is the proxy's.
+  if (!hasCode(error)) onError(error)
   return proxyError(
     'upstream_unreachable',
     `upstream ${JSON.stringify(upstream.name)} is unreachable (${code})`,
@@ -200,7 +213,12 @@ function errorResponse(
   )
 }
 
+function hasCode(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null)?.code === 'string'
+}
+
 function causeCode(error: unknown): string {
+  if (hasCode(error)) return (error as { code: string }).code
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause
   if (typeof cause?.code === 'string') return cause.code
   const message = (cause as { message?: unknown } | undefined)?.message

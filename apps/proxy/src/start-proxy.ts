@@ -1,6 +1,6 @@
 /**
  * Starts `tokenledger proxy`: opens the ledger, sets up the meter (and the budgets of a budgets
- * file), and serves the proxy app with @hono/node-server. Binds 127.0.0.1 by default and refuses
+ * file), and serves the proxy app with @hono/node-server (upstreams over node:http). Binds 127.0.0.1 by default and refuses
  * any other address without a token. Many instances behind a load balancer can share one
  * PostgreSQL ledger: records and budget reservations both live there.
  * @module
@@ -18,7 +18,7 @@ import { defaultPricingTable, type PricingTable, TokenledgerError } from '@token
 import { type LedgerStore, openStore, openWhenFree } from '@tokenledger/store'
 import { isLoopback } from './access.js'
 import { type PromptCounterThread, startPromptCounter } from './prompt-counter-thread.js'
-import { createProxyApp } from './proxy-app.js'
+import { createProxyApp, type ProxyApp } from './proxy-app.js'
 import { resolveUpstreams, type Upstream } from './upstreams.js'
 
 /** Options of `startProxy`. */
@@ -96,6 +96,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
   let counter: PromptCounterThread | undefined
   let meter: Meter
   let server: ServerType
+  let proxy: ProxyApp
   try {
     if (config) {
       counter = startPromptCounter({ onError: (error) => report(error, { phase: 'budget' }) })
@@ -119,7 +120,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
       ...(guard ? { budgets: guard } : {}),
       ...options.meter,
     })
-    const app = createProxyApp({
+    proxy = createProxyApp({
       meter,
       upstreams,
       ...(options.token !== undefined ? { token: options.token } : {}),
@@ -128,7 +129,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
     })
     server = await new Promise<ServerType>((resolve, reject) => {
       const started = serve(
-        { fetch: app.fetch, hostname: host, port, overrideGlobalObjects: false },
+        { fetch: proxy.app.fetch, hostname: host, port, overrideGlobalObjects: false },
         () => resolve(started),
       )
       started.once('error', reject)
@@ -158,6 +159,7 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
           http.closeIdleConnections?.()
           setTimeout(() => http.closeAllConnections?.(), 10_000).unref()
         })
+        proxy.closeUpstreams()
         await meter.close()
         await counter?.close()
         await store.close()

@@ -12,6 +12,7 @@ import { RecordBuilder } from './build-record.js'
 import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-flush.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
+import { beginExchange, type ExchangeRequest, type MeteredExchange } from './metered-exchange.js'
 import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
@@ -114,6 +115,15 @@ export interface Meter {
    * records every call under that provider (a gateway, a local URL).
    */
   readonly fetch: MeteredFetch
+  /**
+   * Meters one call a gateway forwards with its own HTTP client, where no fetch Response exists
+   * (`tokenledger proxy` forwards with node:http): send `exchange.body`, then tell it the answer
+   * (`answered(status, headers)`) and pass every chunk of the body through the watcher it returns.
+   * Same metering, budgets and records as `meter.fetch`. Null when the request is not a metered
+   * call: forward it untouched.
+   * @throws (the promise) TokenledgerError BUDGET_EXCEEDED before anything may be sent.
+   */
+  exchange(url: string, request: ExchangeRequest): Promise<MeteredExchange> | null
   /**
    * A copy of an `openai` client whose calls are metered; it behaves exactly like the original.
    * @throws TokenledgerError PRICING_LOOKUP for an unknown provider id, OPTION_INVALID for bad tags.
@@ -250,6 +260,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
 function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Meter {
   const meter: Meter = {
     fetch: createMeterFetch(core, scope),
+    exchange: (url, request) => beginExchange(core, scope, url, request),
     wrap<T extends WrappableClient<T>>(client: T, wrapOptions: WrapOptions = {}): T {
       const provider: CallProvider | undefined =
         wrapOptions.provider === undefined

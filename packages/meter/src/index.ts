@@ -11,6 +11,12 @@ export type { MeterErrorContext, OnMeterError, QueueStats } from './record-queue
 export type { WrappableClient } from './wrap-client.js'
 export type { FetchInput, FetchLike } from './read-request.js'
 export type { MeteredFetch } from './metered-fetch.js'
+export type {
+  BodyWatcher,
+  ExchangeHeaders,
+  ExchangeRequest,
+  MeteredExchange,
+} from './metered-exchange.js'
 export { createCallTelemetry } from './otel/call-telemetry.js'
 export type { CallDetails, CallTelemetry, CallTelemetryOptions } from './otel/call-telemetry.js'
 export {

@@ -377,6 +377,7 @@ export class RecordQueue {
       if (this.size === 0) return true
       const sink = await this.#openSink()
       if (!sink) return false
+      await this.#buildNextBatch()
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
       const batch: CallRecord[] = []
       // Built once: a retried batch reuses the record (same id, so the write stays idempotent).
@@ -435,6 +436,31 @@ export class RecordQueue {
     })
     this.#writing = writing
     return writing
+  }
+
+  /**
+   * Builds the calls of the next batch, BUILD_SLICE per turn of the event loop: a batch of 500
+   * built at once held the application's event loop for milliseconds (its requests waited), a
+   * slice holds it for a fraction of one. Drops may move the head between turns: each turn looks
+   * at the batch as it is then.
+   */
+  async #buildNextBatch(): Promise<void> {
+    for (;;) {
+      const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
+      let budget = BUILD_SLICE
+      let left = false
+      for (let i = this.#head; i < end; i++) {
+        if (typeof this.#items[i] !== 'function') continue
+        if (budget === 0) {
+          left = true
+          break
+        }
+        this.#buildAt(i)
+        budget--
+      }
+      if (!left) return
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
   }
 
   async #openSink(): Promise<RecordSink | null> {
@@ -507,6 +533,9 @@ export const PENDING_CALL_BYTES = 2_048
 
 /** How many calls #reduceSoon builds per turn of the event loop. */
 const REDUCE_CHUNK = 256
+
+/** Calls built per turn of the event loop for a write (about 30 us each with pricing). */
+const BUILD_SLICE = 16
 
 /**
  * Estimated heap bytes of a built record waiting in the queue: a fixed part for its objects,
