@@ -439,24 +439,26 @@ export class RecordQueue {
   }
 
   /**
-   * Builds the calls of the next batch, BUILD_SLICE per turn of the event loop: a batch of 500
-   * built at once held the application's event loop for milliseconds (its requests waited), a
-   * slice holds it for a fraction of one. Drops may move the head between turns: each turn looks
-   * at the batch as it is then.
+   * Builds the calls of the next batch for at most BUILD_SLICE_MS per turn of the event loop: a
+   * batch of 500 built at once held the application's event loop for milliseconds (its requests
+   * waited behind it); a slice of time, not of calls, so building keeps up with any call rate.
+   * Drops may move the head between turns: each turn looks at the batch as it is then.
    */
   async #buildNextBatch(): Promise<void> {
     for (;;) {
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
-      let budget = BUILD_SLICE
+      const until = performance.now() + BUILD_SLICE_MS
+      let built = 0
       let left = false
       for (let i = this.#head; i < end; i++) {
         if (typeof this.#items[i] !== 'function') continue
-        if (budget === 0) {
+        // The clock is read every few builds (each takes tens of microseconds).
+        if (built % 8 === 7 && performance.now() >= until) {
           left = true
           break
         }
         this.#buildAt(i)
-        budget--
+        built++
       }
       if (!left) return
       await new Promise<void>((resolve) => setImmediate(resolve))
@@ -534,8 +536,8 @@ export const PENDING_CALL_BYTES = 2_048
 /** How many calls #reduceSoon builds per turn of the event loop. */
 const REDUCE_CHUNK = 256
 
-/** Calls built per turn of the event loop for a write (about 30 us each with pricing). */
-const BUILD_SLICE = 16
+/** Longest a write's record building holds the event loop in one turn. */
+const BUILD_SLICE_MS = 1
 
 /**
  * Estimated heap bytes of a built record waiting in the queue: a fixed part for its objects,

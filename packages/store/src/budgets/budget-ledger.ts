@@ -29,7 +29,7 @@ import { inWriteTransaction } from '../write-transaction.js'
 
 /** When each store last swept its reservations (see reserveInLedger). */
 const lastSweep = new WeakMap<LedgerStore, Map<string, number>>()
-const SWEEP_EVERY_MS = 1000
+const SWEEP_EVERY_MS = 100
 
 /** Which calls a budget counts over its current period. */
 export interface BudgetWindow {
@@ -340,8 +340,15 @@ async function locked<T>(
     try {
       return await store.db.connection().execute(async (conn) => {
         // SQLite: reservations need no fsync of their own (a power cut ends their holders too);
-        // the connection's next durable commit syncs them anyway. Back to FULL right after.
-        if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
+        // the connection's next durable commit syncs them anyway. And the check never waits for
+        // the lock inside SQLite, whose busy handler sleeps on the caller's thread (the event loop
+        // of the application, or of every request of the proxy): a busy ledger is retried below,
+        // asynchronously. Both settings go back right after.
+        const busyTimeout = store.dialect === 'sqlite' ? await sqliteBusyTimeout(store, conn) : 0
+        if (store.dialect === 'sqlite') {
+          await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
+          if (busyTimeout !== 0) await sql.raw('PRAGMA busy_timeout = 0').execute(conn)
+        }
         try {
           return await inWriteTransaction(conn, store.dialect, async () => {
             if (store.dialect === 'postgres') {
@@ -355,7 +362,11 @@ async function locked<T>(
             return work(conn, Date.now())
           })
         } finally {
-          if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = FULL').execute(conn)
+          if (store.dialect === 'sqlite') {
+            await sql.raw('PRAGMA synchronous = FULL').execute(conn)
+            if (busyTimeout !== 0)
+              await sql.raw(`PRAGMA busy_timeout = ${busyTimeout}`).execute(conn)
+          }
         }
       })
     } catch (error) {
@@ -366,6 +377,20 @@ async function locked<T>(
       )
     }
   }
+}
+
+/** Each SQLite store's own busy timeout (read once), restored after every check. */
+const busyTimeouts = new WeakMap<LedgerStore, number>()
+
+async function sqliteBusyTimeout(store: LedgerStore, conn: Kysely<any>): Promise<number> {
+  let timeout = busyTimeouts.get(store)
+  if (timeout === undefined) {
+    const { rows } = await sql<{ timeout: unknown }>`PRAGMA busy_timeout`.execute(conn)
+    const row = rows[0] as Record<string, unknown> | undefined
+    timeout = Number(row === undefined ? 0 : Object.values(row)[0]) || 0
+    busyTimeouts.set(store, timeout)
+  }
+  return timeout
 }
 
 /**

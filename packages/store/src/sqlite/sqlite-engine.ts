@@ -153,6 +153,9 @@ async function openLedger(options: SqliteEngineOptions): Promise<OpenLedger> {
         }
       : options,
   )
+  // The write thread checkpoints the WAL; a checkpoint started by a commit on this thread (a
+  // budget check's) would stall the application's event loop for its fsyncs.
+  if (worker) raw.pragma('wal_autocheckpoint = 0')
   // Taken right after opening: the file this connection holds.
   const identity = options.path === ':memory:' ? null : fileIdentity(options.path)
   const db = new Kysely<LedgerDatabase>({
