@@ -234,6 +234,7 @@ for (const engine of ENGINES) {
         [7, 'tag-rollups'],
         [8, 'self-contained-rollups'],
         [9, 'drop-raw-parts-indexes'],
+        [10, 'reservation-call-index'],
       ])
       await again.close()
     })

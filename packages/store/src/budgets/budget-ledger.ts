@@ -10,10 +10,13 @@
  * blocking the event loop while another process holds it), PostgreSQL a transaction-scoped
  * advisory lock per budget (taken in id order, so two checks cannot deadlock).
  *
- * A reservation carries its call's id. When the meter writes the call's record (its actual cost,
- * in the rollups, in the same transaction), the reservation stops counting: no instant counts a
- * call twice or not at all. Reservations are read before spent amounts, so a record landing
- * between the two reads can only be counted twice (a stricter check), never missed.
+ * A reservation carries its call's id. The transaction that writes the call's record (its actual
+ * cost, in the rollups) deletes its reservations (sqlite-writer.ts, postgres-writer.ts): no
+ * instant counts a call twice or not at all, and a check sums only the reservations of calls not
+ * stored yet (a probe of `calls` per reservation made every check cost in proportion to the call
+ * rate). Reservations are read before spent amounts, so a record landing between the two reads
+ * can only be counted twice (a stricter check), never missed. A record written by an older
+ * tokenledger leaves its reservation behind: it counts twice until the next sweep (stricter).
  *
  * A reservation whose holder stopped renewing its lease (a crashed process) stops counting when
  * the lease ends; expired and recorded reservations are deleted by later checks.
@@ -293,9 +296,8 @@ async function standingsOn(
 ): Promise<BudgetStanding[]> {
   // Reservations first, then spent amounts (see the module comment).
   const { rows } = await sql<{ budget: string; reserved: unknown }>`
-    SELECT budget, ${moneySum(dialect, sql.ref('amount_pico'))} AS reserved FROM budget_reservations r
+    SELECT budget, ${moneySum(dialect, sql.ref('amount_pico'))} AS reserved FROM budget_reservations
     WHERE budget IN (${sql.join(windows.map((w) => w.id))}) AND expires_ms > ${now}
-      AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = r.call_id)
     GROUP BY budget`.execute(db)
   const reserved = new Map(rows.map((row) => [row.budget, parseMoneySum(row.reserved) ?? 0n]))
   const standings: BudgetStanding[] = []

@@ -7,6 +7,7 @@ import { rawPartsByTimeMigration } from './006-raw-parts-by-time.js'
 import { tagRollupsMigration } from './007-tag-rollups.js'
 import { selfContainedRollupsMigration } from './008-self-contained-rollups.js'
 import { dropRawPartsIndexesMigration } from './009-drop-raw-parts-indexes.js'
+import { reservationCallIndexMigration } from './010-reservation-call-index.js'
 import type { Migration } from './migration.js'
 
 /** Every migration, in version order. Append only. */
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tagRollupsMigration,
   selfContainedRollupsMigration,
   dropRawPartsIndexesMigration,
+  reservationCallIndexMigration,
 ]
 
 /** The schema version this build of the store writes and understands. */

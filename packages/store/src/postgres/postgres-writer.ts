@@ -48,7 +48,8 @@ const TAG_GROUP = [...ROLLUP_KEY_COLUMNS, 'tag_key', 'tagged', 'tag_value']
 
 /**
  * One chunk of calls in one statement: the new calls (ON CONFLICT skips stored ids), their tags
- * exploded from the `tags` JSON just stored, and the chunk's contribution to each rollup key,
+ * exploded from the `tags` JSON just stored, their budget reservations deleted (the stored call's
+ * actual cost counts from now on), and the chunk's contribution to each rollup key,
  * summed by the server and returned as text (exact), named after ROLLUP_SUM_COLUMNS: rows with a
  * null `tag_key` for the plain rollups, then one row per tag rollup row of the rolled-up keys that
  * hold the calls (tag-rollups.ts). The rollups themselves are upserted once per batch, in key
@@ -66,6 +67,8 @@ function insertChunk(json: string): RawBuilder<Record<string, string | null>> {
     ), tagged AS (
       INSERT INTO call_tags (call_id, key, value, ts)
       SELECT ins.id, t.key, t.value, ins.ts FROM ins, json_each_text(ins.tags::json) AS t
+    ), released AS (
+      DELETE FROM budget_reservations WHERE call_id IN (SELECT id FROM ins)
     )
     SELECT ${sql.raw(PLAIN_KEY)}, NULL::text AS tag_key, NULL::text AS tagged,
       NULL::text AS tag_value, ${sql.raw(SUMS)}

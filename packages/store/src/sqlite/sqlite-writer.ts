@@ -34,6 +34,9 @@ export class SqliteWriter {
   readonly #selectForUpdate: SqliteStatement
   readonly #updateCost: SqliteStatement
   readonly #deleteEmptyRollup: SqliteStatement
+  readonly #anyReservation: SqliteStatement
+  readonly #releaseRange: SqliteStatement
+  readonly #releaseCall: SqliteStatement
   readonly #daily: SqliteDailyRollups
   readonly #tags: SqliteTagRollups
   readonly #insertTx: SqliteTransaction<[RowSource], number>
@@ -77,6 +80,11 @@ export class SqliteWriter {
       `DELETE FROM call_rollups
        WHERE ${ROLLUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ')} AND calls = 0`,
     )
+    this.#anyReservation = db.prepare('SELECT 1 FROM budget_reservations LIMIT 1')
+    this.#releaseRange = db.prepare(
+      'DELETE FROM budget_reservations WHERE call_id IN (SELECT id FROM calls WHERE rowid BETWEEN ? AND ?)',
+    )
+    this.#releaseCall = db.prepare('DELETE FROM budget_reservations WHERE call_id = ?')
     this.#daily = new SqliteDailyRollups(db)
     this.#tags = new SqliteTagRollups(db)
     this.#insertTx = db.transaction((rows: RowSource) => this.#insertAll(rows))
@@ -118,7 +126,8 @@ export class SqliteWriter {
     // The write lock is held since BEGIN IMMEDIATE, so nobody else added calls meanwhile: the new
     // rowids are consecutive, unless SQLite had to pick random ones (a table that once reached
     // rowid 2^63 - 1). Then the range could hold older calls, and tags go one by one.
-    if (last - first + 1 === stored.length) {
+    const consecutive = last - first + 1 === stored.length
+    if (consecutive) {
       this.#insertTagsOfRange.run(first, last)
     } else {
       for (const i of stored) {
@@ -127,6 +136,11 @@ export class SqliteWriter {
           this.#insertTag.run(row.id, key, value, row.ts)
         }
       }
+    }
+    // A stored call's budget reservations end with it: its actual cost counts from now on.
+    if (this.#anyReservation.get() !== undefined) {
+      if (consecutive) this.#releaseRange.run(first, last)
+      else for (const i of stored) this.#releaseCall.run(rows.rowAt(i).id)
     }
     this.#applyDeltas(deltas)
     this.#tags.apply(tagDeltas)
