@@ -47,11 +47,7 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     const error = chunk['error']
     if (error !== undefined && error !== null)
       facts.errorType = errorTypeOf(error) ?? 'stream_error'
-    // With include_usage the usage arrives in an extra chunk with no choice: the caller did not ask
-    // for it, so it must not see it. Some hosts send that chunk with `usage: null` (their usage rode
-    // on the last choice): hidden all the same. A chunk WITH a choice (DeepSeek's usage) is kept.
-    else if (options.injectedUsage && Array.isArray(choices) && choices.length === 0)
-      verdict |= DROP
+    if (options.injectedUsage && isInjectedUsageChunk(chunk)) verdict |= DROP
     return verdict
   }
 
@@ -104,9 +100,7 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
   function read(data: string): number {
     const parsed = parseJsonObject(data)
     if (!parsed) return 0
-    const type = parsed['type']
-    if (typeof type === 'string' && (type.startsWith('response.') || type === 'error'))
-      return responsesEvent(type, parsed)
+    if (isResponsesEvent(parsed)) return responsesEvent(parsed['type'] as string, parsed)
     return chatChunk(parsed)
   }
 
@@ -134,7 +128,30 @@ export function createOpenAiAccumulator(options: AccumulatorOptions): StreamAccu
     },
     facts: () => facts,
     release: () => deferred.clear(),
+    hides(data) {
+      if (!options.injectedUsage || data.charCodeAt(0) !== 123) return false
+      const parsed = parseJsonObject(data)
+      return parsed !== undefined && !isResponsesEvent(parsed) && isInjectedUsageChunk(parsed)
+    },
   }
+}
+
+/**
+ * With include_usage the usage arrives in an extra chat chunk with no choice: a caller that did not
+ * ask for it must not see it. Some hosts send that chunk with `usage: null` (their usage rode on
+ * the last choice): hidden all the same. A chunk WITH a choice (DeepSeek's usage) is kept, and so
+ * is one carrying an error.
+ */
+function isInjectedUsageChunk(chunk: Record<string, unknown>): boolean {
+  const choices = chunk['choices']
+  const error = chunk['error']
+  return Array.isArray(choices) && choices.length === 0 && (error === undefined || error === null)
+}
+
+/** A Responses API event (`type: response.*` or `error`), not a chat chunk. */
+function isResponsesEvent(event: Record<string, unknown>): boolean {
+  const type = event['type']
+  return typeof type === 'string' && (type.startsWith('response.') || type === 'error')
 }
 
 /** Events worth parsing as they come: usage, a Responses `response` object, an error, no choice. */

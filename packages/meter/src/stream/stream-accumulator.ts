@@ -64,6 +64,12 @@ export interface StreamAccumulator {
   facts(): StreamFacts
   /** Drops the events kept for measuring: call when the stream ended with its final usage. */
   release(): void
+  /**
+   * Whether `add` would mark this event's data DROP, without reading it into the facts: lets a
+   * filtering observer cut the event from the caller's bytes now and read the stream later.
+   * Absent for styles whose events are never dropped.
+   */
+  hides?(data: string): boolean
 }
 
 /** Options of a stream accumulator. */

@@ -12,8 +12,10 @@
  * before the caller sees it. Parsing every chunk on the caller's path to find it cost about twice
  * the rest of the meter, so instead each chunk is cut at its last blank line (an event split across
  * chunks is handed over whole, with the chunk that completes it: the same bytes, in the same order)
- * and searched natively for `"choices":[]`. Only a chunk holding that marker is parsed, its events
- * passed on byte for byte but the dropped one; from there on the stream is parsed as it goes.
+ * and searched natively for `"choices":[]`. Only the event holding that marker is parsed (and,
+ * when the accumulator hides it, cut from the bytes the caller gets); the stream itself is still
+ * read after its end. Without the accumulator's `hides`, a chunk holding the marker is parsed
+ * whole, its events passed on byte for byte but the dropped one, and the rest as it goes.
  * A stream with CR line endings, or longer than MAX_KEPT_BYTES, is parsed as it goes too.
  */
 import { type SseBlock, SseParser } from './sse-parser.js'
@@ -69,6 +71,7 @@ const EMPTY = new Uint8Array(0)
 /** What precedes `[]` in the chunk the meter asked for (compact and spaced JSON), as bytes. */
 const NO_CHOICE = [Buffer.from('"choices":'), Buffer.from('"choices": ')]
 const EMPTY_ARRAY = Buffer.from('[]')
+const BLANK_LINE = Buffer.from('\n\n')
 /** Stateless (encode() keeps nothing between calls): one for every stream. */
 const ENCODER = new TextEncoder()
 
@@ -78,21 +81,22 @@ function bufferOf(bytes: Uint8Array): Buffer {
 }
 
 /**
- * True when `"choices":[]` occurs in `bytes` before `end`: a native search for `[]` (a chat chunk
- * rarely has one), then a native compare of what precedes it (no string made).
+ * Where the next `"choices":[]` in `bytes[from, end)` is (the offset of its `[`), or -1: a native
+ * search for `[]` (a chat chunk rarely has one), then a native compare of what precedes it (no
+ * string made).
  */
-function hasNoChoice(bytes: Buffer, end: number): boolean {
+function noChoiceAt(bytes: Buffer, from: number, end: number): number {
   for (
-    let at = bytes.indexOf(EMPTY_ARRAY);
+    let at = bytes.indexOf(EMPTY_ARRAY, from);
     at !== -1 && at < end;
     at = bytes.indexOf(EMPTY_ARRAY, at + 1)
   ) {
     for (const marker of NO_CHOICE) {
       const start = at - marker.length
-      if (start >= 0 && marker.compare(bytes, start, at) === 0) return true
+      if (start >= 0 && marker.compare(bytes, start, at) === 0) return at
     }
   }
-  return false
+  return -1
 }
 
 /** The offset just past the last blank line ("\n\n") of `bytes`, or -1. */
@@ -198,12 +202,47 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     }
     const events = whole === chunk.byteLength ? chunk : chunk.subarray(0, whole)
     if (whole < chunk.byteLength) held = chunk.slice(whole)
-    if (hasNoChoice(bytes, whole)) {
-      parseKept()
-      return parseChunk(events, at)
+    if (noChoiceAt(bytes, 0, whole) !== -1) {
+      const hides = accumulator.hides
+      if (!hides) {
+        parseKept()
+        return parseChunk(events, at)
+      }
+      // Read later, in order, like every other chunk (the cut event holds the usage).
+      keep(events, at)
+      return withoutHidden(events, hides)
     }
     keep(events, at)
     return events
+  }
+
+  /**
+   * `events` (whole events) without those the accumulator hides: only the events holding the
+   * marker are parsed, one each, and cut out byte for byte; the rest is not looked at.
+   */
+  const withoutHidden = (events: Uint8Array, hides: (data: string) => boolean): Uint8Array => {
+    const bytes = bufferOf(events)
+    const end = events.byteLength
+    const parts: Uint8Array[] = []
+    let from = 0
+    for (let at = noChoiceAt(bytes, 0, end); at !== -1;) {
+      const before = bytes.lastIndexOf(BLANK_LINE, at)
+      const start = before === -1 ? 0 : before + 2
+      const after = bytes.indexOf(BLANK_LINE, at)
+      const stop = after === -1 ? end : after + 2
+      const hidden = new SseParser()
+        .push(events.subarray(start, stop))
+        .some((block) => block.data !== null && hides(block.data))
+      if (hidden) {
+        dropped++
+        if (start > from) parts.push(events.subarray(from, start))
+        from = stop
+      }
+      at = noChoiceAt(bytes, stop, end)
+    }
+    if (from === 0) return events
+    if (from < end) parts.push(events.subarray(from, end))
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
   }
 
   return {
