@@ -23,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tokenledger-budget-busy-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('a budget check on a busy SQLite ledger', () => {
-  it('waits for the lock without blocking the event loop, then reserves', async () => {
+  it('waits for the lock without blocking the event loop, then reserves, and releases alike', async () => {
     const path = join(dir, 'ledger.db')
     // As `tokenledger proxy` opens it: records on a write thread, checks on the caller's connection.
     const store = await openStore(`sqlite:${path}`, { writeThread: 'worker', busyTimeoutMs: 100 })
@@ -65,6 +65,26 @@ describe('a budget check on a busy SQLite ledger', () => {
       // It waited for the lock...
       expect(waited).toBeGreaterThanOrEqual(HOLD_MS - 20)
       // ...and the event loop ran all along (a blocking wait leaves a gap of the whole hold).
+      expect(longestGap).toBeLessThan(HOLD_MS / 4)
+
+      // Releasing reservations (as close() and a refused call do) waits the same way.
+      const again = new Database(path)
+      again.exec('BEGIN IMMEDIATE')
+      longestGap = 0
+      last = performance.now()
+      const ticking = setInterval(() => {
+        const now = performance.now()
+        longestGap = Math.max(longestGap, now - last)
+        last = now
+      }, 5)
+      const releaseStarted = performance.now()
+      setTimeout(() => {
+        again.exec('ROLLBACK')
+        again.close()
+      }, HOLD_MS)
+      await guard.release([id!])
+      clearInterval(ticking)
+      expect(performance.now() - releaseStarted).toBeGreaterThanOrEqual(HOLD_MS - 20)
       expect(longestGap).toBeLessThan(HOLD_MS / 4)
     } finally {
       await guard.close()

@@ -87,10 +87,11 @@ export async function startProxy(options: StartProxyOptions = {}): Promise<Runni
   const config =
     typeof options.budgets === 'string' ? await loadBudgetsFile(options.budgets) : options.budgets
   const report = options.onError ?? (() => {})
-  // Records are written on a worker thread (SQLite), as the meter's own store does; the caller's
-  // connection keeps a short busy timeout for the budget checks. Opening waits for a busy ledger.
+  // Records are written on a worker thread (SQLite), as the meter's own store does, waiting up to
+  // 2 s (the meter's default) for another writer's lock; budget checks on the caller's connection
+  // never wait inside SQLite (they retry without blocking). Opening waits for a busy ledger.
   const store = await openWhenFree(() =>
-    openStore(options.db, { busyTimeoutMs: 100, writeThread: 'worker' }),
+    openStore(options.db, { busyTimeoutMs: 2000, writeThread: 'worker' }),
   )
   let guard: BudgetGuard | undefined
   let counter: PromptCounterThread | undefined

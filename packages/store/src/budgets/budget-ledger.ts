@@ -217,20 +217,28 @@ async function reserveBatch(
   })
 }
 
-/** Extends the lease of every reservation `holder` has; returns how many it holds. */
+/**
+ * Extends the lease of every reservation `holder` has; returns how many it holds.
+ * @throws SQLITE_BUSY at once on a SQLite ledger another connection is writing (retry: openWhenFree).
+ */
 export async function renewReservations(
   store: LedgerStore,
   holder: string,
   leaseMs: number,
 ): Promise<number> {
-  const result = await sql`
-    UPDATE budget_reservations SET expires_ms = ${Date.now() + leaseMs} WHERE holder = ${holder}`.execute(
-    store.db,
+  const result = await withoutBusyWait(store, (conn) =>
+    sql`
+      UPDATE budget_reservations SET expires_ms = ${Date.now() + leaseMs} WHERE holder = ${holder}`.execute(
+      conn,
+    ),
   )
   return Number(result.numAffectedRows ?? 0)
 }
 
-/** Deletes reservations of `holder`: those of the given calls, or all of them. */
+/**
+ * Deletes reservations of `holder`: those of the given calls, or all of them.
+ * @throws SQLITE_BUSY at once on a SQLite ledger another connection is writing (retry: openWhenFree).
+ */
 export async function releaseReservations(
   store: LedgerStore,
   holder: string,
@@ -238,7 +246,9 @@ export async function releaseReservations(
 ): Promise<void> {
   if (callIds !== undefined && callIds.length === 0) return
   const calls = callIds === undefined ? sql`` : sql`AND call_id IN (${sql.join(callIds)})`
-  await sql`DELETE FROM budget_reservations WHERE holder = ${holder} ${calls}`.execute(store.db)
+  await withoutBusyWait(store, (conn) =>
+    sql`DELETE FROM budget_reservations WHERE holder = ${holder} ${calls}`.execute(conn),
+  )
 }
 
 /** Where each budget stands now (no lock: a report, not a check). Works on a read-only store. */
@@ -340,17 +350,10 @@ async function locked<T>(
   const deadline = Date.now() + lockWaitMs
   for (let attempt = 0; ; attempt++) {
     try {
-      return await store.db.connection().execute(async (conn) => {
+      return await withoutBusyWait(store, async (conn) => {
         // SQLite: reservations need no fsync of their own (a power cut ends their holders too);
-        // the connection's next durable commit syncs them anyway. And the check never waits for
-        // the lock inside SQLite, whose busy handler sleeps on the caller's thread (the event loop
-        // of the application, or of every request of the proxy): a busy ledger is retried below,
-        // asynchronously. Both settings go back right after.
-        const busyTimeout = store.dialect === 'sqlite' ? await sqliteBusyTimeout(store, conn) : 0
-        if (store.dialect === 'sqlite') {
-          await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
-          if (busyTimeout !== 0) await sql.raw('PRAGMA busy_timeout = 0').execute(conn)
-        }
+        // the connection's next durable commit syncs them anyway. Back to FULL right after.
+        if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = NORMAL').execute(conn)
         try {
           return await inWriteTransaction(conn, store.dialect, async () => {
             if (store.dialect === 'postgres') {
@@ -364,11 +367,7 @@ async function locked<T>(
             return work(conn, Date.now())
           })
         } finally {
-          if (store.dialect === 'sqlite') {
-            await sql.raw('PRAGMA synchronous = FULL').execute(conn)
-            if (busyTimeout !== 0)
-              await sql.raw(`PRAGMA busy_timeout = ${busyTimeout}`).execute(conn)
-          }
+          if (store.dialect === 'sqlite') await sql.raw('PRAGMA synchronous = FULL').execute(conn)
         }
       })
     } catch (error) {
@@ -379,6 +378,28 @@ async function locked<T>(
       )
     }
   }
+}
+
+/**
+ * Runs `work` on one connection that never waits for a SQLite lock inside SQLite, whose busy
+ * handler sleeps on the calling thread (the event loop of the application, or of every request
+ * of the proxy): SQLITE_BUSY comes back at once, for the caller to retry asynchronously. The
+ * store's own busy timeout is back right after.
+ */
+async function withoutBusyWait<T>(
+  store: LedgerStore,
+  work: (conn: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  return store.db.connection().execute(async (conn) => {
+    if (store.dialect !== 'sqlite') return work(conn)
+    const timeout = await sqliteBusyTimeout(store, conn)
+    if (timeout !== 0) await sql.raw('PRAGMA busy_timeout = 0').execute(conn)
+    try {
+      return await work(conn)
+    } finally {
+      if (timeout !== 0) await sql.raw(`PRAGMA busy_timeout = ${timeout}`).execute(conn)
+    }
+  })
 }
 
 /** Each SQLite store's own busy timeout (read once), restored after every check. */
