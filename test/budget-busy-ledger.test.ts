@@ -22,6 +22,33 @@ const Database = createRequire(new URL('../packages/store/package.json', import.
 const dir = mkdtempSync(join(tmpdir(), 'tokenledger-budget-busy-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+const HOLD_MS = 400
+
+/**
+ * Runs `work` while another connection holds the ledger's write lock for HOLD_MS: how long it took
+ * and the longest the event loop went without running a 5 ms timer meanwhile.
+ */
+async function whileLocked<T>(path: string, work: () => Promise<T>) {
+  const locker = new Database(path)
+  locker.exec('BEGIN IMMEDIATE')
+  let longestGap = 0
+  let last = performance.now()
+  const ticker = setInterval(() => {
+    const now = performance.now()
+    longestGap = Math.max(longestGap, now - last)
+    last = now
+  }, 5)
+  setTimeout(() => {
+    locker.exec('ROLLBACK')
+    locker.close()
+  }, HOLD_MS)
+  const started = performance.now()
+  const result = await work()
+  const waited = performance.now() - started
+  clearInterval(ticker)
+  return { result, waited, longestGap }
+}
+
 describe('a budget check on a busy SQLite ledger', () => {
   it('waits for the lock without blocking the event loop, then reserves, and releases alike', async () => {
     const path = join(dir, 'ledger.db')
@@ -42,50 +69,16 @@ describe('a budget check on a busy SQLite ledger', () => {
     }
     try {
       expect(typeof (await guard.reserve(call))).toBe('string')
-      const locker = new Database(path)
-      locker.exec('BEGIN IMMEDIATE')
-      const HOLD_MS = 400
-      let longestGap = 0
-      let last = performance.now()
-      const ticker = setInterval(() => {
-        const now = performance.now()
-        longestGap = Math.max(longestGap, now - last)
-        last = now
-      }, 5)
-      const started = performance.now()
-      const reserving = guard.reserve(call)
-      setTimeout(() => {
-        locker.exec('ROLLBACK')
-        locker.close()
-      }, HOLD_MS)
-      const id = await reserving
-      const waited = performance.now() - started
-      clearInterval(ticker)
-      expect(typeof id).toBe('string')
+      const reserved = await whileLocked(path, () => guard.reserve(call))
+      expect(typeof reserved.result).toBe('string')
       // It waited for the lock...
-      expect(waited).toBeGreaterThanOrEqual(HOLD_MS - 20)
+      expect(reserved.waited).toBeGreaterThanOrEqual(HOLD_MS - 20)
       // ...and the event loop ran all along (a blocking wait leaves a gap of the whole hold).
-      expect(longestGap).toBeLessThan(HOLD_MS / 4)
-
+      expect(reserved.longestGap).toBeLessThan(HOLD_MS / 4)
       // Releasing reservations (as close() and a refused call do) waits the same way.
-      const again = new Database(path)
-      again.exec('BEGIN IMMEDIATE')
-      longestGap = 0
-      last = performance.now()
-      const ticking = setInterval(() => {
-        const now = performance.now()
-        longestGap = Math.max(longestGap, now - last)
-        last = now
-      }, 5)
-      const releaseStarted = performance.now()
-      setTimeout(() => {
-        again.exec('ROLLBACK')
-        again.close()
-      }, HOLD_MS)
-      await guard.release([id!])
-      clearInterval(ticking)
-      expect(performance.now() - releaseStarted).toBeGreaterThanOrEqual(HOLD_MS - 20)
-      expect(longestGap).toBeLessThan(HOLD_MS / 4)
+      const released = await whileLocked(path, () => guard.release([reserved.result!]))
+      expect(released.waited).toBeGreaterThanOrEqual(HOLD_MS - 20)
+      expect(released.longestGap).toBeLessThan(HOLD_MS / 4)
     } finally {
       await guard.close()
       await store.close()
