@@ -13,24 +13,38 @@ export function trackBackgroundWork(core: MeterCore, work: () => Promise<void>):
 }
 
 /**
- * Runs `work` in a later turn of the event loop, once the caller's read has resumed: tracked so
- * flush() waits for it, and listed in `core.deferred` so an exiting process can run it at once.
+ * Runs `work` in a later turn of the event loop, once the caller's read has resumed. The calls of
+ * one turn share one setImmediate and one tracked promise that flush() waits for (a timer and
+ * three promises per call cost the caller's path more than some of the work they put off);
+ * `core.deferred` lists the pending work, so an exiting process can run it at once (settleNow).
  */
 export function runAfterCallerResumes(core: MeterCore, work: () => void): void {
+  const scheduled = core.deferred.size > 0
+  core.deferred.add(work)
+  if (!scheduled) runDeferredSoon(core)
+}
+
+/** Runs one piece of deferred work now, if it is still pending; never throws. */
+export function runDeferred(core: MeterCore, work: () => void): void {
+  if (!core.deferred.delete(work)) return
+  try {
+    work()
+  } catch (error) {
+    core.report(error, { phase: 'record' })
+  }
+}
+
+function runDeferredSoon(core: MeterCore): void {
   trackBackgroundWork(
     core,
     () =>
-      new Promise<void>((resolve, reject) => {
-        const run = (): void => {
-          if (!core.deferred.delete(run)) return
-          try {
-            resolve(work())
-          } catch (error) {
-            reject(error)
-          }
-        }
-        core.deferred.add(run)
-        setImmediate(run)
+      new Promise<void>((resolve) => {
+        setImmediate(() => {
+          for (const work of [...core.deferred]) runDeferred(core, work)
+          resolve()
+          // Work deferred by the work just run waits for a turn of its own.
+          if (core.deferred.size > 0) runDeferredSoon(core)
+        })
       }),
   )
 }

@@ -146,9 +146,16 @@ class TapState implements ResponseTap {
   }
 }
 
+/** Read bodies waiting for their turn: one setImmediate delivers all those of a turn. */
+const due: TapState[] = []
+
 /** The caller's await resumes first; the meter's part of a read runs in a later turn. */
 function deliverAfterCallerResumes(state: TapState): void {
-  setImmediate(() => state.deliverNow())
+  if (due.push(state) === 1) setImmediate(deliverDue)
+}
+
+function deliverDue(): void {
+  for (const state of due.splice(0)) state.deliverNow()
 }
 
 /** A reader that calls the original, then hands the tap what it read. */
