@@ -92,14 +92,19 @@ export function reserveInLedger(
   store: LedgerStore,
   request: ReserveRequest,
 ): Promise<ReserveResult> {
-  // Checks that arrive while a batch holds the lock wait and go together in the next one: one
-  // transaction and one read per budget for all of them, decided one by one in arrival order.
+  // Checks that arrive in the same turn of the event loop, or while a batch holds the lock, go
+  // together in one batch: one transaction and one read per budget for all of them, decided one
+  // by one in arrival order. (A check runs within one turn, so without the wait for the turn's
+  // other arrivals every check under load was a transaction of its own.)
   let queue = queues.get(store)
   if (!queue) queues.set(store, (queue = { pending: [], running: false }))
   const waiting = queue
   return new Promise<ReserveResult>((resolve, reject) => {
     waiting.pending.push({ request, resolve, reject })
-    if (!waiting.running) void drain(store, waiting)
+    if (!waiting.running) {
+      waiting.running = true
+      setImmediate(() => void drain(store, waiting))
+    }
   })
 }
 
