@@ -49,7 +49,6 @@ const DEFAULT_MAX_BODY = 32 * 1024 * 1024
 
 /** One upstream's route: its pool and the meter its calls are recorded through. */
 interface Route {
-  upstream: Upstream
   client: UpstreamClient
   meter: Meter
 }
@@ -67,7 +66,6 @@ export function createProxyApp(options: ProxyAppOptions): ProxyApp {
     let route = routes.get(upstream.name)
     if (!route) {
       route = {
-        upstream,
         client: upstreamClient(upstream),
         meter:
           upstream.provider === undefined ? meter : meter.child({ provider: upstream.provider }),

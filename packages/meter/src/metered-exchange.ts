@@ -92,15 +92,12 @@ class Exchange implements MeteredExchange {
 
   answered(status: number, headers: ExchangeHeaders): BodyWatcher {
     const head: ResponseHead = { status, headers: new HeaderView(headers) }
+    // A success, as fetch's `response.ok` says: anything else is recorded as an HTTP error.
+    const ok = status >= 200 && status < 300
     const type = headers['content-type']
-    if (
-      status >= 200 &&
-      status < 300 &&
-      typeof type === 'string' &&
-      type.includes('text/event-stream')
-    )
+    if (ok && typeof type === 'string' && type.includes('text/event-stream'))
       return observeStream(this.#core, this.#scope, this.#call, head, null)
-    return new WholeBody(this.#core, this.#scope, this.#call, head, headers['content-encoding'])
+    return new WholeBody(this.#core, this.#scope, this.#call, head, ok, headers['content-encoding'])
   }
 
   failed(error: unknown, aborted: boolean): void {
@@ -131,6 +128,8 @@ class WholeBody implements StreamObserver {
   readonly #scope: FetchScope
   readonly #call: Call
   readonly #head: ResponseHead
+  /** A success (its body is the answer); else an HTTP error (its body names the error). */
+  readonly #ok: boolean
   readonly #encoding: string | string[] | undefined
   #chunks: Uint8Array[] = []
 
@@ -139,12 +138,14 @@ class WholeBody implements StreamObserver {
     scope: FetchScope,
     call: Call,
     head: ResponseHead,
+    ok: boolean,
     encoding: string | string[] | undefined,
   ) {
     this.#core = core
     this.#scope = scope
     this.#call = call
     this.#head = head
+    this.#ok = ok
     this.#encoding = encoding
     core.streams.add(this)
   }
@@ -162,7 +163,7 @@ class WholeBody implements StreamObserver {
     // After the gateway's synchronous write of the last bytes: the reading is off its path.
     queueMicrotask(() => {
       const text = decoded(chunks, this.#encoding)
-      if (!this.#ok()) settleHttpError(this.#core, this.#scope, this.#call, this.#head, text)
+      if (!this.#ok) settleHttpError(this.#core, this.#scope, this.#call, this.#head, text)
       else
         settleBody(
           this.#core,
@@ -193,13 +194,9 @@ class WholeBody implements StreamObserver {
   #stop(error: unknown, aborted: boolean): void {
     if (!this.#end()) return
     this.#chunks = []
-    if (!this.#ok()) settleHttpError(this.#core, this.#scope, this.#call, this.#head, null)
+    if (!this.#ok) settleHttpError(this.#core, this.#scope, this.#call, this.#head, null)
     else
       settleBody(this.#core, this.#scope, this.#call, this.#head, { kind: 'error', error }, aborted)
-  }
-
-  #ok(): boolean {
-    return this.#head.status >= 200 && this.#head.status < 300
   }
 
   /** Marks the end; false when it had already ended. */

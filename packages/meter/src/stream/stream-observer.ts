@@ -99,6 +99,34 @@ function noChoiceAt(bytes: Buffer, from: number, end: number): number {
   return -1
 }
 
+/**
+ * `events` (whole events) without those `hides` names: only the events holding the marker are
+ * parsed, one each, and cut out byte for byte; the rest is not looked at.
+ */
+function withoutHidden(events: Uint8Array, hides: (data: string) => boolean): Uint8Array {
+  const bytes = bufferOf(events)
+  const end = events.byteLength
+  const parts: Uint8Array[] = []
+  let from = 0
+  for (let at = noChoiceAt(bytes, 0, end); at !== -1;) {
+    const before = bytes.lastIndexOf(BLANK_LINE, at)
+    const start = before === -1 ? 0 : before + 2
+    const after = bytes.indexOf(BLANK_LINE, at)
+    const stop = after === -1 ? end : after + 2
+    const hidden = new SseParser()
+      .push(events.subarray(start, stop))
+      .some((block) => block.data !== null && hides(block.data))
+    if (hidden) {
+      if (start > from) parts.push(events.subarray(from, start))
+      from = stop
+    }
+    at = noChoiceAt(bytes, stop, end)
+  }
+  if (from === 0) return events
+  if (from < end) parts.push(events.subarray(from, end))
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+}
+
 /** The offset just past the last blank line ("\n\n") of `bytes`, or -1. */
 function afterLastBlankLine(bytes: Uint8Array): number {
   for (let at = bytes.lastIndexOf(10 /* \n */); at > 0; at = bytes.lastIndexOf(10, at - 1)) {
@@ -214,35 +242,6 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     }
     keep(events, at)
     return events
-  }
-
-  /**
-   * `events` (whole events) without those the accumulator hides: only the events holding the
-   * marker are parsed, one each, and cut out byte for byte; the rest is not looked at.
-   */
-  const withoutHidden = (events: Uint8Array, hides: (data: string) => boolean): Uint8Array => {
-    const bytes = bufferOf(events)
-    const end = events.byteLength
-    const parts: Uint8Array[] = []
-    let from = 0
-    for (let at = noChoiceAt(bytes, 0, end); at !== -1;) {
-      const before = bytes.lastIndexOf(BLANK_LINE, at)
-      const start = before === -1 ? 0 : before + 2
-      const after = bytes.indexOf(BLANK_LINE, at)
-      const stop = after === -1 ? end : after + 2
-      const hidden = new SseParser()
-        .push(events.subarray(start, stop))
-        .some((block) => block.data !== null && hides(block.data))
-      if (hidden) {
-        dropped++
-        if (start > from) parts.push(events.subarray(from, start))
-        from = stop
-      }
-      at = noChoiceAt(bytes, stop, end)
-    }
-    if (from === 0) return events
-    if (from < end) parts.push(events.subarray(from, end))
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
   }
 
   return {
