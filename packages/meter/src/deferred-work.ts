@@ -14,9 +14,9 @@ export function trackBackgroundWork(core: MeterCore, work: () => Promise<void>):
 
 /**
  * Runs `work` in a later turn of the event loop, once the caller's read has resumed. The calls of
- * one turn share one setImmediate and one tracked promise that flush() waits for (a timer and
- * three promises per call cost the caller's path more than some of the work they put off);
- * `core.deferred` lists the pending work, so an exiting process can run it at once (settleNow).
+ * one turn share one setImmediate, and no promise (a timer and three promises per call cost the
+ * caller's path more than some of the work they put off); `core.deferred` lists the pending work,
+ * so flush(), close() and an exiting process run it at once (runAllDeferred).
  */
 export function runAfterCallerResumes(core: MeterCore, work: () => void): void {
   const scheduled = core.deferred.size > 0
@@ -34,17 +34,15 @@ export function runDeferred(core: MeterCore, work: () => void): void {
   }
 }
 
+/** Runs every piece of deferred work pending now. */
+export function runAllDeferred(core: MeterCore): void {
+  for (const work of [...core.deferred]) runDeferred(core, work)
+}
+
 function runDeferredSoon(core: MeterCore): void {
-  trackBackgroundWork(
-    core,
-    () =>
-      new Promise<void>((resolve) => {
-        setImmediate(() => {
-          for (const work of [...core.deferred]) runDeferred(core, work)
-          resolve()
-          // Work deferred by the work just run waits for a turn of its own.
-          if (core.deferred.size > 0) runDeferredSoon(core)
-        })
-      }),
-  )
+  setImmediate(() => {
+    runAllDeferred(core)
+    // Work deferred by the work just run waits for a turn of its own.
+    if (core.deferred.size > 0) runDeferredSoon(core)
+  })
 }

@@ -36,6 +36,7 @@ import {
 import {
   createStreamAccumulator,
   emptyFacts,
+  type StreamAccumulator,
   type StreamFacts,
 } from './stream/stream-accumulator.js'
 import { mergeTags } from './tags.js'
@@ -240,7 +241,10 @@ export function observeStream(
   head: ResponseHead,
   signal: AbortSignal | null | undefined,
 ): StreamObserver {
-  const accumulator = createStreamAccumulator(call.style, { injectedUsage: call.injectedUsage })
+  // Made when first needed, off the caller's path for most streams (see stream-observer.ts).
+  let made: StreamAccumulator | null = null
+  const accumulator = (): StreamAccumulator =>
+    (made ??= createStreamAccumulator(call.style, { injectedUsage: call.injectedUsage }))
   const observer: StreamObserver = createStreamObserver({
     accumulator,
     filter: call.injectedUsage,
@@ -248,12 +252,13 @@ export function observeStream(
     hooks: {
       onEnd: (how: StreamEnd, error?: unknown) => {
         core.streams.delete(observer)
-        // This runs inside the caller's last read: note the end (status, request id, time); the
-        // stream is parsed in a later turn, and the record built with the next batch.
-        const ended = outcomeOf(head, 'ok', null)
+        // This runs inside the caller's last read: only the time is noted; the head (request id),
+        // the stream and the record are read in a later turn, the record built with the next batch.
+        const endPerf = performance.now()
         runAfterCallerResumes(core, () => {
+          const ended = outcomeOf(head, 'ok', null, { endPerf })
           const firstTextPerf = observer.analyse()
-          const facts = accumulator.facts()
+          const facts = accumulator().facts()
           // A caller that stops after the final usage arrived has the whole answer: that call is ok.
           const status: CallStatus =
             how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
@@ -261,7 +266,7 @@ export function observeStream(
           // for one (a malformed count, say `completion_tokens: "12"`, is estimated from that text).
           // Normalised once, here; the record reuses it.
           const usage = NORMALISERS[call.style](facts.usage)
-          if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator.release()
+          if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator().release()
           settleLazily(core, scope, call, {
             ...ended,
             status,

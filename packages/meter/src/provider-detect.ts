@@ -48,7 +48,9 @@ export class ProviderDetector {
   readonly #seen = new Map<string, CallProvider>()
   readonly #onUnknown: OnUnknownHost | undefined
   readonly #toldHosts = new Set<string>()
-  readonly #own = new Map<string, boolean>()
+  /** Provider id, then base URL: whether it is that provider's own API (no key built per call). */
+  readonly #own = new Map<string, Map<string, boolean>>()
+  #ownSize = 0
 
   constructor(table: PricingTable, onUnknown?: OnUnknownHost) {
     this.#table = table
@@ -71,12 +73,18 @@ export class ProviderDetector {
 
   /** True when `base` is one of the API base URLs the table lists for provider `id`. Never tells. */
   isOwnApi(base: string, id: string): boolean {
-    const key = `${id}\u0000${base}`
-    let own = this.#own.get(key)
+    let bases = this.#own.get(id)
+    let own = bases?.get(base)
     if (own === undefined) {
       own = this.#table.detectProvider(base)?.id === id
-      if (this.#own.size >= 256) this.#own.clear()
-      this.#own.set(key, own)
+      if (this.#ownSize >= 256) {
+        this.#own.clear()
+        this.#ownSize = 0
+        bases = undefined
+      }
+      if (!bases) this.#own.set(id, (bases = new Map()))
+      bases.set(base, own)
+      this.#ownSize++
     }
     return own
   }

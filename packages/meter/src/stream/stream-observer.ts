@@ -34,7 +34,8 @@ export interface StreamHooks {
 
 /** Options of `createStreamObserver`. */
 export interface StreamObserverOptions {
-  accumulator: StreamAccumulator
+  /** The stream's accumulator, asked for when first needed (most streams: only in analyse()). */
+  accumulator: () => StreamAccumulator
   /** Drop the events the accumulator marks DROP (re-emitting the others). */
   filter: boolean
   /**
@@ -75,21 +76,24 @@ const BLANK_LINE = Buffer.from('\n\n')
 /** Stateless (encode() keeps nothing between calls): one for every stream. */
 const ENCODER = new TextEncoder()
 
-/** A Buffer over the same bytes (no copy): its searches are native (memchr and friends). */
-function bufferOf(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
+/**
+ * Buffer's native searches (memchr, memmem) over any Uint8Array: no Buffer is made per chunk, and
+ * a typed array's own indexOf is a plain loop, several times slower over a chunk.
+ */
+type Search = (this: Uint8Array, value: number | Uint8Array, from?: number) => number
+const indexOfBytes = Buffer.prototype.indexOf as unknown as Search
+const lastIndexOfBytes = Buffer.prototype.lastIndexOf as unknown as Search
 
 /**
  * Where the next `"choices":[]` in `bytes[from, end)` is (the offset of its `[`), or -1: a native
  * search for `[]` (a chat chunk rarely has one), then a native compare of what precedes it (no
  * string made).
  */
-function noChoiceAt(bytes: Buffer, from: number, end: number): number {
+function noChoiceAt(bytes: Uint8Array, from: number, end: number): number {
   for (
-    let at = bytes.indexOf(EMPTY_ARRAY, from);
+    let at = indexOfBytes.call(bytes, EMPTY_ARRAY, from);
     at !== -1 && at < end;
-    at = bytes.indexOf(EMPTY_ARRAY, at + 1)
+    at = indexOfBytes.call(bytes, EMPTY_ARRAY, at + 1)
   ) {
     for (const marker of NO_CHOICE) {
       const start = at - marker.length
@@ -104,14 +108,13 @@ function noChoiceAt(bytes: Buffer, from: number, end: number): number {
  * parsed, one each, and cut out byte for byte; the rest is not looked at.
  */
 function withoutHidden(events: Uint8Array, hides: (data: string) => boolean): Uint8Array {
-  const bytes = bufferOf(events)
   const end = events.byteLength
   const parts: Uint8Array[] = []
   let from = 0
-  for (let at = noChoiceAt(bytes, 0, end); at !== -1;) {
-    const before = bytes.lastIndexOf(BLANK_LINE, at)
+  for (let at = noChoiceAt(events, 0, end); at !== -1;) {
+    const before = lastIndexOfBytes.call(events, BLANK_LINE, at)
     const start = before === -1 ? 0 : before + 2
-    const after = bytes.indexOf(BLANK_LINE, at)
+    const after = indexOfBytes.call(events, BLANK_LINE, at)
     const stop = after === -1 ? end : after + 2
     const hidden = new SseParser()
       .push(events.subarray(start, stop))
@@ -120,7 +123,7 @@ function withoutHidden(events: Uint8Array, hides: (data: string) => boolean): Ui
       if (start > from) parts.push(events.subarray(from, start))
       from = stop
     }
-    at = noChoiceAt(bytes, stop, end)
+    at = noChoiceAt(events, stop, end)
   }
   if (from === 0) return events
   if (from < end) parts.push(events.subarray(from, end))
@@ -137,7 +140,9 @@ function afterLastBlankLine(bytes: Uint8Array): number {
 
 /** Creates the observer of one stream; see the module comment. */
 export function createStreamObserver(options: StreamObserverOptions): StreamObserver {
-  const { accumulator, hooks, signal, filter } = options
+  const { hooks, signal, filter } = options
+  let made: StreamAccumulator | null = null
+  const accumulator = (): StreamAccumulator => (made ??= options.accumulator())
   // Made at first use: most streams are parsed only by analyse(), off the caller's path.
   let sse: SseParser | null = null
   const parser = (): SseParser => (sse ??= new SseParser(filter))
@@ -167,7 +172,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
       let verdict = 0
       if (metering && block.data !== null) {
         try {
-          verdict = accumulator.add(block.event, block.data)
+          verdict = accumulator().add(block.event, block.data)
         } catch (error) {
           metering = false
           hooks.onAccumulatorError(error)
@@ -217,8 +222,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
   const scan = (value: Uint8Array, at: number): Uint8Array => {
     const chunk = held ? concat(held, value) : value
     held = null
-    const bytes = bufferOf(chunk)
-    if (bytes.indexOf(13 /* \r */) !== -1) {
+    if (indexOfBytes.call(chunk, 13 /* \r */) !== -1) {
       // CR line endings: a blank line is not always "\n\n" here; parse as it goes.
       parseKept()
       return parseChunk(chunk, at)
@@ -230,8 +234,8 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     }
     const events = whole === chunk.byteLength ? chunk : chunk.subarray(0, whole)
     if (whole < chunk.byteLength) held = chunk.slice(whole)
-    if (noChoiceAt(bytes, 0, whole) !== -1) {
-      const hides = accumulator.hides
+    if (noChoiceAt(chunk, 0, whole) !== -1) {
+      const hides = accumulator().hides
       if (!hides) {
         parseKept()
         return parseChunk(events, at)

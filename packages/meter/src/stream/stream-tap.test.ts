@@ -32,7 +32,7 @@ function tapped(stream: ReadableStream<Uint8Array>, filter: boolean, signal?: Ab
   const ends: Array<{ how: StreamEnd; error?: unknown }> = []
   const accumulator = createStreamAccumulator('openai', { injectedUsage: filter })
   const observer = createStreamObserver({
-    accumulator,
+    accumulator: () => accumulator,
     filter,
     signal,
     hooks: {

@@ -12,8 +12,16 @@
  */
 import type { StreamObserver } from './stream-observer.js'
 
-const OBSERVER = Symbol('tokenledger.streamObserver')
-type Observed = ReadableStream<Uint8Array> & { [OBSERVER]: StreamObserver }
+/**
+ * The observer of each tapped stream. A WeakMap, not a property: adding a property to a
+ * ReadableStream costs several times what the map does.
+ */
+const OBSERVERS = new WeakMap<ReadableStream<Uint8Array>, StreamObserver>()
+type Observed = ReadableStream<Uint8Array>
+
+function observerOf(stream: Observed): StreamObserver {
+  return OBSERVERS.get(stream)!
+}
 type Reader = ReturnType<ReadableStream<Uint8Array>['getReader']>
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReaderLike['read']>>
 interface ReadableStreamDefaultReaderLike {
@@ -54,21 +62,23 @@ class ObservedReads {
 
   next(): Promise<ReadResult> {
     if (this.finished) return this.#read()
-    return this.#read().then(
-      (result) => {
-        if (!result.done) {
-          const value = this.#observer.chunk(result.value!)
-          return value === result.value ? result : { done: false, value }
-        }
-        this.finished = true
-        const heldBack = this.#observer.done()
-        return heldBack && heldBack.length > 0 ? { done: false, value: heldBack } : result
-      },
-      (error: unknown) => {
-        this.#observer.fail(error)
-        throw error
-      },
-    )
+    return this.#read().then(this.#onResult, this.#onError)
+  }
+
+  // Made once per stream, not once per read.
+  readonly #onResult = (result: ReadResult): ReadResult => {
+    if (!result.done) {
+      const value = this.#observer.chunk(result.value!)
+      return value === result.value ? result : { done: false, value }
+    }
+    this.finished = true
+    const heldBack = this.#observer.done()
+    return heldBack && heldBack.length > 0 ? { done: false, value: heldBack } : result
+  }
+
+  readonly #onError = (error: unknown): never => {
+    this.#observer.fail(error)
+    throw error
   }
 }
 
@@ -100,7 +110,7 @@ function observeReader(reader: Reader, observer: StreamObserver): Reader {
 function throughObserved(stream: Observed): ReadableStream<Uint8Array> {
   const reader = observeReader(
     nativeGetReader.call(stream),
-    stream[OBSERVER],
+    observerOf(stream),
   ) as unknown as ReadableStreamDefaultReaderLike & {
     cancel(reason?: unknown): Promise<void>
   }
@@ -118,7 +128,7 @@ function throughObserved(stream: Observed): ReadableStream<Uint8Array> {
 }
 
 function observedIterator(this: Observed, options?: unknown): AsyncIterableIterator<Uint8Array> {
-  const observer = this[OBSERVER]
+  const observer = observerOf(this)
   const inner = nativeValues.call(this, options)
   const reads = new ObservedReads(observer, () => inner.next() as Promise<ReadResult>)
   const iterator: AsyncIterableIterator<Uint8Array> = {
@@ -143,7 +153,7 @@ const TAPPED_STREAM: object = Object.create(proto, {
     configurable: true,
     writable: true,
     value: function getReader(this: Observed, options?: unknown): Reader {
-      return observeReader(nativeGetReader.call(this, options), this[OBSERVER])
+      return observeReader(nativeGetReader.call(this, options), observerOf(this))
     },
   },
   values: { configurable: true, writable: true, value: observedIterator },
@@ -152,7 +162,7 @@ const TAPPED_STREAM: object = Object.create(proto, {
     configurable: true,
     writable: true,
     value: function cancel(this: Observed, reason?: unknown): Promise<void> {
-      this[OBSERVER].abort(reason)
+      observerOf(this).abort(reason)
       return nativeCancel.call(this, reason)
     },
   },
@@ -188,5 +198,5 @@ const TAPPED_STREAM: object = Object.create(proto, {
 /** Makes every read of `stream` go past `observer`; see the module comment. */
 export function tapStream(stream: ReadableStream<Uint8Array>, observer: StreamObserver): void {
   Object.setPrototypeOf(stream, TAPPED_STREAM)
-  ;(stream as Observed)[OBSERVER] = observer
+  OBSERVERS.set(stream, observer)
 }
