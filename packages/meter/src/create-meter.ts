@@ -13,7 +13,6 @@ import { registerExitFlush, unregisterExitFlush, type Flushable } from './exit-f
 import type { FetchScope, MeterCore } from './meter-core.js'
 import { createMeteredFetch, createMeterFetch, type MeteredFetch } from './metered-fetch.js'
 import { beginExchange, type ExchangeRequest, type MeteredExchange } from './metered-exchange.js'
-import { runAllDeferred } from './deferred-work.js'
 import { settleNow } from './settle-now.js'
 import { settleTaps } from './tap-sweeper.js'
 import { type CallProvider, explicitProvider, ProviderDetector } from './provider-detect.js'
@@ -224,7 +223,6 @@ export function createMeter(options: MeterOptions = {}): Meter {
     report,
     streams: new Set(),
     reads: new Set(),
-    deferred: new Set(),
     taps: new Map(),
     sweepTimer: null,
     closed: false,
@@ -236,7 +234,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
   }
   const flushable: Flushable = {
     get pending() {
-      return queue.size + core.reads.size + core.taps.size + core.deferred.size
+      return queue.size + core.reads.size + core.taps.size
     },
     flushQuietly: () => flushAll(core).catch(() => {}),
     flushSync: () => flushSync(core),
@@ -311,7 +309,6 @@ function makeMeter(core: MeterCore, scope: FetchScope, onClose: () => void): Met
       for (const stream of [...core.streams]) stream.abort(new Error('meter closed'))
       try {
         await settleTaps(core)
-        runAllDeferred(core)
         await Promise.allSettled([...core.reads])
         if (core.sweepTimer) clearInterval(core.sweepTimer)
         await core.queue.close()
@@ -334,7 +331,6 @@ function flushSync(core: MeterCore): number {
 /** Waits for body reads in progress (their records), then writes everything queued. */
 async function flushAll(core: MeterCore): Promise<void> {
   await settleTaps(core)
-  runAllDeferred(core)
   while (core.reads.size > 0) await Promise.allSettled([...core.reads])
   await core.queue.flush()
 }

@@ -9,7 +9,6 @@ import type { ProviderDetector, CallProvider } from './provider-detect.js'
 import type { FetchLike } from './read-request.js'
 import type { MeterErrorContext, RecordQueue } from './record-queue.js'
 import type { ResponseTap } from './response-tap.js'
-import type { StreamObserver } from './stream/stream-observer.js'
 import type { TagScope } from './tags.js'
 import type { UsageNotices } from './usage-notices.js'
 import type { CallTelemetry } from './otel/call-telemetry.js'
@@ -25,15 +24,10 @@ export interface MeterCore {
   readonly baseFetch: FetchLike
   /** Reports a failure to onError; never throws (a throwing onError is ignored). */
   readonly report: (error: unknown, context: MeterErrorContext) => void
-  /** Metered streams still running, so close() can record them. */
-  readonly streams: Set<StreamObserver>
+  /** Metered bodies still being read (streams, a gateway's whole bodies): close() aborts each. */
+  readonly streams: Set<{ abort(reason?: unknown): void }>
   /** Background reads of response bodies, so flush() can wait for their records. */
   readonly reads: Set<Promise<void>>
-  /**
-   * Work put off to a later turn of the event loop (a finished stream's parsing); run at once by
-   * settleNow when the process exits before that turn comes.
-   */
-  readonly deferred: Set<() => void>
   /** Tapped JSON responses not yet delivered, with their start time (performance.now()). */
   readonly taps: Map<ResponseTap, number>
   /** Sweeps unread tapped bodies now and then (unref'd); null while there are none. */

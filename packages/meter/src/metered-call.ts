@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto'
 import type { MeteredUsage, UsageStyle } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
 import { reserveBudget } from './budget-hook.js'
-import { runAfterCallerResumes } from './deferred-work.js'
 import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import type { CallProvider } from './provider-detect.js'
@@ -39,6 +38,7 @@ import {
   type StreamAccumulator,
   type StreamFacts,
 } from './stream/stream-accumulator.js'
+import { PENDING_CALL_BYTES } from './record-queue.js'
 import { mergeTags } from './tags.js'
 
 /** What the meter reads of a response: its status and two headers (a fetch Response is one). */
@@ -202,6 +202,7 @@ export function settleBody(
       core,
       scope,
       call,
+      0,
       outcomeOf(head, 'ok', emptyFacts(), { endPerf: body.at ?? performance.now() }),
     )
     return
@@ -211,6 +212,7 @@ export function settleBody(
       core,
       scope,
       call,
+      0,
       outcomeOf(head, aborted ? 'aborted' : 'error', null, {
         errorType: thrownType(body.error),
         partial: true,
@@ -227,7 +229,7 @@ export function settleBody(
     errorType: facts.errorType,
     endPerf: body.at ?? performance.now(),
   })
-  settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
+  settleLazily(core, scope, call, 0, RecordBuilder.normaliseNow(call.style, ended))
 }
 
 /**
@@ -252,10 +254,12 @@ export function observeStream(
     hooks: {
       onEnd: (how: StreamEnd, error?: unknown) => {
         core.streams.delete(observer)
-        // This runs inside the caller's last read: only the time is noted; the head (request id),
-        // the stream and the record are read in a later turn, the record built with the next batch.
+        // This runs inside the caller's last read: only the time is noted. The head (request id) and
+        // the stream are read when the record is built, with the next batch: in its slice of work,
+        // not in a turn after each call, where it would delay the caller's next call. Until then
+        // the queue counts the bytes the stream keeps.
         const endPerf = performance.now()
-        runAfterCallerResumes(core, () => {
+        settleLazily(core, scope, call, observer.bytesSeen, () => {
           const ended = outcomeOf(head, 'ok', null, { endPerf })
           const firstTextPerf = observer.analyse()
           const facts = accumulator().facts()
@@ -267,7 +271,7 @@ export function observeStream(
           // Normalised once, here; the record reuses it.
           const usage = NORMALISERS[call.style](facts.usage)
           if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator().release()
-          settleLazily(core, scope, call, {
+          return {
             ...ended,
             status,
             facts,
@@ -275,7 +279,7 @@ export function observeStream(
             errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
             partial: status === 'aborted',
             firstTextPerf,
-          })
+          }
         })
       },
       onAccumulatorError: (error: unknown) => core.report(error, { phase: 'record' }),
@@ -359,12 +363,23 @@ function outcomeOf(
   }
 }
 
-/** Queues a call whose request is read when its record is built, with the next batch. */
-function settleLazily(core: MeterCore, scope: FetchScope, call: Call, outcome: CallOutcome): void {
+/**
+ * Queues a call whose request is read when its record is built, with the next batch; an outcome
+ * given as a function is read then too, and `bytes` is what it keeps until then (a stream's).
+ */
+function settleLazily(
+  core: MeterCore,
+  scope: FetchScope,
+  call: Call,
+  bytes: number,
+  outcome: CallOutcome | (() => CallOutcome),
+): void {
   core.queue.push(() => {
     const start = started(core, scope, call)
-    return start ? finished(core, call, outcome, core.builder.build(start, outcome)) : null
-  })
+    if (!start) return null
+    const ended = typeof outcome === 'function' ? outcome() : outcome
+    return finished(core, call, ended, core.builder.build(start, ended))
+  }, PENDING_CALL_BYTES + bytes)
 }
 
 /** Queues the call; its record is built with the next batch. Never throws. */

@@ -19,7 +19,6 @@ import {
   settleBody,
   settleHttpError,
 } from './metered-call.js'
-import type { StreamObserver } from './stream/stream-observer.js'
 
 /** A request a gateway forwards, as `meter.exchange` takes it. */
 export interface ExchangeRequest {
@@ -122,7 +121,7 @@ class HeaderView {
  * they are forwarded and read once it ends, after the gateway has forwarded the last bytes. Listed
  * with the meter's streams, so close() records one still being read (as aborted).
  */
-class WholeBody implements StreamObserver {
+class WholeBody implements BodyWatcher {
   ended = false
   readonly #core: MeterCore
   readonly #scope: FetchScope
@@ -185,10 +184,6 @@ class WholeBody implements StreamObserver {
 
   abort(reason?: unknown): void {
     this.#stop(reason ?? new Error('the caller went away'), true)
-  }
-
-  analyse(): null {
-    return null
   }
 
   #stop(error: unknown, aborted: boolean): void {

@@ -13,7 +13,7 @@
  * Retries: an SDK that retries calls fetch again, so each attempt is its own record (the failed
  * attempts are error records).
  */
-import { trackBackgroundWork } from './deferred-work.js'
+import { trackBackgroundWork } from './background-work.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import {
   type Call,

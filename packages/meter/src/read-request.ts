@@ -100,8 +100,7 @@ export function readRequest(
     // prompt) alive for as long as the record holds its model name.
     if (only !== null) model = JSON.parse(`"${only}"`) as string
     else if (typeof body()?.['model'] === 'string') model = body()!['model'] as string
-    // JSON text has no unescaped quote inside strings, so this only matches a "stream" key.
-    if (STREAM_TRUE.test(text)) stream = true
+    if (asksToStream(text)) stream = true
   }
   return {
     ...target,
@@ -142,7 +141,7 @@ export function withStreamUsage(
 ): RequestInit | null {
   if (endpoint !== '/chat/completions' && endpoint !== '/completions') return null
   const body = init?.body
-  if (typeof body !== 'string' || body.charCodeAt(0) !== 123 /* '{' */ || !STREAM_TRUE.test(body))
+  if (typeof body !== 'string' || body.charCodeAt(0) !== 123 /* '{' */ || !asksToStream(body))
     return null
   let next: string
   if (!body.includes('"stream_options"')) {
@@ -159,7 +158,21 @@ export function withStreamUsage(
   return { ...init, body: next, ...(headers === undefined ? {} : { headers }) }
 }
 
-const STREAM_TRUE = /"stream"\s*:\s*true/
+/** `"stream": true` (any spacing) right at `lastIndex`. */
+const STREAM_TRUE_AT = /"stream"\s*:\s*true/y
+
+/**
+ * True when a JSON body has a `"stream": true` key. JSON text has no unescaped quote inside
+ * strings, so `"stream"` is only ever a key. Each `"stream"` is found by a native search and only
+ * there tested with the regex: a regex scan of a long prompt costs far more.
+ */
+function asksToStream(text: string): boolean {
+  for (let at = text.indexOf('"stream"'); at !== -1; at = text.indexOf('"stream"', at + 8)) {
+    STREAM_TRUE_AT.lastIndex = at
+    if (STREAM_TRUE_AT.test(text)) return true
+  }
+  return false
+}
 
 function withoutContentLength(headers: RequestInit['headers']): RequestInit['headers'] {
   if (!headers) return headers

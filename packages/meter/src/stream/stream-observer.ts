@@ -63,6 +63,8 @@ export interface StreamObserver {
    */
   analyse(): number | null
   readonly ended: boolean
+  /** Bytes of the body seen so far: a bound on what the observer keeps until analyse(). */
+  readonly bytesSeen: number
 }
 
 /** Bytes of unparsed chunks a stream keeps before it parses as it goes (bounds memory per stream). */
@@ -151,6 +153,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
   let kept: Uint8Array[] | null = []
   let times: number[] = []
   let keptBytes = 0
+  let bytesSeen = 0
   /** Filter mode: the bytes after a chunk's last blank line, handed over with the next chunk. */
   let held: Uint8Array | null = null
   let metering = true
@@ -252,6 +255,7 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     chunk(value) {
       if (ended) return value
       const at = performance.now()
+      bytesSeen += value.byteLength
       if (kept) {
         if (encoder) return scan(value, at)
         keep(value, at)
@@ -301,6 +305,9 @@ export function createStreamObserver(options: StreamObserverOptions): StreamObse
     },
     get ended() {
       return ended
+    },
+    get bytesSeen() {
+      return bytesSeen
     },
   }
 }
