@@ -252,9 +252,8 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
     await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()])
   })
 
-  it('uses the globally registered providers by default, and makes nothing when turned off', async () => {
+  it('uses the globally registered tracer provider by default (one registered after the meter was made too), and makes nothing when turned off', async () => {
     const { spans, tracerProvider } = sdk()
-    trace.setGlobalTracerProvider(tracerProvider)
     const on = createMeter({
       store: `sqlite:${join(dir, 'global.db')}`,
       prices: prices(),
@@ -266,6 +265,8 @@ describe('OpenTelemetry spans and metrics of metered calls', () => {
       flushOnExit: false,
       openTelemetry: false,
     })
+    // Registered after the meters were made: a meter asks the global provider on every record.
+    trace.setGlobalTracerProvider(tracerProvider)
     for (const meter of [on, off]) {
       await meter
         .wrap(new OpenAI({ baseURL: openai.url, apiKey: 'test', maxRetries: 0 }))

@@ -74,10 +74,17 @@ export function createCallTelemetry(
 ): CallTelemetry | null {
   const api = loadApi()
   if (!api) return null
-  const tracer: TracerLike = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(
-    SCOPE,
-  )
+  const tracerProvider = options.tracerProvider ?? api.trace.getTracerProvider()
+  const tracer: TracerLike = tracerProvider.getTracer(SCOPE)
+  // With no SDK registered, spans and metrics are no-ops: their attributes are not built. The
+  // global tracer provider is a proxy that an SDK may join later, so it is asked on every record;
+  // the global meter provider is read once, here (an SDK registered later is not seen either way).
+  const tracing = (): boolean =>
+    tracerProvider.getDelegateTracer === undefined ||
+    tracerProvider.getDelegateTracer(SCOPE) !== undefined
   const meter = (options.meterProvider ?? api.metrics.getMeterProvider()).getMeter(SCOPE)
+  const noopMeter = api.createNoopMeter?.() as object | undefined
+  const metering = noopMeter === undefined || meter.constructor !== noopMeter.constructor
   const tokens: HistogramLike = meter.createHistogram('gen_ai.client.token.usage', {
     unit: '{token}',
     description: 'Number of input and output tokens used',
@@ -96,17 +103,22 @@ export function createCallTelemetry(
   return {
     activeContext: () => api.context.active(),
     record(record, parent, details = {}) {
-      const start = Date.parse(record.timestamp)
+      const spans = tracing()
+      if (!spans && !metering) return
       const server = details.url === undefined ? null : serverOf(details.url)
-      const attributes = { ...spanAttributes(record, details.responseId ?? null), ...server }
-      const span = tracer.startSpan(
-        spanName(record),
-        { kind: SPAN_KIND_CLIENT, startTime: start, attributes },
-        parent,
-      )
-      if (record.status !== 'ok')
-        span.setStatus({ code: STATUS_ERROR, message: record.errorType ?? record.status })
-      span.end(start + (record.latencyMs ?? 0))
+      if (spans) {
+        const start = Date.parse(record.timestamp)
+        const attributes = { ...spanAttributes(record, details.responseId ?? null), ...server }
+        const span = tracer.startSpan(
+          spanName(record),
+          { kind: SPAN_KIND_CLIENT, startTime: start, attributes },
+          parent,
+        )
+        if (record.status !== 'ok')
+          span.setStatus({ code: STATUS_ERROR, message: record.errorType ?? record.status })
+        span.end(start + (record.latencyMs ?? 0))
+      }
+      if (!metering) return
 
       const metric = { ...metricAttributes(record), ...server }
       if (record.latencyMs !== null) duration.record(record.latencyMs / 1000, metric)

@@ -45,6 +45,8 @@ export interface MeterLike {
 /** A TracerProvider / MeterProvider, as the OpenTelemetry SDK builds them. */
 export interface TracerProviderLike {
   getTracer(name: string, version?: string): TracerLike
+  /** The API's global provider (a proxy): the registered SDK's tracer, undefined while none is. */
+  getDelegateTracer?(name: string): unknown
 }
 export interface MeterProviderLike {
   getMeter(name: string, version?: string): MeterLike
@@ -55,6 +57,8 @@ export interface OtelApi {
   trace: { getTracerProvider(): TracerProviderLike }
   metrics: { getMeterProvider(): MeterProviderLike }
   context: { active(): OtelContext }
+  /** The API's no-op meter (what the global MeterProvider gives while no SDK is registered). */
+  createNoopMeter?(): unknown
 }
 
 /**
