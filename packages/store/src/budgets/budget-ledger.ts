@@ -160,6 +160,7 @@ async function reserveBatch(
   const lockWaitMs = Math.min(...requests.map((request) => request.lockWaitMs ?? 30_000))
   return locked(store, budgets, lockWaitMs, async (conn, now) => {
     const ids = budgets.map((budget) => budget.id)
+    const spentCache = await validSpentCache(store, conn)
     // Clean-up of expired and recorded reservations (they no longer count either way), now and
     // then rather than on every check.
     let swept = lastSweep.get(store)
@@ -175,7 +176,7 @@ async function reserveBatch(
       )
     }
     const standings = new Map(
-      (await standingsOn(conn, store.dialect, budgets, now)).map((s) => [s.id, s]),
+      (await standingsOn(conn, store.dialect, budgets, now, spentCache)).map((s) => [s.id, s]),
     )
     const rows: Array<{
       budget: string
@@ -218,8 +219,56 @@ async function reserveBatch(
         INSERT INTO budget_reservations (budget, call_id, amount_pico, holder, expires_ms)
         VALUES ${sql.join(values)}`.execute(conn)
     }
+    if (spentCache) await keepSpentCache(store, conn, spentCache)
     return results
   })
+}
+
+/**
+ * SQLite: the spent amounts a store's checks read, reused while nothing but the checks themselves
+ * wrote to the ledger (they write reservations only, which `spent` does not count). Reading them
+ * (the summarize plan and its rollup reads) was most of a check's cost, at every call. The state
+ * kept is the check connection's after the last check's own writes: `data_version` changes when
+ * another connection commits (the write thread's records, another process), `total_changes()`
+ * when anything else writes on this one (records written on the caller's thread, a reprice, a
+ * lease renewal). Both are read with the write lock held, so nobody commits in between.
+ */
+interface SpentCache {
+  changes: number
+  version: number
+  /** By budget window (its query and period end). */
+  spent: Map<string, { spentPico: bigint; unpricedCalls: number }>
+}
+
+const spentCaches = new WeakMap<LedgerStore, SpentCache>()
+
+async function connectionState(conn: Kysely<any>): Promise<{ changes: number; version: number }> {
+  const { rows } = await sql<{ changes: unknown; version: unknown }>`
+    SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version`.execute(
+    conn,
+  )
+  return { changes: Number(rows[0]?.changes), version: Number(rows[0]?.version) }
+}
+
+/** The store's spent cache when nothing else wrote since its last check (else an empty one); PostgreSQL: null. */
+async function validSpentCache(store: LedgerStore, conn: Kysely<any>): Promise<SpentCache | null> {
+  if (store.dialect !== 'sqlite') return null
+  const now = await connectionState(conn)
+  const kept = spentCaches.get(store)
+  if (kept && kept.changes === now.changes && kept.version === now.version) return kept
+  return { ...now, spent: new Map() }
+}
+
+/** Keeps the cache with the connection's state after this check's own writes. */
+async function keepSpentCache(
+  store: LedgerStore,
+  conn: Kysely<any>,
+  cache: SpentCache,
+): Promise<void> {
+  const after = await connectionState(conn)
+  cache.changes = after.changes
+  cache.version = after.version
+  spentCaches.set(store, cache)
 }
 
 /**
@@ -308,6 +357,7 @@ async function standingsOn(
   dialect: StoreDialect,
   windows: BudgetWindow[],
   now: number,
+  cache: SpentCache | null = null,
 ): Promise<BudgetStanding[]> {
   // Reservations first, then spent amounts (see the module comment).
   const { rows } = await sql<{ budget: string; reserved: unknown }>`
@@ -317,7 +367,7 @@ async function standingsOn(
   const reserved = new Map(rows.map((row) => [row.budget, parseMoneySum(row.reserved) ?? 0n]))
   const standings: BudgetStanding[] = []
   for (const window of windows) {
-    const spent = await spentIn(db, dialect, window.query, now)
+    const spent = await spentIn(db, dialect, window.query, now, cache)
     standings.push({ id: window.id, ...spent, reservedPico: reserved.get(window.id) ?? 0n })
   }
   return standings
@@ -335,14 +385,20 @@ async function spentIn(
   dialect: StoreDialect,
   query: BudgetWindow['query'],
   now: number,
+  cache: SpentCache | null,
 ): Promise<{ spentPico: bigint; unpricedCalls: number }> {
   const until = query.until ?? new Date((Math.floor(now / HOUR_MS) + 1) * HOUR_MS)
+  const key = cache ? JSON.stringify({ ...query, until }) : ''
+  const cached = cache?.spent.get(key)
+  if (cached) return cached
   const [total] = await summarize(db, dialect, { ...query, until })
-  return {
+  const spent = {
     // A period with no priced call has cost null: nothing priced was spent (unpriced calls are counted).
     spentPico: total?.cost ? picoFromUsd(total.cost) : 0n,
     unpricedCalls: total?.unpricedCalls ?? 0,
   }
+  cache?.spent.set(key, spent)
+  return spent
 }
 
 /** Runs `work` in a transaction holding the budgets' lock(s). */
