@@ -38,7 +38,6 @@ import {
   type StreamAccumulator,
   type StreamFacts,
 } from './stream/stream-accumulator.js'
-import { PENDING_CALL_BYTES } from './record-queue.js'
 import { mergeTags } from './tags.js'
 
 /** What the meter reads of a response: its status and two headers (a fetch Response is one). */
@@ -202,7 +201,6 @@ export function settleBody(
       core,
       scope,
       call,
-      0,
       outcomeOf(head, 'ok', emptyFacts(), { endPerf: body.at ?? performance.now() }),
     )
     return
@@ -212,7 +210,6 @@ export function settleBody(
       core,
       scope,
       call,
-      0,
       outcomeOf(head, aborted ? 'aborted' : 'error', null, {
         errorType: thrownType(body.error),
         partial: true,
@@ -229,7 +226,7 @@ export function settleBody(
     errorType: facts.errorType,
     endPerf: body.at ?? performance.now(),
   })
-  settleLazily(core, scope, call, 0, RecordBuilder.normaliseNow(call.style, ended))
+  settleLazily(core, scope, call, RecordBuilder.normaliseNow(call.style, ended))
 }
 
 /**
@@ -259,34 +256,50 @@ export function observeStream(
         // not in a turn after each call, where it would delay the caller's next call. Until then
         // the queue counts the bytes the stream keeps.
         const endPerf = performance.now()
-        settleLazily(core, scope, call, observer.bytesSeen, () => {
-          const ended = outcomeOf(head, 'ok', null, { endPerf })
-          const firstTextPerf = observer.analyse()
-          const facts = accumulator().facts()
-          // A caller that stops after the final usage arrived has the whole answer: that call is ok.
-          const status: CallStatus =
-            how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
-          // A complete stream whose usage has both totals needs no estimate: let go of the text kept
-          // for one (a malformed count, say `completion_tokens: "12"`, is estimated from that text).
-          // Normalised once, here; the record reuses it.
-          const usage = NORMALISERS[call.style](facts.usage)
-          if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator().release()
-          return {
-            ...ended,
-            status,
-            facts,
-            usage,
-            errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
-            partial: status === 'aborted',
-            firstTextPerf,
-          }
-        })
+        settleLazily(
+          core,
+          scope,
+          call,
+          () => streamOutcome(call, head, observer, accumulator(), how, error, endPerf),
+          observer.bytesSeen,
+        )
       },
       onAccumulatorError: (error: unknown) => core.report(error, { phase: 'record' }),
     },
   })
   core.streams.add(observer)
   return observer
+}
+
+/** How a stream went, read when its record is built: its events are parsed now. */
+function streamOutcome(
+  call: Call,
+  head: ResponseHead,
+  observer: StreamObserver,
+  accumulator: StreamAccumulator,
+  how: StreamEnd,
+  error: unknown,
+  endPerf: number,
+): CallOutcome {
+  const firstTextPerf = observer.analyse()
+  const facts = accumulator.facts()
+  // A caller that stops after the final usage arrived has the whole answer: that call is ok.
+  const status: CallStatus =
+    how === 'complete' || facts.finalUsage ? (facts.errorType ? 'error' : 'ok') : 'aborted'
+  // A complete stream whose usage has both totals needs no estimate: let go of the text kept for
+  // one (a malformed count, say `completion_tokens: "12"`, is estimated from that text).
+  // Normalised once, here; the record reuses it.
+  const usage = NORMALISERS[call.style](facts.usage)
+  if (status !== 'aborted' && facts.finalUsage && hasTotals(usage)) accumulator.release()
+  return {
+    ...outcomeOf(head, 'ok', null, { endPerf }),
+    status,
+    facts,
+    usage,
+    errorType: facts.errorType ?? (how === 'broken' ? thrownType(error) : null),
+    partial: status === 'aborted',
+    firstTextPerf,
+  }
 }
 
 /** Reads the call's request (once) and starts its record; null when it is not metered. */
@@ -365,21 +378,21 @@ function outcomeOf(
 
 /**
  * Queues a call whose request is read when its record is built, with the next batch; an outcome
- * given as a function is read then too, and `bytes` is what it keeps until then (a stream's).
+ * given as a function is read then too, and `keptBytes` is what it keeps until then (a stream's).
  */
 function settleLazily(
   core: MeterCore,
   scope: FetchScope,
   call: Call,
-  bytes: number,
   outcome: CallOutcome | (() => CallOutcome),
+  keptBytes = 0,
 ): void {
   core.queue.push(() => {
     const start = started(core, scope, call)
     if (!start) return null
     const ended = typeof outcome === 'function' ? outcome() : outcome
     return finished(core, call, ended, core.builder.build(start, ended))
-  }, PENDING_CALL_BYTES + bytes)
+  }, keptBytes)
 }
 
 /** Queues the call; its record is built with the next batch. Never throws. */

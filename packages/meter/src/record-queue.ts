@@ -138,11 +138,11 @@ export class RecordQueue {
 
   /**
    * Queues a call; O(1), never throws, never waits.
-   * @param bytes what the call holds in memory until it is built, when the caller knows better
-   *   than PENDING_CALL_BYTES
+   * @param keptBytes what a call waiting to be built keeps beyond PENDING_CALL_BYTES until then
+   *   (a stream's body, parsed when its record is built)
    */
-  push(call: QueuedCall, bytes?: number): void {
-    const size = bytes ?? (typeof call === 'function' ? PENDING_CALL_BYTES : recordBytes(call))
+  push(call: QueuedCall, keptBytes = 0): void {
+    const size = typeof call === 'function' ? PENDING_CALL_BYTES + keptBytes : recordBytes(call)
     this.#items.push(call)
     this.#sizes.push(size)
     this.#bytes += size
@@ -531,7 +531,7 @@ export class RecordQueue {
  * to the queue. Such calls are built within a turn of the event loop once writes fail
  * (#reduceSoon), so the estimate only has to hold for moments.
  */
-export const PENDING_CALL_BYTES = 2_048
+const PENDING_CALL_BYTES = 2_048
 
 /** How many calls #reduceSoon builds per turn of the event loop. */
 const REDUCE_CHUNK = 256

@@ -34,7 +34,10 @@ export interface StreamHooks {
 
 /** Options of `createStreamObserver`. */
 export interface StreamObserverOptions {
-  /** The stream's accumulator, asked for when first needed (most streams: only in analyse()). */
+  /**
+   * The stream's accumulator, asked for when first needed (most streams: only in analyse()); the
+   * same one on every call.
+   */
   accumulator: () => StreamAccumulator
   /** Drop the events the accumulator marks DROP (re-emitting the others). */
   filter: boolean
@@ -142,9 +145,7 @@ function afterLastBlankLine(bytes: Uint8Array): number {
 
 /** Creates the observer of one stream; see the module comment. */
 export function createStreamObserver(options: StreamObserverOptions): StreamObserver {
-  const { hooks, signal, filter } = options
-  let made: StreamAccumulator | null = null
-  const accumulator = (): StreamAccumulator => (made ??= options.accumulator())
+  const { accumulator, hooks, signal, filter } = options
   // Made at first use: most streams are parsed only by analyse(), off the caller's path.
   let sse: SseParser | null = null
   const parser = (): SseParser => (sse ??= new SseParser(filter))
