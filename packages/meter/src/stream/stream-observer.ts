@@ -145,171 +145,199 @@ function afterLastBlankLine(bytes: Uint8Array): number {
 
 /** Creates the observer of one stream; see the module comment. */
 export function createStreamObserver(options: StreamObserverOptions): StreamObserver {
-  const { accumulator, hooks, signal, filter } = options
-  // Made at first use: most streams are parsed only by analyse(), off the caller's path.
-  let sse: SseParser | null = null
-  const parser = (): SseParser => (sse ??= new SseParser(filter))
-  const encoder = filter ? ENCODER : null
-  /** Chunks handed over unparsed (whole events only, in filter mode); null once parsing as it goes. */
-  let kept: Uint8Array[] | null = []
-  let times: number[] = []
-  let keptBytes = 0
-  let bytesSeen = 0
-  /** Filter mode: the bytes after a chunk's last blank line, handed over with the next chunk. */
-  let held: Uint8Array | null = null
-  let metering = true
-  let firstTextAt: number | null = null
-  let ended = false
-  let analysed = false
-  let dropped = 0
+  return new ObservedStream(options)
+}
 
-  const end = (how: StreamEnd, error?: unknown): void => {
-    if (ended) return
-    ended = true
-    hooks.onEnd(how, error)
+/**
+ * One stream's observer. A class rather than closures: it is made for every stream, on the
+ * caller's path, and one object with fields costs less to make than a dozen closures.
+ */
+class ObservedStream implements StreamObserver {
+  readonly #accumulator: () => StreamAccumulator
+  readonly #hooks: StreamHooks
+  readonly #signal: AbortSignal | null | undefined
+  /** Made at first use: most streams are parsed only by analyse(), off the caller's path. */
+  #sse: SseParser | null = null
+  readonly #filter: boolean
+  readonly #encoder: typeof ENCODER | null
+  /** Chunks handed over unparsed (whole events only, in filter mode); null once parsing as it goes. */
+  #kept: Uint8Array[] | null = []
+  #times: number[] = []
+  #keptBytes = 0
+  #bytesSeen = 0
+  /** Filter mode: the bytes after a chunk's last blank line, handed over with the next chunk. */
+  #held: Uint8Array | null = null
+  #metering = true
+  #firstTextAt: number | null = null
+  #ended = false
+  #analysed = false
+  #dropped = 0
+
+  constructor(options: StreamObserverOptions) {
+    this.#accumulator = options.accumulator
+    this.#hooks = options.hooks
+    this.#signal = options.signal
+    this.#filter = options.filter
+    this.#encoder = options.filter ? ENCODER : null
+  }
+
+  get ended(): boolean {
+    return this.#ended
+  }
+
+  get bytesSeen(): number {
+    return this.#bytesSeen
+  }
+
+  #parser(): SseParser {
+    return (this.#sse ??= new SseParser(this.#filter))
+  }
+
+  #end(how: StreamEnd, error?: unknown): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#hooks.onEnd(how, error)
   }
 
   /** Feeds events to the accumulator; returns the raw text to forward (filter mode). */
-  const feed = (blocks: SseBlock[], at: number): string => {
+  #feed(blocks: SseBlock[], at: number): string {
     let out = ''
     for (const block of blocks) {
       let verdict = 0
-      if (metering && block.data !== null) {
+      if (this.#metering && block.data !== null) {
         try {
-          verdict = accumulator().add(block.event, block.data)
+          verdict = this.#accumulator().add(block.event, block.data)
         } catch (error) {
-          metering = false
-          hooks.onAccumulatorError(error)
+          this.#metering = false
+          this.#hooks.onAccumulatorError(error)
         }
       }
-      if (verdict & CARRIED_TEXT && firstTextAt === null) firstTextAt = at
-      if (verdict & DROP) dropped++
+      if (verdict & CARRIED_TEXT && this.#firstTextAt === null) this.#firstTextAt = at
+      if (verdict & DROP) this.#dropped++
       else out += block.raw
     }
     return out
   }
 
   /** Parses the kept chunks, then parses as it goes from now on. */
-  const parseKept = (): void => {
+  #parseKept(): void {
+    const kept = this.#kept
     if (!kept) return
     // In filter mode the kept chunks are whole events, already handed over: a parser that keeps no
     // raw text reads them, and the filtering parser starts clean at an event boundary.
-    const reader = encoder ? new SseParser() : parser()
-    for (let i = 0; i < kept.length; i++) feed(reader.push(kept[i]!), times[i]!)
-    kept = null
-    times = []
+    const reader = this.#encoder ? new SseParser() : this.#parser()
+    for (let i = 0; i < kept.length; i++) this.#feed(reader.push(kept[i]!), this.#times[i]!)
+    this.#kept = null
+    this.#times = []
   }
 
-  const keep = (value: Uint8Array, at: number): void => {
-    kept!.push(value)
-    times.push(at)
-    keptBytes += value.byteLength
-    if (keptBytes > MAX_KEPT_BYTES) parseKept()
+  #keep(value: Uint8Array, at: number): void {
+    this.#kept!.push(value)
+    this.#times.push(at)
+    this.#keptBytes += value.byteLength
+    if (this.#keptBytes > MAX_KEPT_BYTES) this.#parseKept()
   }
 
   /** Parses a chunk as it goes; returns what the caller gets (filter mode drops marked events). */
-  const parseChunk = (value: Uint8Array, at: number): Uint8Array => {
-    const wasIdle = parser().idle
-    const blocks = parser().push(value)
-    if (!encoder) {
-      feed(blocks, at)
+  #parseChunk(value: Uint8Array, at: number): Uint8Array {
+    const parser = this.#parser()
+    const wasIdle = parser.idle
+    const blocks = parser.push(value)
+    if (!this.#encoder) {
+      this.#feed(blocks, at)
       return value
     }
-    const before = dropped
-    const out = feed(blocks, at)
+    const before = this.#dropped
+    const out = this.#feed(blocks, at)
     // The usual case: the chunk held whole events and none was dropped, so it goes as it came.
-    if (wasIdle && parser().idle && dropped === before) return value
-    return out ? encoder.encode(out) : EMPTY
+    if (wasIdle && parser.idle && this.#dropped === before) return value
+    return out ? this.#encoder.encode(out) : EMPTY
   }
 
   /** Filter mode while keeping: hands over whole events; parses only a chunk with the marker. */
-  const scan = (value: Uint8Array, at: number): Uint8Array => {
-    const chunk = held ? concat(held, value) : value
-    held = null
+  #scan(value: Uint8Array, at: number): Uint8Array {
+    const chunk = this.#held ? concat(this.#held, value) : value
+    this.#held = null
     if (indexOfBytes.call(chunk, 13 /* \r */) !== -1) {
       // CR line endings: a blank line is not always "\n\n" here; parse as it goes.
-      parseKept()
-      return parseChunk(chunk, at)
+      this.#parseKept()
+      return this.#parseChunk(chunk, at)
     }
     const whole = afterLastBlankLine(chunk)
     if (whole === -1) {
-      held = chunk === value ? value.slice() : chunk
+      this.#held = chunk === value ? value.slice() : chunk
       return EMPTY
     }
     const events = whole === chunk.byteLength ? chunk : chunk.subarray(0, whole)
-    if (whole < chunk.byteLength) held = chunk.slice(whole)
+    if (whole < chunk.byteLength) this.#held = chunk.slice(whole)
     if (noChoiceAt(chunk, 0, whole) !== -1) {
-      const hides = accumulator().hides
+      const hides = this.#accumulator().hides
       if (!hides) {
-        parseKept()
-        return parseChunk(events, at)
+        this.#parseKept()
+        return this.#parseChunk(events, at)
       }
       // Read later, in order, like every other chunk (the cut event holds the usage).
-      keep(events, at)
+      this.#keep(events, at)
       return withoutHidden(events, hides)
     }
-    keep(events, at)
+    this.#keep(events, at)
     return events
   }
 
-  return {
-    chunk(value) {
-      if (ended) return value
-      const at = performance.now()
-      bytesSeen += value.byteLength
-      if (kept) {
-        if (encoder) return scan(value, at)
-        keep(value, at)
-        return value
-      }
-      if (held) {
-        value = concat(held, value)
-        held = null
-      }
-      return parseChunk(value, at)
-    },
-    done() {
-      if (ended) return null
-      let rest: Uint8Array | null = null
-      if (encoder && (!kept || held)) {
-        // Release what was held back, through the parser (it may hold the marked event).
-        parseKept()
-        const now = performance.now()
-        let out = held ? feed(parser().push(held), now) : ''
-        held = null
-        const { blocks, rest: text } = parser().end()
-        out += feed(blocks, now) + text
-        analysed = true
-        if (out) rest = encoder.encode(out)
-      }
-      end('complete')
-      return rest
-    },
-    fail(error) {
-      end(
-        signal?.aborted || (error instanceof Error && error.name === 'AbortError')
-          ? 'aborted'
-          : 'broken',
-        error,
-      )
-    },
-    abort(reason) {
-      end('aborted', reason)
-    },
-    analyse() {
-      if (!analysed) {
-        analysed = true
-        parseKept()
-        feed(parser().end().blocks, performance.now())
-      }
-      return firstTextAt
-    },
-    get ended() {
-      return ended
-    },
-    get bytesSeen() {
-      return bytesSeen
-    },
+  chunk(value: Uint8Array): Uint8Array {
+    if (this.#ended) return value
+    const at = performance.now()
+    this.#bytesSeen += value.byteLength
+    if (this.#kept) {
+      if (this.#encoder) return this.#scan(value, at)
+      this.#keep(value, at)
+      return value
+    }
+    if (this.#held) {
+      value = concat(this.#held, value)
+      this.#held = null
+    }
+    return this.#parseChunk(value, at)
+  }
+
+  done(): Uint8Array | null {
+    if (this.#ended) return null
+    let rest: Uint8Array | null = null
+    if (this.#encoder && (!this.#kept || this.#held)) {
+      // Release what was held back, through the parser (it may hold the marked event).
+      this.#parseKept()
+      const now = performance.now()
+      let out = this.#held ? this.#feed(this.#parser().push(this.#held), now) : ''
+      this.#held = null
+      const { blocks, rest: text } = this.#parser().end()
+      out += this.#feed(blocks, now) + text
+      this.#analysed = true
+      if (out) rest = this.#encoder.encode(out)
+    }
+    this.#end('complete')
+    return rest
+  }
+
+  fail(error: unknown): void {
+    this.#end(
+      this.#signal?.aborted || (error instanceof Error && error.name === 'AbortError')
+        ? 'aborted'
+        : 'broken',
+      error,
+    )
+  }
+
+  abort(reason?: unknown): void {
+    this.#end('aborted', reason)
+  }
+
+  analyse(): number | null {
+    if (!this.#analysed) {
+      this.#analysed = true
+      this.#parseKept()
+      this.#feed(this.#parser().end().blocks, performance.now())
+    }
+    return this.#firstTextAt
   }
 }
 
