@@ -10,7 +10,7 @@
  *   more (the card's tiers by prompt size and time windows apply as for any call).
  * Null when the model has no price or the output has no known bound.
  */
-import { picoFromUsd, type PricingTable, type Usage } from '@tokenledger/pricing'
+import type { PricingTable, Usage } from '@tokenledger/pricing'
 
 /** What the worst case is computed from. */
 export interface WorstCaseInput {
@@ -72,7 +72,7 @@ export function worstCaseCost(table: PricingTable, input: WorstCaseInput): Worst
   for (const usage of variants) {
     const cost = table.price({ provider: input.provider, model: model.id, at: input.at, usage })
     if (!cost) continue
-    const pico = picoFromUsd(cost.total)
+    const pico = cost.totalPico
     if (worst === null || pico > worst) worst = pico
   }
   if (worst === null)
