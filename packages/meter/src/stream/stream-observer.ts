@@ -158,7 +158,7 @@ class ObservedStream implements StreamObserver {
   readonly #signal: AbortSignal | null | undefined
   /** Made at first use: most streams are parsed only by analyse(), off the caller's path. */
   #sse: SseParser | null = null
-  readonly #filter: boolean
+  /** Filter mode's encoder (the one shared by every stream); null when not filtering. */
   readonly #encoder: typeof ENCODER | null
   /** Chunks handed over unparsed (whole events only, in filter mode); null once parsing as it goes. */
   #kept: Uint8Array[] | null = []
@@ -177,7 +177,6 @@ class ObservedStream implements StreamObserver {
     this.#accumulator = options.accumulator
     this.#hooks = options.hooks
     this.#signal = options.signal
-    this.#filter = options.filter
     this.#encoder = options.filter ? ENCODER : null
   }
 
@@ -190,7 +189,7 @@ class ObservedStream implements StreamObserver {
   }
 
   #parser(): SseParser {
-    return (this.#sse ??= new SseParser(this.#filter))
+    return (this.#sse ??= new SseParser(this.#encoder !== null))
   }
 
   #end(how: StreamEnd, error?: unknown): void {
