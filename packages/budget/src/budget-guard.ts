@@ -15,6 +15,10 @@
  * stays one ledger round trip and no tokenizer work, and a big prompt near a limit is judged on
  * its real size instead of being refused too early.
  *
+ * Far from its budgets' limits, a round trip also reserves a few more worst cases of the same size
+ * for the next calls (reservations-ahead.ts): most calls then take one of those with no round
+ * trip at all. Near a limit every call reserves for itself.
+ *
  * The reservation carries the id the call's record will have; once that record is in the ledger
  * its actual cost counts instead (an aborted stream: what it used; a failed call: nothing unless
  * billed). The guard renews its reservations' lease while the process lives; a crashed process's
@@ -41,6 +45,7 @@ import {
 import { budgetExceeded } from './budget-exceeded.js'
 import { periodWindow } from './budget-period.js'
 import type { PromptTokenCounter } from './prompt-counter.js'
+import { ReservationsAhead } from './reservations-ahead.js'
 import { type WorstCase, worstCaseCost } from './worst-case-cost.js'
 
 /** A call about to be sent. */
@@ -152,14 +157,23 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     return storePromise
   }
   let held = 0
+  /** Reservations held ahead of calls, by the set of budgets they were taken for. */
+  const aheads = new Map<string, ReservationsAhead>()
   let renewTimer: NodeJS.Timeout | null = null
   const startRenewing = (store: LedgerStore) => {
     if (renewTimer) return
     renewTimer = setInterval(
       () => {
+        // Ahead reservations no call took since the last renewal go back, so an idle process
+        // holds no room another one could use.
+        const idle = [...aheads.values()].flatMap((ahead) => ahead.idle())
         // Retried while a SQLite ledger is busy: a lease that lapses while its holder lives would
         // let others spend what this process has reserved.
-        openWhenFree(() => renewReservations(store, holder, leaseMs), leaseMs / 2).then(
+        openWhenFree(async () => {
+          if (idle.length > 0) await releaseReservations(store, holder, idle)
+          idle.length = 0
+          return renewReservations(store, holder, leaseMs)
+        }, leaseMs / 2).then(
           (count) => {
             held = count
             if (count === 0 && renewTimer) {
@@ -260,16 +274,40 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
             block: budget.definition.action === 'block',
           }
         })
+      const aheadKey = matching.map((budget) => budget.definition.id).join('\n')
+      let ahead = aheads.get(aheadKey)
+      if (!ahead) aheads.set(aheadKey, (ahead = new ReservationsAhead()))
+      let ready = ahead.take(worst.pico)
+      const asked = ready === null ? ahead.asked() : null
+      if (asked) {
+        await asked
+        ready = ahead.take(worst.pico)
+      }
+      if (ready !== null) return ready
       let callId = randomUUID()
       let result
       try {
         const store = await openLedger()
-        result = await reserveInLedger(store, {
-          callId,
-          holder,
-          leaseMs,
-          claims: claimsFor(worst.pico),
-        })
+        const aheadIds = ahead.ask(worst.pico, randomUUID)
+        try {
+          result = await reserveInLedger(store, {
+            callId,
+            holder,
+            leaseMs,
+            claims: claimsFor(worst.pico),
+            ...(aheadIds.length > 0 ? { ahead: aheadIds } : {}),
+          })
+        } catch (error) {
+          ahead.failed(aheadIds)
+          throw error
+        }
+        const standings = result.standings
+        ahead.settle(
+          worst.pico,
+          aheadIds,
+          result.aheadTaken,
+          matching.map((budget, i) => ({ limitPico: budget.limitPico, ...standings[i]! })),
+        )
         // The byte bound passes a limit: judged again on the counted prompt, when that is smaller.
         const tokens = result.over.length > 0 ? await countPrompt(call, worst.inputTokens) : null
         const counted = tokens === null ? null : bound(tokens)
@@ -323,6 +361,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     async close(): Promise<void> {
       if (renewTimer) clearInterval(renewTimer)
       renewTimer = null
+      for (const ahead of aheads.values()) ahead.drain()
       if (!storePromise || held === 0) return
       try {
         const store = await storePromise

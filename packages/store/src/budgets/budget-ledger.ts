@@ -18,6 +18,10 @@
  * can only be counted twice (a stricter check), never missed. A record written by an older
  * tokenledger leaves its reservation behind: it counts twice until the next sweep (stricter).
  *
+ * A request may also reserve, right after its call, the same claims under the ids of calls not
+ * made yet (`ahead`), each only while every budget stays within its limit: a guard's reservations
+ * for its next calls, which count like any other until those calls are recorded or released.
+ *
  * A reservation whose holder stopped renewing its lease (a crashed process) stops counting when
  * the lease ends; expired and recorded reservations are deleted by later checks.
  */
@@ -70,6 +74,8 @@ export interface ReserveResult {
   standings: BudgetStanding[]
   /** Budgets this call passes (blocking ones refused it when `taken` is false). */
   over: string[]
+  /** How many of the request's `ahead` ids were reserved too (the first ones). */
+  aheadTaken: number
 }
 
 /** Options of `reserveInLedger`. */
@@ -80,6 +86,13 @@ export interface ReserveRequest {
   /** The reservations end at `now + leaseMs` unless renewed. */
   leaseMs: number
   claims: BudgetClaim[]
+  /**
+   * Ids of calls not made yet, each reserved with the same claims right after this call, in
+   * order, while every claimed budget (`warn` ones too) stays within its limit: reservations a
+   * guard holds ready for its next calls, so most calls far from a limit need no ledger round
+   * trip. Only when the call itself was taken.
+   */
+  ahead?: string[]
   /** SQLite: give up waiting for other processes' write locks after this long. @default 30000 */
   lockWaitMs?: number
 }
@@ -194,19 +207,32 @@ async function reserveBatch(
         )
         .map((claim) => claim.id)
       const refused = request.claims.some((claim) => claim.block && over.includes(claim.id))
-      if (!refused) {
+      const reserve = (callId: string) => {
         for (const claim of request.claims) {
           standings.get(claim.id)!.reservedPico += claim.amountPico
           rows.push({
             budget: claim.id,
-            callId: request.callId,
+            callId,
             amount: claim.amountPico,
             holder: request.holder,
             expires: now + request.leaseMs,
           })
         }
       }
-      return { taken: !refused, standings: before, over }
+      let aheadTaken = 0
+      if (!refused) {
+        reserve(request.callId)
+        for (const callId of request.ahead ?? []) {
+          const fits = request.claims.every((claim) => {
+            const standing = standings.get(claim.id)!
+            return standing.spentPico + standing.reservedPico + claim.amountPico <= claim.limitPico
+          })
+          if (!fits) break
+          reserve(callId)
+          aheadTaken++
+        }
+      }
+      return { taken: !refused, standings: before, over, aheadTaken }
     })
     for (let i = 0; i < rows.length; i += 100) {
       const values = rows
