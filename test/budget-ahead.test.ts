@@ -121,6 +121,15 @@ for (const engine of ENGINES) {
       expect(await reservationIds(store)).toEqual([])
     })
 
+    it('calls arriving while a round trip asks for more wait for it and take those', async () => {
+      const { store, guard } = await setup(WORST_PICO * 100_000n)
+      await guard.reserve(CALL)
+      // 20 at once: the first makes the round trip (with 31 ahead), the 19 others take from those.
+      const ids = await Promise.all(Array.from({ length: 20 }, () => guard.reserve(CALL)))
+      expect(new Set(ids).size).toBe(20)
+      expect(await reservationIds(store)).toHaveLength(1 + 1 + 31)
+    })
+
     it('near the limit: every call reserves its own worst case only, refusals as before', async () => {
       // Room for 8 worst cases: each one held ahead needs 8 worst cases of room left after the
       // call's own, so none is ever held.

@@ -284,23 +284,19 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
         ready = ahead.take(worst.pico)
       }
       if (ready !== null) return ready
+      // Asked before any wait, so the calls arriving meanwhile wait for this round trip.
+      const aheadIds = ahead.ask(worst.pico, randomUUID)
       let callId = randomUUID()
       let result
       try {
         const store = await openLedger()
-        const aheadIds = ahead.ask(worst.pico, randomUUID)
-        try {
-          result = await reserveInLedger(store, {
-            callId,
-            holder,
-            leaseMs,
-            claims: claimsFor(worst.pico),
-            ...(aheadIds.length > 0 ? { ahead: aheadIds } : {}),
-          })
-        } catch (error) {
-          ahead.failed(aheadIds)
-          throw error
-        }
+        result = await reserveInLedger(store, {
+          callId,
+          holder,
+          leaseMs,
+          claims: claimsFor(worst.pico),
+          ...(aheadIds.length > 0 ? { ahead: aheadIds } : {}),
+        })
         const standings = result.standings
         ahead.settle(
           worst.pico,
@@ -326,6 +322,8 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
         }
         if (result.taken) startRenewing(store)
       } catch (error) {
+        // The calls waiting for this round trip go on (no-op once it settled).
+        ahead.failed(aheadIds)
         const message = `budget check: the ledger is unreachable (${asError(error).message})`
         if (ledgerUnavailable === 'block') {
           throw new TokenledgerError(

@@ -34,7 +34,7 @@ export class ReservationsAhead {
   /** How many to ask for at the next round trip. */
   #wanted = 0
   /** Settles when the round trip asking for some ends; null when none is under way. */
-  #asking: { done: Promise<void>; end: () => void } | null = null
+  #asking: { ids: string[]; done: Promise<void>; end: () => void } | null = null
   #usedSinceTick = false
 
   /** A ready id for a call whose worst case is `pico`, or null (it goes to the ledger). */
@@ -56,8 +56,9 @@ export class ReservationsAhead {
       return []
     let end = () => {}
     const done = new Promise<void>((resolve) => (end = resolve))
-    this.#asking = { done, end }
-    return Array.from({ length: this.#wanted }, newId)
+    const ids = Array.from({ length: this.#wanted }, newId)
+    this.#asking = { ids, done, end }
+    return ids
   }
 
   /**
@@ -70,7 +71,7 @@ export class ReservationsAhead {
   }
 
   #endAsking(asked: string[]): void {
-    if (asked.length === 0 || !this.#asking) return
+    if (this.#asking?.ids !== asked) return
     this.#asking.end()
     this.#asking = null
   }
@@ -95,7 +96,7 @@ export class ReservationsAhead {
     this.#endAsking(asked)
   }
 
-  /** A round trip that failed: asks again next time. */
+  /** A round trip that failed (or never started): the next one asks again. */
   failed(asked: string[]): void {
     this.#endAsking(asked)
   }

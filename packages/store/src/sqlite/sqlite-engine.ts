@@ -104,12 +104,8 @@ export async function createSqliteEngine(options: SqliteEngineOptions): Promise<
     insertRows: async (rows) => {
       if (!options.readOnly) await checkSameFile()
       const open = ledger
-      if (open.thread) {
-        // Converted (and checked) here, so a bad record is named as before and nothing is sent.
-        const converted = []
-        for (let i = 0; i < rows.length; i++) converted.push(rows.rowAt(i))
-        return (await open.thread).insert(converted)
-      }
+      // Converted (and checked) on this thread, so a bad record is named as before and nothing is written.
+      if (open.thread) return (await open.thread).insert(rows)
       return open.db.connection().execute(async () => writerOf(open).insert(rows))
     },
     insertRowsSync: (rows) => {

@@ -80,6 +80,11 @@ export class WorkerChannel<Request extends object, V extends object> {
     return this.#send(id, make(id))
   }
 
+  /** Sends a message that has no answer (nothing once the worker is dead). */
+  post(message: Request): void {
+    if (!this.#dead) this.#worker.postMessage(message)
+  }
+
   /** Sends `closing` (the worker closes its connection and its port) and waits until it ends. */
   async close(closing: Request): Promise<void> {
     if (this.#dead) return

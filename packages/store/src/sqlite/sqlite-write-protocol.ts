@@ -8,8 +8,17 @@ export interface WriteWorkerData {
   busyTimeoutMs: number
 }
 
-/** Rows cross as their column values alone (`rowFromValues` rebuilds them): a third of the cloning. */
-export type WriteRequest = { kind: 'insert'; id: number; rows: ColumnValue[][] } | { kind: 'close' }
+/**
+ * Rows cross as their column values alone (`rowFromValues` rebuilds them): a third of the cloning.
+ * A batch may come in parts (`rows` messages, no answer) before its `insert`, which names the same
+ * `batch` and writes them all in one transaction; `drop` discards the parts of a batch that will
+ * not be sent whole.
+ */
+export type WriteRequest =
+  | { kind: 'rows'; batch: number; rows: ColumnValue[][] }
+  | { kind: 'insert'; id: number; batch: number; rows: ColumnValue[][] }
+  | { kind: 'drop'; batch: number }
+  | { kind: 'close' }
 
 /** The answer to request `id` (id 0: the worker is ready, or could not open the ledger). */
 export type WriteReply = { id: number; inserted: number } | { id: number; error: SerialisedError }

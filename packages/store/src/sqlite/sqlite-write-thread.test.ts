@@ -39,6 +39,42 @@ describe("SQLite writes on a worker thread (writeThread: 'worker')", () => {
     await viaWorker.close()
   })
 
+  it('hand a big batch over in slices, the event loop running between them, and store it whole', async () => {
+    const store = await openStore(`sqlite:${join(dir, 'sliced.db')}`, { writeThread: 'worker' })
+    const records = createRecordFactory({ seed: 54 }).batch(5000)
+    // Turns of the event loop run so far, and how many had run when the last record was read (it
+    // is read last when converted): more than none, so the first ones did not hold the loop.
+    let turns = 0
+    let counting = true
+    const count = () => {
+      turns++
+      if (counting) setImmediate(count)
+    }
+    let turnsAtLastRead = -1
+    records[4999] = new Proxy(records[4999]!, {
+      get(target, key, receiver) {
+        turnsAtLastRead = turns
+        return Reflect.get(target, key, receiver)
+      },
+    })
+    setImmediate(count)
+    await store.insert(records)
+    counting = false
+    expect(turnsAtLastRead).toBeGreaterThan(0)
+    const query = { groupBy: ['provider' as const] }
+    expect(await store.summarize(query)).toEqual(expectedSummary(records, query))
+    // A bad record at the end of a big batch: the parts already sent are dropped, nothing is stored.
+    const more = createRecordFactory({ seed: 55 }).batch(5000)
+    more[4999] = { ...more[4999]!, cost: 'ten dollars' as Usd }
+    const error = await store.insert(more).catch((e: unknown) => e)
+    expect((error as Error).message).toContain('insert: records[4999]')
+    expect((await store.listCalls({ limit: 1, offset: 0 })).total).toBe(5000)
+    // The next batch is stored alone, none of the dropped parts with it.
+    await store.insert(more.slice(0, 10))
+    expect((await store.listCalls({ limit: 1, offset: 0 })).total).toBe(5010)
+    await store.close()
+  })
+
   it('name a bad record as before, and report a value the database refuses as RECORD_INVALID', async () => {
     const store = await openStore(`sqlite:${join(dir, 'bad.db')}`, { writeThread: 'worker' })
     const [a, b, c] = createRecordFactory({ seed: 52 }).batch(3)
