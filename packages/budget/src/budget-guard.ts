@@ -46,7 +46,7 @@ import { budgetExceeded } from './budget-exceeded.js'
 import { periodWindow } from './budget-period.js'
 import type { PromptTokenCounter } from './prompt-counter.js'
 import { ReservationsAhead } from './reservations-ahead.js'
-import { type WorstCase, worstCaseCost } from './worst-case-cost.js'
+import { rememberedWorstCase, type WorstCase } from './worst-case-cost.js'
 
 /** A call about to be sent. */
 export interface GuardedCall {
@@ -123,6 +123,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     where,
   )
   const prices = options.prices
+  const worstCaseCost = rememberedWorstCase(prices)
   const prepared = config.budgets.map((definition, i) =>
     prepare(definition, prices, `${where}: budgets[${i}] (${definition.id})`),
   )
@@ -228,7 +229,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       if (matching.length === 0) return null
       const now = new Date()
       const bound = (promptTokens: number | undefined): WorstCase =>
-        worstCaseCost(prices, {
+        worstCaseCost({
           provider: call.provider,
           model: call.model,
           body: call.body,

@@ -1,6 +1,6 @@
 import { defaultPricingTable, picoFromUsd } from '@tokenledger/pricing'
 import { describe, expect, it } from 'vitest'
-import { worstCaseCost } from './worst-case-cost.js'
+import { rememberedWorstCase, worstCaseCost } from './worst-case-cost.js'
 
 const table = defaultPricingTable()
 // June 2026: DeepSeek's flat April card (0.14 / 0.28), before its peak and off-peak hours.
@@ -97,5 +97,35 @@ describe('worstCaseCost', () => {
       priced: false,
       reason: 'the request sets no max_tokens and deepseek-chat has no known maximum output',
     })
+  })
+
+  it('remembered: the same as computed, across a time window edge and a card change', () => {
+    const remembered = rememberedWorstCase(table)
+    const call = (iso: string, bodyBytes = 500) => ({
+      provider: 'deepseek',
+      model: 'deepseek-v4-flash',
+      body: { max_tokens: 1000 },
+      bodyBytes,
+      at: new Date(iso),
+    })
+    const instants = [
+      // The August card's discount window 01:00-04:00 UTC: its last minute, then after it.
+      '2026-08-20T03:59:00.000Z',
+      '2026-08-20T03:59:59.999Z',
+      '2026-08-20T04:00:00.000Z',
+      // The September card takes over at 04:00 on 10 September (peak 09:00-12:00 Beijing time).
+      '2026-09-10T03:59:59.999Z',
+      '2026-09-10T04:00:00.000Z',
+      '2026-09-10T04:00:30.000Z',
+    ]
+    const computed = instants.map((iso) => worstCaseCost(table, call(iso)))
+    expect(instants.map((iso) => remembered(call(iso)))).toEqual(computed)
+    // The edges are real: the window and the card change the worst case.
+    expect(computed[1]).not.toEqual(computed[2])
+    expect(computed[3]).not.toEqual(computed[4])
+    // Another size is another shape.
+    expect(remembered(call('2026-09-10T04:00:40.000Z', 600))).toEqual(
+      worstCaseCost(table, call('2026-09-10T04:00:40.000Z', 600)),
+    )
   })
 })

@@ -84,6 +84,35 @@ export function worstCaseCost(table: PricingTable, input: WorstCaseInput): Worst
   return { priced: true, pico: worst, model: model.id, inputTokens, outputTokens }
 }
 
+/**
+ * `worstCaseCost`, remembered for calls of the same shape (provider, model, prompt bound, output
+ * asked, choices) within one minute while the same card is in force: a card's price for a usage
+ * changes only with its time windows (whole minutes in their zones) and its tiers (by prompt size,
+ * part of the shape). Checking the card is one lookup; pricing the four variants again was most of
+ * a budget check that needs no ledger round trip (about 35 us of a proxy's request under load).
+ */
+export function rememberedWorstCase(table: PricingTable): (input: WorstCaseInput) => WorstCase {
+  let minute = Number.NaN
+  const kept = new Map<string, { card: object | null; worst: WorstCase }>()
+  return (input) => {
+    const now = Math.floor(input.at.getTime() / 60_000)
+    if (now !== minute || kept.size >= REMEMBERED_SHAPES) {
+      kept.clear()
+      minute = now
+    }
+    const shape = `${input.provider}\n${input.model}\n${input.promptTokens ?? input.bodyBytes}\n${requestedOutput(input.body)}\n${choices(input.body)}`
+    const card = table.cardAt(input.provider, input.model, input.at)?.card ?? null
+    const known = kept.get(shape)
+    if (known && known.card === card) return known.worst
+    const worst = worstCaseCost(table, input)
+    kept.set(shape, { card, worst })
+    return worst
+  }
+}
+
+/** Shapes remembered at most (per minute): a bound on memory, far above what one minute sees. */
+const REMEMBERED_SHAPES = 1024
+
 function requestedOutput(body: Record<string, unknown> | null): number | null {
   if (!body) return null
   for (const field of OUTPUT_FIELDS) {
