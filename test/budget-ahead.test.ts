@@ -2,7 +2,8 @@
  * Reservations ahead of calls (packages/budget/src/reservations-ahead.ts), read back from the
  * ledger's own reservation rows. It must show:
  * - far from a limit, a round trip also reserves worst cases for the next calls, and those calls
- *   take them with no round trip (the ledger holds no row beyond them);
+ *   take them with no round trip (the ledger holds no row beyond them), topped up in the
+ *   background when few are left;
  * - they are ordinary reservations: counted by every check's `reserved`, and a call's row goes
  *   when its record is written;
  * - near a limit nothing is reserved ahead: every call's round trip reserves its own worst case
@@ -88,7 +89,7 @@ for (const engine of ENGINES) {
       return { store, guard, errors }
     }
 
-    it('far from the limit: one round trip reserves the next calls too, which take them without one', async () => {
+    it('far from the limit: one round trip reserves the next calls too, which take them without one, topped up when few are left', async () => {
       // Room for thousands of worst cases: the most ahead (31) every time.
       const { store, guard, errors } = await setup(WORST_PICO * 100_000n)
       const first = await guard.reserve(CALL)
@@ -98,23 +99,28 @@ for (const engine of ENGINES) {
       const afterSecond = await reservationIds(store)
       expect(afterSecond).toHaveLength(2 + 31)
       expect(afterSecond).toContain(second)
-      // The next 31 calls take the ids reserved ahead: the ledger holds no new row.
+      // The next 23 calls take ids reserved ahead: the ledger holds no new row.
       const taken: string[] = []
-      for (let i = 0; i < 31; i++) taken.push((await guard.reserve(CALL))!)
-      expect(new Set(taken).size).toBe(31)
+      for (let i = 0; i < 23; i++) taken.push((await guard.reserve(CALL))!)
+      expect(new Set(taken).size).toBe(23)
       expect(await reservationIds(store)).toEqual(afterSecond)
       for (const id of taken) expect(afterSecond).toContain(id)
       expect(await reservedPico(store)).toBe(33n * WORST_PICO)
-      // The 34th makes a round trip again, with 31 more ahead.
-      const next = await guard.reserve(CALL)
-      expect(afterSecond).not.toContain(next)
-      expect(await reservationIds(store)).toHaveLength(33 + 1 + 31)
+      // The 24th leaves 7 of 31 (a quarter or fewer): it takes one, and 24 more are reserved in the
+      // background, up to 31 held again.
+      taken.push((await guard.reserve(CALL))!)
+      expect(afterSecond).toContain(taken[23])
+      const deadline = Date.now() + 10_000
+      while ((await reservationIds(store)).length < 33 + 24 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(await reservationIds(store)).toHaveLength(33 + 24)
+      expect(await reservedPico(store)).toBe(57n * WORST_PICO)
       // A call's record in the ledger ends its reservation, whichever way it was taken.
       await store.insert([
         callRecord(taken[0]!, { timestamp: new Date().toISOString(), cost: '0.000001' as never }),
       ])
       expect(await reservationIds(store)).not.toContain(taken[0])
-      expect(await reservedPico(store)).toBe(64n * WORST_PICO)
+      expect(await reservedPico(store)).toBe(56n * WORST_PICO)
       expect(errors).toEqual([])
       // Closing gives back every reservation, held ahead or not.
       await guard.close()

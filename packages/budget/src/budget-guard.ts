@@ -28,6 +28,7 @@ import { randomUUID } from 'node:crypto'
 import { picoFromUsd, type PricingTable, TokenledgerError } from '@tokenledger/pricing'
 import {
   type BudgetClaim,
+  type BudgetStanding,
   type LedgerStore,
   openWhenFree,
   releaseReservations,
@@ -45,7 +46,7 @@ import {
 import { budgetExceeded } from './budget-exceeded.js'
 import { periodWindow } from './budget-period.js'
 import type { PromptTokenCounter } from './prompt-counter.js'
-import { ReservationsAhead } from './reservations-ahead.js'
+import { ReservationsAhead, type Room } from './reservations-ahead.js'
 import { rememberedWorstCase, type WorstCase } from './worst-case-cost.js'
 
 /** A call about to be sent. */
@@ -196,6 +197,29 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     renewTimer.unref()
   }
 
+  /**
+   * Reserves more ahead in the background while calls take the last ready ones. A failure is not
+   * reported here: the next call that finds none goes to the ledger itself and reports it.
+   */
+  const topUp = (
+    ahead: ReservationsAhead,
+    pico: bigint,
+    claims: BudgetClaim[],
+    matching: Prepared[],
+  ) => {
+    const ids = ahead.ask(pico, randomUUID)
+    if (ids.length === 0) return
+    openLedger()
+      .then((store) =>
+        reserveInLedger(store, { callId: null, holder, leaseMs, claims, ahead: ids }),
+      )
+      .then(
+        (result) =>
+          ahead.settle(pico, ids, result.aheadTaken, roomsOf(matching, result.standings), 0n),
+        () => ahead.failed(ids),
+      )
+  }
+
   const counter = options.countPromptTokens
   /** The counted prompt tokens, when the counter bounds them below `byteBound`; else null. */
   const countPrompt = async (call: GuardedCall, byteBound: number): Promise<number | null> => {
@@ -284,7 +308,10 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
         await asked
         ready = ahead.take(worst.pico)
       }
-      if (ready !== null) return ready
+      if (ready !== null) {
+        if (ahead.low()) topUp(ahead, worst.pico, claimsFor(worst.pico), matching)
+        return ready
+      }
       // Asked before any wait, so the calls arriving meanwhile wait for this round trip.
       const aheadIds = ahead.ask(worst.pico, randomUUID)
       let callId = randomUUID()
@@ -298,12 +325,12 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
           claims: claimsFor(worst.pico),
           ...(aheadIds.length > 0 ? { ahead: aheadIds } : {}),
         })
-        const standings = result.standings
         ahead.settle(
           worst.pico,
           aheadIds,
           result.aheadTaken,
-          matching.map((budget, i) => ({ limitPico: budget.limitPico, ...standings[i]! })),
+          roomsOf(matching, result.standings),
+          worst.pico,
         )
         // The byte bound passes a limit: judged again on the counted prompt, when that is smaller.
         const tokens = result.over.length > 0 ? await countPrompt(call, worst.inputTokens) : null
@@ -409,6 +436,11 @@ function prepare(definition: BudgetDefinition, prices: PricingTable, where: stri
     model: canonical,
     timeZone: definition.timeZone ?? 'UTC',
   }
+}
+
+/** Each matching budget's limit and standing, for sizing the reservations held ahead. */
+function roomsOf(matching: Prepared[], standings: BudgetStanding[]): Room[] {
+  return matching.map((budget, i) => ({ limitPico: budget.limitPico, ...standings[i]! }))
 }
 
 function applies(budget: Prepared, call: GuardedCall, model: string | null): boolean {

@@ -31,7 +31,7 @@ export class ReservationsAhead {
   /** Ids reserved and not given to a call yet, each for a worst case up to `#pico`. */
   #ready: string[] = []
   #pico = 0n
-  /** How many to ask for at the next round trip. */
+  /** How many to hold, from the room the last round trip saw. */
   #wanted = 0
   /** Settles when the round trip asking for some ends; null when none is under way. */
   #asking: { ids: string[]; done: Promise<void>; end: () => void } | null = null
@@ -47,16 +47,24 @@ export class ReservationsAhead {
   }
 
   /**
-   * The ids to reserve ahead in a round trip for a call of `pico` (none while another round trip
-   * asks). Pass the same list to `settle` when it ends.
+   * True when few are left (a quarter of those wanted, or fewer): time to top them up, while
+   * calls still take the last ones, so they rarely find none and wait.
+   */
+  low(): boolean {
+    return this.#asking === null && this.#wanted > 0 && this.#ready.length * 4 <= this.#wanted
+  }
+
+  /**
+   * The ids to reserve ahead in a round trip for calls of `pico` (none while another round trip
+   * asks). Pass the same list to `settle` or `failed` when it ends.
    */
   ask(pico: bigint, newId: () => string): string[] {
+    const count = this.#wanted - this.#ready.length
     // Ids still held for smaller worst cases: none more until they are used or go back idle.
-    if (this.#asking || this.#wanted === 0 || (pico > this.#pico && this.#ready.length > 0))
-      return []
+    if (this.#asking || count <= 0 || (pico > this.#pico && this.#ready.length > 0)) return []
     let end = () => {}
     const done = new Promise<void>((resolve) => (end = resolve))
-    const ids = Array.from({ length: this.#wanted }, newId)
+    const ids = Array.from({ length: count }, newId)
     this.#asking = { ids, done, end }
     return ids
   }
@@ -77,15 +85,17 @@ export class ReservationsAhead {
   }
 
   /**
-   * After a round trip for a call of `pico`: keeps the ahead ids taken (the first `taken` of
-   * `asked`) and sizes the next ask from the room each budget had before it.
+   * After a round trip for calls of `pico` that also reserved `ownPico` for its own call (0 for a
+   * top-up): keeps the ahead ids taken (the first `taken` of `asked`) and sizes how many to hold
+   * from the room each budget had left after it.
    */
-  settle(pico: bigint, asked: string[], taken: number, rooms: Room[]): void {
+  settle(pico: bigint, asked: string[], taken: number, rooms: Room[], ownPico: bigint): void {
     if (taken > 0) {
+      // Every ready id covers the smallest worst case any of them was reserved for.
+      if (this.#ready.length === 0 || pico < this.#pico) this.#pico = pico
       this.#ready.push(...asked.slice(0, taken))
-      this.#pico = pico
     }
-    const reserved = BigInt(1 + taken) * pico
+    const reserved = ownPico + BigInt(taken) * pico
     let fits = BigInt(MOST_AHEAD)
     for (const room of rooms) {
       const left = room.limitPico - room.spentPico - room.reservedPico - reserved

@@ -80,7 +80,8 @@ export interface ReserveResult {
 
 /** Options of `reserveInLedger`. */
 export interface ReserveRequest {
-  callId: string
+  /** The call about to be sent; null: only `ahead` ids are reserved (a guard topping up). */
+  callId: string | null
   /** The process holding the reservations (renews their lease). */
   holder: string
   /** The reservations end at `now + leaseMs` unless renewed. */
@@ -90,7 +91,7 @@ export interface ReserveRequest {
    * Ids of calls not made yet, each reserved with the same claims right after this call, in
    * order, while every claimed budget (`warn` ones too) stays within its limit: reservations a
    * guard holds ready for its next calls, so most calls far from a limit need no ledger round
-   * trip. Only when the call itself was taken.
+   * trip. Only when the call itself was taken (or there is none).
    */
   ahead?: string[]
   /** SQLite: give up waiting for other processes' write locks after this long. @default 30000 */
@@ -200,12 +201,17 @@ async function reserveBatch(
     }> = []
     const results = requests.map((request): ReserveResult => {
       const before = request.claims.map((claim) => ({ ...standings.get(claim.id)! }))
-      const over = request.claims
-        .filter(
-          (claim, i) =>
-            before[i]!.spentPico + before[i]!.reservedPico + claim.amountPico > claim.limitPico,
-        )
-        .map((claim) => claim.id)
+      const callId = request.callId
+      const over =
+        callId === null
+          ? []
+          : request.claims
+              .filter(
+                (claim, i) =>
+                  before[i]!.spentPico + before[i]!.reservedPico + claim.amountPico >
+                  claim.limitPico,
+              )
+              .map((claim) => claim.id)
       const refused = request.claims.some((claim) => claim.block && over.includes(claim.id))
       const reserve = (callId: string) => {
         for (const claim of request.claims) {
@@ -221,14 +227,14 @@ async function reserveBatch(
       }
       let aheadTaken = 0
       if (!refused) {
-        reserve(request.callId)
-        for (const callId of request.ahead ?? []) {
+        if (callId !== null) reserve(callId)
+        for (const aheadId of request.ahead ?? []) {
           const fits = request.claims.every((claim) => {
             const standing = standings.get(claim.id)!
             return standing.spentPico + standing.reservedPico + claim.amountPico <= claim.limitPico
           })
           if (!fits) break
-          reserve(callId)
+          reserve(aheadId)
           aheadTaken++
         }
       }
