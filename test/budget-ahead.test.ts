@@ -90,37 +90,37 @@ for (const engine of ENGINES) {
     }
 
     it('far from the limit: one round trip reserves the next calls too, which take them without one, topped up when few are left', async () => {
-      // Room for thousands of worst cases: the most ahead (31) every time.
+      // Room for thousands of worst cases: the most ahead (63) every time.
       const { store, guard, errors } = await setup(WORST_PICO * 100_000n)
       const first = await guard.reserve(CALL)
       // The first round trip knew nothing of the room: its own reservation only.
       expect(await reservationIds(store)).toEqual([first])
       const second = await guard.reserve(CALL)
       const afterSecond = await reservationIds(store)
-      expect(afterSecond).toHaveLength(2 + 31)
+      expect(afterSecond).toHaveLength(2 + 63)
       expect(afterSecond).toContain(second)
-      // The next 23 calls take ids reserved ahead: the ledger holds no new row.
+      // The next 31 calls take ids reserved ahead: the ledger holds no new row.
       const taken: string[] = []
-      for (let i = 0; i < 23; i++) taken.push((await guard.reserve(CALL))!)
-      expect(new Set(taken).size).toBe(23)
+      for (let i = 0; i < 31; i++) taken.push((await guard.reserve(CALL))!)
+      expect(new Set(taken).size).toBe(31)
       expect(await reservationIds(store)).toEqual(afterSecond)
       for (const id of taken) expect(afterSecond).toContain(id)
-      expect(await reservedPico(store)).toBe(33n * WORST_PICO)
-      // The 24th leaves 7 of 31 (a quarter or fewer): it takes one, and 24 more are reserved in the
-      // background, up to 31 held again.
+      expect(await reservedPico(store)).toBe(65n * WORST_PICO)
+      // The 32nd leaves 31 of 63 (half or fewer): it takes one, and 32 more are reserved in the
+      // background, up to 63 held again.
       taken.push((await guard.reserve(CALL))!)
-      expect(afterSecond).toContain(taken[23])
+      expect(afterSecond).toContain(taken[31])
       const deadline = Date.now() + 10_000
-      while ((await reservationIds(store)).length < 33 + 24 && Date.now() < deadline)
+      while ((await reservationIds(store)).length < 65 + 32 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 10))
-      expect(await reservationIds(store)).toHaveLength(33 + 24)
-      expect(await reservedPico(store)).toBe(57n * WORST_PICO)
+      expect(await reservationIds(store)).toHaveLength(65 + 32)
+      expect(await reservedPico(store)).toBe(97n * WORST_PICO)
       // A call's record in the ledger ends its reservation, whichever way it was taken.
       await store.insert([
         callRecord(taken[0]!, { timestamp: new Date().toISOString(), cost: '0.000001' as never }),
       ])
       expect(await reservationIds(store)).not.toContain(taken[0])
-      expect(await reservedPico(store)).toBe(56n * WORST_PICO)
+      expect(await reservedPico(store)).toBe(96n * WORST_PICO)
       expect(errors).toEqual([])
       // Closing gives back every reservation, held ahead or not.
       await guard.close()
@@ -130,10 +130,10 @@ for (const engine of ENGINES) {
     it('calls arriving while a round trip asks for more wait for it and take those', async () => {
       const { store, guard } = await setup(WORST_PICO * 100_000n)
       await guard.reserve(CALL)
-      // 20 at once: the first makes the round trip (with 31 ahead), the 19 others take from those.
+      // 20 at once: the first makes the round trip (with 63 ahead), the 19 others take from those.
       const ids = await Promise.all(Array.from({ length: 20 }, () => guard.reserve(CALL)))
       expect(new Set(ids).size).toBe(20)
-      expect(await reservationIds(store)).toHaveLength(1 + 1 + 31)
+      expect(await reservationIds(store)).toHaveLength(1 + 1 + 63)
     })
 
     it('near the limit: every call reserves its own worst case only, refusals as before', async () => {
@@ -158,7 +158,7 @@ for (const engine of ENGINES) {
       const { store, guard } = await setup(WORST_PICO * 100_000n, 1)
       const first = await guard.reserve(CALL)
       const second = await guard.reserve(CALL)
-      expect(await reservationIds(store)).toHaveLength(2 + 31)
+      expect(await reservationIds(store)).toHaveLength(2 + 63)
       // No call takes one: within two renewals they are gone, the two calls' own ones stay.
       const deadline = Date.now() + 10_000
       while ((await reservationIds(store)).length > 2 && Date.now() < deadline)
@@ -167,7 +167,7 @@ for (const engine of ENGINES) {
       // The next call makes a round trip (nothing held ahead any more), and holds more ahead.
       const third = await guard.reserve(CALL)
       expect(await reservationIds(store)).toContain(third)
-      expect(await reservationIds(store)).toHaveLength(3 + 31)
+      expect(await reservationIds(store)).toHaveLength(3 + 63)
     })
   })
 }

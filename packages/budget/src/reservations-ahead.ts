@@ -15,7 +15,7 @@
  */
 
 /** At most this many reservations are held ahead for one set of budgets. */
-export const MOST_AHEAD = 31
+export const MOST_AHEAD = 63
 /** Ahead reservations take at most 1 / ROOM_SHARE of the room their budgets had. */
 export const ROOM_SHARE = 8
 
@@ -47,11 +47,13 @@ export class ReservationsAhead {
   }
 
   /**
-   * True when few are left (a quarter of those wanted, or fewer): time to top them up, while
-   * calls still take the last ones, so they rarely find none and wait.
+   * True when half of those wanted or fewer are left: time to top them up while calls take the
+   * rest. Half, because a round trip can wait tens of milliseconds for the write thread's commit
+   * (its fsync holds the ledger's lock): at 1,000 calls/s the rest must last that long, or calls
+   * find none and wait too.
    */
   low(): boolean {
-    return this.#asking === null && this.#wanted > 0 && this.#ready.length * 4 <= this.#wanted
+    return this.#asking === null && this.#wanted > 0 && this.#ready.length * 2 <= this.#wanted
   }
 
   /**
