@@ -437,7 +437,7 @@ export async function run({ quick = false, log = () => {} } = {}) {
     "Open loop at fixed rates: each latency is counted from the request's scheduled send time. Non-streamed JSON calls (DeepSeek-style payload, 1.2 kB answer).",
   )
   notes.push(
-    "The budget check runs as `tokenledger proxy --budgets` runs it: the prompt counter is wired in and asked only when a call's byte bound (1 token per body byte) would pass a limit; the bench's budget is far from its limit, so its calls are never counted. A call near a limit pays the counted path on top: one count (the figure above) and a second ledger round trip.",
+    "The budget check runs as `tokenledger proxy --budgets` runs it: the prompt counter is wired in and asked only when a call's byte bound (1 token per body byte) would pass a limit; the bench's budget is far from its limit, so its calls are never counted. A call near a limit pays the counted path on top: one count (the figure above) and a second ledger round trip. Far from its limit, as here, a round trip to the ledger also reserves up to 63 more worst cases that the next calls take with no round trip (packages/budget/src/reservations-ahead.ts): most calls make none.",
   )
   if (smoke !== null)
     notes.push(`PROXY_BENCH_REQUESTS=${smoke}: a smoke run with tiny request counts, not a figure.`)
