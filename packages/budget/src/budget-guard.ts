@@ -387,6 +387,8 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     async close(): Promise<void> {
       if (renewTimer) clearInterval(renewTimer)
       renewTimer = null
+      // A top-up still under way would add reservations after the release below.
+      await Promise.all([...aheads.values()].map((ahead) => ahead.asked()))
       for (const ahead of aheads.values()) ahead.drain()
       if (!storePromise || held === 0) return
       try {
