@@ -222,7 +222,9 @@ export interface LedgerStore {
   readonly readOnly: boolean
   /**
    * Stores calls in one transaction. Idempotent on `id`: a call whose id is already stored is
-   * skipped (the first write wins), so a retried batch never counts twice.
+   * skipped (the first write wins), so a retried batch never counts twice. The records are read
+   * until the promise settles (a big batch over several turns of the event loop): do not change
+   * them before.
    * @throws TokenledgerError RECORD_INVALID for a record that cannot be stored (the message names
    *   the record and field); USAGE_INVALID for a usage that breaks the subset rules;
    *   STORE_UNAVAILABLE for a ledger that cannot be written.

@@ -104,7 +104,8 @@ export async function createSqliteEngine(options: SqliteEngineOptions): Promise<
     insertRows: async (rows) => {
       if (!options.readOnly) await checkSameFile()
       const open = ledger
-      // Converted (and checked) on this thread, so a bad record is named as before and nothing is written.
+      // Converted (and checked) on this thread, so a bad record is named as before and nothing
+      // is written.
       if (open.thread) return (await open.thread).insert(rows)
       return open.db.connection().execute(async () => writerOf(open).insert(rows))
     },
