@@ -124,7 +124,8 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     where,
   )
   const prices = options.prices
-  const worstCaseCost = rememberedWorstCase(prices)
+  // Not `worstCaseCost` itself: the same worst cases, remembered per minute (worst-case-cost.ts).
+  const worstCaseOf = rememberedWorstCase(prices)
   const prepared = config.budgets.map((definition, i) =>
     prepare(definition, prices, `${where}: budgets[${i}] (${definition.id})`),
   )
@@ -253,7 +254,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       if (matching.length === 0) return null
       const now = new Date()
       const bound = (promptTokens: number | undefined): WorstCase =>
-        worstCaseCost({
+        worstCaseOf({
           provider: call.provider,
           model: call.model,
           body: call.body,
