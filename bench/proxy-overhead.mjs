@@ -13,12 +13,15 @@
 // - highest sustained rate of each (closed loop, fixed concurrency);
 // - memory of the tokenledger proxy over 100,000 requests: the V8 heap each full GC leaves (what it keeps), and RSS;
 // - every record written: after SIGTERM (the proxy flushes), the ledger holds one call per request;
+// - CPU time each proxy process spends per request at each fixed rate (all its threads: user +
+//   system, from /proc): what metering costs in work, apart from how the shared cores were
+//   scheduled in that run;
 // - what a call near a limit pays on top: one count of this request on the proxy's counter thread
 //   (p50, after its tokenizer is built; the first count pays that build, reported too).
 // PROXY_BENCH_REQUESTS=N sets every request count (per rate, per sustained run, warm-up; memory
 // over 5 N): a smoke run of the script, not a figure.
 // The client, the proxies and the upstream share this machine's cores: figures are as measured here.
-import { fork, spawn } from 'node:child_process'
+import { execFileSync, fork, spawn } from 'node:child_process'
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -202,6 +205,16 @@ const quantile = (values, q) => {
 }
 const ms = (value) => `${value.toFixed(3)} ms`
 
+/** Clock ticks per second of /proc's CPU times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+
+/** CPU time (user + system, every thread) a process has used so far, in ms. */
+function cpuMs(pid) {
+  // The fields after the command name, which may itself hold spaces, start after its ')'.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
+
 function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024
@@ -271,9 +284,9 @@ export async function run({ quick = false, log = () => {} } = {}) {
   )
   const targets = {
     direct: { port: upstream.port, path: '/v1/chat/completions' },
-    bare: { port: bare.port, path: '/deepseek/v1/chat/completions' },
-    tokenledger: { port: metered.port, path: '/deepseek/v1/chat/completions' },
-    budget: { port: budgeted.port, path: '/deepseek/v1/chat/completions' },
+    bare: { port: bare.port, path: '/deepseek/v1/chat/completions', pid: bare.pid },
+    tokenledger: { port: metered.port, path: '/deepseek/v1/chat/completions', pid: metered.pid },
+    budget: { port: budgeted.port, path: '/deepseek/v1/chat/completions', pid: budgeted.pid },
   }
   const sent = { tokenledger: 0, budget: 0 }
   const count = (name, n) => {
@@ -291,13 +304,22 @@ export async function run({ quick = false, log = () => {} } = {}) {
     }
     for (const rate of rates) {
       const samples = Object.fromEntries(Object.keys(targets).map((name) => [name, []]))
+      const cpu = { bare: 0, tokenledger: 0, budget: 0 }
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? Object.keys(targets) : Object.keys(targets).reverse()
         for (const name of order) {
+          const pid = targets[name].pid
+          const before = pid === undefined ? 0 : cpuMs(pid)
           samples[name].push(...(await fixedRate(targets[name], rate, perRate)))
+          if (pid !== undefined) cpu[name] += cpuMs(pid) - before
           count(name, perRate)
         }
       }
+      const perRequest = (name) => cpu[name] / (rounds * perRate)
+      figures.push({
+        label: `${rate}/s: CPU per request of each proxy process, bare / tokenledger / + budget (all threads, user + system)`,
+        value: `${ms(perRequest('bare'))} / ${ms(perRequest('tokenledger'))} / ${ms(perRequest('budget'))} (tokenledger / bare: ${(perRequest('tokenledger') / perRequest('bare')).toFixed(2)}x)`,
+      })
       const p50 = Object.fromEntries(
         Object.entries(samples).map(([name, v]) => [name, quantile(v, 0.5)]),
       )
@@ -334,12 +356,22 @@ export async function run({ quick = false, log = () => {} } = {}) {
     // Highest sustained rate, closed loop, 32 callers, interleaved twice.
     const throughput = Object.fromEntries(Object.keys(targets).map((name) => [name, 0]))
     const perRun = smoke ?? (quick ? 4000 : 10_000)
+    const sustainedCpu = { bare: 0, tokenledger: 0, budget: 0 }
     for (let round = 0; round < 2; round++) {
       for (const name of round === 0 ? Object.keys(targets) : Object.keys(targets).reverse()) {
+        const pid = targets[name].pid
+        const before = pid === undefined ? 0 : cpuMs(pid)
         throughput[name] = Math.max(throughput[name], await sustained(targets[name], perRun, 32))
+        if (pid !== undefined) sustainedCpu[name] += cpuMs(pid) - before
         count(name, perRun)
       }
     }
+    const sustainedPerRequest = (name) => sustainedCpu[name] / (2 * perRun)
+    figures.push({
+      label:
+        'sustained: CPU per request of each proxy process, bare / tokenledger / + budget (all threads, user + system)',
+      value: `${ms(sustainedPerRequest('bare'))} / ${ms(sustainedPerRequest('tokenledger'))} / ${ms(sustainedPerRequest('budget'))}`,
+    })
     for (const [name, value] of Object.entries(throughput))
       figures.push({
         label: `sustained rate, ${name} (32 callers)`,
@@ -443,6 +475,9 @@ export async function run({ quick = false, log = () => {} } = {}) {
     notes.push(`PROXY_BENCH_REQUESTS=${smoke}: a smoke run with tiny request counts, not a figure.`)
   notes.push(
     "Client, upstream, bare proxy and both tokenledger proxies run on the same machine and share its cores; the ledgers are SQLite files in the store's default (durable) settings.",
+  )
+  notes.push(
+    "CPU per request is read from /proc (user + system time of every thread of the proxy's process, 10 ms ticks) around each proxy's own runs: the metering's work (main thread and SQLite write thread), which latency figures on shared cores only show through how the scheduler placed it.",
   )
   return {
     name: 'proxy-overhead',
