@@ -56,6 +56,32 @@ describe('readRequest', () => {
     ).toBeNull()
   })
 
+  it('reads the one top-level model, and lets the parsed body decide when the text names several', () => {
+    const modelOf = (body: string) =>
+      readRequest('https://x.test/v1/chat/completions', { method: 'POST', body })?.model
+    // Spacing and escapes in the value.
+    expect(modelOf('{"model" :  "m-1","messages":[]}')).toBe('m-1')
+    expect(modelOf(JSON.stringify({ model: 'a"b\\c', messages: [] }))).toBe('a"b\\c')
+    // A prompt quoting a model pair is escaped text, not a pair.
+    expect(
+      modelOf(JSON.stringify({ model: 'real', messages: [{ content: '{"model": "fake"}' }] })),
+    ).toBe('real')
+    // A nested object with its own model (before or after): the top-level one, from the parsed body.
+    expect(modelOf(JSON.stringify({ tools: [{ model: 'inner' }], model: 'outer' }))).toBe('outer')
+    expect(modelOf(JSON.stringify({ model: 'outer', metadata: { model: 'inner' } }))).toBe('outer')
+    // A "model" key whose value is not a string does not count as a pair.
+    expect(modelOf(JSON.stringify({ metadata: { model: 7 }, model: 'm' }))).toBe('m')
+    expect(modelOf(JSON.stringify({ model: 7 }))).toBe('')
+    // Not JSON: the one pair the text holds. The search goes on after a pair's closing quote (as a
+    // global regex's did), so a second "model" that starts at that quote is not a pair.
+    expect(modelOf('{"model":"m" garbage')).toBe('m')
+    expect(modelOf('{"model":"a"model":"b"}')).toBe('a')
+    expect(modelOf('{"model":"a", "model":"b"')).toBe('')
+    // A long prompt.
+    const prompt = 'lorem ipsum "quoted" model '.repeat(10_000)
+    expect(modelOf(JSON.stringify({ model: 'long', messages: [{ content: prompt }] }))).toBe('long')
+  })
+
   it('meters a body it cannot read, with model unknown', () => {
     expect(
       readRequest('https://x.test/v1/chat/completions', { method: 'POST', body: new Blob(['{}']) }),
