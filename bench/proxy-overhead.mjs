@@ -215,6 +215,15 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
 }
 
+/** Runs `work` on a target; adds its process's CPU time (ms) to `spent[name]` when it has one. */
+async function countingCpu(target, name, spent, work) {
+  if (target.pid === undefined) return work()
+  const before = cpuMs(target.pid)
+  const result = await work()
+  spent[name] += cpuMs(target.pid) - before
+  return result
+}
+
 function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024
@@ -308,10 +317,11 @@ export async function run({ quick = false, log = () => {} } = {}) {
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? Object.keys(targets) : Object.keys(targets).reverse()
         for (const name of order) {
-          const pid = targets[name].pid
-          const before = pid === undefined ? 0 : cpuMs(pid)
-          samples[name].push(...(await fixedRate(targets[name], rate, perRate)))
-          if (pid !== undefined) cpu[name] += cpuMs(pid) - before
+          samples[name].push(
+            ...(await countingCpu(targets[name], name, cpu, () =>
+              fixedRate(targets[name], rate, perRate),
+            )),
+          )
           count(name, perRate)
         }
       }
@@ -359,10 +369,10 @@ export async function run({ quick = false, log = () => {} } = {}) {
     const sustainedCpu = { bare: 0, tokenledger: 0, budget: 0 }
     for (let round = 0; round < 2; round++) {
       for (const name of round === 0 ? Object.keys(targets) : Object.keys(targets).reverse()) {
-        const pid = targets[name].pid
-        const before = pid === undefined ? 0 : cpuMs(pid)
-        throughput[name] = Math.max(throughput[name], await sustained(targets[name], perRun, 32))
-        if (pid !== undefined) sustainedCpu[name] += cpuMs(pid) - before
+        const rate = await countingCpu(targets[name], name, sustainedCpu, () =>
+          sustained(targets[name], perRun, 32),
+        )
+        throughput[name] = Math.max(throughput[name], rate)
         count(name, perRun)
       }
     }

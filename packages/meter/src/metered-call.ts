@@ -237,8 +237,7 @@ export function settleBody(
 /**
  * Reads the request now and lets go of its body, for a call whose record will not estimate the
  * prompt (the provider reported the input tokens): a queued call would otherwise keep the prompt
- * until its batch is written. With 100 kB prompts at 200 calls/s through the proxy, those prompts
- * made every scavenge copy megabytes, and the proxy spent twice the bare pass-through's CPU.
+ * until its batch is written (with 64 KB prompts, 71 KB of heap per waiting call, now 6.5 KB).
  */
 function releasePrompt(core: MeterCore, scope: FetchScope, call: Call): void {
   const start = started(core, scope, call)
