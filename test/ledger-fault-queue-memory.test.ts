@@ -155,15 +155,12 @@ describe('a queued call and its prompt', () => {
     expect(measured.queued).toBe(WAITING + 1)
     // A 64 KB prompt is 64 KB of heap (one-byte string); what a waiting call keeps is far less.
     expect(measured.heapPerQueuedCall).toBeLessThan(16 * 1024)
-    const store = await openStore(`sqlite:${measured.db}`, { readOnly: true })
-    try {
-      const { total, rows } = await store.listCalls({ limit: 1, offset: 0 })
-      expect(total).toBe(WAITING + 1)
-      expect(rows[0]).toMatchObject({ requestedModel: 'deepseek-v4-flash', status: 'ok' })
-      expect(rows[0]!.usage.provenance.inputTokens).toBe('reported')
-    } finally {
-      await store.close()
-    }
+    const [total] = await ledgerTotals(measured.db)
+    // Every call recorded with the fixture's reported counts, none estimated.
+    expect(total).toMatchObject({ calls: WAITING + 1, inputTokens: (WAITING + 1) * 1536 })
+    const { rows } = await readCalls(measured.db)
+    expect(rows.every((row) => row.requestedModel === 'deepseek-v4-flash')).toBe(true)
+    expect(rows.every((row) => row.usage.provenance.inputTokens === 'reported')).toBe(true)
   }, 60_000)
 
   it('keeps it for the estimate when the response names no usage', async () => {
@@ -173,14 +170,32 @@ describe('a queued call and its prompt', () => {
     expect(measured.errors[0]).toContain('no usable input or output count')
     expect(measured.queued).toBe(WAITING + 1)
     expect(measured.heapPerQueuedCall).toBeGreaterThan(PROMPT_BYTES)
-    const store = await openStore(`sqlite:${measured.db}`, { readOnly: true })
-    try {
-      const { rows } = await store.listCalls({ limit: 1, offset: 0 })
-      expect(rows[0]!.usage.provenance.inputTokens).toBe('estimated')
-      // About 4 characters a token: a 64 KB prompt is thousands of tokens, not zero.
-      expect(rows[0]!.usage.inputTokens).toBeGreaterThan(PROMPT_BYTES / 16)
-    } finally {
-      await store.close()
-    }
+    // Estimated from the prompt: 4 characters a token plus 4 for the message (estimate-tokens.ts),
+    // the same for every call (each prompt is exactly PROMPT_BYTES characters).
+    const [total] = await ledgerTotals(measured.db)
+    expect(total).toMatchObject({
+      calls: WAITING + 1,
+      inputTokens: (WAITING + 1) * (PROMPT_BYTES / 4 + 4),
+    })
+    const { rows } = await readCalls(measured.db)
+    expect(rows.every((row) => row.usage.provenance.inputTokens === 'estimated')).toBe(true)
   }, 60_000)
 })
+
+async function ledgerTotals(db: string) {
+  const store = await openStore(`sqlite:${db}`, { readOnly: true })
+  try {
+    return await store.summarize({})
+  } finally {
+    await store.close()
+  }
+}
+
+async function readCalls(db: string) {
+  const store = await openStore(`sqlite:${db}`, { readOnly: true })
+  try {
+    return await store.listCalls({ limit: WAITING + 1, offset: 0 })
+  } finally {
+    await store.close()
+  }
+}

@@ -170,8 +170,7 @@ export class RecordBuilder {
       usage.provenance.inputTokens === 'missing' ||
       usage.provenance.outputTokens === 'missing'
     if (!needsEstimate) return usage
-    const promptTokens =
-      usage.provenance.inputTokens === 'missing' ? estimatePromptTokens(start.request.body) : 0
+    const promptTokens = readsPrompt(usage) ? estimatePromptTokens(start.request.body) : 0
     facts.countDeferred?.()
     const seenChars = facts.answer !== undefined ? textChars(facts.answer) : facts.textChars
     return fillEstimates(
@@ -180,4 +179,12 @@ export class RecordBuilder {
       outcome.partial,
     )
   }
+}
+
+/**
+ * Whether a record with this usage estimates its input from the prompt (the only part of a
+ * response's record that reads the request body): when the provider reported no input tokens.
+ */
+export function readsPrompt(usage: MeteredUsage): boolean {
+  return usage.provenance.inputTokens === 'missing'
 }

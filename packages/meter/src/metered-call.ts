@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto'
 import type { MeteredUsage, UsageStyle } from '@tokenledger/pricing'
 import type { CallRecord, CallStatus } from '@tokenledger/store'
 import { reserveBudget } from './budget-hook.js'
-import { type CallOutcome, type CallStart, RecordBuilder } from './build-record.js'
+import { type CallOutcome, type CallStart, RecordBuilder, readsPrompt } from './build-record.js'
 import type { FetchScope, MeterCore } from './meter-core.js'
 import type { CallProvider } from './provider-detect.js'
 import { NORMALISERS, styleFor } from './normalisers/normaliser-for.js'
@@ -22,6 +22,7 @@ import {
   readRequest,
   readTarget,
   type RequestTarget,
+  withoutBody,
   withStreamUsage,
 } from './read-request.js'
 import { parseJsonOrNull } from './json-fields.js'
@@ -62,7 +63,10 @@ export interface Call {
   /** The id a budget reservation gave the call's record; random when undefined. */
   callId: string | undefined
   input: FetchInput
-  /** The caller's init (the body as the caller wrote it: the record reads this one). */
+  /**
+   * The caller's init (the body as the caller wrote it: the record reads this one); undefined once
+   * the request has been read and its record will not need the prompt (releasePrompt).
+   */
   init: RequestInit | undefined
   target: RequestTarget
   provider: CallProvider
@@ -229,21 +233,19 @@ export function settleBody(
       endPerf: body.at ?? performance.now(),
     }),
   )
-  if (ended.usage && ended.usage.provenance.inputTokens !== 'missing')
-    releasePrompt(core, scope, call)
+  if (ended.usage && !readsPrompt(ended.usage)) releasePrompt(core, scope, call)
   settleLazily(core, scope, call, ended)
 }
 
 /**
- * Reads the request now and lets go of its body, for a call whose record will not estimate the
- * prompt (the provider reported the input tokens): a queued call would otherwise keep the prompt
- * until its batch is written (with 64 KB prompts, 71 KB of heap per waiting call, now 6.5 KB).
+ * Reads the request now and lets go of its body, for a call whose record will not read the prompt:
+ * a queued call would otherwise keep it until its batch is written (with 64 KB prompts, 71 KB of
+ * heap per waiting call, now 6.5 KB).
  */
 function releasePrompt(core: MeterCore, scope: FetchScope, call: Call): void {
   const start = started(core, scope, call)
   if (!start) return
-  const { url, endpoint, base, model, stream } = start.request
-  start.request = { url, endpoint, base, model, stream, body: null }
+  start.request = withoutBody(start.request)
   call.init = undefined
 }
 

@@ -52,16 +52,16 @@ const MODEL_AT = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/y
  */
 function onlyModel(text: string): string | null {
   let found: string | null = null
-  for (let from = 0, at = text.indexOf('"model"'); at !== -1; at = text.indexOf('"model"', from)) {
+  for (let at = text.indexOf('"model"'); at !== -1;) {
     MODEL_AT.lastIndex = at
     const match = MODEL_AT.exec(text)
     if (match === null) {
-      from = at + 1
+      at = text.indexOf('"model"', at + 1)
       continue
     }
     if (found !== null) return null
     found = match[1]!
-    from = MODEL_AT.lastIndex
+    at = text.indexOf('"model"', MODEL_AT.lastIndex)
   }
   return found
 }
@@ -132,6 +132,15 @@ export function readRequest(
       return body()
     },
   }
+}
+
+/**
+ * The same request without its body, for a record that will not read the prompt: the body getter
+ * keeps the whole request text alive (and spreading the facts would call it, parsing the prompt).
+ */
+export function withoutBody(request: RequestFacts): RequestFacts {
+  const { url, endpoint, base, model, stream } = request
+  return { url, endpoint, base, model, stream, body: null }
 }
 
 function parseBody(body: unknown): Record<string, unknown> | null {
