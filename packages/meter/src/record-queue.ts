@@ -73,6 +73,11 @@ export interface RecordQueueOptions {
    * the spot), or null when there is none for this store.
    */
   openSync?: () => Pick<RecordSink, 'insertSync'> | null
+  /**
+   * Build each call's record in the turns right after it ends, rather than with its batch: the
+   * work is spread over the calls instead of coming in bursts at each write. @default false
+   */
+  buildPromptly?: boolean
   /** Sees every record once, when it is built (before it is written); must not throw. */
   onBuilt?: (record: CallRecord) => void
 }
@@ -154,8 +159,9 @@ export class RecordQueue {
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
     // While the ledger is down, calls are built at once (in the background): a built record keeps
-    // its counts, not the request and response it was read from.
-    if (this.#timerIsBackoff && typeof call === 'function') this.#reduceSoon()
+    // its counts, not the request and response it was read from. `buildPromptly` does so always.
+    if (typeof call === 'function' && (this.#timerIsBackoff || this.#options.buildPromptly))
+      this.#reduceSoon()
     if (
       this.#timerIsBackoff &&
       this.#filling() &&
@@ -247,6 +253,7 @@ export class RecordQueue {
     this.#sizes = []
     this.#bytes = 0
     this.#head = 0
+    this.#reduceNext = 0
     return 0
   }
 
@@ -334,17 +341,15 @@ export class RecordQueue {
   }
 
   /**
-   * Builds every queued call, REDUCE_CHUNK per turn of the event loop so the application is never
-   * held up, after a failed write: the records wait for the ledger as counts, never as prompts.
+   * Builds every queued call soon, in turns of the event loop of at most BUILD_SLICE_MS, so the
+   * application is never held up: after a failed write (the records wait for the ledger as
+   * counts, never as prompts), and after every call with `buildPromptly`.
    */
   #reduceSoon(): void {
     if (this.#reducing) return
     this.#reducing = true
-    this.#reduceNext = this.#head
     const step = () => {
-      let next = Math.max(this.#reduceNext, this.#head)
-      const end = Math.min(next + REDUCE_CHUNK, this.#items.length)
-      for (; next < end; next++) this.#buildAt(next)
+      const next = this.#buildFor(Math.max(this.#reduceNext, this.#head), this.#items.length)
       this.#reduceNext = next
       if (next < this.#items.length) setImmediate(step)
       else this.#reducing = false
@@ -428,6 +433,7 @@ export class RecordQueue {
         this.#sizes = []
         this.#bytes = 0
         this.#head = 0
+        this.#reduceNext = 0
       }
       return true
     }
@@ -447,22 +453,26 @@ export class RecordQueue {
   async #buildNextBatch(): Promise<void> {
     for (;;) {
       const end = Math.min(this.#head + this.#options.batchSize, this.#items.length)
-      const until = performance.now() + BUILD_SLICE_MS
-      let built = 0
-      let left = false
-      for (let i = this.#head; i < end; i++) {
-        if (typeof this.#items[i] !== 'function') continue
-        // The clock is read every few builds (each takes tens of microseconds).
-        if (built % 8 === 7 && performance.now() >= until) {
-          left = true
-          break
-        }
-        this.#buildAt(i)
-        built++
-      }
-      if (!left) return
+      if (this.#buildFor(this.#head, end) === end) return
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
+  }
+
+  /**
+   * Builds the calls of slots [from, end) for at most BUILD_SLICE_MS; returns the slot it stopped
+   * at (`end` once all are built).
+   */
+  #buildFor(from: number, end: number): number {
+    const until = performance.now() + BUILD_SLICE_MS
+    let built = 0
+    for (let i = from; i < end; i++) {
+      if (typeof this.#items[i] !== 'function') continue
+      // The clock is read every few builds (each takes tens of microseconds).
+      if (built % 8 === 7 && performance.now() >= until) return i
+      this.#buildAt(i)
+      built++
+    }
+    return end
   }
 
   async #openSink(): Promise<RecordSink | null> {
@@ -533,10 +543,7 @@ export class RecordQueue {
  */
 const PENDING_CALL_BYTES = 2_048
 
-/** How many calls #reduceSoon builds per turn of the event loop. */
-const REDUCE_CHUNK = 256
-
-/** Longest a write's record building holds the event loop in one turn. */
+/** Longest record building holds the event loop in one turn (a write's, or #reduceSoon's). */
 const BUILD_SLICE_MS = 1
 
 /**
