@@ -35,9 +35,6 @@ describe('createMeter options are checked at construction', () => {
     )
     expect(rejects({ prices: {} })).toMatch(/expected a PricingTable/)
     expect(rejects({ flushOnExit: 'yes' })).toMatch(/flushOnExit/)
-    expect(rejects({ buildRecords: 'soon' })).toBe(
-      `createMeter({ buildRecords }): expected 'with-batch' or 'promptly', got "soon"`,
-    )
   })
 
   it('rejects a client that cannot be wrapped, and bad wrap options', async () => {

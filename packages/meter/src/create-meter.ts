@@ -58,16 +58,6 @@ export interface MeterOptions {
   /** Longest wait before queued records are written, in ms. @default 200 */
   flushIntervalMs?: number
   /**
-   * When a call's record is built (usage normalised, estimates filled, cost priced): `'with-batch'`
-   * just before its batch is written, which keeps that work out of the way of calls made one after
-   * another (the fewest calls wait behind it); `'promptly'`, in the turns of the event loop right
-   * after the call ends, which spreads it over the calls instead of bringing it in bursts at each
-   * write: for a server with many calls in flight, whose slowest answers are what those bursts
-   * delay (`tokenledger proxy` builds promptly). Either way it runs off the caller's path, at most
-   * 1 ms per turn of the event loop. @default 'with-batch'
-   */
-  buildRecords?: 'with-batch' | 'promptly'
-  /**
    * First retry delay after a failed write, in ms. It doubles up to 10 s while the queue is less
    * than half full, and stays at this value once it is half full, so a short outage under load
    * drops nothing. @default 250
@@ -208,7 +198,6 @@ export function createMeter(options: MeterOptions = {}): Meter {
     maxQueueBytes: settings.maxQueueBytes,
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
-    buildPromptly: settings.buildRecords === 'promptly',
     backoffMs: settings.retryDelayMs,
     maxBackoffMs: 10_000,
     onBuilt: (record) => {
@@ -356,7 +345,6 @@ interface Settings {
   maxQueueBytes: number
   batchSize: number
   flushIntervalMs: number
-  buildRecords: 'with-batch' | 'promptly'
   retryDelayMs: number
   flushOnExit: boolean
   busyTimeoutMs: number
@@ -435,23 +423,10 @@ function checkOptions(options: MeterOptions): Settings {
     maxQueueBytes: positiveInteger(options.maxQueueBytes, 'maxQueueBytes', 32 * 1024 * 1024),
     batchSize: positiveInteger(options.batchSize, 'batchSize', 500),
     flushIntervalMs: positiveInteger(options.flushIntervalMs, 'flushIntervalMs', 200, 0),
-    buildRecords: oneOf(options.buildRecords, 'buildRecords', ['with-batch', 'promptly'] as const),
     retryDelayMs: positiveInteger(options.retryDelayMs, 'retryDelayMs', 250),
     flushOnExit: options.flushOnExit ?? true,
     busyTimeoutMs: positiveInteger(options.busyTimeoutMs, 'busyTimeoutMs', 2000, 0),
   }
-}
-
-/** `value` when it is one of `allowed`; the first of them when undefined. */
-function oneOf<T extends string>(value: unknown, name: string, allowed: readonly [T, ...T[]]): T {
-  if (value === undefined) return allowed[0]
-  if (!allowed.includes(value as T)) {
-    throw new TokenledgerError(
-      'OPTION_INVALID',
-      `createMeter({ ${name} }): expected ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`,
-    )
-  }
-  return value as T
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number, min = 1): number {

@@ -168,59 +168,6 @@ describe('RecordQueue', () => {
     expect((await store.getCall(a!.id))?.id).toBe(a!.id)
   })
 
-  it('with buildPromptly, builds each call in the turns after it, a slice at a time, before its write', async () => {
-    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
-    // The timer is a minute away and the batch is never full: nothing is written until flush().
-    const q = queue(errors, { buildPromptly: true, batchSize: 1000 })
-    const records = createRecordFactory({ seed: 7 }).batch(200)
-    // Turns of the event loop, counted by a loop of immediates beside the builds.
-    let turn = 0
-    let counting = true
-    const count = () => {
-      turn++
-      if (counting) setImmediate(count)
-    }
-    setImmediate(count)
-    const builtInTurn = new Map<number, number>()
-    for (const record of records) {
-      q.push(() => {
-        // 100 µs of work per record, as a real build takes tens of microseconds.
-        const until = performance.now() + 0.1
-        while (performance.now() < until);
-        builtInTurn.set(turn, (builtInTurn.get(turn) ?? 0) + 1)
-        return record
-      })
-    }
-    expect(builtInTurn.size).toBe(0) // never on the caller's path
-    const built = () => [...builtInTurn.values()].reduce((a, b) => a + b, 0)
-    for (let i = 0; i < 5000 && built() < records.length; i++)
-      await new Promise((resolve) => setImmediate(resolve))
-    counting = false
-    expect(built()).toBe(records.length)
-    // 20 ms of building, at most 1 ms (and the builds between two looks at the clock) per turn.
-    expect(builtInTurn.size).toBeGreaterThanOrEqual(10)
-    expect(Math.max(...builtInTurn.values())).toBeLessThanOrEqual(18)
-    expect(q.stats()).toMatchObject({ queued: 200, written: 0 })
-    await q.flush()
-    expect(q.stats()).toMatchObject({ queued: 0, written: 200 })
-    expect((await store.listCalls({ limit: 500, offset: 0 })).total).toBe(200)
-    expect(errors).toEqual([])
-  })
-
-  it('without buildPromptly, leaves calls unbuilt until their write', async () => {
-    const q = queue([])
-    let builds = 0
-    const record = createRecordFactory({ seed: 8 }).next()
-    q.push(() => {
-      builds++
-      return record
-    })
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
-    expect(builds).toBe(0)
-    await q.flush()
-    expect(builds).toBe(1)
-  })
-
   it('keeps records through a failed open and writes them once the store opens', async () => {
     const errors: Array<{ error: Error; context: MeterErrorContext }> = []
     let attempts = 0
@@ -288,6 +235,50 @@ describe('RecordQueue retries', () => {
       locker.close()
       await locked.close()
     }
+  })
+})
+
+describe('RecordQueue while the ledger is down', () => {
+  it('builds queued calls soon, at most a slice of time per turn of the event loop', async () => {
+    const errors: Array<{ error: Error; context: MeterErrorContext }> = []
+    const q = queue(errors, {
+      store: async () => {
+        throw new Error('ledger down')
+      },
+      maxBackoffMs: 60_000,
+    })
+    q.push(createRecordFactory({ seed: 7 }).next())
+    await expect(q.flush()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    // Turns of the event loop, counted by a loop of immediates beside the builds.
+    let turn = 0
+    let counting = true
+    const count = () => {
+      turn++
+      if (counting) setImmediate(count)
+    }
+    setImmediate(count)
+    const builtInTurn = new Map<number, number>()
+    const records = createRecordFactory({ seed: 8 }).batch(200)
+    for (const record of records) {
+      q.push(() => {
+        // 100 µs of work per call: a real build takes tens of microseconds.
+        const until = performance.now() + 0.1
+        while (performance.now() < until);
+        builtInTurn.set(turn, (builtInTurn.get(turn) ?? 0) + 1)
+        return record
+      })
+    }
+    expect(builtInTurn.size).toBe(0) // never on the caller's path
+    const built = () => [...builtInTurn.values()].reduce((a, b) => a + b, 0)
+    for (let i = 0; i < 5000 && built() < records.length; i++)
+      await new Promise((resolve) => setImmediate(resolve))
+    counting = false
+    expect(built()).toBe(records.length)
+    // 20 ms of building, at most 1 ms (and the builds between two looks at the clock) per turn.
+    expect(builtInTurn.size).toBeGreaterThanOrEqual(10)
+    expect(Math.max(...builtInTurn.values())).toBeLessThanOrEqual(18)
+    expect(q.stats()).toMatchObject({ queued: 201, written: 0, failedBuilds: 0 })
+    expect(errors.every(({ context }) => context.phase === 'open')).toBe(true)
   })
 })
 

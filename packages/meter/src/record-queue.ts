@@ -73,11 +73,6 @@ export interface RecordQueueOptions {
    * the spot), or null when there is none for this store.
    */
   openSync?: () => Pick<RecordSink, 'insertSync'> | null
-  /**
-   * Build each call's record in the turns right after it ends, rather than with its batch: the
-   * work is spread over the calls instead of coming in bursts at each write. @default false
-   */
-  buildPromptly?: boolean
   /** Sees every record once, when it is built (before it is written); must not throw. */
   onBuilt?: (record: CallRecord) => void
 }
@@ -159,9 +154,8 @@ export class RecordQueue {
     }
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) this.#compact()
     // While the ledger is down, calls are built at once (in the background): a built record keeps
-    // its counts, not the request and response it was read from. `buildPromptly` does so always.
-    if (typeof call === 'function' && (this.#timerIsBackoff || this.#options.buildPromptly))
-      this.#reduceSoon()
+    // its counts, not the request and response it was read from.
+    if (this.#timerIsBackoff && typeof call === 'function') this.#reduceSoon()
     if (
       this.#timerIsBackoff &&
       this.#filling() &&
@@ -341,9 +335,9 @@ export class RecordQueue {
   }
 
   /**
-   * Builds every queued call soon, in turns of the event loop of at most BUILD_SLICE_MS, so the
-   * application is never held up: after a failed write (the records wait for the ledger as
-   * counts, never as prompts), and after every call with `buildPromptly`.
+   * Builds every queued call soon after a failed write, in turns of the event loop of at most
+   * BUILD_SLICE_MS so the application is never held up: the records wait for the ledger as
+   * counts, never as prompts.
    */
   #reduceSoon(): void {
     if (this.#reducing) return
