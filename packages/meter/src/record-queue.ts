@@ -243,11 +243,7 @@ export class RecordQueue {
       this.#stats.written += batch.length - refused
       this.#stats.refused += refused
     }
-    this.#items = []
-    this.#sizes = []
-    this.#bytes = 0
-    this.#head = 0
-    this.#reduceNext = 0
+    this.#empty()
     return 0
   }
 
@@ -422,13 +418,7 @@ export class RecordQueue {
       this.#stats.written += batch.length - refused
       this.#stats.refused += refused
       this.#backoff = 0
-      if (this.#head === this.#items.length) {
-        this.#items = []
-        this.#sizes = []
-        this.#bytes = 0
-        this.#head = 0
-        this.#reduceNext = 0
-      }
+      if (this.#head === this.#items.length) this.#empty()
       return true
     }
     const writing = run().finally(() => {
@@ -520,6 +510,15 @@ export class RecordQueue {
       ),
       { phase: 'drop', records: dropped },
     )
+  }
+
+  /** Every slot has been written: start the arrays (and the background builder's cursor) afresh. */
+  #empty(): void {
+    this.#items = []
+    this.#sizes = []
+    this.#bytes = 0
+    this.#head = 0
+    this.#reduceNext = 0
   }
 
   #compact(): void {
